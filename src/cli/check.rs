@@ -1,0 +1,85 @@
+use super::FailOn;
+use crate::crs::Crs;
+use crate::engine::Checker;
+use crate::io::atomic::write_atomic;
+use crate::model::Diagnostic;
+use crate::report::Format;
+use anyhow::{Context, Result};
+use clap::Args;
+use std::io::Write;
+use std::path::PathBuf;
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Proposal files (GeoJSON; any OGR format with the `gdal` feature).
+    #[arg(required = true, value_name = "PROPOSALS")]
+    pub proposals: Vec<PathBuf>,
+    /// The project file; default: ironrule.toml in the working directory or a parent.
+    #[arg(long, short = 'p', value_name = "FILE")]
+    pub project: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = crate::report::Format::Text)]
+    pub format: Format,
+    /// Write the report to FILE (atomically) instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Exit 1 when a finding is at or above this severity.
+    #[arg(long, value_enum, default_value_t = FailOn::Prohibited)]
+    pub fail_on: FailOn,
+    /// CRS of proposal files that do not declare one (e.g. EPSG:4490, EPSG:4546); GeoJSON
+    /// without a `crs` member is otherwise WGS 84 (RFC 7946).
+    #[arg(long, value_name = "CRS")]
+    pub assume_crs: Option<String>,
+    /// Attribute holding each proposal's id; default: the feature id.
+    #[arg(long, value_name = "FIELD")]
+    pub id_field: Option<String>,
+}
+
+pub fn run(args: CheckArgs) -> Result<u8> {
+    let project = super::project(args.project.as_ref())?;
+    let assume = args
+        .assume_crs
+        .as_deref()
+        .map(Crs::parse)
+        .transpose()
+        .context("--assume-crs")?;
+    let checker = Checker::load(project)?;
+    let mut sources = Vec::new();
+    let mut file_errors = Vec::new();
+    for path in &args.proposals {
+        match checker.read(path, assume.as_ref(), args.id_field.as_deref()) {
+            Ok(s) => sources.push(s),
+            // A file that cannot be read is reported; the other files are still checked.
+            Err(e) => file_errors.push(Diagnostic::error(
+                path.display().to_string(),
+                strip_path(&e.to_string(), path),
+            )),
+        }
+    }
+    let mut report = checker.check(sources);
+    report.diagnostics.extend(file_errors);
+
+    let mut buf = Vec::new();
+    args.format.emitter().emit(&mut buf, &report)?;
+    match &args.output {
+        Some(path) => {
+            write_atomic(path, &buf).with_context(|| format!("cannot write {}", path.display()))?
+        }
+        None => std::io::stdout().write_all(&buf)?,
+    }
+    if args.output.is_some() || args.format != Format::Text {
+        for d in &report.diagnostics {
+            eprintln!("{d}");
+        }
+    }
+    Ok(report.exit_code(args.fail_on.severity()))
+}
+
+/// Error messages already start with the path; the diagnostic names it once.
+fn strip_path(message: &str, path: &std::path::Path) -> String {
+    let p = path.display().to_string();
+    message
+        .strip_prefix(&p)
+        .map(|rest| rest.trim_start_matches(':').trim_start().to_owned())
+        .unwrap_or_else(|| message.to_owned())
+}

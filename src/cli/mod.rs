@@ -1,0 +1,102 @@
+//! The command line: clap definitions and one handler per subcommand. Handlers return an
+//! exit code; errors become exit code 2 with a message that names the culprit.
+
+/// `ironrule check`.
+pub mod check;
+/// `ironrule rule CODE` and `ironrule rules list|test`.
+pub mod rules;
+
+use crate::model::Severity;
+use crate::project::Project;
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand, ValueEnum};
+use std::ffi::OsString;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Check proposed construction against a city's ecological negative list.
+#[derive(Debug, Parser)]
+#[command(name = "ironrule", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check proposal files against the project's rules; exit 0 clean, 1 findings, 2 input error.
+    Check(check::CheckArgs),
+    /// Print a rule's documentation: what it forbids, why, legal basis, test, limits.
+    Rule(rules::RuleArgs),
+    /// List or test rule packs.
+    #[command(subcommand)]
+    Rules(rules::RulesCommand),
+}
+
+/// The lowest severity that makes `check` exit 1.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    Notice,
+    RequiresAssessment,
+    RequiresApproval,
+    Prohibited,
+    /// Never exit 1 for findings (input errors still exit 2).
+    Never,
+}
+
+impl FailOn {
+    pub fn severity(self) -> Option<Severity> {
+        match self {
+            FailOn::Notice => Some(Severity::Notice),
+            FailOn::RequiresAssessment => Some(Severity::RequiresAssessment),
+            FailOn::RequiresApproval => Some(Severity::RequiresApproval),
+            FailOn::Prohibited => Some(Severity::Prohibited),
+            FailOn::Never => None,
+        }
+    }
+}
+
+/// Finds the project: `--project`, else `ironrule.toml` in the working directory or a parent.
+pub(crate) fn project(explicit: Option<&PathBuf>) -> Result<Project> {
+    let path = match explicit {
+        Some(p) => p.clone(),
+        None => {
+            let cwd = std::env::current_dir().context("cannot read the working directory")?;
+            Project::discover(&cwd).with_context(|| {
+                format!(
+                    "no {} in {} or any parent; pass --project FILE",
+                    crate::project::FILE_NAME,
+                    cwd.display()
+                )
+            })?
+        }
+    };
+    Ok(Project::load(&path)?)
+}
+
+/// Parses `args` and runs the command.
+pub fn run<I, T>(args: I) -> ExitCode
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    let result = match cli.command {
+        Command::Check(args) => check::run(args),
+        Command::Rule(args) => rules::rule(args),
+        Command::Rules(cmd) => rules::run(cmd),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}

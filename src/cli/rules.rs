@@ -1,0 +1,207 @@
+use crate::engine::fixtures::{run_pack, Verdict};
+use crate::engine::Checker;
+use crate::rules::{load_pack, Pack, Rule};
+use anyhow::{bail, Result};
+use clap::{Args, Subcommand, ValueEnum};
+use serde_json::json;
+use std::path::PathBuf;
+
+#[derive(Debug, Args)]
+pub struct RuleArgs {
+    /// The rule's code, e.g. YC101.
+    pub code: String,
+    #[command(flatten)]
+    pub packs: PackArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct PackArgs {
+    /// The project file whose packs to use; default: ironrule.toml here or in a parent.
+    #[arg(long, short = 'p', value_name = "FILE")]
+    pub project: Option<PathBuf>,
+    /// Use these pack folders instead of the project's.
+    #[arg(long = "pack", value_name = "DIR")]
+    pub packs: Vec<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RulesCommand {
+    /// List every rule: code, severity, name, test, citation.
+    List {
+        #[command(flatten)]
+        packs: PackArgs,
+        #[arg(long, short = 'f', value_enum, default_value_t = ListFormat::Text)]
+        format: ListFormat,
+    },
+    /// Run every rule's fixtures; fails on any unexpected or missing finding.
+    Test {
+        #[command(flatten)]
+        packs: PackArgs,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    Text,
+    Json,
+}
+
+fn packs(args: &PackArgs) -> Result<Vec<Pack>> {
+    if !args.packs.is_empty() {
+        let mut out = Vec::new();
+        let mut errors = Vec::new();
+        for dir in &args.packs {
+            match load_pack(dir, None) {
+                Ok(p) => out.push(p),
+                Err(mut e) => errors.append(&mut e),
+            }
+        }
+        if !errors.is_empty() {
+            return Err(crate::Error::Config(errors).into());
+        }
+        return Ok(out);
+    }
+    let project = super::project(args.project.as_ref())?;
+    Ok(Checker::load(project)?.packs)
+}
+
+pub fn rule(args: RuleArgs) -> Result<u8> {
+    let packs = packs(&args.packs)?;
+    let Some((pack, rule)) = packs.iter().find_map(|p| {
+        p.rules
+            .iter()
+            .find(|r| r.code.eq_ignore_ascii_case(&args.code))
+            .map(|r| (p, r))
+    }) else {
+        let known: Vec<&str> = packs
+            .iter()
+            .flat_map(|p| p.rules.iter().map(|r| r.code.as_str()))
+            .collect();
+        bail!("no rule {} (known: {})", args.code, known.join(", "));
+    };
+    print!("{}", describe(pack, rule));
+    Ok(0)
+}
+
+/// A rule's header and README, as `ironrule rule CODE` prints it.
+pub fn describe(pack: &Pack, rule: &Rule) -> String {
+    let mut s = format!(
+        "{} {} ({}, {:?})\n",
+        rule.code, rule.name, rule.severity, rule.status
+    )
+    .replace("Stable", "stable")
+    .replace("Preview", "preview")
+    .replace("Deprecated", "deprecated");
+    s.push_str(&format!("  {}\n", rule.summary));
+    s.push_str(&format!(
+        "  pack: {} {} ({})\n",
+        pack.id, pack.version, pack.title
+    ));
+    s.push_str(&format!(
+        "  applies to: {}\n",
+        rule.applies_to_text.as_deref().unwrap_or("every proposal")
+    ));
+    s.push_str(&format!(
+        "  test: {} against {}: {}\n",
+        rule.test.kind(),
+        rule.test.layers().join(", "),
+        rule.test.threshold()
+    ));
+    s.push_str(&format!("  law: {}\n", rule.citation));
+    if let Some(url) = &rule.citation.url {
+        s.push_str(&format!("  url: {url}\n"));
+    }
+    if let Some(readme) = rule.readme() {
+        s.push('\n');
+        s.push_str(&readme);
+        if !readme.ends_with('\n') {
+            s.push('\n');
+        }
+    }
+    s
+}
+
+pub fn run(cmd: RulesCommand) -> Result<u8> {
+    match cmd {
+        RulesCommand::List {
+            packs: args,
+            format,
+        } => {
+            let packs = packs(&args)?;
+            match format {
+                ListFormat::Text => {
+                    for pack in &packs {
+                        println!("{} {} — {}", pack.id, pack.version, pack.title);
+                        for r in &pack.rules {
+                            println!(
+                                "  {:<7} {:<20} {:<8} {}",
+                                r.code,
+                                r.severity.as_str(),
+                                r.test.kind(),
+                                r.summary
+                            );
+                        }
+                    }
+                }
+                ListFormat::Json => {
+                    let rules: Vec<_> = packs
+                        .iter()
+                        .flat_map(|p| {
+                            p.rules.iter().map(move |r| {
+                                json!({
+                                    "code": r.code, "name": r.name, "summary": r.summary,
+                                    "severity": r.severity, "status": r.status, "pack": p.id,
+                                    "applies_to": r.applies_to_text,
+                                    "test": {"kind": r.test.kind(), "layers": r.test.layers(), "threshold": r.test.threshold()},
+                                    "citation": r.citation,
+                                })
+                            })
+                        })
+                        .collect();
+                    println!("{}", serde_json::to_string_pretty(&rules)?);
+                }
+            }
+            Ok(0)
+        }
+        RulesCommand::Test { packs: args } => {
+            let packs = packs(&args)?;
+            let (mut passed, mut failed, mut gaps) = (0, 0, 0);
+            for pack in &packs {
+                let report = run_pack(pack)?;
+                println!("pack {} ({} rules)", pack.id, pack.rules.len());
+                for rule in &pack.rules {
+                    let mine: Vec<_> = report
+                        .outcomes
+                        .iter()
+                        .filter(|o| o.rule == rule.code)
+                        .collect();
+                    let bad: Vec<_> = mine.iter().filter(|o| o.verdict == Verdict::Fail).collect();
+                    let status = if bad.is_empty() { "ok" } else { "FAILED" };
+                    println!(
+                        "  {} {:<48} {} fixture check(s) {status}",
+                        rule.code,
+                        rule.name,
+                        mine.len()
+                    );
+                    for o in bad {
+                        println!("    FAIL {} #{} {}: {}", o.file, o.index, o.label, o.detail);
+                    }
+                    for o in mine.iter().filter(|o| o.verdict == Verdict::KnownGap) {
+                        println!(
+                            "    known gap: {} #{} {}: {}",
+                            o.file, o.index, o.label, o.detail
+                        );
+                    }
+                }
+                for p in &report.problems {
+                    println!("  FAIL {p}");
+                }
+                passed += report.passed();
+                failed += report.failed();
+                gaps += report.gaps();
+            }
+            println!("rules test: {passed} passed, {failed} failed, {gaps} known gaps");
+            Ok(if failed == 0 { 0 } else { 1 })
+        }
+    }
+}

@@ -1,0 +1,214 @@
+use super::registry::{self, Entry};
+use super::CrsError;
+use std::fmt;
+
+/// A coordinate reference system, named the way the user named it (normalised to
+/// `EPSG:<code>` where it is an EPSG code).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Crs {
+    /// `EPSG:4546`, or a PROJ string.
+    pub name: String,
+    /// EPSG code, when it has one.
+    pub epsg: Option<u32>,
+    /// The PROJ string proj4rs uses; `None` for a code only PROJ knows (`proj` feature).
+    pub proj4: Option<String>,
+    /// Longitude/latitude in degrees.
+    pub geographic: bool,
+    /// Distances and areas in this CRS are metres on the ground (see [`Entry::metric`]).
+    pub metric: bool,
+}
+
+impl Crs {
+    /// WGS 84 longitude/latitude: what RFC 7946 GeoJSON is in.
+    pub fn wgs84() -> Crs {
+        Crs::from_epsg(4326).expect("4326 is in the registry")
+    }
+
+    /// A CRS from an EPSG code.
+    pub fn from_epsg(code: u32) -> Result<Crs, CrsError> {
+        if let Some(entry) = registry::lookup(code) {
+            return Ok(Crs::from_entry(entry));
+        }
+        let name = format!("EPSG:{code}");
+        if cfg!(feature = "proj") {
+            // PROJ knows the full EPSG database; whether the code exists is found out when the
+            // transform is built. It is never the working CRS (not known to be metric).
+            return Ok(Crs {
+                name,
+                epsg: Some(code),
+                proj4: None,
+                geographic: false,
+                metric: false,
+            });
+        }
+        let hint = match registry::needs_proj(code) {
+            Some(what) => format!(
+                "{what} needs a datum transformation; build with `--features proj` (system PROJ) to read it"
+            ),
+            None => "the default build knows EPSG:4326, 4490, 4513-4554 (CGCS2000 Gauss-Kruger), 326xx/327xx (UTM) and 3857; build with `--features proj` for the full EPSG database, or give a PROJ string (+proj=...)".to_owned(),
+        };
+        Err(CrsError::Unknown { name, hint })
+    }
+
+    fn from_entry(entry: Entry) -> Crs {
+        Crs {
+            name: format!("EPSG:{}", entry.code),
+            epsg: Some(entry.code),
+            proj4: Some(entry.proj4),
+            geographic: entry.geographic,
+            metric: entry.metric,
+        }
+    }
+
+    /// Parses the names users and files give a CRS: `EPSG:4546`, `epsg:4546`,
+    /// `urn:ogc:def:crs:EPSG::4546` (the legacy GeoJSON `crs` member),
+    /// `urn:ogc:def:crs:OGC:1.3:CRS84` / `OGC:CRS84` / `CRS84`, or a PROJ string `+proj=...`.
+    ///
+    /// ```
+    /// use ironrule::crs::Crs;
+    /// assert_eq!(Crs::parse("urn:ogc:def:crs:EPSG::4546").unwrap().name, "EPSG:4546");
+    /// assert_eq!(Crs::parse("OGC:CRS84").unwrap().name, "EPSG:4326");
+    /// assert!(Crs::parse("EPSG:99999").is_err());
+    /// ```
+    pub fn parse(text: &str) -> Result<Crs, CrsError> {
+        let t = text.trim();
+        let upper = t.to_ascii_uppercase();
+        if upper.ends_with("CRS84")
+            && (upper == "CRS84"
+                || upper.starts_with("OGC:")
+                || upper.starts_with("URN:OGC:DEF:CRS:OGC:"))
+        {
+            return Crs::from_epsg(4326);
+        }
+        let code = if let Some(rest) = upper.strip_prefix("EPSG:") {
+            Some(rest)
+        } else if let Some(rest) = upper.strip_prefix("URN:OGC:DEF:CRS:EPSG:") {
+            // urn:ogc:def:crs:EPSG::4546 or urn:ogc:def:crs:EPSG:6.3:4546
+            rest.rsplit(':').next()
+        } else {
+            None
+        };
+        if let Some(code) = code {
+            return match code.parse::<u32>() {
+                Ok(code) => Crs::from_epsg(code),
+                Err(_) => Err(CrsError::Unknown {
+                    name: t.to_owned(),
+                    hint: "an EPSG code must be a number, as in EPSG:4546".into(),
+                }),
+            };
+        }
+        if t.starts_with("+proj=") || t.starts_with("+init=") {
+            return Crs::from_proj4(t);
+        }
+        Err(CrsError::Unknown {
+            name: t.to_owned(),
+            hint: "name a CRS as EPSG:<code>, urn:ogc:def:crs:EPSG::<code>, OGC:CRS84 or a PROJ string (+proj=...)".into(),
+        })
+    }
+
+    fn from_proj4(text: &str) -> Result<Crs, CrsError> {
+        let proj = proj4rs::Proj::from_proj_string(text).map_err(|e| CrsError::Unknown {
+            name: text.to_owned(),
+            hint: format!("not a PROJ string proj4rs accepts: {e}"),
+        })?;
+        let geographic = proj.is_latlong();
+        // Only transverse Mercator / UTM in metres count as metric, as in the registry.
+        let metric = !geographic
+            && (text.contains("+proj=tmerc") || text.contains("+proj=utm"))
+            && (proj.to_meter() - 1.0).abs() < 1e-12
+            && k_factor(text).is_none_or(|k| (k - 1.0).abs() < 1e-3);
+        Ok(Crs {
+            name: text.to_owned(),
+            epsg: None,
+            proj4: Some(text.to_owned()),
+            geographic,
+            metric,
+        })
+    }
+
+    /// Refuses a CRS in which metres cannot be measured.
+    pub fn check_working(&self) -> Result<(), CrsError> {
+        if self.geographic {
+            return Err(CrsError::NotMetric {
+                name: self.name.clone(),
+                reason: "it is geographic (degrees); measuring metres in degrees is wrong. Use a projected metric CRS, e.g. EPSG:4546 (CGCS2000 / 3-degree Gauss-Kruger CM 111E) for Yichang".into(),
+            });
+        }
+        if !self.metric {
+            return Err(CrsError::NotMetric {
+                name: self.name.clone(),
+                reason: "its units are not metres on the ground (only Gauss-Kruger / transverse Mercator / UTM CRSs with scale factor ≈ 1 are accepted; Web Mercator stretches distances by 1/cos(latitude))".into(),
+            });
+        }
+        Ok(())
+    }
+}
+
+fn k_factor(text: &str) -> Option<f64> {
+    text.split_whitespace()
+        .find_map(|p| p.strip_prefix("+k=").or_else(|| p.strip_prefix("+k_0=")))
+        .and_then(|v| v.parse().ok())
+}
+
+impl fmt::Display for Crs {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Crs;
+
+    #[test]
+    fn names_normalise_to_epsg() {
+        for name in [
+            "EPSG:4546",
+            "epsg:4546",
+            "urn:ogc:def:crs:EPSG::4546",
+            "urn:ogc:def:crs:EPSG:6.3:4546",
+        ] {
+            assert_eq!(Crs::parse(name).unwrap().name, "EPSG:4546", "{name}");
+        }
+        assert_eq!(
+            Crs::parse("urn:ogc:def:crs:OGC:1.3:CRS84").unwrap().epsg,
+            Some(4326)
+        );
+    }
+
+    #[test]
+    fn geographic_and_mercator_are_refused_as_working_crs() {
+        let err = Crs::parse("EPSG:4490")
+            .unwrap()
+            .check_working()
+            .unwrap_err();
+        assert!(err.to_string().contains("geographic"), "{err}");
+        assert!(Crs::parse("EPSG:3857").unwrap().check_working().is_err());
+        assert!(Crs::parse("EPSG:4546").unwrap().check_working().is_ok());
+        assert!(Crs::parse("EPSG:32649").unwrap().check_working().is_ok());
+    }
+
+    #[test]
+    fn proj_strings_are_classified() {
+        let gk = Crs::parse(
+            "+proj=tmerc +lat_0=0 +lon_0=111 +k=1 +x_0=500000 +y_0=0 +ellps=GRS80 +units=m",
+        )
+        .unwrap();
+        assert!(gk.metric && !gk.geographic);
+        let ll = Crs::parse("+proj=longlat +ellps=GRS80").unwrap();
+        assert!(ll.geographic && !ll.metric);
+        assert!(Crs::parse("+proj=nonsense").is_err());
+    }
+
+    #[cfg(not(feature = "proj"))]
+    #[test]
+    fn unknown_codes_name_the_feature_that_helps() {
+        let err = Crs::parse("EPSG:4610").unwrap_err().to_string();
+        assert!(
+            err.contains("Xian 1980") && err.contains("--features proj"),
+            "{err}"
+        );
+        let err = Crs::parse("EPSG:2000").unwrap_err().to_string();
+        assert!(err.contains("--features proj"), "{err}");
+    }
+}

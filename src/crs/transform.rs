@@ -1,0 +1,245 @@
+use super::{Crs, CrsError};
+use geo::{Coord, Geometry, MapCoordsInPlace};
+
+/// Moves coordinates from one CRS to another. Geographic coordinates are always
+/// longitude, latitude in degrees (GeoJSON order), whatever the EPSG axis order says.
+///
+/// The default build uses proj4rs; with the `proj` feature the system PROJ does the work,
+/// with the full EPSG database and datum transformations.
+///
+/// ```
+/// use ironrule::crs::{Crs, Transformer};
+/// let t = Transformer::new(&Crs::parse("EPSG:4490").unwrap(), &Crs::parse("EPSG:4546").unwrap()).unwrap();
+/// let c = t.coord(geo::coord! { x: 111.0, y: 30.0 }).unwrap();
+/// // On the central meridian the easting is the false easting.
+/// assert!((c.x - 500_000.0).abs() < 1e-6);
+/// ```
+pub struct Transformer {
+    from: Crs,
+    to: Crs,
+    backend: Backend,
+}
+
+enum Backend {
+    Identity,
+    Proj4rs {
+        src: Box<proj4rs::Proj>,
+        dst: Box<proj4rs::Proj>,
+    },
+    #[cfg(feature = "proj")]
+    Proj(proj::Proj),
+}
+
+impl Transformer {
+    /// A transform from `from` to `to`; the identity when they are the same CRS.
+    pub fn new(from: &Crs, to: &Crs) -> Result<Transformer, CrsError> {
+        let backend = if from.name == to.name {
+            Backend::Identity
+        } else {
+            Self::backend(from, to)?
+        };
+        Ok(Transformer {
+            from: from.clone(),
+            to: to.clone(),
+            backend,
+        })
+    }
+
+    #[cfg(feature = "proj")]
+    fn backend(from: &Crs, to: &Crs) -> Result<Backend, CrsError> {
+        let def = |c: &Crs| {
+            c.epsg
+                .map_or_else(|| c.name.clone(), |code| format!("EPSG:{code}"))
+        };
+        let proj = proj::Proj::new_known_crs(&def(from), &def(to), None).map_err(|e| {
+            CrsError::Transform {
+                from: from.name.clone(),
+                to: to.name.clone(),
+                reason: format!("PROJ: {e}"),
+            }
+        })?;
+        Ok(Backend::Proj(proj))
+    }
+
+    #[cfg(not(feature = "proj"))]
+    fn backend(from: &Crs, to: &Crs) -> Result<Backend, CrsError> {
+        let make = |c: &Crs| -> Result<Box<proj4rs::Proj>, CrsError> {
+            let def = c.proj4.as_deref().ok_or_else(|| CrsError::Unknown {
+                name: c.name.clone(),
+                hint: "build with `--features proj` to use it".into(),
+            })?;
+            proj4rs::Proj::from_proj_string(def)
+                .map(Box::new)
+                .map_err(|e| CrsError::Transform {
+                    from: from.name.clone(),
+                    to: to.name.clone(),
+                    reason: format!("proj4rs: {e}"),
+                })
+        };
+        Ok(Backend::Proj4rs {
+            src: make(from)?,
+            dst: make(to)?,
+        })
+    }
+
+    /// The source CRS.
+    pub fn from(&self) -> &Crs {
+        &self.from
+    }
+
+    /// The target CRS.
+    pub fn to(&self) -> &Crs {
+        &self.to
+    }
+
+    /// True when coordinates pass through unchanged.
+    pub fn is_identity(&self) -> bool {
+        matches!(self.backend, Backend::Identity)
+    }
+
+    /// Transforms one coordinate. Coordinates outside longitude ±180 / latitude ±90 in a
+    /// geographic source CRS are refused: they are almost always projected metres in a file
+    /// whose CRS was not declared.
+    pub fn coord(&self, c: Coord<f64>) -> Result<Coord<f64>, CrsError> {
+        if !(c.x.is_finite() && c.y.is_finite()) {
+            return Err(self.err(format!("non-finite coordinate ({}, {})", c.x, c.y)));
+        }
+        if self.from.geographic && (c.x.abs() > 180.0 || c.y.abs() > 90.0) {
+            return Err(CrsError::OutOfRange {
+                crs: self.from.name.clone(),
+                x: c.x,
+                y: c.y,
+                hint: "the data looks projected; declare its CRS (the legacy GeoJSON `crs` member, `crs = ...` on the project layer, or --assume-crs)".into(),
+            });
+        }
+        let out = match &self.backend {
+            Backend::Identity => c,
+            Backend::Proj4rs { src, dst } => {
+                let mut p = if src.is_latlong() {
+                    (c.x.to_radians(), c.y.to_radians())
+                } else {
+                    (c.x, c.y)
+                };
+                proj4rs::transform::transform(src, dst, &mut p)
+                    .map_err(|e| self.err(format!("proj4rs: {e} at ({}, {})", c.x, c.y)))?;
+                if dst.is_latlong() {
+                    p = (p.0.to_degrees(), p.1.to_degrees());
+                }
+                Coord { x: p.0, y: p.1 }
+            }
+            #[cfg(feature = "proj")]
+            Backend::Proj(proj) => {
+                let (x, y) = proj
+                    .convert((c.x, c.y))
+                    .map_err(|e| self.err(format!("PROJ: {e} at ({}, {})", c.x, c.y)))?;
+                Coord { x, y }
+            }
+        };
+        if out.x.is_finite() && out.y.is_finite() {
+            Ok(out)
+        } else {
+            Err(self.err(format!("({}, {}) has no image in the target CRS", c.x, c.y)))
+        }
+    }
+
+    /// Transforms a geometry in place; on error the geometry is left partly transformed and
+    /// must be discarded.
+    pub fn geometry(&self, g: &mut Geometry<f64>) -> Result<(), CrsError> {
+        if self.is_identity() {
+            return Ok(());
+        }
+        map_geometry(g, &|c| self.coord(c))
+    }
+
+    fn err(&self, reason: String) -> CrsError {
+        CrsError::Transform {
+            from: self.from.name.clone(),
+            to: self.to.name.clone(),
+            reason,
+        }
+    }
+}
+
+/// `try_map_coords_in_place` over every kind of geometry. (geo's own impl on `Geometry`
+/// nests a reference per collection level and cannot be instantiated with a closure.)
+fn map_geometry(
+    g: &mut Geometry<f64>,
+    f: &dyn Fn(Coord<f64>) -> Result<Coord<f64>, CrsError>,
+) -> Result<(), CrsError> {
+    match g {
+        Geometry::Point(x) => x.try_map_coords_in_place(f),
+        Geometry::Line(x) => x.try_map_coords_in_place(f),
+        Geometry::LineString(x) => x.try_map_coords_in_place(f),
+        Geometry::Polygon(x) => x.try_map_coords_in_place(f),
+        Geometry::MultiPoint(x) => x.try_map_coords_in_place(f),
+        Geometry::MultiLineString(x) => x.try_map_coords_in_place(f),
+        Geometry::MultiPolygon(x) => x.try_map_coords_in_place(f),
+        Geometry::Rect(x) => x.try_map_coords_in_place(f),
+        Geometry::Triangle(x) => x.try_map_coords_in_place(f),
+        Geometry::GeometryCollection(gc) => {
+            gc.0.iter_mut().try_for_each(|inner| map_geometry(inner, f))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(from: &str, to: &str) -> Transformer {
+        Transformer::new(&Crs::parse(from).unwrap(), &Crs::parse(to).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn round_trip_is_exact_to_a_micrometre() {
+        let fwd = t("EPSG:4326", "EPSG:4546");
+        let inv = t("EPSG:4546", "EPSG:4326");
+        let c = Coord {
+            x: 111.29,
+            y: 30.70,
+        };
+        let p = fwd.coord(c).unwrap();
+        let back = inv.coord(p).unwrap();
+        // 1e-11 degrees is about a micrometre.
+        assert!(
+            (back.x - c.x).abs() < 1e-11 && (back.y - c.y).abs() < 1e-11,
+            "{back:?}"
+        );
+    }
+
+    #[test]
+    fn zone_prefixed_easting_differs_by_the_zone_number_only() {
+        let plain = t("EPSG:4490", "EPSG:4546")
+            .coord(Coord { x: 111.3, y: 30.7 })
+            .unwrap();
+        let zoned = t("EPSG:4490", "EPSG:4525")
+            .coord(Coord { x: 111.3, y: 30.7 })
+            .unwrap();
+        assert!((zoned.x - plain.x - 37_000_000.0).abs() < 1e-6);
+        assert!((zoned.y - plain.y).abs() < 1e-6);
+    }
+
+    #[test]
+    fn a_known_point_lands_where_the_projection_says() {
+        // 1 degree of longitude east of the central meridian on the equator, GRS80:
+        // the transverse Mercator easting is 111,319.49 m + the 500 km false easting
+        // (to first order; the exact TM value is a little larger).
+        let p = t("EPSG:4490", "EPSG:4546")
+            .coord(Coord { x: 112.0, y: 0.0 })
+            .unwrap();
+        assert!((p.x - 611_339.0).abs() < 50.0, "{p:?}");
+        assert!(p.y.abs() < 1e-6);
+    }
+
+    #[test]
+    fn projected_metres_declared_as_degrees_are_refused() {
+        let err = t("EPSG:4326", "EPSG:4546")
+            .coord(Coord {
+                x: 527_000.0,
+                y: 3_397_000.0,
+            })
+            .unwrap_err();
+        assert!(matches!(err, CrsError::OutOfRange { .. }), "{err}");
+        assert!(err.to_string().contains("declare its CRS"));
+    }
+}

@@ -1,0 +1,332 @@
+use super::{overlap::overlap, setback::setback, within::within, Hit};
+use crate::crs::Transformer;
+use crate::geom::Footprint;
+use crate::index::ZoneLayer;
+use crate::io::{self, ReadOptions, Source};
+use crate::model::{Diagnostic, Feature, Finding, Measure, MeasureKind, ZoneRef};
+use crate::project::Project;
+use crate::report::{Report, Summary};
+use crate::rules::{load_pack, Pack, Rule, Test};
+use crate::{Error, Result};
+use rayon::prelude::*;
+use std::collections::BTreeMap;
+
+/// A project ready to check features: its zone layers indexed and its rule packs loaded.
+pub struct Checker {
+    pub project: Project,
+    pub packs: Vec<Pack>,
+    pub layers: BTreeMap<String, ZoneLayer>,
+    /// What reading the zone layers reported (rejected zone features make the run exit 2).
+    pub diagnostics: Vec<Diagnostic>,
+    /// Zone features read per layer.
+    pub zones_read: BTreeMap<String, usize>,
+}
+
+/// Formats a measured number for messages: at most two decimals, no trailing zeros.
+pub fn fmt_num(v: f64) -> String {
+    let s = format!("{v:.2}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    if s == "-0" {
+        "0".into()
+    } else {
+        s.to_owned()
+    }
+}
+
+impl Checker {
+    /// Loads the project's packs and layers. Every pack error, in every file, is reported
+    /// together.
+    pub fn load(project: Project) -> Result<Checker> {
+        let names = project.layer_names();
+        let mut packs = Vec::new();
+        let mut errors = Vec::new();
+        for dir in &project.rule_dirs {
+            match load_pack(dir, Some(&names)) {
+                Ok(p) => packs.push(p),
+                Err(mut e) => errors.append(&mut e),
+            }
+        }
+        if !errors.is_empty() {
+            return Err(Error::Config(errors));
+        }
+        Checker::with_packs(project, packs)
+    }
+
+    /// A checker for the given packs against the project's layers (the fixture runner uses
+    /// this to test a pack against its fixtures project).
+    pub fn with_packs(project: Project, packs: Vec<Pack>) -> Result<Checker> {
+        let mut seen = BTreeMap::new();
+        let mut errors = Vec::new();
+        for pack in &packs {
+            for rule in &pack.rules {
+                if let Some(other) = seen.insert(rule.code.clone(), pack.id.clone()) {
+                    errors.push(Diagnostic::error(
+                        pack.dir.display().to_string(),
+                        format!(
+                            "code {} is defined by pack '{other}' and by pack '{}'",
+                            rule.code, pack.id
+                        ),
+                    ));
+                }
+            }
+        }
+        let mut layers = BTreeMap::new();
+        let mut diagnostics = Vec::new();
+        let mut zones_read = BTreeMap::new();
+        for spec in &project.layers {
+            let declared = spec
+                .crs
+                .as_deref()
+                .map(crate::crs::Crs::parse)
+                .transpose()?;
+            let opts = ReadOptions {
+                id_field: spec.id_field.as_deref(),
+                declared_crs: declared.as_ref(),
+                target: &project.crs,
+                layer: spec.source_layer.as_deref(),
+            };
+            match io::read(&spec.path, opts) {
+                Ok(source) => {
+                    diagnostics.extend(source.diagnostics.iter().cloned());
+                    zones_read.insert(spec.name.clone(), source.read);
+                    layers.insert(
+                        spec.name.clone(),
+                        ZoneLayer::build(&spec.name, source.features),
+                    );
+                }
+                Err(e) => errors.push(Diagnostic::error(
+                    format!("layer '{}'", spec.name),
+                    e.to_string(),
+                )),
+            }
+        }
+        if !errors.is_empty() {
+            return Err(Error::Config(errors));
+        }
+        Ok(Checker {
+            project,
+            packs,
+            layers,
+            diagnostics,
+            zones_read,
+        })
+    }
+
+    /// Every rule of every pack, in pack then code order.
+    pub fn rules(&self) -> impl Iterator<Item = &Rule> {
+        self.packs.iter().flat_map(|p| p.rules.iter())
+    }
+
+    /// The rule with this code.
+    pub fn rule(&self, code: &str) -> Option<&Rule> {
+        self.rules().find(|r| r.code.eq_ignore_ascii_case(code))
+    }
+
+    /// Reads a proposal source into the working CRS.
+    pub fn read(
+        &self,
+        path: &std::path::Path,
+        assume_crs: Option<&crate::crs::Crs>,
+        id_field: Option<&str>,
+    ) -> Result<Source> {
+        io::read(
+            path,
+            ReadOptions {
+                id_field,
+                declared_crs: assume_crs,
+                target: &self.project.crs,
+                layer: None,
+            },
+        )
+    }
+
+    /// All findings of all rules for one feature (geometry in the working CRS).
+    pub fn check_feature(&self, f: &Feature) -> Vec<Finding> {
+        let Ok(fp) = Footprint::new(&f.geometry) else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for rule in self.rules() {
+            if rule.applies(&f.properties) {
+                self.apply(rule, f, &fp, &mut out);
+            }
+        }
+        out
+    }
+
+    fn apply(&self, rule: &Rule, f: &Feature, fp: &Footprint, out: &mut Vec<Finding>) {
+        let layers: Vec<&ZoneLayer> = rule
+            .test
+            .layers()
+            .iter()
+            .filter_map(|l| self.layers.get(l))
+            .collect();
+        match &rule.test {
+            Test::Overlap { min_area_m2, .. } => {
+                for layer in &layers {
+                    for hit in overlap(fp, layer, *min_area_m2) {
+                        out.push(self.finding(rule, f, Some(layer), hit, *min_area_m2));
+                    }
+                }
+            }
+            Test::Setback { distance_m, .. } => {
+                for layer in &layers {
+                    for hit in setback(fp, layer, *distance_m) {
+                        out.push(self.finding(rule, f, Some(layer), hit, *distance_m));
+                    }
+                }
+            }
+            Test::Within { layers: names } => {
+                if let Some(hit) = within(fp, &layers) {
+                    let mut finding = self.finding(rule, f, None, hit, 0.0);
+                    finding.zone.layer = names.join("+");
+                    out.push(finding);
+                }
+            }
+        }
+    }
+
+    fn finding(
+        &self,
+        rule: &Rule,
+        f: &Feature,
+        layer: Option<&ZoneLayer>,
+        hit: Hit,
+        limit: f64,
+    ) -> Finding {
+        let zone = match (layer, hit.zone) {
+            (Some(layer), Some(z)) => ZoneRef {
+                layer: layer.name.clone(),
+                id: Some(layer.zones[z].id.clone()),
+                name: layer.zones[z].name.clone(),
+            },
+            (layer, _) => ZoneRef {
+                layer: layer.map(|l| l.name.clone()).unwrap_or_default(),
+                id: None,
+                name: None,
+            },
+        };
+        let op = match hit.kind {
+            MeasureKind::Distance => "<=",
+            MeasureKind::OverlapArea if limit > 0.0 => ">=",
+            _ => ">",
+        };
+        let measure = Measure {
+            kind: hit.kind,
+            value: hit.value,
+            unit: hit.kind.unit(),
+            limit,
+            op,
+        };
+        let value = fmt_num(hit.value);
+        let limit_s = fmt_num(limit);
+        let zone_label = zone
+            .name
+            .clone()
+            .or_else(|| zone.id.clone())
+            .unwrap_or_else(|| zone.layer.clone());
+        let feature_label = f
+            .name()
+            .map(str::to_owned)
+            .or_else(|| f.fref.id.clone())
+            .unwrap_or_else(|| format!("#{}", f.fref.index));
+        let message = rule.message.render(&[
+            &value,
+            &limit_s,
+            measure.unit,
+            &zone.layer,
+            &zone_label,
+            &feature_label,
+            &rule.code,
+        ]);
+        Finding {
+            code: rule.code.clone(),
+            rule_name: rule.name.clone(),
+            severity: rule.severity,
+            feature: f.fref.clone(),
+            feature_name: f.name().map(str::to_owned),
+            zone,
+            measure,
+            share_of_footprint: hit.share,
+            nearest: hit.nearest.map(|[a, b]| [[a.x, a.y], [b.x, b.y]]),
+            message,
+            citation: rule.citation.clone(),
+            geometry: hit.geometry,
+            geometry_crs: self.project.crs.name.clone(),
+        }
+    }
+
+    /// Checks every accepted feature of the sources in parallel and builds the report:
+    /// findings in stable order with their geometry back in each source's CRS, diagnostics
+    /// from layers and sources, and counts that reconcile (`read = checked + rejected`).
+    pub fn check(&self, sources: Vec<Source>) -> Report {
+        let features: Vec<&Feature> = sources.iter().flat_map(|s| s.features.iter()).collect();
+        let mut findings: Vec<Finding> = features
+            .par_iter()
+            .flat_map_iter(|f| self.check_feature(f))
+            .collect();
+        findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+
+        // Back into each source's CRS, so the offending part overlays the input.
+        let mut diagnostics = self.diagnostics.clone();
+        for source in &sources {
+            let Ok(back) = Transformer::new(&self.project.crs, &source.crs) else {
+                continue;
+            };
+            for f in findings
+                .iter_mut()
+                .filter(|f| f.feature.source == source.name)
+            {
+                to_source_crs(f, &back);
+            }
+        }
+        let mut summary = Summary::default();
+        for s in &sources {
+            summary.read += s.read;
+            summary.checked += s.features.len();
+            summary.rejected += s.rejected();
+            diagnostics.extend(s.diagnostics.iter().cloned());
+        }
+        summary.count(&findings);
+        Report {
+            findings,
+            summary,
+            diagnostics,
+        }
+    }
+}
+
+fn to_source_crs(f: &mut Finding, back: &Transformer) {
+    if back.is_identity() {
+        return;
+    }
+    if let Some(g) = &f.geometry {
+        let mut t = g.clone();
+        if back.geometry(&mut t).is_err() {
+            // Leave it all in the working CRS rather than mix two CRSs in one finding.
+            return;
+        }
+        f.geometry = Some(t);
+    }
+    if let Some(n) = &mut f.nearest {
+        for p in n.iter_mut() {
+            if let Ok(t) = back.coord(geo::Coord { x: p[0], y: p[1] }) {
+                *p = [t.x, t.y];
+            }
+        }
+    }
+    f.geometry_crs = back.to().name.clone();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fmt_num;
+
+    #[test]
+    fn numbers_read_cleanly() {
+        assert_eq!(fmt_num(1000.0), "1000");
+        assert_eq!(fmt_num(612.4321), "612.43");
+        assert_eq!(fmt_num(0.5), "0.5");
+        assert_eq!(fmt_num(-0.0001), "0");
+    }
+}

@@ -1,0 +1,279 @@
+//! `ironrule rules test`: every rule ships fixtures — features annotated with the codes they
+//! must fire (`expect`), known gaps (`todo_expect`), and whether they sit exactly on the
+//! rule's boundary (`boundary`). Fixtures are drawn against the zone layers of the pack's
+//! `fixtures_project`. A rule fails when a fixture fires unexpectedly, misses, or when the
+//! rule lacks a README section or a fixture that fires, one that does not, or a boundary one.
+
+use super::Checker;
+use crate::model::Feature;
+use crate::project::Project;
+use crate::rules::{load_pack, Pack, Rule};
+use crate::{Error, Result};
+use serde_json::Value;
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+/// The sections every rule README must have.
+pub const README_SECTIONS: [&str; 6] = [
+    "What it forbids",
+    "Why",
+    "Legal basis",
+    "Spatial test",
+    "Example",
+    "Known limits",
+];
+
+/// The result of one fixture feature for one code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    Pass,
+    Fail,
+    /// A `todo_expect` that still does not fire: a documented gap.
+    KnownGap,
+}
+
+/// One fixture feature checked for one code.
+#[derive(Clone, Debug)]
+pub struct Outcome {
+    pub rule: String,
+    pub code: String,
+    pub file: String,
+    pub index: usize,
+    pub label: String,
+    pub verdict: Verdict,
+    pub detail: String,
+}
+
+/// All outcomes of a pack, plus rule-level problems.
+#[derive(Clone, Debug, Default)]
+pub struct FixtureReport {
+    pub outcomes: Vec<Outcome>,
+    /// Problems that are not one fixture's: missing README sections, missing fixture kinds,
+    /// unreadable fixture files.
+    pub problems: Vec<String>,
+}
+
+impl FixtureReport {
+    pub fn passed(&self) -> usize {
+        self.outcomes
+            .iter()
+            .filter(|o| o.verdict == Verdict::Pass)
+            .count()
+    }
+
+    pub fn failed(&self) -> usize {
+        self.outcomes
+            .iter()
+            .filter(|o| o.verdict == Verdict::Fail)
+            .count()
+            + self.problems.len()
+    }
+
+    pub fn gaps(&self) -> usize {
+        self.outcomes
+            .iter()
+            .filter(|o| o.verdict == Verdict::KnownGap)
+            .count()
+    }
+}
+
+fn codes(
+    props: &crate::model::Properties,
+    key: &str,
+) -> std::result::Result<BTreeSet<String>, String> {
+    match props.get(key) {
+        None => Ok(BTreeSet::new()),
+        Some(Value::Array(a)) => a
+            .iter()
+            .map(|v| {
+                v.as_str()
+                    .map(str::to_owned)
+                    .ok_or_else(|| format!("`{key}` must be an array of codes"))
+            })
+            .collect(),
+        Some(_) => Err(format!("`{key}` must be an array of codes")),
+    }
+}
+
+/// Runs a pack's fixtures against its fixtures project.
+pub fn run_pack(pack: &Pack) -> Result<FixtureReport> {
+    let project_path: PathBuf = pack.fixtures_project.clone().ok_or_else(|| {
+        Error::Usage(format!(
+            "{}: pack.toml has no `fixtures_project`, so its fixtures have no zones to run against",
+            pack.dir.join("pack.toml").display()
+        ))
+    })?;
+    let project = Project::load(&project_path)?;
+    // Re-load the pack against the fixture project's layers, so unknown layers are caught.
+    let pack = load_pack(&pack.dir, Some(&project.layer_names())).map_err(Error::Config)?;
+    let checker = Checker::with_packs(project, vec![pack.clone()])?;
+    let mut report = FixtureReport::default();
+    for d in &checker.diagnostics {
+        report.problems.push(format!("fixtures project: {d}"));
+    }
+    for rule in &pack.rules {
+        check_readme(rule, &mut report);
+        run_rule(&checker, rule, &mut report);
+    }
+    Ok(report)
+}
+
+fn check_readme(rule: &Rule, report: &mut FixtureReport) {
+    let Some(text) = rule.readme() else {
+        report.problems.push(format!(
+            "{}: {} has no README.md",
+            rule.code,
+            rule.dir.display()
+        ));
+        return;
+    };
+    for section in README_SECTIONS {
+        let present = text
+            .lines()
+            .any(|l| l.trim_start_matches('#').trim() == section && l.starts_with("##"));
+        if !present {
+            report.problems.push(format!(
+                "{}: README.md has no '## {section}' section",
+                rule.code
+            ));
+        }
+    }
+}
+
+fn run_rule(checker: &Checker, rule: &Rule, report: &mut FixtureReport) {
+    let dir = rule.dir.join("fixtures");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .map(|rd| {
+            rd.filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|e| e == "geojson"))
+                .collect()
+        })
+        .unwrap_or_default();
+    files.sort();
+    let (mut fires, mut quiet, mut boundary) = (0, 0, 0);
+    for file in files {
+        let source = match checker.read(&file, None, None) {
+            Ok(s) => s,
+            Err(e) => {
+                report.problems.push(format!("{}: {e}", rule.code));
+                continue;
+            }
+        };
+        for d in &source.diagnostics {
+            report.problems.push(format!("{}: {d}", rule.code));
+        }
+        for f in &source.features {
+            match run_feature(checker, rule, f, report) {
+                Ok((fire, on_boundary)) => {
+                    if fire {
+                        fires += 1;
+                    } else {
+                        quiet += 1;
+                    }
+                    boundary += usize::from(on_boundary);
+                }
+                Err(why) => report
+                    .problems
+                    .push(format!("{}: {}: {why}", rule.code, f.fref)),
+            }
+        }
+    }
+    if fires == 0 {
+        report.problems.push(format!(
+            "{}: no fixture that fires (expect = [\"{}\"])",
+            rule.code, rule.code
+        ));
+    }
+    if quiet == 0 {
+        report
+            .problems
+            .push(format!("{}: no fixture that must not fire", rule.code));
+    }
+    if boundary == 0 {
+        report.problems.push(format!(
+            "{}: no fixture on the boundary (boundary = true)",
+            rule.code
+        ));
+    }
+}
+
+/// Checks one fixture feature; returns whether it expects the rule to fire and whether it is
+/// a boundary case.
+fn run_feature(
+    checker: &Checker,
+    rule: &Rule,
+    f: &Feature,
+    report: &mut FixtureReport,
+) -> std::result::Result<(bool, bool), String> {
+    if !f.properties.contains_key("expect") {
+        return Err(
+            "fixture feature has no `expect` (an array of the codes it must fire, possibly empty)"
+                .into(),
+        );
+    }
+    let expect = codes(&f.properties, "expect")?;
+    let todo = codes(&f.properties, "todo_expect")?;
+    let on_boundary = f
+        .properties
+        .get("boundary")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    let findings = checker.check_feature(f);
+    let fired: BTreeSet<&str> = findings.iter().map(|x| x.code.as_str()).collect();
+    let mut scope: BTreeSet<String> = expect.union(&todo).cloned().collect();
+    scope.insert(rule.code.clone());
+    let label = f
+        .name()
+        .map(str::to_owned)
+        .unwrap_or_else(|| format!("#{}", f.fref.index));
+    for code in scope {
+        let did = fired.contains(code.as_str());
+        let (verdict, detail) = if todo.contains(&code) {
+            if did {
+                (
+                    Verdict::Fail,
+                    format!("{code} is a todo_expect but now fires: move it to expect"),
+                )
+            } else {
+                (Verdict::KnownGap, format!("{code} known gap"))
+            }
+        } else if expect.contains(&code) == did {
+            (
+                Verdict::Pass,
+                if did {
+                    format!("{code} fires")
+                } else {
+                    format!("{code} quiet")
+                },
+            )
+        } else if did {
+            let msg = findings
+                .iter()
+                .find(|x| x.code == code)
+                .map(|x| x.message.clone())
+                .unwrap_or_default();
+            (
+                Verdict::Fail,
+                format!("{code} fired but was not expected: {msg}"),
+            )
+        } else {
+            (
+                Verdict::Fail,
+                format!("expected {code}, but it did not fire"),
+            )
+        };
+        report.outcomes.push(Outcome {
+            rule: rule.code.clone(),
+            code,
+            file: f.fref.source.clone(),
+            index: f.fref.index,
+            label: label.clone(),
+            verdict,
+            detail,
+        });
+    }
+    Ok((
+        expect.contains(&rule.code) || todo.contains(&rule.code),
+        on_boundary,
+    ))
+}

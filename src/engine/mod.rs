@@ -1,0 +1,34 @@
+//! The spatial tests, one per file, and the checker that runs a project's rules over
+//! features. Each test returns [`Hit`]s: what was measured against which zone, and the
+//! offending part; the checker turns hits into cited findings.
+
+/// Runs every rule of a project over features, in parallel.
+pub mod checker;
+/// `ironrule rules test`: every rule's fixtures must fire exactly where they say.
+pub mod fixtures;
+/// P1: the footprint's interior meets a zone's interior.
+pub mod overlap;
+/// P2: the footprint is within a distance of a zone.
+pub mod setback;
+/// P3: the footprint must lie within a layer.
+pub mod within;
+
+pub use checker::Checker;
+
+use crate::model::MeasureKind;
+use geo::{Coord, Geometry};
+
+/// One measured violation of a spatial test, before it becomes a [`crate::model::Finding`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct Hit {
+    /// Index of the zone in its layer; `None` for tests against a whole layer.
+    pub zone: Option<usize>,
+    pub kind: MeasureKind,
+    pub value: f64,
+    /// Measured part ÷ footprint, for areal footprints.
+    pub share: Option<f64>,
+    /// Nearest points (footprint, zone) for a setback.
+    pub nearest: Option<[Coord<f64>; 2]>,
+    /// The offending part.
+    pub geometry: Option<Geometry<f64>>,
+}

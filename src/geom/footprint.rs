@@ -1,0 +1,120 @@
+use geo::{
+    Area, BoundingRect, Coord, Euclidean, Geometry, Length, LineString, MultiLineString,
+    MultiPoint, MultiPolygon, Rect,
+};
+
+/// A proposal's geometry, by dimension. Every spatial test handles the three kinds: a
+/// building plot (areal), a road or pipeline (linear), a well or tower site (puntal).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Footprint {
+    Areal(MultiPolygon<f64>),
+    Linear(MultiLineString<f64>),
+    Puntal(MultiPoint<f64>),
+}
+
+impl Footprint {
+    /// Sorts a geometry into its kind. GeometryCollections and empty geometries are refused.
+    pub fn new(g: &Geometry<f64>) -> Result<Footprint, String> {
+        let fp = match g {
+            Geometry::Polygon(p) => Footprint::Areal(MultiPolygon(vec![p.clone()])),
+            Geometry::MultiPolygon(mp) => Footprint::Areal(mp.clone()),
+            Geometry::Rect(r) => Footprint::Areal(MultiPolygon(vec![r.to_polygon()])),
+            Geometry::Triangle(t) => Footprint::Areal(MultiPolygon(vec![t.to_polygon()])),
+            Geometry::LineString(l) => Footprint::Linear(MultiLineString(vec![l.clone()])),
+            Geometry::Line(l) => {
+                Footprint::Linear(MultiLineString(vec![LineString(vec![l.start, l.end])]))
+            }
+            Geometry::MultiLineString(m) => Footprint::Linear(m.clone()),
+            Geometry::Point(p) => Footprint::Puntal(MultiPoint(vec![*p])),
+            Geometry::MultiPoint(m) => Footprint::Puntal(m.clone()),
+            Geometry::GeometryCollection(_) => {
+                return Err("GeometryCollection is not supported".into())
+            }
+        };
+        if fp.bbox().is_none() {
+            return Err("empty geometry".into());
+        }
+        Ok(fp)
+    }
+
+    /// The bounding box; `None` only for an empty geometry.
+    pub fn bbox(&self) -> Option<Rect<f64>> {
+        match self {
+            Footprint::Areal(m) => m.bounding_rect(),
+            Footprint::Linear(m) => m.bounding_rect(),
+            Footprint::Puntal(m) => m.bounding_rect(),
+        }
+    }
+
+    /// Area in m² (0 for lines and points).
+    pub fn area_m2(&self) -> f64 {
+        match self {
+            Footprint::Areal(m) => m.unsigned_area(),
+            _ => 0.0,
+        }
+    }
+
+    /// Length in m of a linear footprint (0 otherwise).
+    pub fn length_m(&self) -> f64 {
+        match self {
+            Footprint::Linear(m) => m.iter().map(|l| Euclidean.length(l)).sum(),
+            _ => 0.0,
+        }
+    }
+
+    /// The line work: polygon rings or lines; empty for points.
+    pub fn linework(&self) -> Vec<&LineString<f64>> {
+        match self {
+            Footprint::Areal(m) => m
+                .iter()
+                .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
+                .collect(),
+            Footprint::Linear(m) => m.iter().collect(),
+            Footprint::Puntal(_) => Vec::new(),
+        }
+    }
+
+    /// One coordinate of each connected part, used to detect containment without crossing.
+    pub fn representative_coords(&self) -> Vec<Coord<f64>> {
+        match self {
+            Footprint::Areal(m) => m
+                .iter()
+                .filter_map(|p| p.exterior().0.first().copied())
+                .collect(),
+            Footprint::Linear(m) => m.iter().filter_map(|l| l.0.first().copied()).collect(),
+            Footprint::Puntal(m) => m.iter().map(|p| p.0).collect(),
+        }
+    }
+
+    /// The geometry back as a `Geometry`.
+    pub fn to_geometry(&self) -> Geometry<f64> {
+        match self {
+            Footprint::Areal(m) => Geometry::MultiPolygon(m.clone()),
+            Footprint::Linear(m) => Geometry::MultiLineString(m.clone()),
+            Footprint::Puntal(m) => Geometry::MultiPoint(m.clone()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use geo::{line_string, point, polygon};
+
+    #[test]
+    fn kinds_and_measures() {
+        let sq = Footprint::new(&Geometry::Polygon(
+            polygon![(x: 0., y: 0.), (x: 10., y: 0.), (x: 10., y: 10.), (x: 0., y: 10.)],
+        ))
+        .unwrap();
+        assert_eq!(sq.area_m2(), 100.0);
+        let road = Footprint::new(&Geometry::LineString(
+            line_string![(x: 0., y: 0.), (x: 3., y: 4.)],
+        ))
+        .unwrap();
+        assert_eq!(road.length_m(), 5.0);
+        let well = Footprint::new(&Geometry::Point(point!(x: 1., y: 1.))).unwrap();
+        assert!(well.linework().is_empty());
+        assert!(Footprint::new(&Geometry::MultiPolygon(MultiPolygon(vec![]))).is_err());
+    }
+}

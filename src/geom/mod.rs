@@ -1,0 +1,16 @@
+//! Geometry helpers shared by readers, the index and the spatial tests.
+
+/// A feature's geometry as the tests see it: areal, linear or puntal.
+pub mod footprint;
+/// Nearest points and distances between segments and line strings.
+pub mod nearest;
+/// Validity checks with messages that say what is wrong and where.
+pub mod validate;
+
+pub use footprint::Footprint;
+pub use nearest::Nearest;
+
+/// Areas below this (1 mm²) are floating-point residue of a boolean operation, not overlap.
+pub const AREA_EPSILON_M2: f64 = 1e-6;
+/// Lengths below this (1 µm) are floating-point residue.
+pub const LENGTH_EPSILON_M: f64 = 1e-6;

@@ -1,0 +1,191 @@
+use geo::{line_intersection::line_intersection, Coord, Line, LineIntersection};
+
+/// The closest pair of points between two geometries and their distance.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Nearest {
+    pub distance: f64,
+    /// On the first geometry (the footprint).
+    pub a: Coord<f64>,
+    /// On the second geometry (the zone).
+    pub b: Coord<f64>,
+}
+
+impl Nearest {
+    /// A starting value that any real pair beats.
+    pub const FAR: Nearest = Nearest {
+        distance: f64::INFINITY,
+        a: Coord {
+            x: f64::NAN,
+            y: f64::NAN,
+        },
+        b: Coord {
+            x: f64::NAN,
+            y: f64::NAN,
+        },
+    };
+
+    /// Keeps the closer of `self` and `other`.
+    pub fn keep_min(&mut self, other: Nearest) {
+        if other.distance < self.distance {
+            *self = other;
+        }
+    }
+}
+
+/// The point of segment `s0`–`s1` nearest to `p`.
+///
+/// When the perpendicular foot falls outside the segment the nearest point is the endpoint
+/// itself (not a recomputed copy), so a distance measured to a vertex is exact.
+pub fn point_segment(p: Coord<f64>, s0: Coord<f64>, s1: Coord<f64>) -> Nearest {
+    let d = s1 - s0;
+    let len2 = d.x * d.x + d.y * d.y;
+    let q = if len2 == 0.0 {
+        s0
+    } else {
+        let t = ((p.x - s0.x) * d.x + (p.y - s0.y) * d.y) / len2;
+        if t <= 0.0 {
+            s0
+        } else if t >= 1.0 {
+            s1
+        } else {
+            Coord {
+                x: s0.x + d.x * t,
+                y: s0.y + d.y * t,
+            }
+        }
+    };
+    Nearest {
+        distance: (p.x - q.x).hypot(p.y - q.y),
+        a: p,
+        b: q,
+    }
+}
+
+/// Nearest points between segments `a0`–`a1` and `b0`–`b1`; distance 0 where they meet.
+pub fn segment_segment(a0: Coord<f64>, a1: Coord<f64>, b0: Coord<f64>, b1: Coord<f64>) -> Nearest {
+    let boxes_touch = a0.x.min(a1.x) <= b0.x.max(b1.x)
+        && b0.x.min(b1.x) <= a0.x.max(a1.x)
+        && a0.y.min(a1.y) <= b0.y.max(b1.y)
+        && b0.y.min(b1.y) <= a0.y.max(a1.y);
+    if boxes_touch {
+        if let Some(hit) = line_intersection(Line::new(a0, a1), Line::new(b0, b1)) {
+            let at = match hit {
+                LineIntersection::SinglePoint { intersection, .. } => intersection,
+                LineIntersection::Collinear { intersection } => intersection.start,
+            };
+            return Nearest {
+                distance: 0.0,
+                a: at,
+                b: at,
+            };
+        }
+    }
+    let mut best = point_segment(a0, b0, b1);
+    best.keep_min(point_segment(a1, b0, b1));
+    let flip = |n: Nearest| Nearest {
+        distance: n.distance,
+        a: n.b,
+        b: n.a,
+    };
+    best.keep_min(flip(point_segment(b0, a0, a1)));
+    best.keep_min(flip(point_segment(b1, a0, a1)));
+    best
+}
+
+/// Nearest points between two chains of coordinates (line strings or rings), folded into
+/// `best`. Stops early once the distance is 0.
+pub fn chains(a: &[Coord<f64>], b: &[Coord<f64>], best: &mut Nearest) {
+    match (a.len(), b.len()) {
+        (0, _) | (_, 0) => {}
+        (1, 1) => best.keep_min(Nearest {
+            distance: (a[0].x - b[0].x).hypot(a[0].y - b[0].y),
+            a: a[0],
+            b: b[0],
+        }),
+        (1, _) => {
+            for s in b.windows(2) {
+                best.keep_min(point_segment(a[0], s[0], s[1]));
+            }
+        }
+        (_, 1) => {
+            for s in a.windows(2) {
+                let n = point_segment(b[0], s[0], s[1]);
+                best.keep_min(Nearest {
+                    distance: n.distance,
+                    a: n.b,
+                    b: n.a,
+                });
+            }
+        }
+        _ => {
+            for sa in a.windows(2) {
+                for sb in b.windows(2) {
+                    best.keep_min(segment_segment(sa[0], sa[1], sb[0], sb[1]));
+                    if best.distance == 0.0 {
+                        return;
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use geo::coord;
+
+    #[test]
+    fn foot_inside_and_outside_the_segment() {
+        let n = point_segment(
+            coord! {x: 5., y: 3.},
+            coord! {x: 0., y: 0.},
+            coord! {x: 10., y: 0.},
+        );
+        assert_eq!((n.distance, n.b), (3.0, coord! {x: 5., y: 0.}));
+        let n = point_segment(
+            coord! {x: -3., y: 4.},
+            coord! {x: 0., y: 0.},
+            coord! {x: 10., y: 0.},
+        );
+        assert_eq!((n.distance, n.b), (5.0, coord! {x: 0., y: 0.}));
+    }
+
+    #[test]
+    fn distance_to_a_vertex_is_exact() {
+        // A vertex 1000 m due north of a zone vertex measures exactly 1000.0, whatever the
+        // magnitude of the coordinates (same binade, so the addition is exact).
+        let v = coord! {x: 531_234.56, y: 3_391_234.56};
+        let p = coord! {x: v.x, y: v.y + 1000.0};
+        let n = segment_segment(
+            p,
+            coord! {x: p.x + 50.0, y: p.y},
+            v,
+            coord! {x: v.x + 30.0, y: v.y - 40.0},
+        );
+        assert_eq!(n.distance, 1000.0);
+    }
+
+    #[test]
+    fn crossing_segments_are_at_distance_zero() {
+        let n = segment_segment(
+            coord! {x: 0., y: 0.},
+            coord! {x: 2., y: 2.},
+            coord! {x: 0., y: 2.},
+            coord! {x: 2., y: 0.},
+        );
+        assert_eq!(n.distance, 0.0);
+        assert_eq!(n.a, coord! {x: 1., y: 1.});
+    }
+
+    #[test]
+    fn parallel_segments() {
+        let n = segment_segment(
+            coord! {x: 0., y: 0.},
+            coord! {x: 10., y: 0.},
+            coord! {x: 2., y: 7.},
+            coord! {x: 4., y: 7.},
+        );
+        assert_eq!(n.distance, 7.0);
+    }
+}

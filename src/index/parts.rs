@@ -1,0 +1,98 @@
+use geo::{BooleanOps, BoundingRect, Coord, CoordsIter, LineString, Polygon, Rect};
+
+/// Polygons with more vertices than this are tiled.
+pub const TILE_MAX_VERTICES: usize = 256;
+/// Lines and rings are cut into chunks of this many segments.
+pub const CHUNK_SEGMENTS: usize = 16;
+
+/// Cuts a polygon into pieces of at most `max_vertices` vertices by recursive bisection of
+/// its bounding box. The pieces partition the polygon: their interiors are disjoint and their
+/// union is the polygon, so areas of intersection with the pieces add up to the area of
+/// intersection with the whole.
+///
+/// ```
+/// use geo::{Area, LineString, Polygon};
+/// // A 1,000-vertex circle.
+/// let ring: LineString = (0..1000).map(|i| {
+///     let a = i as f64 / 1000.0 * std::f64::consts::TAU;
+///     (100.0 * a.cos(), 100.0 * a.sin())
+/// }).collect();
+/// let circle = Polygon::new(ring, vec![]);
+/// let pieces = ironrule::index::parts::tile(&circle, 256);
+/// assert!(pieces.len() > 1);
+/// let sum: f64 = pieces.iter().map(|p| p.unsigned_area()).sum();
+/// assert!((sum - circle.unsigned_area()).abs() < 1e-6);
+/// ```
+pub fn tile(polygon: &Polygon<f64>, max_vertices: usize) -> Vec<Polygon<f64>> {
+    let mut out = Vec::new();
+    split(polygon.clone(), max_vertices, 0, &mut out);
+    out
+}
+
+fn split(polygon: Polygon<f64>, max_vertices: usize, depth: u32, out: &mut Vec<Polygon<f64>>) {
+    let Some(bbox) = polygon.bounding_rect() else {
+        return;
+    };
+    // The depth guard stops pathological inputs (thousands of vertices on one spot).
+    if polygon.coords_count() <= max_vertices
+        || depth >= 24
+        || bbox.width().max(bbox.height()) == 0.0
+    {
+        out.push(polygon);
+        return;
+    }
+    let (min, max) = (bbox.min(), bbox.max());
+    let halves = if bbox.width() >= bbox.height() {
+        let mid = (min.x + max.x) / 2.0;
+        [
+            Rect::new(min, Coord { x: mid, y: max.y }),
+            Rect::new(Coord { x: mid, y: min.y }, max),
+        ]
+    } else {
+        let mid = (min.y + max.y) / 2.0;
+        [
+            Rect::new(min, Coord { x: max.x, y: mid }),
+            Rect::new(Coord { x: min.x, y: mid }, max),
+        ]
+    };
+    for half in halves {
+        for piece in polygon.intersection(&half.to_polygon()) {
+            split(piece, max_vertices, depth + 1, out);
+        }
+    }
+}
+
+/// Cuts a chain of coordinates into overlapping chunks of at most `segments` segments (each
+/// chunk starts where the previous ended), so every segment is in exactly one chunk.
+pub fn chunks(line: &LineString<f64>, segments: usize) -> Vec<LineString<f64>> {
+    let coords = &line.0;
+    if coords.len() <= segments + 1 {
+        return vec![line.clone()];
+    }
+    let mut out = Vec::with_capacity(coords.len() / segments + 1);
+    let mut start = 0;
+    while start + 1 < coords.len() {
+        let end = (start + segments).min(coords.len() - 1);
+        out.push(LineString(coords[start..=end].to_vec()));
+        start = end;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use geo::line_string;
+
+    #[test]
+    fn chunks_cover_every_segment_once() {
+        let line: LineString<f64> = (0..40).map(|i| (i as f64, 0.0)).collect();
+        let parts = chunks(&line, 16);
+        assert_eq!(parts.len(), 3);
+        let segs: usize = parts.iter().map(|p| p.0.len() - 1).sum();
+        assert_eq!(segs, 39);
+        assert_eq!(parts[0].0.last(), parts[1].0.first());
+        let short = line_string![(x: 0., y: 0.), (x: 1., y: 1.)];
+        assert_eq!(chunks(&short, 16), vec![short]);
+    }
+}

@@ -1,0 +1,223 @@
+use super::parts::{chunks, tile, CHUNK_SEGMENTS, TILE_MAX_VERTICES};
+use crate::model::{Feature, Properties};
+use geo::{BoundingRect, Coord, Geometry, LineString, Polygon, Rect};
+use rstar::primitives::{GeomWithData, Rectangle};
+use rstar::{RTree, AABB};
+
+/// One zone feature of a layer.
+#[derive(Clone, Debug)]
+pub struct Zone {
+    /// The zone's id (id field, else feature id, else `#<index>`).
+    pub id: String,
+    pub name: Option<String>,
+    pub properties: Properties,
+    /// Whether the zone has area (a polygon) or is line/point work.
+    pub areal: bool,
+}
+
+/// A tile of an areal zone.
+#[derive(Clone, Debug)]
+pub struct Piece {
+    pub zone: usize,
+    pub polygon: Polygon<f64>,
+}
+
+/// Line work of a zone: a chunk of a line or ring, or a single point.
+#[derive(Clone, Debug)]
+pub struct Edge {
+    pub zone: usize,
+    pub coords: LineString<f64>,
+}
+
+type Entry = GeomWithData<Rectangle<[f64; 2]>, usize>;
+
+/// A zone layer with two R-trees: one over areal pieces (for overlap and containment), one
+/// over line-work chunks (for distances). Both are bulk-loaded once.
+pub struct ZoneLayer {
+    pub name: String,
+    pub zones: Vec<Zone>,
+    pub pieces: Vec<Piece>,
+    pub edges: Vec<Edge>,
+    piece_tree: RTree<Entry>,
+    edge_tree: RTree<Entry>,
+}
+
+fn entry(rect: Rect<f64>, index: usize) -> Entry {
+    GeomWithData::new(
+        Rectangle::from_corners([rect.min().x, rect.min().y], [rect.max().x, rect.max().y]),
+        index,
+    )
+}
+
+fn aabb(rect: Rect<f64>) -> AABB<[f64; 2]> {
+    AABB::from_corners([rect.min().x, rect.min().y], [rect.max().x, rect.max().y])
+}
+
+impl ZoneLayer {
+    /// Builds the layer from features already in the working CRS.
+    pub fn build(name: &str, features: Vec<Feature>) -> ZoneLayer {
+        let mut zones = Vec::with_capacity(features.len());
+        let mut pieces = Vec::new();
+        let mut edges = Vec::new();
+        for (zi, f) in features.into_iter().enumerate() {
+            let id = f
+                .fref
+                .id
+                .clone()
+                .unwrap_or_else(|| format!("#{}", f.fref.index));
+            let name = f.name().map(str::to_owned);
+            let mut areal = false;
+            let mut add_polygon =
+                |p: &Polygon<f64>, pieces: &mut Vec<Piece>, edges: &mut Vec<Edge>| {
+                    areal = true;
+                    for ring in std::iter::once(p.exterior()).chain(p.interiors()) {
+                        edges.extend(
+                            chunks(ring, CHUNK_SEGMENTS)
+                                .into_iter()
+                                .map(|coords| Edge { zone: zi, coords }),
+                        );
+                    }
+                    pieces.extend(
+                        tile(p, TILE_MAX_VERTICES)
+                            .into_iter()
+                            .map(|polygon| Piece { zone: zi, polygon }),
+                    );
+                };
+            let add_line = |l: &LineString<f64>, edges: &mut Vec<Edge>| {
+                edges.extend(
+                    chunks(l, CHUNK_SEGMENTS)
+                        .into_iter()
+                        .map(|coords| Edge { zone: zi, coords }),
+                );
+            };
+            match &f.geometry {
+                Geometry::Polygon(p) => add_polygon(p, &mut pieces, &mut edges),
+                Geometry::MultiPolygon(m) => m
+                    .iter()
+                    .for_each(|p| add_polygon(p, &mut pieces, &mut edges)),
+                Geometry::Rect(r) => add_polygon(&r.to_polygon(), &mut pieces, &mut edges),
+                Geometry::Triangle(t) => add_polygon(&t.to_polygon(), &mut pieces, &mut edges),
+                Geometry::LineString(l) => add_line(l, &mut edges),
+                Geometry::MultiLineString(m) => m.iter().for_each(|l| add_line(l, &mut edges)),
+                Geometry::Line(l) => add_line(&LineString(vec![l.start, l.end]), &mut edges),
+                Geometry::Point(p) => edges.push(Edge {
+                    zone: zi,
+                    coords: LineString(vec![p.0]),
+                }),
+                Geometry::MultiPoint(m) => edges.extend(m.iter().map(|p| Edge {
+                    zone: zi,
+                    coords: LineString(vec![p.0]),
+                })),
+                Geometry::GeometryCollection(_) => {}
+            }
+            zones.push(Zone {
+                id,
+                name,
+                properties: f.properties,
+                areal,
+            });
+        }
+        let piece_tree = RTree::bulk_load(
+            pieces
+                .iter()
+                .enumerate()
+                .filter_map(|(i, p)| p.polygon.bounding_rect().map(|r| entry(r, i)))
+                .collect(),
+        );
+        let edge_tree = RTree::bulk_load(
+            edges
+                .iter()
+                .enumerate()
+                .filter_map(|(i, e)| e.coords.bounding_rect().map(|r| entry(r, i)))
+                .collect(),
+        );
+        ZoneLayer {
+            name: name.to_owned(),
+            zones,
+            pieces,
+            edges,
+            piece_tree,
+            edge_tree,
+        }
+    }
+
+    /// Builds a layer from bare geometries (ids `z0`, `z1`, ...), for tests and examples.
+    pub fn from_geometries(name: &str, geometries: Vec<Geometry<f64>>) -> ZoneLayer {
+        let features = geometries
+            .into_iter()
+            .enumerate()
+            .map(|(i, geometry)| Feature {
+                fref: crate::model::FeatureRef {
+                    source: name.to_owned(),
+                    index: i,
+                    id: Some(format!("z{i}")),
+                },
+                properties: Default::default(),
+                geometry,
+            })
+            .collect();
+        ZoneLayer::build(name, features)
+    }
+
+    /// Areal pieces whose bounding box meets `rect`.
+    pub fn pieces_in(&self, rect: Rect<f64>) -> impl Iterator<Item = &Piece> + '_ {
+        self.piece_tree
+            .locate_in_envelope_intersecting(&aabb(rect))
+            .map(|e| &self.pieces[e.data])
+    }
+
+    /// Line-work chunks whose bounding box meets `rect`.
+    pub fn edges_in(&self, rect: Rect<f64>) -> impl Iterator<Item = &Edge> + '_ {
+        self.edge_tree
+            .locate_in_envelope_intersecting(&aabb(rect))
+            .map(|e| &self.edges[e.data])
+    }
+
+    /// Number of indexed parts (pieces + edges), for statistics.
+    pub fn part_count(&self) -> usize {
+        self.pieces.len() + self.edges.len()
+    }
+}
+
+/// `rect` grown by `by` on every side.
+pub fn expand(rect: Rect<f64>, by: f64) -> Rect<f64> {
+    Rect::new(
+        Coord {
+            x: rect.min().x - by,
+            y: rect.min().y - by,
+        },
+        Coord {
+            x: rect.max().x + by,
+            y: rect.max().y + by,
+        },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::FeatureRef;
+
+    fn feature(i: usize, g: Geometry<f64>) -> Feature {
+        Feature {
+            fref: FeatureRef {
+                source: "z".into(),
+                index: i,
+                id: Some(format!("z{i}")),
+            },
+            properties: Default::default(),
+            geometry: g,
+        }
+    }
+
+    #[test]
+    fn a_long_river_is_found_by_its_nearby_chunk_only() {
+        let river: LineString<f64> = (0..2000).map(|i| (i as f64 * 10.0, 0.0)).collect();
+        let layer = ZoneLayer::build("river", vec![feature(0, Geometry::LineString(river))]);
+        assert!(layer.edges.len() > 100);
+        let near = Rect::new(Coord { x: 5000.0, y: 5.0 }, Coord { x: 5010.0, y: 15.0 });
+        let hits: Vec<_> = layer.edges_in(expand(near, 20.0)).collect();
+        assert_eq!(hits.len(), 1);
+        assert!(hits[0].coords.0.len() <= CHUNK_SEGMENTS + 1);
+    }
+}

@@ -1,0 +1,101 @@
+//! Every other vector format through GDAL/OGR (`gdal` feature): Shapefile (the `.cpg` sets
+//! the attribute encoding, so GBK names come through), GeoPackage, OpenFileGDB, KML, DXF,
+//! GML, FlatGeobuf, CSV with WKT, `PG:` connection strings.
+
+use super::{resolve_crs, Assembler, RawFeature, ReadOptions, Source};
+use crate::crs::Crs;
+use crate::{Error, Result};
+use gdal::spatial_ref::SpatialRef;
+use gdal::vector::{FieldValue, LayerAccess};
+use gdal::Dataset;
+use serde_json::Value;
+use std::path::Path;
+
+/// Reads one layer of an OGR data source.
+pub fn read(path: &Path, opts: ReadOptions<'_>) -> Result<Source> {
+    let ds = Dataset::open(path)
+        .map_err(|e| Error::parse(path, None, format!("GDAL cannot open it: {e}")))?;
+    let names: Vec<String> = ds.layers().map(|l| l.name()).collect();
+    let mut layer = match opts.layer {
+        Some(name) => ds.layer_by_name(name).map_err(|_| {
+            Error::parse(
+                path,
+                None,
+                format!("no layer '{name}' (layers: {})", names.join(", ")),
+            )
+        })?,
+        None if names.len() == 1 => ds
+            .layer(0)
+            .map_err(|e| Error::parse(path, None, e.to_string()))?,
+        None => {
+            return Err(Error::parse(
+                path,
+                None,
+                format!(
+                    "the source has {} layers ({}); name one with `source_layer`",
+                    names.len(),
+                    names.join(", ")
+                ),
+            ))
+        }
+    };
+    let in_file = match layer.spatial_ref() {
+        Some(srs) => Some(crs_of(&srs).map_err(|why| Error::parse(path, None, why))?),
+        None => None,
+    };
+    let crs = resolve_crs(path, in_file, None, &opts)?;
+    let mut asm = Assembler::new(path.display().to_string(), crs, &opts)?;
+    for (index, feature) in layer.features().enumerate() {
+        let mut properties = serde_json::Map::new();
+        for (name, value) in feature.fields() {
+            properties.insert(name, value.map_or(Value::Null, json_value));
+        }
+        let geometry = match feature.geometry() {
+            None => Err("the feature has no geometry".to_owned()),
+            Some(g) if g.is_empty() => Err("empty geometry".to_owned()),
+            Some(g) => g.to_geo().map_err(|e| format!("unsupported geometry: {e}")),
+        };
+        asm.push(RawFeature {
+            index,
+            id: feature.fid().map(|f| f.to_string()),
+            properties,
+            geometry,
+        });
+    }
+    Ok(asm.finish())
+}
+
+/// The CRS a layer declares, as an EPSG code where GDAL can identify one.
+fn crs_of(srs: &SpatialRef) -> std::result::Result<Crs, String> {
+    let mut srs = srs.clone();
+    if srs.auth_name().as_deref() != Some("EPSG") {
+        let _ = srs.auto_identify_epsg();
+    }
+    if srs.auth_name().as_deref() == Some("EPSG") {
+        if let Ok(code) = srs.auth_code() {
+            return Crs::from_epsg(code as u32).map_err(|e| e.to_string());
+        }
+    }
+    let proj4 = srs
+        .to_proj4()
+        .map_err(|e| format!("cannot express the layer's CRS: {e}"))?;
+    Crs::parse(&proj4)
+        .map_err(|e| format!("the layer's CRS ({}): {e}", srs.name().unwrap_or_default()))
+}
+
+fn json_value(v: FieldValue) -> Value {
+    match v {
+        FieldValue::IntegerValue(i) => Value::from(i),
+        FieldValue::Integer64Value(i) => Value::from(i),
+        FieldValue::RealValue(f) => {
+            serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number)
+        }
+        FieldValue::StringValue(s) => Value::String(s),
+        FieldValue::IntegerListValue(l) => Value::from(l),
+        FieldValue::Integer64ListValue(l) => Value::from(l),
+        FieldValue::RealListValue(l) => Value::from(l),
+        FieldValue::StringListValue(l) => Value::from(l),
+        FieldValue::DateValue(d) => Value::String(d.to_string()),
+        FieldValue::DateTimeValue(d) => Value::String(d.to_rfc3339()),
+    }
+}

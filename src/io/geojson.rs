@@ -1,0 +1,310 @@
+//! GeoJSON (RFC 7946) reader. Coordinates are longitude, latitude unless the legacy `crs`
+//! member (GeoJSON 2008) or the project names another CRS. A malformed feature is rejected
+//! with a diagnostic and the rest of the file is still read.
+
+use super::{resolve_crs, Assembler, RawFeature, ReadOptions, Source};
+use crate::crs::Crs;
+use crate::{Error, Result};
+use geo::{Coord, Geometry, LineString, MultiLineString, MultiPoint, MultiPolygon, Point, Polygon};
+use geojson::{GeometryValue, Position};
+use serde_json::Value;
+use std::path::Path;
+
+/// Reads a GeoJSON file: a FeatureCollection, a single Feature or a bare Geometry.
+pub fn read(path: &Path, opts: ReadOptions<'_>) -> Result<Source> {
+    let text = std::fs::read_to_string(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::InvalidData => Error::parse(
+            path,
+            None,
+            "not UTF-8 text (GeoJSON must be UTF-8, RFC 7946 §11)",
+        ),
+        _ => Error::io(path, e),
+    })?;
+    parse_str(&path.display().to_string(), &text, opts)
+}
+
+/// Parses GeoJSON text; `name` is what diagnostics call the source.
+pub fn parse_str(name: &str, text: &str, opts: ReadOptions<'_>) -> Result<Source> {
+    let path = Path::new(name);
+    let root: Value = serde_json::from_str(text).map_err(|e| {
+        Error::parse(
+            path,
+            Some((e.line(), e.column())),
+            format!("malformed JSON: {e}"),
+        )
+    })?;
+    let Value::Object(obj) = &root else {
+        return Err(Error::parse(path, None, "GeoJSON must be a JSON object"));
+    };
+    let kind = obj.get("type").and_then(Value::as_str).unwrap_or("");
+    let in_file = legacy_crs(path, obj.get("crs"))?;
+    let crs = resolve_crs(path, in_file, Some(Crs::wgs84()), &opts)?;
+    let mut asm = Assembler::new(name.to_owned(), crs, &opts)?;
+    match kind {
+        "FeatureCollection" => {
+            let Some(features) = obj.get("features").and_then(Value::as_array) else {
+                return Err(Error::parse(
+                    path,
+                    None,
+                    "FeatureCollection without a `features` array",
+                ));
+            };
+            for (index, value) in features.iter().enumerate() {
+                asm.push(raw_feature(index, value));
+            }
+        }
+        "Feature" => asm.push(raw_feature(0, &root)),
+        "Point" | "MultiPoint" | "LineString" | "MultiLineString" | "Polygon" | "MultiPolygon"
+        | "GeometryCollection" => {
+            asm.push(RawFeature {
+                index: 0,
+                id: None,
+                properties: Default::default(),
+                geometry: serde_json::from_value::<geojson::Geometry>(root.clone())
+                    .map_err(|e| format!("malformed geometry: {e}"))
+                    .and_then(|g| to_geo(&g.value)),
+            });
+        }
+        "" => {
+            return Err(Error::parse(
+                path,
+                None,
+                "not GeoJSON: the top-level object has no `type`",
+            ))
+        }
+        other => {
+            return Err(Error::parse(
+                path,
+                None,
+                format!("not GeoJSON: unknown top-level type '{other}'"),
+            ))
+        }
+    }
+    Ok(asm.finish())
+}
+
+/// The legacy `crs` member: `{"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::4546"}}`.
+fn legacy_crs(path: &Path, member: Option<&Value>) -> Result<Option<Crs>> {
+    let Some(member) = member else {
+        return Ok(None);
+    };
+    if member.is_null() {
+        return Ok(None);
+    }
+    let name = member
+        .get("properties")
+        .and_then(|p| p.get("name"))
+        .and_then(Value::as_str)
+        .filter(|_| member.get("type").and_then(Value::as_str) == Some("name"))
+        .ok_or_else(|| {
+            Error::parse(path, None, "the `crs` member must be {\"type\": \"name\", \"properties\": {\"name\": \"EPSG:...\"}} (linked CRSs are not supported)")
+        })?;
+    Crs::parse(name)
+        .map(Some)
+        .map_err(|e| Error::parse(path, None, format!("the `crs` member: {e}")))
+}
+
+fn raw_feature(index: usize, value: &Value) -> RawFeature {
+    let id = match value.get("id") {
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(Value::Number(n)) => Some(n.to_string()),
+        _ => None,
+    };
+    let properties = match value.get("properties") {
+        Some(Value::Object(map)) => map.clone(),
+        _ => Default::default(),
+    };
+    let geometry = serde_json::from_value::<geojson::Feature>(value.clone())
+        .map_err(|e| format!("malformed feature: {e}"))
+        .and_then(|f| match f.geometry {
+            Some(g) => to_geo(&g.value),
+            None => Err("the feature has no geometry".to_owned()),
+        });
+    RawFeature {
+        index,
+        id,
+        properties,
+        geometry,
+    }
+}
+
+/// Converts a GeoJSON geometry, checking what GeoJSON itself requires (closed rings of four
+/// or more positions, two or more positions per line). Z and M values are dropped.
+pub(crate) fn to_geo(value: &GeometryValue) -> std::result::Result<Geometry<f64>, String> {
+    Ok(match value {
+        GeometryValue::Point { coordinates } => Geometry::Point(Point(coord(coordinates)?)),
+        GeometryValue::MultiPoint { coordinates } => {
+            if coordinates.is_empty() {
+                return Err("empty MultiPoint".into());
+            }
+            Geometry::MultiPoint(MultiPoint(
+                coordinates
+                    .iter()
+                    .map(|p| coord(p).map(Point))
+                    .collect::<std::result::Result<_, _>>()?,
+            ))
+        }
+        GeometryValue::LineString { coordinates } => Geometry::LineString(line(coordinates)?),
+        GeometryValue::MultiLineString { coordinates } => {
+            if coordinates.is_empty() {
+                return Err("empty MultiLineString".into());
+            }
+            Geometry::MultiLineString(MultiLineString(
+                coordinates
+                    .iter()
+                    .map(|l| line(l))
+                    .collect::<std::result::Result<_, _>>()?,
+            ))
+        }
+        GeometryValue::Polygon { coordinates } => Geometry::Polygon(polygon(coordinates)?),
+        GeometryValue::MultiPolygon { coordinates } => {
+            if coordinates.is_empty() {
+                return Err("empty MultiPolygon".into());
+            }
+            Geometry::MultiPolygon(MultiPolygon(
+                coordinates
+                    .iter()
+                    .map(|p| polygon(p))
+                    .collect::<std::result::Result<_, _>>()?,
+            ))
+        }
+        GeometryValue::GeometryCollection { .. } => {
+            return Err(
+                "GeometryCollection is not supported: split it into one feature per part".into(),
+            )
+        }
+    })
+}
+
+fn coord(p: &Position) -> std::result::Result<Coord<f64>, String> {
+    match p.as_slice() {
+        [x, y, ..] if x.is_finite() && y.is_finite() => Ok(Coord { x: *x, y: *y }),
+        [x, y, ..] => Err(format!("non-finite coordinate ({x}, {y})")),
+        other => Err(format!(
+            "a position needs at least 2 numbers, got {}",
+            other.len()
+        )),
+    }
+}
+
+fn line(positions: &[Position]) -> std::result::Result<LineString<f64>, String> {
+    if positions.len() < 2 {
+        return Err(format!(
+            "a LineString needs at least 2 positions, got {}",
+            positions.len()
+        ));
+    }
+    Ok(LineString(
+        positions
+            .iter()
+            .map(coord)
+            .collect::<std::result::Result<_, _>>()?,
+    ))
+}
+
+fn polygon(rings: &[Vec<Position>]) -> std::result::Result<Polygon<f64>, String> {
+    let mut rings = rings.iter().enumerate().map(|(i, r)| ring(i, r));
+    let exterior = rings.next().ok_or("empty Polygon (no rings)")??;
+    let interiors = rings.collect::<std::result::Result<Vec<_>, _>>()?;
+    Ok(Polygon::new(exterior, interiors))
+}
+
+fn ring(index: usize, positions: &[Position]) -> std::result::Result<LineString<f64>, String> {
+    let which = if index == 0 {
+        "exterior ring".to_owned()
+    } else {
+        format!("interior ring {index}")
+    };
+    if positions.len() < 4 {
+        return Err(format!(
+            "{which} has {} positions; a ring needs at least 4 (RFC 7946 §3.1.6)",
+            positions.len()
+        ));
+    }
+    let coords: Vec<Coord<f64>> = positions
+        .iter()
+        .map(coord)
+        .collect::<std::result::Result<_, _>>()?;
+    if coords.first() != coords.last() {
+        return Err(format!(
+            "{which} is not closed: its first and last positions differ (RFC 7946 §3.1.6)"
+        ));
+    }
+    Ok(LineString(coords))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn opts(target: &Crs) -> ReadOptions<'_> {
+        ReadOptions {
+            id_field: None,
+            declared_crs: None,
+            target,
+            layer: None,
+        }
+    }
+
+    #[test]
+    fn a_bad_feature_is_rejected_and_the_rest_read() {
+        let target = Crs::parse("EPSG:4546").unwrap();
+        let text = r#"{"type":"FeatureCollection","features":[
+            {"type":"Feature","id":"a","properties":{},"geometry":{"type":"Point","coordinates":[111.3,30.7]}},
+            {"type":"Feature","id":"b","properties":{},"geometry":{"type":"Polygon","coordinates":[[[111.3,30.7],[111.4,30.7],[111.4,30.8],[111.3,30.8]]]}},
+            {"type":"Feature","id":"c","properties":{},"geometry":null},
+            {"type":"Feature","id":"d","properties":{},"geometry":{"type":"Point","coordinates":[111.3]}}
+        ]}"#;
+        let src = parse_str("t.geojson", text, opts(&target)).unwrap();
+        assert_eq!(src.read, 4);
+        assert_eq!(src.features.len(), 1);
+        assert_eq!(src.rejected(), 3);
+        let messages: Vec<String> = src.diagnostics.iter().map(|d| d.to_string()).collect();
+        assert!(
+            messages[0].contains("feature #1 (id \"b\")") && messages[0].contains("not closed"),
+            "{messages:?}"
+        );
+        assert!(messages[1].contains("no geometry"), "{messages:?}");
+        assert!(messages[2].contains("two or more elements"), "{messages:?}");
+    }
+
+    #[test]
+    fn malformed_json_names_line_and_column() {
+        let target = Crs::parse("EPSG:4546").unwrap();
+        let err = parse_str(
+            "t.geojson",
+            "{\"type\":\n  \"FeatureCollection\",,}",
+            opts(&target),
+        )
+        .unwrap_err();
+        assert!(err.to_string().starts_with("t.geojson:2:"), "{err}");
+    }
+
+    #[test]
+    fn legacy_crs_member_is_honoured() {
+        let target = Crs::parse("EPSG:4546").unwrap();
+        let text = r#"{"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"urn:ogc:def:crs:EPSG::4546"}},
+            "features":[{"type":"Feature","properties":{},"geometry":{"type":"Point","coordinates":[527000.5,3397000.25]}}]}"#;
+        let src = parse_str("t.geojson", text, opts(&target)).unwrap();
+        assert_eq!(src.crs.name, "EPSG:4546");
+        assert_eq!(
+            src.features[0].geometry,
+            Geometry::Point(Point::new(527000.5, 3397000.25))
+        );
+    }
+
+    #[test]
+    fn projected_coordinates_without_crs_are_refused_not_measured() {
+        let target = Crs::parse("EPSG:4546").unwrap();
+        let text = r#"{"type":"Feature","properties":{},"geometry":{"type":"Point","coordinates":[527000,3397000]}}"#;
+        let src = parse_str("t.geojson", text, opts(&target)).unwrap();
+        assert_eq!(src.features.len(), 0);
+        assert!(
+            src.diagnostics[0]
+                .message
+                .contains("not a longitude/latitude"),
+            "{:?}",
+            src.diagnostics
+        );
+    }
+}

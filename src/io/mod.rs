@@ -1,0 +1,195 @@
+//! Feature readers. Every reader yields the same [`Source`]: the features that passed, in
+//! the working CRS, plus a diagnostic for each one that did not, so that
+//! `read = accepted + rejected` always holds.
+
+/// Atomic file output (temporary file + rename).
+pub mod atomic;
+/// GDAL/OGR reader for every other vector format (`gdal` feature).
+#[cfg(feature = "gdal")]
+pub mod gdal;
+/// The native GeoJSON reader.
+pub mod geojson;
+
+use crate::crs::{Crs, Transformer};
+use crate::geom::validate;
+use crate::model::{Diagnostic, Feature, FeatureRef, Properties};
+use crate::{Error, Result};
+use geo::Geometry;
+use std::path::Path;
+
+/// What a reader needs to know besides the path.
+#[derive(Clone, Copy, Debug)]
+pub struct ReadOptions<'a> {
+    /// The attribute that holds a feature's id; else the format's feature id.
+    pub id_field: Option<&'a str>,
+    /// The CRS the data is in, from the project layer or `--assume-crs`: overrides a format's
+    /// default (RFC 7946 GeoJSON is WGS 84) but must agree with a CRS the file declares.
+    pub declared_crs: Option<&'a Crs>,
+    /// The working CRS features are transformed into.
+    pub target: &'a Crs,
+    /// For a multi-layer source (GeoPackage, DXF...), the layer to read.
+    pub layer: Option<&'a str>,
+}
+
+/// The features read from one source.
+#[derive(Debug)]
+pub struct Source {
+    /// The source as the user named it.
+    pub name: String,
+    /// The CRS the source is in.
+    pub crs: Crs,
+    /// How many features the source holds.
+    pub read: usize,
+    /// Those that were accepted, in source order, geometry in the working CRS.
+    pub features: Vec<Feature>,
+    /// One error per rejected feature, and warnings.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Source {
+    /// Number of features rejected.
+    pub fn rejected(&self) -> usize {
+        self.read - self.features.len()
+    }
+}
+
+/// Reads any supported source: GeoJSON natively, everything else through GDAL when built
+/// with the `gdal` feature.
+pub fn read(path: &Path, opts: ReadOptions<'_>) -> Result<Source> {
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .unwrap_or_default();
+    match ext.as_str() {
+        "geojson" | "json" => geojson::read(path, opts),
+        #[cfg(feature = "gdal")]
+        _ => gdal::read(path, opts),
+        #[cfg(not(feature = "gdal"))]
+        _ => Err(Error::Usage(format!(
+            "{}: cannot read '.{ext}' files in this build; the default build reads GeoJSON (.geojson, .json). Build with `--features gdal` to read Shapefile, GeoPackage, FileGDB, KML, DXF and every other OGR format",
+            path.display()
+        ))),
+    }
+}
+
+/// A feature as a reader found it, before transform and validation.
+pub(crate) struct RawFeature {
+    pub index: usize,
+    pub id: Option<String>,
+    pub properties: Properties,
+    /// The geometry in the source CRS, or why it could not be read.
+    pub geometry: std::result::Result<Geometry<f64>, String>,
+}
+
+/// Turns raw features into accepted features and diagnostics: picks the id, transforms into
+/// the working CRS and validates. Shared by every reader so all formats behave alike.
+pub(crate) struct Assembler<'a> {
+    source: String,
+    id_field: Option<&'a str>,
+    transformer: Transformer,
+    pub(crate) out: Source,
+}
+
+impl<'a> Assembler<'a> {
+    pub fn new(source: String, crs: Crs, opts: &ReadOptions<'a>) -> Result<Self> {
+        let transformer = Transformer::new(&crs, opts.target)?;
+        Ok(Assembler {
+            out: Source {
+                name: source.clone(),
+                crs,
+                read: 0,
+                features: Vec::new(),
+                diagnostics: Vec::new(),
+            },
+            source,
+            id_field: opts.id_field,
+            transformer,
+        })
+    }
+
+    pub fn push(&mut self, raw: RawFeature) {
+        self.out.read += 1;
+        let id = match self.id_field {
+            Some(field) => match raw.properties.get(field) {
+                Some(serde_json::Value::String(s)) => Some(s.clone()),
+                Some(serde_json::Value::Number(n)) => Some(n.to_string()),
+                _ => {
+                    self.reject(
+                        &raw,
+                        raw.id.as_deref(),
+                        format!("id field '{field}' is missing or not a string/number"),
+                    );
+                    return;
+                }
+            },
+            None => raw.id.clone(),
+        };
+        let mut geometry = match raw.geometry {
+            Ok(ref g) => g.clone(),
+            Err(ref why) => {
+                self.reject(&raw, id.as_deref(), format!("{why}; rejected"));
+                return;
+            }
+        };
+        if let Err(why) = validate::check(&geometry) {
+            self.reject(
+                &raw,
+                id.as_deref(),
+                format!("invalid geometry: {why}; rejected"),
+            );
+            return;
+        }
+        if let Err(e) = self.transformer.geometry(&mut geometry) {
+            self.reject(&raw, id.as_deref(), format!("{e}; rejected"));
+            return;
+        }
+        self.out.features.push(Feature {
+            fref: FeatureRef {
+                source: self.source.clone(),
+                index: raw.index,
+                id,
+            },
+            properties: raw.properties,
+            geometry,
+        });
+    }
+
+    fn reject(&mut self, raw: &RawFeature, id: Option<&str>, message: String) {
+        self.out
+            .diagnostics
+            .push(Diagnostic::error(&self.source, message).feature(raw.index, id));
+    }
+
+    pub fn finish(self) -> Source {
+        self.out
+    }
+}
+
+/// Resolves the CRS of a source from what the file declares and what the user declared.
+pub(crate) fn resolve_crs(
+    path: &Path,
+    in_file: Option<Crs>,
+    format_default: Option<Crs>,
+    opts: &ReadOptions<'_>,
+) -> Result<Crs> {
+    match (in_file, opts.declared_crs) {
+        (Some(file), Some(declared)) if file.name != declared.name => Err(Error::parse(
+            path,
+            None,
+            format!(
+                "the file declares {} but the project/--assume-crs says {}; remove one of the two",
+                file.name, declared.name
+            ),
+        )),
+        (Some(file), _) => Ok(file),
+        (None, Some(declared)) => Ok(declared.clone()),
+        (None, None) => format_default.ok_or_else(|| {
+            Error::parse(
+                path,
+                None,
+                "the source has no CRS; declare it with `crs = \"EPSG:...\"` on the project layer or --assume-crs (never measured in unknown units)",
+            )
+        }),
+    }
+}

@@ -1,0 +1,31 @@
+//! ironrule: checks proposed construction against a city's ecological negative list.
+//!
+//! The flow is `io` (read features) → `crs` (into the project's metric working CRS) →
+//! `index` (zone layers in R-trees) → `rules` (packs as data) → `engine` (spatial tests,
+//! findings with measured evidence) → `report` (text, JSON). The binary in `main.rs` only
+//! calls [`cli::run`].
+
+/// Clap definitions and subcommand handlers.
+pub mod cli;
+/// Coordinate reference systems and transforms into the working CRS.
+pub mod crs;
+/// The spatial tests, the checker that runs rules over features, and the fixture runner.
+pub mod engine;
+/// Typed errors of the library.
+pub mod error;
+/// Geometry helpers the tests share: footprints, validation, nearest points.
+pub mod geom;
+/// R-tree indexes over the parts of zone layers.
+pub mod index;
+/// Feature readers.
+pub mod io;
+/// Features, findings, diagnostics, severities.
+pub mod model;
+/// The project file `ironrule.toml`.
+pub mod project;
+/// Report emitters.
+pub mod report;
+/// Rule packs: schema, loader, filters, message templates.
+pub mod rules;
+
+pub use error::{Error, Result};

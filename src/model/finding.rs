@@ -1,0 +1,135 @@
+use super::{FeatureRef, Severity};
+use geo::Geometry;
+use serde::{Deserialize, Serialize};
+
+/// The zone a finding is measured against. `id` is absent for a test that measures against a
+/// whole layer (`within`).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct ZoneRef {
+    pub layer: String,
+    pub id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+/// What was measured.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MeasureKind {
+    /// Area of footprint ∩ zone, m².
+    OverlapArea,
+    /// Length of a linear footprint inside the zone, m.
+    OverlapLength,
+    /// Number of a point footprint's points inside the zone.
+    OverlapPoints,
+    /// Minimum distance between footprint and zone, m.
+    Distance,
+    /// Area of the footprint outside the layer, m².
+    OutsideArea,
+    /// Length of a linear footprint outside the layer, m.
+    OutsideLength,
+    /// Number of a point footprint's points outside the layer.
+    OutsidePoints,
+}
+
+impl MeasureKind {
+    /// The unit of the measured value.
+    pub fn unit(self) -> &'static str {
+        match self {
+            MeasureKind::OverlapArea | MeasureKind::OutsideArea => "m2",
+            MeasureKind::OverlapLength | MeasureKind::OutsideLength | MeasureKind::Distance => "m",
+            MeasureKind::OverlapPoints | MeasureKind::OutsidePoints => "points",
+        }
+    }
+
+    /// How a reader says it.
+    pub fn label(self) -> &'static str {
+        match self {
+            MeasureKind::OverlapArea => "overlap area",
+            MeasureKind::OverlapLength => "length inside",
+            MeasureKind::OverlapPoints => "points inside",
+            MeasureKind::Distance => "distance",
+            MeasureKind::OutsideArea => "area outside",
+            MeasureKind::OutsideLength => "length outside",
+            MeasureKind::OutsidePoints => "points outside",
+        }
+    }
+}
+
+/// Measured evidence: the value, its unit, the rule's limit and how the two compare for the
+/// finding to fire (`value <op> limit`).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Measure {
+    pub kind: MeasureKind,
+    pub value: f64,
+    pub unit: &'static str,
+    pub limit: f64,
+    /// The comparison that fired: `<=` for a setback, `>` or `>=` for areas.
+    pub op: &'static str,
+}
+
+/// Where a rule comes from in law.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Citation {
+    /// The instrument, e.g. "中华人民共和国长江保护法 (Yangtze River Protection Law)".
+    pub instrument: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub article: Option<String>,
+    /// The date the instrument took effect, ISO 8601.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub effective: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// How sure we are of the text: "read in the law text" or "secondary source".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confidence: Option<String>,
+}
+
+impl std::fmt::Display for Citation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.instrument)?;
+        if let Some(article) = &self.article {
+            write!(f, " {article}")?;
+        }
+        if let Some(date) = &self.effective {
+            write!(f, " (effective {date})")?;
+        }
+        Ok(())
+    }
+}
+
+/// One violation of one rule by one feature (against one zone, for overlap and setback).
+#[derive(Clone, Debug)]
+pub struct Finding {
+    pub code: String,
+    pub rule_name: String,
+    pub severity: Severity,
+    pub feature: FeatureRef,
+    pub feature_name: Option<String>,
+    pub zone: ZoneRef,
+    pub measure: Measure,
+    /// Overlap area ÷ footprint area, for areal overlaps.
+    pub share_of_footprint: Option<f64>,
+    /// For a setback: the nearest point on the footprint and on the zone, in `geometry_crs`.
+    pub nearest: Option<[[f64; 2]; 2]>,
+    pub message: String,
+    pub citation: Citation,
+    /// The offending part (overlap, part outside, nearest-points segment), in `geometry_crs`.
+    pub geometry: Option<Geometry<f64>>,
+    /// The CRS of `geometry` and `nearest`: the working CRS while checking, the feature's
+    /// source CRS in a report.
+    pub geometry_crs: String,
+}
+
+impl Finding {
+    /// The order reports use: by source, feature position, code, zone.
+    pub fn sort_key(&self) -> (&str, usize, &str, &ZoneRef) {
+        (
+            &self.feature.source,
+            self.feature.index,
+            &self.code,
+            &self.zone,
+        )
+    }
+}

@@ -1,0 +1,15 @@
+//! The data every stage passes on.
+
+/// Diagnostics: problems with input that do not stop the run.
+pub mod diagnostic;
+/// Features read from a source, and references back to them.
+pub mod feature;
+/// Findings and their measured evidence.
+pub mod finding;
+/// How bad a finding is.
+pub mod severity;
+
+pub use diagnostic::{Diagnostic, Level};
+pub use feature::{Feature, FeatureRef, Properties};
+pub use finding::{Citation, Finding, Measure, MeasureKind, ZoneRef};
+pub use severity::Severity;

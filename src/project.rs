@@ -1,0 +1,140 @@
+//! The project file `ironrule.toml`: the working CRS, the zone layers and the rule packs.
+//! Paths in it are relative to the file. Found by walking up from the working directory
+//! when `--project` is not given, as linters find their configs.
+
+use crate::crs::Crs;
+use crate::error::line_col;
+use crate::{Error, Result};
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+/// The file name looked for.
+pub const FILE_NAME: &str = "ironrule.toml";
+
+/// One `[[layer]]`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LayerSpec {
+    /// The name rules use.
+    pub name: String,
+    /// Path relative to the project file.
+    pub path: PathBuf,
+    /// Attribute holding the zone id; else the feature id, else `#<index>`.
+    #[serde(default)]
+    pub id_field: Option<String>,
+    /// The layer's CRS where the file does not say (or says wrongly by RFC 7946 default).
+    #[serde(default)]
+    pub crs: Option<String>,
+    /// For multi-layer sources (GeoPackage...), the layer inside the file.
+    #[serde(default)]
+    pub source_layer: Option<String>,
+    /// What the layer is, for people.
+    #[serde(default)]
+    pub title: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProjectFile {
+    #[serde(default)]
+    name: Option<String>,
+    crs: String,
+    rules: Vec<PathBuf>,
+    #[serde(default, rename = "layer")]
+    layers: Vec<LayerSpec>,
+}
+
+/// A loaded project file.
+#[derive(Clone, Debug)]
+pub struct Project {
+    pub path: PathBuf,
+    pub name: Option<String>,
+    /// The working CRS, checked to be projected and metric.
+    pub crs: Crs,
+    /// Rule pack folders, resolved against the project file's folder.
+    pub rule_dirs: Vec<PathBuf>,
+    /// Layers, with `path` resolved against the project file's folder.
+    pub layers: Vec<LayerSpec>,
+}
+
+impl Project {
+    /// Loads and checks a project file.
+    pub fn load(path: &Path) -> Result<Project> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        let file: ProjectFile = toml::from_str(&text).map_err(|e| {
+            let loc = e.span().map(|s| line_col(&text, s.start));
+            Error::parse(path, loc, e.message().trim().to_owned())
+        })?;
+        let crs = Crs::parse(&file.crs)
+            .and_then(|c| c.check_working().map(|_| c))
+            .map_err(|e| Error::parse(path, None, format!("crs: {e}")))?;
+        let dir = path.parent().unwrap_or(Path::new(""));
+        let mut layers = file.layers;
+        let mut names = std::collections::BTreeSet::new();
+        for l in &mut layers {
+            if !names.insert(l.name.clone()) {
+                return Err(Error::parse(
+                    path,
+                    None,
+                    format!("layer '{}' is defined twice", l.name),
+                ));
+            }
+            if let Some(c) = &l.crs {
+                Crs::parse(c).map_err(|e| {
+                    Error::parse(path, None, format!("layer '{}': crs: {e}", l.name))
+                })?;
+            }
+            if !l.path.to_string_lossy().starts_with("PG:") {
+                l.path = dir.join(&l.path);
+            }
+        }
+        Ok(Project {
+            path: path.to_owned(),
+            name: file.name,
+            crs,
+            rule_dirs: file.rules.iter().map(|r| dir.join(r)).collect(),
+            layers,
+        })
+    }
+
+    /// Looks for `ironrule.toml` in `start` and its parents.
+    pub fn discover(start: &Path) -> Option<PathBuf> {
+        start
+            .ancestors()
+            .map(|d| d.join(FILE_NAME))
+            .find(|p| p.is_file())
+    }
+
+    /// The layer names, in file order.
+    pub fn layer_names(&self) -> Vec<String> {
+        self.layers.iter().map(|l| l.name.clone()).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_resolve_against_the_project_file_and_geographic_crs_is_refused() {
+        let tmp = tempfile::tempdir().unwrap();
+        let p = tmp.path().join(FILE_NAME);
+        std::fs::write(&p, "crs = \"EPSG:4546\"\nrules = [\"r\"]\n[[layer]]\nname = \"a\"\npath = \"z/a.geojson\"\n").unwrap();
+        let project = Project::load(&p).unwrap();
+        assert_eq!(project.layers[0].path, tmp.path().join("z/a.geojson"));
+        assert_eq!(project.rule_dirs, vec![tmp.path().join("r")]);
+        std::fs::write(&p, "crs = \"EPSG:4490\"\nrules = []\n").unwrap();
+        let err = Project::load(&p).unwrap_err().to_string();
+        assert!(err.contains("geographic"), "{err}");
+        std::fs::write(
+            &p,
+            "crs = \"EPSG:4546\"\nrules = []\n[[layer]]\nname = \"a\"\n",
+        )
+        .unwrap();
+        let err = Project::load(&p).unwrap_err().to_string();
+        assert!(
+            err.contains("ironrule.toml:3:1") && err.contains("path"),
+            "{err}"
+        );
+    }
+}

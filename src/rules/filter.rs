@@ -1,0 +1,638 @@
+//! A documented subset of OGC CQL2 text (OGC 21-065) for `applies_to`: comparisons
+//! (`=`, `<>`, `<`, `<=`, `>`, `>=`), `[NOT] IN (...)`, `[NOT] LIKE` (`%` and `_`
+//! wildcards, `\` escapes), `[NOT] BETWEEN ... AND ...`, `IS [NOT] NULL`, `AND`, `OR`, `NOT`,
+//! parentheses, `TRUE`/`FALSE`. Property names are identifiers or `"double quoted"`;
+//! strings are `'single quoted'` (`''` for a quote). Everything else in CQL2 (functions,
+//! spatial and temporal predicates, arithmetic) is rejected with its position.
+//!
+//! Evaluation uses SQL's three-valued logic: a missing or null property, or a comparison
+//! between a string and a number, is *unknown*; a rule applies only when its filter is true.
+//!
+//! ```
+//! use ironrule::rules::filter::Filter;
+//! let f = Filter::parse("industry = 'chemical' AND kind IN ('new', 'expansion')").unwrap();
+//! let props = serde_json::json!({"industry": "chemical", "kind": "new"});
+//! assert!(f.matches(props.as_object().unwrap()));
+//! let props = serde_json::json!({"kind": "new"}); // industry missing: unknown, so not applied
+//! assert!(!f.matches(props.as_object().unwrap()));
+//! assert!(Filter::parse("S_INTERSECTS(geom, POINT(1 1))").is_err());
+//! ```
+
+use crate::model::Properties;
+use serde_json::Value;
+use std::cmp::Ordering;
+use std::fmt;
+
+/// A parsed filter.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Filter {
+    expr: Expr,
+}
+
+/// Why a filter did not parse: the message and the 0-based character offset.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FilterError {
+    pub offset: usize,
+    pub message: String,
+}
+
+impl fmt::Display for FilterError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} (at character {})", self.message, self.offset + 1)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+enum Lit {
+    Str(String),
+    Num(f64),
+    Bool(bool),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+enum Operand {
+    Prop(String),
+    Lit(Lit),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum CmpOp {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+enum Expr {
+    And(Box<Expr>, Box<Expr>),
+    Or(Box<Expr>, Box<Expr>),
+    Not(Box<Expr>),
+    Cmp(Operand, CmpOp, Operand),
+    In(Operand, Vec<Operand>, bool),
+    Like(Operand, String, bool),
+    Between(Operand, Operand, Operand, bool),
+    IsNull(Operand, bool),
+    Const(bool),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+enum Tok {
+    Ident(String),
+    Quoted(String),
+    Str(String),
+    Num(f64),
+    Op(&'static str),
+    LParen,
+    RParen,
+    Comma,
+}
+
+fn lex(text: &str) -> Result<Vec<(usize, Tok)>, FilterError> {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    let err = |offset: usize, message: String| FilterError { offset, message };
+    while i < chars.len() {
+        let c = chars[i];
+        let start = i;
+        match c {
+            c if c.is_whitespace() => {
+                i += 1;
+                continue;
+            }
+            '(' => {
+                out.push((start, Tok::LParen));
+                i += 1;
+            }
+            ')' => {
+                out.push((start, Tok::RParen));
+                i += 1;
+            }
+            ',' => {
+                out.push((start, Tok::Comma));
+                i += 1;
+            }
+            '=' => {
+                out.push((start, Tok::Op("=")));
+                i += 1;
+            }
+            '<' | '>' => {
+                let next = chars.get(i + 1).copied();
+                let op = match (c, next) {
+                    ('<', Some('>')) => "<>",
+                    ('<', Some('=')) => "<=",
+                    ('>', Some('=')) => ">=",
+                    ('<', _) => "<",
+                    _ => ">",
+                };
+                i += op.len();
+                out.push((start, Tok::Op(op)));
+            }
+            '\'' => {
+                let mut s = String::new();
+                i += 1;
+                loop {
+                    match chars.get(i) {
+                        None => return Err(err(start, "unterminated string literal".into())),
+                        Some('\'') if chars.get(i + 1) == Some(&'\'') => {
+                            s.push('\'');
+                            i += 2;
+                        }
+                        Some('\'') => {
+                            i += 1;
+                            break;
+                        }
+                        Some(ch) => {
+                            s.push(*ch);
+                            i += 1;
+                        }
+                    }
+                }
+                out.push((start, Tok::Str(s)));
+            }
+            '"' => {
+                let mut s = String::new();
+                i += 1;
+                loop {
+                    match chars.get(i) {
+                        None => return Err(err(start, "unterminated quoted property name".into())),
+                        Some('"') if chars.get(i + 1) == Some(&'"') => {
+                            s.push('"');
+                            i += 2;
+                        }
+                        Some('"') => {
+                            i += 1;
+                            break;
+                        }
+                        Some(ch) => {
+                            s.push(*ch);
+                            i += 1;
+                        }
+                    }
+                }
+                out.push((start, Tok::Quoted(s)));
+            }
+            c if c.is_ascii_digit()
+                || c == '.'
+                || (c == '-'
+                    && chars
+                        .get(i + 1)
+                        .is_some_and(|n| n.is_ascii_digit() || *n == '.')) =>
+            {
+                i += 1;
+                while i < chars.len()
+                    && (chars[i].is_ascii_alphanumeric()
+                        || chars[i] == '.'
+                        || ((chars[i] == '-' || chars[i] == '+')
+                            && matches!(chars[i - 1], 'e' | 'E')))
+                {
+                    i += 1;
+                }
+                let s: String = chars[start..i].iter().collect();
+                let n = s
+                    .parse::<f64>()
+                    .map_err(|_| err(start, format!("bad number '{s}'")))?;
+                out.push((start, Tok::Num(n)));
+            }
+            c if c.is_alphabetic() || c == '_' => {
+                while i < chars.len()
+                    && (chars[i].is_alphanumeric()
+                        || chars[i] == '_'
+                        || chars[i] == '.'
+                        || chars[i] == ':')
+                {
+                    i += 1;
+                }
+                out.push((start, Tok::Ident(chars[start..i].iter().collect())));
+            }
+            '+' | '-' | '*' | '/' | '%' | '^' => {
+                return Err(err(
+                    start,
+                    format!("arithmetic ('{c}') is not in ironrule's CQL2 subset"),
+                ));
+            }
+            _ => return Err(err(start, format!("unexpected character '{c}'"))),
+        }
+    }
+    Ok(out)
+}
+
+struct Parser {
+    toks: Vec<(usize, Tok)>,
+    pos: usize,
+    end: usize,
+}
+
+const SUBSET: &str =
+    "ironrule's CQL2 subset has comparisons, IN, LIKE, BETWEEN, IS NULL, AND/OR/NOT";
+
+impl Parser {
+    fn peek(&self) -> Option<&Tok> {
+        self.toks.get(self.pos).map(|(_, t)| t)
+    }
+
+    fn offset(&self) -> usize {
+        self.toks.get(self.pos).map_or(self.end, |(o, _)| *o)
+    }
+
+    fn err<T>(&self, message: impl Into<String>) -> Result<T, FilterError> {
+        Err(FilterError {
+            offset: self.offset(),
+            message: message.into(),
+        })
+    }
+
+    fn keyword(&self, kw: &str) -> bool {
+        matches!(self.peek(), Some(Tok::Ident(s)) if s.eq_ignore_ascii_case(kw))
+    }
+
+    fn eat_keyword(&mut self, kw: &str) -> bool {
+        let yes = self.keyword(kw);
+        if yes {
+            self.pos += 1;
+        }
+        yes
+    }
+
+    fn expect(&mut self, tok: Tok, what: &str) -> Result<(), FilterError> {
+        if self.peek() == Some(&tok) {
+            self.pos += 1;
+            Ok(())
+        } else {
+            self.err(format!("expected {what}"))
+        }
+    }
+
+    fn or(&mut self) -> Result<Expr, FilterError> {
+        let mut left = self.and()?;
+        while self.eat_keyword("OR") {
+            left = Expr::Or(Box::new(left), Box::new(self.and()?));
+        }
+        Ok(left)
+    }
+
+    fn and(&mut self) -> Result<Expr, FilterError> {
+        let mut left = self.not()?;
+        while self.eat_keyword("AND") {
+            left = Expr::And(Box::new(left), Box::new(self.not()?));
+        }
+        Ok(left)
+    }
+
+    fn not(&mut self) -> Result<Expr, FilterError> {
+        if self.eat_keyword("NOT") {
+            return Ok(Expr::Not(Box::new(self.not()?)));
+        }
+        self.predicate()
+    }
+
+    fn operand(&mut self) -> Result<Operand, FilterError> {
+        let tok = self.peek().cloned();
+        let op = match tok {
+            Some(Tok::Str(s)) => Operand::Lit(Lit::Str(s)),
+            Some(Tok::Num(n)) => Operand::Lit(Lit::Num(n)),
+            Some(Tok::Quoted(s)) => Operand::Prop(s),
+            Some(Tok::Ident(s)) => {
+                if s.eq_ignore_ascii_case("TRUE") {
+                    Operand::Lit(Lit::Bool(true))
+                } else if s.eq_ignore_ascii_case("FALSE") {
+                    Operand::Lit(Lit::Bool(false))
+                } else if ["AND", "OR", "NOT", "IN", "LIKE", "BETWEEN", "IS", "NULL"]
+                    .iter()
+                    .any(|k| s.eq_ignore_ascii_case(k))
+                {
+                    return self.err(format!(
+                        "expected a property or a literal, found keyword {s}"
+                    ));
+                } else if self.toks.get(self.pos + 1).map(|(_, t)| t) == Some(&Tok::LParen) {
+                    return self.err(format!("function '{s}' is not supported: {SUBSET}"));
+                } else {
+                    Operand::Prop(s)
+                }
+            }
+            Some(_) => return self.err("expected a property or a literal"),
+            None => return self.err("unexpected end of filter"),
+        };
+        self.pos += 1;
+        Ok(op)
+    }
+
+    fn predicate(&mut self) -> Result<Expr, FilterError> {
+        if self.peek() == Some(&Tok::LParen) {
+            self.pos += 1;
+            let e = self.or()?;
+            self.expect(Tok::RParen, "')'")?;
+            return Ok(e);
+        }
+        let left = self.operand()?;
+        if let Some(Tok::Op(op)) = self.peek().cloned() {
+            self.pos += 1;
+            let right = self.operand()?;
+            let op = match op {
+                "=" => CmpOp::Eq,
+                "<>" => CmpOp::Ne,
+                "<" => CmpOp::Lt,
+                "<=" => CmpOp::Le,
+                ">" => CmpOp::Gt,
+                _ => CmpOp::Ge,
+            };
+            return Ok(Expr::Cmp(left, op, right));
+        }
+        if self.eat_keyword("IS") {
+            let negated = self.eat_keyword("NOT");
+            if !self.eat_keyword("NULL") {
+                return self.err("expected NULL after IS [NOT]");
+            }
+            return Ok(Expr::IsNull(left, negated));
+        }
+        let negated = self.eat_keyword("NOT");
+        if self.eat_keyword("IN") {
+            self.expect(Tok::LParen, "'(' after IN")?;
+            let mut list = vec![self.operand()?];
+            while self.peek() == Some(&Tok::Comma) {
+                self.pos += 1;
+                list.push(self.operand()?);
+            }
+            self.expect(Tok::RParen, "')' to close the IN list")?;
+            return Ok(Expr::In(left, list, negated));
+        }
+        if self.eat_keyword("LIKE") {
+            return match self.peek().cloned() {
+                Some(Tok::Str(p)) => {
+                    self.pos += 1;
+                    Ok(Expr::Like(left, p, negated))
+                }
+                _ => self.err("LIKE needs a 'quoted' pattern"),
+            };
+        }
+        if self.eat_keyword("BETWEEN") {
+            let lo = self.operand()?;
+            if !self.eat_keyword("AND") {
+                return self.err("expected AND in BETWEEN ... AND ...");
+            }
+            let hi = self.operand()?;
+            return Ok(Expr::Between(left, lo, hi, negated));
+        }
+        if negated {
+            return self.err("expected IN, LIKE or BETWEEN after NOT");
+        }
+        if let Operand::Lit(Lit::Bool(b)) = left {
+            return Ok(Expr::Const(b));
+        }
+        match self.peek() {
+            Some(Tok::Ident(s)) => {
+                let s = s.clone();
+                self.err(format!("'{s}' is not supported here: {SUBSET}"))
+            }
+            Some(_) => {
+                self.err("expected an operator (=, <>, <, <=, >, >=, IN, LIKE, BETWEEN, IS NULL)")
+            }
+            None => self.err("unexpected end of filter: expected an operator"),
+        }
+    }
+}
+
+impl Filter {
+    /// Parses CQL2 text.
+    pub fn parse(text: &str) -> Result<Filter, FilterError> {
+        let toks = lex(text)?;
+        let end = text.chars().count();
+        let mut p = Parser { toks, pos: 0, end };
+        if p.toks.is_empty() {
+            return p.err("empty filter");
+        }
+        let expr = p.or()?;
+        if p.pos < p.toks.len() {
+            return p.err("unexpected text after the end of the filter (missing AND/OR?)");
+        }
+        Ok(Filter { expr })
+    }
+
+    /// True when the filter is true for these properties (unknown counts as false).
+    pub fn matches(&self, props: &Properties) -> bool {
+        eval(&self.expr, props) == Some(true)
+    }
+
+    /// The property names the filter reads.
+    pub fn properties(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        collect_props(&self.expr, &mut out);
+        out.sort();
+        out.dedup();
+        out
+    }
+}
+
+fn collect_props(e: &Expr, out: &mut Vec<String>) {
+    let mut op = |o: &Operand| {
+        if let Operand::Prop(p) = o {
+            out.push(p.clone());
+        }
+    };
+    match e {
+        Expr::And(a, b) | Expr::Or(a, b) => {
+            collect_props(a, out);
+            collect_props(b, out);
+        }
+        Expr::Not(a) => collect_props(a, out),
+        Expr::Cmp(a, _, b) => {
+            op(a);
+            op(b);
+        }
+        Expr::In(a, list, _) => {
+            op(a);
+            list.iter().for_each(op);
+        }
+        Expr::Like(a, _, _) | Expr::IsNull(a, _) => op(a),
+        Expr::Between(a, b, c, _) => {
+            op(a);
+            op(b);
+            op(c);
+        }
+        Expr::Const(_) => {}
+    }
+}
+
+fn value(o: &Operand, props: &Properties) -> Option<Lit> {
+    match o {
+        Operand::Lit(l) => Some(l.clone()),
+        Operand::Prop(p) => match props.get(p)? {
+            Value::String(s) => Some(Lit::Str(s.clone())),
+            Value::Number(n) => n.as_f64().map(Lit::Num),
+            Value::Bool(b) => Some(Lit::Bool(*b)),
+            _ => None,
+        },
+    }
+}
+
+fn compare(a: &Lit, b: &Lit) -> Option<Ordering> {
+    match (a, b) {
+        (Lit::Str(x), Lit::Str(y)) => Some(x.cmp(y)),
+        (Lit::Num(x), Lit::Num(y)) => x.partial_cmp(y),
+        (Lit::Bool(x), Lit::Bool(y)) => Some(x.cmp(y)),
+        _ => None,
+    }
+}
+
+fn like(text: &[char], pat: &[char]) -> bool {
+    match pat.split_first() {
+        None => text.is_empty(),
+        Some(('%', rest)) => (0..=text.len()).any(|k| like(&text[k..], rest)),
+        Some(('_', rest)) => !text.is_empty() && like(&text[1..], rest),
+        Some(('\\', rest)) if !rest.is_empty() => {
+            text.first() == Some(&rest[0]) && like(&text[1..], &rest[1..])
+        }
+        Some((c, rest)) => text.first() == Some(c) && like(&text[1..], rest),
+    }
+}
+
+fn eval(e: &Expr, props: &Properties) -> Option<bool> {
+    let negate = |b: Option<bool>, neg: bool| b.map(|v| v != neg);
+    match e {
+        Expr::Const(b) => Some(*b),
+        Expr::And(a, b) => match (eval(a, props), eval(b, props)) {
+            (Some(false), _) | (_, Some(false)) => Some(false),
+            (Some(true), Some(true)) => Some(true),
+            _ => None,
+        },
+        Expr::Or(a, b) => match (eval(a, props), eval(b, props)) {
+            (Some(true), _) | (_, Some(true)) => Some(true),
+            (Some(false), Some(false)) => Some(false),
+            _ => None,
+        },
+        Expr::Not(a) => eval(a, props).map(|v| !v),
+        Expr::Cmp(a, op, b) => {
+            let ord = compare(&value(a, props)?, &value(b, props)?)?;
+            Some(match op {
+                CmpOp::Eq => ord == Ordering::Equal,
+                CmpOp::Ne => ord != Ordering::Equal,
+                CmpOp::Lt => ord == Ordering::Less,
+                CmpOp::Le => ord != Ordering::Greater,
+                CmpOp::Gt => ord == Ordering::Greater,
+                CmpOp::Ge => ord != Ordering::Less,
+            })
+        }
+        Expr::In(a, list, neg) => {
+            let v = value(a, props)?;
+            let mut unknown = false;
+            for item in list {
+                match value(item, props).and_then(|w| compare(&v, &w)) {
+                    Some(Ordering::Equal) => return Some(!neg),
+                    None => unknown = true,
+                    _ => {}
+                }
+            }
+            if unknown {
+                None
+            } else {
+                Some(*neg)
+            }
+        }
+        Expr::Like(a, pattern, neg) => match value(a, props)? {
+            Lit::Str(s) => {
+                let text: Vec<char> = s.chars().collect();
+                let pat: Vec<char> = pattern.chars().collect();
+                negate(Some(like(&text, &pat)), *neg)
+            }
+            _ => None,
+        },
+        Expr::Between(a, lo, hi, neg) => {
+            let v = value(a, props)?;
+            let ge = compare(&v, &value(lo, props)?)? != Ordering::Less;
+            let le = compare(&v, &value(hi, props)?)? != Ordering::Greater;
+            negate(Some(ge && le), *neg)
+        }
+        Expr::IsNull(a, neg) => {
+            let null = match a {
+                Operand::Prop(p) => props.get(p).is_none_or(Value::is_null),
+                Operand::Lit(_) => false,
+            };
+            Some(null != *neg)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn m(filter: &str, props: serde_json::Value) -> bool {
+        Filter::parse(filter)
+            .unwrap_or_else(|e| panic!("{filter}: {e}"))
+            .matches(props.as_object().unwrap())
+    }
+
+    #[test]
+    fn comparisons_and_logic() {
+        let p = json!({"height_m": 120, "kind": "new", "discharges": true, "name": "O'Brien"});
+        assert!(m("height_m > 100", p.clone()));
+        assert!(m("height_m >= 120 AND height_m <= 120", p.clone()));
+        assert!(!m("height_m <> 120", p.clone()));
+        assert!(m("100 < height_m", p.clone()));
+        assert!(m("discharges = TRUE", p.clone()));
+        assert!(m("NOT kind = 'rebuild'", p.clone()));
+        assert!(m(
+            "kind = 'rebuild' OR (height_m BETWEEN 100 AND 150)",
+            p.clone()
+        ));
+        assert!(m("name = 'O''Brien'", p.clone()));
+        assert!(m("\"kind\" NOT IN ('temporary')", p.clone()));
+        assert!(m("kind LIKE 'n_w' AND kind NOT LIKE 'x%'", p.clone()));
+        assert!(m("purpose IS NULL AND kind IS NOT NULL", p));
+    }
+
+    #[test]
+    fn unknown_is_not_true_nor_false() {
+        let p = json!({"kind": "new"});
+        // Missing property: both the test and its negation are unknown.
+        assert!(!m("industry = 'chemical'", p.clone()));
+        assert!(!m("NOT industry = 'chemical'", p.clone()));
+        // Unknown OR true is true; unknown AND false is false.
+        assert!(m("industry = 'chemical' OR kind = 'new'", p.clone()));
+        assert!(!m(
+            "NOT (industry = 'chemical' AND kind = 'old')",
+            json!({"kind": "old"})
+        ));
+        // A string compared with a number is unknown, not an error.
+        assert!(!m("kind > 3", p));
+    }
+
+    #[test]
+    fn keywords_are_case_insensitive() {
+        assert!(m(
+            "kind in ('a', 'b') and not x is null",
+            json!({"kind": "a", "x": 1})
+        ));
+    }
+
+    #[test]
+    fn rejections_say_where_and_why() {
+        let cases = [
+            ("S_INTERSECTS(geom, x)", 0, "function"),
+            ("height_m + 3 > 4", 9, "arithmetic"),
+            ("kind = 'new", 7, "unterminated"),
+            ("kind = 'a' kind = 'b'", 11, "missing AND/OR"),
+            ("kind IN ('a'", 12, "')'"),
+            ("kind", 4, "expected an operator"),
+            ("", 0, "empty"),
+            ("kind NOT = 'a'", 9, "after NOT"),
+        ];
+        for (text, offset, needle) in cases {
+            let err = Filter::parse(text).expect_err(text);
+            assert_eq!(err.offset, offset, "{text}: {err}");
+            assert!(err.message.contains(needle), "{text}: {err}");
+        }
+    }
+
+    #[test]
+    fn lists_properties() {
+        let f =
+            Filter::parse("industry = 'chemical' AND kind IN ('new', 'expansion') OR x IS NULL")
+                .unwrap();
+        assert_eq!(f.properties(), vec!["industry", "kind", "x"]);
+    }
+}

@@ -1,0 +1,13 @@
+//! Rule packs: rules as data (TOML), each with its legal citation, README and fixtures.
+
+/// A documented subset of CQL2 text for `applies_to`.
+pub mod filter;
+/// Loading a pack directory, collecting every error with its file, line and column.
+pub mod pack;
+/// One rule: its schema and compiled form.
+pub mod rule;
+/// Message templates with `{value}`-style placeholders.
+pub mod template;
+
+pub use pack::{load_pack, Pack};
+pub use rule::{Rule, Status, Test};

@@ -1,0 +1,371 @@
+use super::filter::Filter;
+use super::rule::{Rule, RuleSpec, Test, TestSpec};
+use super::template::Template;
+use crate::error::line_col;
+use crate::model::Diagnostic;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// `pack.toml` as written.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PackSpec {
+    id: String,
+    title: String,
+    jurisdiction: String,
+    version: String,
+    code_prefix: String,
+    #[serde(default)]
+    effective: Option<String>,
+    #[serde(default)]
+    description: Option<String>,
+    /// The project whose zone layers the fixtures are drawn against.
+    #[serde(default)]
+    fixtures_project: Option<String>,
+}
+
+/// A loaded rule pack.
+#[derive(Clone, Debug)]
+pub struct Pack {
+    pub id: String,
+    pub title: String,
+    pub jurisdiction: String,
+    pub version: String,
+    pub code_prefix: String,
+    pub effective: Option<String>,
+    pub description: Option<String>,
+    pub dir: PathBuf,
+    pub fixtures_project: Option<PathBuf>,
+    /// Rules in code order.
+    pub rules: Vec<Rule>,
+}
+
+/// Collects diagnostics for one file, turning byte spans into line and column.
+struct Sink<'a> {
+    file: String,
+    text: &'a str,
+    out: &'a mut Vec<Diagnostic>,
+}
+
+impl Sink<'_> {
+    fn at(&mut self, offset: usize, message: impl Into<String>) {
+        let (line, col) = line_col(self.text, offset);
+        self.out
+            .push(Diagnostic::error(&self.file, message).at(line, col));
+    }
+}
+
+/// Loads a pack: `pack.toml` and every sub-folder with a `rule.toml`. Every error in every
+/// file is collected (not just the first), each with file, line and column. When
+/// `known_layers` is given, rules that name other layers are errors.
+pub fn load_pack(dir: &Path, known_layers: Option<&[String]>) -> Result<Pack, Vec<Diagnostic>> {
+    let mut errors = Vec::new();
+    let pack_file = dir.join("pack.toml");
+    let pack_name = pack_file.display().to_string();
+    let text = match std::fs::read_to_string(&pack_file) {
+        Ok(t) => t,
+        Err(e) => {
+            let why = if dir.is_dir() {
+                format!("cannot read pack.toml: {e}")
+            } else {
+                "rule pack folder not found".to_owned()
+            };
+            return Err(vec![Diagnostic::error(
+                if dir.is_dir() {
+                    pack_name
+                } else {
+                    dir.display().to_string()
+                },
+                why,
+            )]);
+        }
+    };
+    let spec: PackSpec = match toml::from_str(&text) {
+        Ok(s) => s,
+        Err(e) => {
+            let (line, col) = line_col(&text, e.span().map_or(0, |s| s.start));
+            return Err(vec![
+                Diagnostic::error(pack_name, e.message().to_owned()).at(line, col)
+            ]);
+        }
+    };
+
+    let mut rule_dirs: Vec<PathBuf> = match std::fs::read_dir(dir) {
+        Ok(rd) => rd
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.is_dir())
+            .collect(),
+        Err(e) => {
+            return Err(vec![Diagnostic::error(
+                dir.display().to_string(),
+                format!("cannot list: {e}"),
+            )])
+        }
+    };
+    rule_dirs.sort();
+
+    let mut rules = Vec::new();
+    let mut seen: BTreeMap<String, String> = BTreeMap::new();
+    for rule_dir in rule_dirs {
+        let file = rule_dir.join("rule.toml");
+        let name = file.display().to_string();
+        let Ok(text) = std::fs::read_to_string(&file) else {
+            errors.push(Diagnostic::error(
+                rule_dir.display().to_string(),
+                "folder has no readable rule.toml",
+            ));
+            continue;
+        };
+        let mut sink = Sink {
+            file: name.clone(),
+            text: &text,
+            out: &mut errors,
+        };
+        let parsed: RuleSpec = match toml::from_str(&text) {
+            Ok(r) => r,
+            Err(e) => {
+                sink.at(
+                    e.span().map_or(0, |s| s.start),
+                    e.message().trim().to_owned(),
+                );
+                continue;
+            }
+        };
+        if let Some(rule) = compile(parsed, &spec, &rule_dir, known_layers, &mut seen, &mut sink) {
+            rules.push(rule);
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    rules.sort_by(|a, b| a.code.cmp(&b.code));
+    Ok(Pack {
+        fixtures_project: spec.fixtures_project.as_ref().map(|p| dir.join(p)),
+        id: spec.id,
+        title: spec.title,
+        jurisdiction: spec.jurisdiction,
+        version: spec.version,
+        code_prefix: spec.code_prefix,
+        effective: spec.effective,
+        description: spec.description,
+        dir: dir.to_owned(),
+        rules,
+    })
+}
+
+fn compile(
+    spec: RuleSpec,
+    pack: &PackSpec,
+    dir: &Path,
+    known_layers: Option<&[String]>,
+    seen: &mut BTreeMap<String, String>,
+    sink: &mut Sink<'_>,
+) -> Option<Rule> {
+    let before = sink.out.len();
+    let code = spec.code.get_ref().clone();
+    let code_at = spec.code.span().start;
+    if !code.starts_with(&pack.code_prefix)
+        || !code[pack.code_prefix.len()..]
+            .chars()
+            .all(|c| c.is_ascii_digit())
+        || code.len() == pack.code_prefix.len()
+    {
+        sink.at(
+            code_at,
+            format!(
+                "code '{code}' must be the pack prefix '{}' followed by digits",
+                pack.code_prefix
+            ),
+        );
+    }
+    if let Some(other) = seen.insert(code.clone(), sink.file.clone()) {
+        sink.at(
+            code_at,
+            format!("duplicate code '{code}' (also in {other}); codes are permanent and unique"),
+        );
+    }
+    if spec.name.is_empty()
+        || !spec
+            .name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+    {
+        sink.at(
+            0,
+            format!(
+                "name '{}' must be kebab-case (lowercase letters, digits, '-')",
+                spec.name
+            ),
+        );
+    }
+    let applies_to =
+        spec.applies_to
+            .as_ref()
+            .and_then(|text| match Filter::parse(text.get_ref()) {
+                Ok(f) => Some(f),
+                Err(e) => {
+                    // +1 skips the opening quote of the TOML string.
+                    sink.at(
+                        text.span().start + 1 + e.offset,
+                        format!("applies_to: {}", e.message),
+                    );
+                    None
+                }
+            });
+    let message = match Template::parse(spec.message.get_ref()) {
+        Ok(t) => Some(t),
+        Err((offset, why)) => {
+            sink.at(spec.message.span().start + 1 + offset, why);
+            None
+        }
+    };
+    let test_at = spec.test.span().start;
+    // Spans do not survive serde's buffering of internally tagged enums, so layer errors
+    // point at the [test] table.
+    let check_layers = |layers: &super::rule::Layers, sink: &mut Sink<'_>| -> Vec<String> {
+        let names = layers.to_vec();
+        if names.is_empty() {
+            sink.at(test_at, "a test needs at least one layer");
+        }
+        if let Some(known) = known_layers {
+            for n in &names {
+                if !known.contains(n) {
+                    sink.at(
+                        test_at,
+                        format!(
+                            "unknown layer '{n}' (the project has: {})",
+                            known.join(", ")
+                        ),
+                    );
+                }
+            }
+        }
+        names
+    };
+    let test = match spec.test.into_inner() {
+        TestSpec::Overlap { layer, min_area_m2 } => {
+            let min = min_area_m2.unwrap_or(0.0);
+            if !(min.is_finite() && min >= 0.0) {
+                sink.at(
+                    test_at,
+                    format!("min_area_m2 must be a finite number ≥ 0, got {min}"),
+                );
+            }
+            Test::Overlap {
+                layers: check_layers(&layer, sink),
+                min_area_m2: min,
+            }
+        }
+        TestSpec::Setback { layer, distance_m } => {
+            if !(distance_m.is_finite() && distance_m > 0.0) {
+                sink.at(
+                    test_at,
+                    format!("distance_m must be a finite number > 0, got {distance_m}"),
+                );
+            }
+            Test::Setback {
+                layers: check_layers(&layer, sink),
+                distance_m,
+            }
+        }
+        TestSpec::Within { layer } => Test::Within {
+            layers: check_layers(&layer, sink),
+        },
+    };
+    if sink.out.len() > before {
+        return None;
+    }
+    Some(Rule {
+        code,
+        name: spec.name,
+        summary: spec.summary,
+        severity: spec.severity,
+        status: spec.status,
+        applies_to_text: spec.applies_to.map(|s| s.into_inner()),
+        applies_to,
+        message: message?,
+        citation: spec.citation,
+        test,
+        dir: dir.to_owned(),
+        pack: pack.id.clone(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(dir: &Path, rel: &str, text: &str) {
+        let p = dir.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+
+    const PACK: &str =
+        "id = \"t\"\ntitle = \"T\"\njurisdiction = \"X\"\nversion = \"1\"\ncode_prefix = \"T\"\n";
+
+    const GOOD: &str = r#"code = "T1"
+name = "no-building-in-zone"
+summary = "No building in the zone"
+severity = "prohibited"
+message = "{value} {unit} inside {layer}"
+[citation]
+instrument = "Law"
+[test]
+kind = "overlap"
+layer = "zone"
+"#;
+
+    #[test]
+    fn loads_a_good_pack() {
+        let tmp = tempfile::tempdir().unwrap();
+        write(tmp.path(), "pack.toml", PACK);
+        write(tmp.path(), "T1-x/rule.toml", GOOD);
+        let pack = load_pack(tmp.path(), Some(&["zone".to_owned()])).unwrap();
+        assert_eq!(pack.rules.len(), 1);
+        assert_eq!(
+            pack.rules[0].test,
+            Test::Overlap {
+                layers: vec!["zone".into()],
+                min_area_m2: 0.0
+            }
+        );
+    }
+
+    #[test]
+    fn collects_every_error_with_its_line() {
+        let tmp = tempfile::tempdir().unwrap();
+        write(tmp.path(), "pack.toml", PACK);
+        write(tmp.path(), "T1-x/rule.toml", GOOD);
+        // Same code again, a bad filter on line 6 and an unknown layer.
+        let bad = GOOD
+            .replace("severity", "applies_to = \"kind = \"\nseverity")
+            .replace("layer = \"zone\"", "layer = \"nowhere\"");
+        write(tmp.path(), "T1-y/rule.toml", &bad);
+        write(
+            tmp.path(),
+            "T2-z/rule.toml",
+            "code = \"T2\"\nname = \"x\"\nbogus = 1\n",
+        );
+        let errs = load_pack(tmp.path(), Some(&["zone".to_owned()])).unwrap_err();
+        let text: Vec<String> = errs.iter().map(|d| d.to_string()).collect();
+        assert_eq!(errs.len(), 4, "{text:#?}");
+        assert!(
+            text[0].contains("T1-y/rule.toml:1:8") && text[0].contains("duplicate code"),
+            "{text:#?}"
+        );
+        assert!(
+            text[1].contains("T1-y/rule.toml:4:22") && text[1].contains("unexpected end"),
+            "{text:#?}"
+        );
+        assert!(
+            text[2].contains("T1-y/rule.toml:9:1") && text[2].contains("unknown layer 'nowhere'"),
+            "{text:#?}"
+        );
+        assert!(
+            text[3].contains("T2-z/rule.toml:3:1") && text[3].contains("bogus"),
+            "{text:#?}"
+        );
+    }
+}

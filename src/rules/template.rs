@@ -1,0 +1,95 @@
+//! Message templates. `{name}` inserts a value, `{{` and `}}` are literal braces.
+
+use std::fmt::Write;
+
+/// The placeholders a message may use.
+pub const PLACEHOLDERS: [&str; 7] = ["value", "limit", "unit", "layer", "zone", "feature", "code"];
+
+#[derive(Clone, Debug, PartialEq)]
+enum Seg {
+    Text(String),
+    Var(usize),
+}
+
+/// A parsed message template.
+///
+/// ```
+/// use ironrule::rules::template::Template;
+/// let t = Template::parse("{value} {unit} from {layer}; limit {limit} {{m}}").unwrap();
+/// assert_eq!(t.render(&["612.4", "1000", "m", "yangtze", "", "", ""]), "612.4 m from yangtze; limit 1000 {m}");
+/// assert!(Template::parse("{nope}").is_err());
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct Template {
+    segs: Vec<Seg>,
+}
+
+impl Template {
+    /// Parses a template; the error names the bad placeholder and its character offset.
+    pub fn parse(text: &str) -> Result<Template, (usize, String)> {
+        let mut segs = Vec::new();
+        let mut buf = String::new();
+        let chars: Vec<char> = text.chars().collect();
+        let mut i = 0;
+        while i < chars.len() {
+            match (chars[i], chars.get(i + 1)) {
+                ('{', Some('{')) | ('}', Some('}')) => {
+                    buf.push(chars[i]);
+                    i += 2;
+                }
+                ('{', _) => {
+                    let close = chars[i..]
+                        .iter()
+                        .position(|c| *c == '}')
+                        .ok_or((i, "unclosed '{' in message".to_owned()))?;
+                    let name: String = chars[i + 1..i + close].iter().collect();
+                    let var = PLACEHOLDERS
+                        .iter()
+                        .position(|p| *p == name)
+                        .ok_or_else(|| {
+                            (
+                                i,
+                                format!(
+                                    "unknown placeholder {{{name}}} in message (known: {})",
+                                    PLACEHOLDERS.map(|p| format!("{{{p}}}")).join(", ")
+                                ),
+                            )
+                        })?;
+                    if !buf.is_empty() {
+                        segs.push(Seg::Text(std::mem::take(&mut buf)));
+                    }
+                    segs.push(Seg::Var(var));
+                    i += close + 1;
+                }
+                ('}', _) => {
+                    return Err((
+                        i,
+                        "unmatched '}' in message (write '}}' for a brace)".into(),
+                    ))
+                }
+                (c, _) => {
+                    buf.push(c);
+                    i += 1;
+                }
+            }
+        }
+        if !buf.is_empty() {
+            segs.push(Seg::Text(buf));
+        }
+        Ok(Template { segs })
+    }
+
+    /// Renders with values given in the order of [`PLACEHOLDERS`].
+    pub fn render(&self, values: &[&str; 7]) -> String {
+        let mut out = String::new();
+        for seg in &self.segs {
+            match seg {
+                Seg::Text(t) => out.push_str(t),
+                Seg::Var(i) => {
+                    let _ = write!(out, "{}", values[*i]);
+                }
+            }
+        }
+        out
+    }
+}
