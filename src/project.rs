@@ -28,6 +28,10 @@ pub struct LayerSpec {
     /// For multi-layer sources (GeoPackage...), the layer inside the file.
     #[serde(default)]
     pub source_layer: Option<String>,
+    /// A CQL2 filter on the zone features' attributes: only matching features form the layer
+    /// (e.g. `basin_km2 >= 10000` for important tributaries).
+    #[serde(default)]
+    pub filter: Option<String>,
     /// What the layer is, for people.
     #[serde(default)]
     pub title: Option<String>,
@@ -78,6 +82,11 @@ impl Project {
                     None,
                     format!("layer '{}' is defined twice", l.name),
                 ));
+            }
+            if let Some(f) = &l.filter {
+                crate::rules::filter::Filter::parse(f).map_err(|e| {
+                    Error::parse(path, None, format!("layer '{}': filter: {e}", l.name))
+                })?;
             }
             if let Some(c) = &l.crs {
                 Crs::parse(c).map_err(|e| {

@@ -165,22 +165,27 @@ impl Checker {
             Test::Overlap { min_area_m2, .. } => {
                 for layer in &layers {
                     for hit in overlap(fp, layer, *min_area_m2) {
-                        out.push(self.finding(rule, f, Some(layer), hit, *min_area_m2));
+                        out.push(self.finding(
+                            rule,
+                            f,
+                            &layer.name,
+                            Some(layer),
+                            hit,
+                            *min_area_m2,
+                        ));
                     }
                 }
             }
             Test::Setback { distance_m, .. } => {
                 for layer in &layers {
                     for hit in setback(fp, layer, *distance_m) {
-                        out.push(self.finding(rule, f, Some(layer), hit, *distance_m));
+                        out.push(self.finding(rule, f, &layer.name, Some(layer), hit, *distance_m));
                     }
                 }
             }
             Test::Within { layers: names } => {
                 if let Some(hit) = within(fp, &layers) {
-                    let mut finding = self.finding(rule, f, None, hit, 0.0);
-                    finding.zone.layer = names.join("+");
-                    out.push(finding);
+                    out.push(self.finding(rule, f, &names.join("+"), None, hit, 0.0));
                 }
             }
         }
@@ -190,18 +195,19 @@ impl Checker {
         &self,
         rule: &Rule,
         f: &Feature,
+        layer_name: &str,
         layer: Option<&ZoneLayer>,
         hit: Hit,
         limit: f64,
     ) -> Finding {
         let zone = match (layer, hit.zone) {
             (Some(layer), Some(z)) => ZoneRef {
-                layer: layer.name.clone(),
+                layer: layer_name.to_owned(),
                 id: Some(layer.zones[z].id.clone()),
                 name: layer.zones[z].name.clone(),
             },
-            (layer, _) => ZoneRef {
-                layer: layer.map(|l| l.name.clone()).unwrap_or_default(),
+            _ => ZoneRef {
+                layer: layer_name.to_owned(),
                 id: None,
                 name: None,
             },

@@ -96,6 +96,6 @@ fn json_value(v: FieldValue) -> Value {
         FieldValue::RealListValue(l) => Value::from(l),
         FieldValue::StringListValue(l) => Value::from(l),
         FieldValue::DateValue(d) => Value::String(d.to_string()),
-        FieldValue::DateTimeValue(d) => Value::String(d.to_rfc3339()),
+        FieldValue::DateTimeValue(d) => Value::String(d.to_string()),
     }
 }
