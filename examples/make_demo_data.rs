@@ -110,14 +110,12 @@ fn geometry_json(g: &Geometry<f64>) -> Value {
         .expect("serialisable")
 }
 
+/// A feature to write: id, properties, geometry.
+type Case = (Option<String>, Map<String, Value>, Geometry<f64>);
+
 /// Writes a FeatureCollection, one feature per line; `crs` names a legacy `crs` member
 /// (omitted for WGS 84, RFC 7946's default).
-fn write_collection(
-    path: &Path,
-    name: &str,
-    crs: Option<&str>,
-    features: &[(Option<String>, Map<String, Value>, Geometry<f64>)],
-) -> Result<()> {
+fn write_collection(path: &Path, name: &str, crs: Option<&str>, features: &[Case]) -> Result<()> {
     let mut out = format!("{{\"type\":\"FeatureCollection\",\"name\":{}", json!(name));
     if let Some(crs) = crs {
         out.push_str(&format!(
@@ -787,8 +785,6 @@ fn rule_props(code: &str) -> (Value, Option<Value>) {
         _ => (json!({"land_use": "residential", "kind": "new"}), None),
     }
 }
-
-type Case = (Option<String>, Map<String, Value>, Geometry<f64>);
 
 fn case(name: &str, base: &Value, expect: &[&str], boundary: bool, g: Geometry<f64>) -> Case {
     let mut p = props(base.clone());

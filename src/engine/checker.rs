@@ -236,10 +236,15 @@ impl Checker {
             .map(str::to_owned)
             .or_else(|| f.fref.id.clone())
             .unwrap_or_else(|| format!("#{}", f.fref.index));
+        let unit = if measure.unit == "m2" {
+            "m²"
+        } else {
+            measure.unit
+        };
         let message = rule.message.render(&[
             &value,
             &limit_s,
-            measure.unit,
+            unit,
             &zone.layer,
             &zone_label,
             &feature_label,

@@ -85,7 +85,7 @@ pub fn overlap(fp: &Footprint, layer: &ZoneLayer, min_area_m2: f64) -> Vec<Hit> 
                 }
                 let inside = MultiLineString(parts);
                 let length: f64 = inside.iter().map(|l| Euclidean.length(l)).sum();
-                (length > LENGTH_EPSILON_M).then(|| Hit {
+                (length > LENGTH_EPSILON_M).then_some(Hit {
                     zone: Some(zone),
                     kind: MeasureKind::OverlapLength,
                     value: length,
@@ -100,7 +100,7 @@ pub fn overlap(fp: &Footprint, layer: &ZoneLayer, min_area_m2: f64) -> Vec<Hit> 
                     .filter(|p| strictly_inside(layer, zone, &pieces, p.0))
                     .copied()
                     .collect();
-                (!inside.is_empty()).then(|| Hit {
+                (!inside.is_empty()).then_some(Hit {
                     zone: Some(zone),
                     kind: MeasureKind::OverlapPoints,
                     value: inside.len() as f64,

@@ -1,8 +1,8 @@
 use super::Hit;
 use crate::geom::nearest::{chains, Nearest};
 use crate::geom::Footprint;
-use crate::index::zone_layer::expand;
-use crate::index::ZoneLayer;
+use crate::index::zone_layer::{box_distance, expand};
+use crate::index::{Edge, ZoneLayer};
 use crate::model::MeasureKind;
 use geo::{Geometry, Intersects, LineString, Point};
 use std::collections::BTreeMap;
@@ -39,29 +39,7 @@ pub fn setback(fp: &Footprint, layer: &ZoneLayer, distance_m: f64) -> Vec<Hit> {
         _ => Vec::new(),
     };
     let mut best: BTreeMap<usize, Nearest> = BTreeMap::new();
-    for edge in layer.edges_in(expand(bbox, distance_m)) {
-        let b = best.entry(edge.zone).or_insert(Nearest::FAR);
-        if b.distance == 0.0 {
-            continue;
-        }
-        for line in &lines {
-            chains(&line.0, &edge.coords.0, b);
-        }
-        for p in &points {
-            chains(std::slice::from_ref(p), &edge.coords.0, b);
-        }
-        // Zone line work lying wholly inside an areal footprint.
-        if let (Footprint::Areal(mp), Some(c)) = (fp, edge.coords.0.first()) {
-            if b.distance > 0.0 && mp.intersects(c) {
-                *b = Nearest {
-                    distance: 0.0,
-                    a: *c,
-                    b: *c,
-                };
-            }
-        }
-    }
-    // A footprint wholly inside an areal zone.
+    // A footprint wholly inside an areal zone is at 0; cheap, so first.
     let reps = fp.representative_coords();
     for piece in layer.pieces_in(bbox) {
         let b = best.entry(piece.zone).or_insert(Nearest::FAR);
@@ -74,6 +52,35 @@ pub fn setback(fp: &Footprint, layer: &ZoneLayer, distance_m: f64) -> Vec<Hit> {
                 a: *c,
                 b: *c,
             };
+        }
+    }
+    // Then the line work near the footprint, nearest boxes first: once a zone's best distance
+    // is below a chunk's box distance, that chunk cannot improve it (branch and bound).
+    let mut candidates: Vec<(f64, &Edge)> = layer
+        .edges_in(expand(bbox, distance_m))
+        .map(|e| (box_distance(bbox, e.bbox), e))
+        .collect();
+    candidates.sort_by(|a, b| a.0.total_cmp(&b.0));
+    for (box_d, edge) in candidates {
+        let b = best.entry(edge.zone).or_insert(Nearest::FAR);
+        if b.distance <= box_d || box_d > distance_m {
+            continue;
+        }
+        for line in &lines {
+            chains(&line.0, &edge.coords.0, b);
+        }
+        for p in &points {
+            chains(std::slice::from_ref(p), &edge.coords.0, b);
+        }
+        // Zone line work lying wholly inside an areal footprint.
+        if let (Footprint::Areal(mp), Some(c), true) = (fp, edge.coords.0.first(), box_d == 0.0) {
+            if b.distance > 0.0 && mp.intersects(c) {
+                *b = Nearest {
+                    distance: 0.0,
+                    a: *c,
+                    b: *c,
+                };
+            }
         }
     }
     best.into_iter()

@@ -77,7 +77,7 @@ pub fn within(fp: &Footprint, layers: &[&ZoneLayer]) -> Option<Hit> {
                     .collect(),
             );
             let length: f64 = rest.iter().map(|l| Euclidean.length(l)).sum();
-            (length > LENGTH_EPSILON_M).then(|| Hit {
+            (length > LENGTH_EPSILON_M).then_some(Hit {
                 zone: None,
                 kind: MeasureKind::OutsideLength,
                 value: length,
@@ -96,7 +96,7 @@ pub fn within(fp: &Footprint, layers: &[&ZoneLayer]) -> Option<Hit> {
                 })
                 .copied()
                 .collect();
-            (!outside.is_empty()).then(|| Hit {
+            (!outside.is_empty()).then_some(Hit {
                 zone: None,
                 kind: MeasureKind::OutsidePoints,
                 value: outside.len() as f64,

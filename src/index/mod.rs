@@ -7,4 +7,4 @@ pub mod parts;
 /// The indexed layer.
 pub mod zone_layer;
 
-pub use zone_layer::{Piece, Zone, ZoneLayer};
+pub use zone_layer::{Edge, Piece, Zone, ZoneLayer};

@@ -27,6 +27,15 @@ pub struct Piece {
 pub struct Edge {
     pub zone: usize,
     pub coords: LineString<f64>,
+    /// The chunk's bounding box.
+    pub bbox: Rect<f64>,
+}
+
+impl Edge {
+    fn new(zone: usize, coords: LineString<f64>) -> Option<Edge> {
+        let bbox = coords.bounding_rect()?;
+        Some(Edge { zone, coords, bbox })
+    }
 }
 
 type Entry = GeomWithData<Rectangle<[f64; 2]>, usize>;
@@ -74,7 +83,7 @@ impl ZoneLayer {
                         edges.extend(
                             chunks(ring, CHUNK_SEGMENTS)
                                 .into_iter()
-                                .map(|coords| Edge { zone: zi, coords }),
+                                .filter_map(|coords| Edge::new(zi, coords)),
                         );
                     }
                     pieces.extend(
@@ -87,7 +96,7 @@ impl ZoneLayer {
                 edges.extend(
                     chunks(l, CHUNK_SEGMENTS)
                         .into_iter()
-                        .map(|coords| Edge { zone: zi, coords }),
+                        .filter_map(|coords| Edge::new(zi, coords)),
                 );
             };
             match &f.geometry {
@@ -100,14 +109,11 @@ impl ZoneLayer {
                 Geometry::LineString(l) => add_line(l, &mut edges),
                 Geometry::MultiLineString(m) => m.iter().for_each(|l| add_line(l, &mut edges)),
                 Geometry::Line(l) => add_line(&LineString(vec![l.start, l.end]), &mut edges),
-                Geometry::Point(p) => edges.push(Edge {
-                    zone: zi,
-                    coords: LineString(vec![p.0]),
-                }),
-                Geometry::MultiPoint(m) => edges.extend(m.iter().map(|p| Edge {
-                    zone: zi,
-                    coords: LineString(vec![p.0]),
-                })),
+                Geometry::Point(p) => edges.extend(Edge::new(zi, LineString(vec![p.0]))),
+                Geometry::MultiPoint(m) => edges.extend(
+                    m.iter()
+                        .filter_map(|p| Edge::new(zi, LineString(vec![p.0]))),
+                ),
                 Geometry::GeometryCollection(_) => {}
             }
             zones.push(Zone {
@@ -128,7 +134,7 @@ impl ZoneLayer {
             edges
                 .iter()
                 .enumerate()
-                .filter_map(|(i, e)| e.coords.bounding_rect().map(|r| entry(r, i)))
+                .map(|(i, e)| entry(e.bbox, i))
                 .collect(),
         );
         ZoneLayer {
@@ -177,6 +183,14 @@ impl ZoneLayer {
     pub fn part_count(&self) -> usize {
         self.pieces.len() + self.edges.len()
     }
+}
+
+/// The distance between two boxes (0 when they meet): a lower bound of the distance between
+/// anything inside them.
+pub fn box_distance(a: Rect<f64>, b: Rect<f64>) -> f64 {
+    let dx = (a.min().x - b.max().x).max(b.min().x - a.max().x).max(0.0);
+    let dy = (a.min().y - b.max().y).max(b.min().y - a.max().y).max(0.0);
+    dx.hypot(dy)
 }
 
 /// `rect` grown by `by` on every side.

@@ -1,0 +1,214 @@
+//! Bad input never crashes and never vanishes: a clear diagnostic naming the file, the
+//! feature or line, and the reason; the good features are still checked; exit code 2.
+
+use crate::common::*;
+
+/// A point in the red line (RL-01) in EPSG:4546, and a plot inside it.
+fn red_line_plot() -> String {
+    let c = zone_coords("red_line.geojson");
+    let (x, y) = (
+        c.iter().map(|p| p[0]).sum::<f64>() / c.len() as f64,
+        c.iter().map(|p| p[1]).sum::<f64>() / c.len() as f64,
+    );
+    square(x.round(), y.round(), 40.0)
+}
+
+#[test]
+fn malformed_json_names_line_and_column_and_exits_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("broken.geojson");
+    std::fs::write(
+        &p,
+        "{\"type\": \"FeatureCollection\",\n \"features\": [\n  {\"type\": \"Feature\",, }\n]}",
+    )
+    .unwrap();
+    let (code, json, err) = check_json(&[&p], &[]);
+    assert_eq!(code, 2);
+    let d = &json["diagnostics"][0];
+    assert_eq!(d["source"], p.display().to_string());
+    assert!(d["message"].as_str().unwrap().contains("3:"), "{d}");
+    assert!(err.contains("broken.geojson"), "{err}");
+}
+
+#[test]
+fn truncated_file_is_reported_not_panicked() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(demo_proposals()).unwrap();
+    let p = dir.path().join("truncated.geojson");
+    std::fs::write(&p, &text[..text.len() / 2]).unwrap();
+    let (code, json, _) = check_json(&[&p], &[]);
+    assert_eq!(code, 2);
+    assert!(json["diagnostics"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("malformed JSON"));
+}
+
+#[test]
+fn invalid_features_are_rejected_by_name_and_the_rest_still_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("mixed.geojson");
+    let bowtie = r#"{"type":"Polygon","coordinates":[[[520000,3409000],[520100,3409100],[520100,3409000],[520000,3409100],[520000,3409000]]]}"#;
+    let unclosed = r#"{"type":"Polygon","coordinates":[[[520000,3409000],[520100,3409000],[520100,3409100],[520000,3409100]]]}"#;
+    let empty = r#"{"type":"MultiPolygon","coordinates":[]}"#;
+    let collection_geom = r#"{"type":"GeometryCollection","geometries":[]}"#;
+    let text = collection(
+        Some("EPSG:4546"),
+        &[
+            feature("good", r#"{"land_use":"residential"}"#, &red_line_plot()),
+            feature("bowtie", "{}", bowtie),
+            feature("unclosed", "{}", unclosed),
+            feature("empty", "{}", empty),
+            feature("gc", "{}", collection_geom),
+            r#"{"type":"Feature","id":"nogeom","properties":{},"geometry":null}"#.to_owned(),
+            r#"{"type":"Feature","id":"short","properties":{},"geometry":{"type":"LineString","coordinates":[[520000,3409000]]}}"#.to_owned(),
+        ],
+    );
+    std::fs::write(&p, text).unwrap();
+    let (code, json, err) = check_json(&[&p], &[]);
+    assert_eq!(code, 2, "input at fault");
+    let s = &json["summary"];
+    assert_eq!(
+        (
+            s["read"].as_u64(),
+            s["checked"].as_u64(),
+            s["rejected"].as_u64()
+        ),
+        (Some(7), Some(1), Some(6))
+    );
+    assert!(
+        keys(&json).contains(&("good".into(), "YC201".into())),
+        "the good feature is still checked: {json}"
+    );
+    let messages: Vec<String> = json["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| format!("{} {}", d["feature_id"], d["message"]))
+        .collect();
+    let expect = [
+        ("bowtie", "self-intersection"),
+        ("unclosed", "not closed"),
+        ("empty", "empty MultiPolygon"),
+        ("gc", "GeometryCollection"),
+        ("nogeom", "no geometry"),
+        ("short", "at least 2 positions"),
+    ];
+    for (id, why) in expect {
+        assert!(
+            messages.iter().any(|m| m.contains(id) && m.contains(why)),
+            "{id}: {why} not in {messages:#?}"
+        );
+    }
+    assert!(messages.iter().all(|m| m.contains("rejected")));
+    assert!(err.contains("feature #1 (id \"bowtie\")"), "{err}");
+    assert!(
+        err.contains("at (520050, 3409050)"),
+        "where the ring crosses itself: {err}"
+    );
+}
+
+#[test]
+fn missing_crs_is_refused_not_measured_in_the_wrong_units() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("no_crs.geojson");
+    // Gauss-Kruger metres in a file that does not say so: RFC 7946 says WGS 84.
+    std::fs::write(
+        &p,
+        collection(None, &[feature("a", "{}", &red_line_plot())]),
+    )
+    .unwrap();
+    let (code, json, _) = check_json(&[&p], &[]);
+    assert_eq!(code, 2);
+    let msg = json["diagnostics"][0]["message"].as_str().unwrap();
+    assert!(
+        msg.contains("not a longitude/latitude") && msg.contains("--assume-crs"),
+        "{msg}"
+    );
+    // Declared on the command line, the same file is read and checked.
+    let (code, json, _) = check_json(&[&p], &["--assume-crs", "EPSG:4546"]);
+    assert_eq!(code, 1);
+    assert_eq!(keys(&json), vec![("a".into(), "YC201".into())]);
+}
+
+#[test]
+fn declared_and_assumed_crs_must_agree() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("gk.geojson");
+    std::fs::write(
+        &p,
+        collection(Some("EPSG:4546"), &[feature("a", "{}", &red_line_plot())]),
+    )
+    .unwrap();
+    let (code, json, _) = check_json(&[&p], &["--assume-crs", "EPSG:4490"]);
+    assert_eq!(code, 2);
+    assert!(json["diagnostics"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("declares EPSG:4546"));
+}
+
+#[test]
+fn unknown_crs_names_what_would_help() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("xian.geojson");
+    std::fs::write(
+        &p,
+        collection(Some("EPSG:999999"), &[feature("a", "{}", &red_line_plot())]),
+    )
+    .unwrap();
+    let (code, json, _) = check_json(&[&p], &[]);
+    assert_eq!(code, 2);
+    let msg = json["diagnostics"][0]["message"].as_str().unwrap();
+    assert!(msg.contains("EPSG:999999"), "{msg}");
+}
+
+#[test]
+fn an_unreadable_file_does_not_stop_the_others() {
+    let (code, json, _) = check_json(
+        &[
+            std::path::Path::new("no/such/file.geojson"),
+            &demo_proposals(),
+        ],
+        &[],
+    );
+    assert_eq!(code, 2);
+    assert_eq!(json["summary"]["read"], 22, "the demo was still checked");
+    assert!(json["diagnostics"][0]["source"]
+        .as_str()
+        .unwrap()
+        .contains("no/such/file.geojson"));
+}
+
+#[test]
+fn unsupported_format_names_the_feature_flag() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("plots.shp");
+    std::fs::write(&p, b"not really").unwrap();
+    let (code, json, _) = check_json(&[&p], &[]);
+    assert_eq!(code, 2);
+    let msg = json["diagnostics"][0]["message"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    if cfg!(feature = "gdal") {
+        assert!(msg.contains("GDAL"), "{msg}");
+    } else {
+        assert!(msg.contains("--features gdal"), "{msg}");
+    }
+}
+
+#[test]
+fn projected_working_crs_is_required() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("ironrule.toml");
+    std::fs::write(&p, "crs = \"EPSG:4326\"\nrules = []\n").unwrap();
+    let out = ironrule(&[
+        "check",
+        "-p",
+        p.to_str().unwrap(),
+        "data/yichang/proposals.geojson",
+    ]);
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("geographic"), "{}", stderr(&out));
+}

@@ -1,0 +1,224 @@
+//! `ironrule check` end to end on the demo data: each spatial test, each exit code, the JSON
+//! contract CI consumers rely on.
+
+use crate::common::*;
+use std::collections::BTreeSet;
+
+#[test]
+fn demo_fires_many_rules_and_exits_1() {
+    let (code, json, _) = check_json(&[&demo_proposals()], &[]);
+    assert_eq!(code, 1);
+    let codes: BTreeSet<String> = keys(&json).into_iter().map(|(_, c)| c).collect();
+    assert!(codes.len() >= 5, "{codes:?}");
+    let s = &json["summary"];
+    assert_eq!(s["read"], 22);
+    assert_eq!(
+        s["read"].as_u64().unwrap(),
+        s["checked"].as_u64().unwrap() + s["rejected"].as_u64().unwrap()
+    );
+    assert_eq!(
+        s["findings"].as_u64().unwrap() as usize,
+        json["findings"].as_array().unwrap().len()
+    );
+}
+
+#[test]
+fn json_has_the_documented_keys() {
+    let (_, json, _) = check_json(&[&demo_proposals()], &[]);
+    for f in json["findings"].as_array().unwrap() {
+        for key in [
+            "code", "severity", "feature", "zone", "measure", "message", "citation",
+        ] {
+            assert!(!f[key].is_null(), "finding lacks {key}: {f}");
+        }
+        for key in ["source", "index", "id"] {
+            assert!(f["feature"].get(key).is_some(), "feature lacks {key}");
+        }
+        assert!(f["zone"].get("layer").is_some() && f["zone"].get("id").is_some());
+        for key in ["kind", "value", "unit", "limit"] {
+            assert!(!f["measure"][key].is_null(), "measure lacks {key}");
+        }
+        assert!(f["citation"]["instrument"].is_string());
+    }
+    assert!(json["diagnostics"].is_array());
+}
+
+fn finding<'a>(json: &'a serde_json::Value, id: &str, code: &str) -> &'a serde_json::Value {
+    json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["feature"]["id"] == id && f["code"] == code)
+        .unwrap_or_else(|| panic!("no {code} for {id}"))
+}
+
+#[test]
+fn each_test_kind_carries_its_evidence() {
+    let (_, json, _) = check_json(&[&demo_proposals()], &[]);
+    // setback: a chemical plant about 600 m from the Yangtze.
+    let f = finding(&json, "P01", "YC101");
+    assert_eq!(f["measure"]["kind"], "distance");
+    let d = f["measure"]["value"].as_f64().unwrap();
+    assert!((500.0..700.0).contains(&d), "{d}");
+    assert_eq!(f["measure"]["limit"], 1000.0);
+    assert_eq!(f["zone"]["layer"], "yangtze");
+    assert_eq!(
+        f["geometry"]["type"], "LineString",
+        "nearest-points segment"
+    );
+    assert_eq!(
+        f["geometry_crs"], "EPSG:4326",
+        "offending part in the input's CRS"
+    );
+    // overlap: villas wholly inside the red line (300 m × 200 m).
+    let f = finding(&json, "P06", "YC201");
+    assert_eq!(f["measure"]["kind"], "overlap_area");
+    assert!((f["measure"]["value"].as_f64().unwrap() - 60_000.0).abs() < 1.0);
+    assert!((f["share_of_footprint"].as_f64().unwrap() - 1.0).abs() < 1e-6);
+    // overlap by a line: the trail's length inside the red line.
+    assert_eq!(
+        finding(&json, "P07", "YC201")["measure"]["kind"],
+        "overlap_length"
+    );
+    // overlap by a point: the tower.
+    assert_eq!(finding(&json, "P18", "YC201")["measure"]["value"], 1.0);
+    // within: housing wholly outside the urban development boundary.
+    let f = finding(&json, "P09", "YC203");
+    assert_eq!(f["measure"]["kind"], "outside_area");
+    assert!((f["measure"]["value"].as_f64().unwrap() - 62_500.0).abs() < 1.0);
+    assert_eq!(f["zone"]["layer"], "urban_boundary");
+}
+
+#[test]
+fn filters_and_exceptions_hold_on_the_demo() {
+    let (_, json, _) = check_json(&[&demo_proposals()], &[]);
+    let ids: BTreeSet<String> = keys(&json).into_iter().map(|(id, _)| id).collect();
+    // A chemical rebuild (not covered by art. 26), a safety rebuild of a tailings pond, a
+    // water-supply pump house in zone I, a plot touching the boundary from inside.
+    for clean in ["P02", "P03", "P12", "P15", "P16", "P20", "P22"] {
+        assert!(!ids.contains(clean), "{clean} should be clean");
+    }
+}
+
+#[test]
+fn exit_0_when_clean_and_fail_on_moves_the_threshold() {
+    let dir = tempfile::tempdir().unwrap();
+    // A plot in the blue line only (requires-approval): P13 alone.
+    let text = std::fs::read_to_string(demo_proposals()).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let only = |ids: &[&str]| {
+        let feats: Vec<String> = v["features"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| ids.contains(&f["id"].as_str().unwrap()))
+            .map(|f| f.to_string())
+            .collect();
+        collection(None, &feats)
+    };
+    let clean = dir.path().join("clean.geojson");
+    std::fs::write(&clean, only(&["P15", "P16"])).unwrap();
+    let (code, json, _) = check_json(&[&clean], &[]);
+    assert_eq!((code, json["findings"].as_array().unwrap().len()), (0, 0));
+
+    let blue = dir.path().join("blue.geojson");
+    std::fs::write(&blue, only(&["P13"])).unwrap();
+    assert_eq!(
+        check_json(&[&blue], &[]).0,
+        0,
+        "requires-approval does not fail by default"
+    );
+    assert_eq!(
+        check_json(&[&blue], &["--fail-on", "requires-approval"]).0,
+        1
+    );
+    assert_eq!(
+        check_json(&[&demo_proposals()], &["--fail-on", "never"]).0,
+        0
+    );
+}
+
+#[test]
+fn text_report_reads_like_compiler_diagnostics() {
+    let project = demo_project();
+    let out = ironrule(&[
+        "check",
+        "-p",
+        project.to_str().unwrap(),
+        "data/yichang/proposals.geojson",
+    ]);
+    assert_eq!(code(&out), 1);
+    let text = stdout(&out);
+    assert!(
+        text.contains("data/yichang/proposals.geojson: feature #0 (id \"P01\")"),
+        "{text}"
+    );
+    assert!(text.contains("prohibited[YC101]"));
+    assert!(text.contains("= measured: distance"));
+    assert!(text.contains("= law: 中华人民共和国长江保护法"));
+    assert!(text
+        .trim_end()
+        .lines()
+        .last()
+        .unwrap()
+        .starts_with("22 feature(s) read, 22 checked, 0 rejected"));
+}
+
+#[test]
+fn output_file_is_written_and_stdout_is_empty() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_file = dir.path().join("report.json");
+    let project = demo_project();
+    let out = ironrule(&[
+        "check",
+        "-p",
+        project.to_str().unwrap(),
+        "-f",
+        "json",
+        "-o",
+        out_file.to_str().unwrap(),
+        "data/yichang/proposals.geojson",
+    ]);
+    assert_eq!(code(&out), 1);
+    assert!(out.stdout.is_empty());
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out_file).unwrap()).unwrap();
+    assert!(v["findings"].as_array().unwrap().len() > 5);
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        1,
+        "no temporary file left behind"
+    );
+}
+
+#[test]
+fn project_is_found_by_walking_up() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ironrule"))
+        .args(["check", "../proposals.geojson"])
+        .current_dir(root().join("data/yichang/zones"))
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+}
+
+#[test]
+fn missing_project_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ironrule"))
+        .args(["check", "x.geojson"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 2);
+    assert!(
+        stderr(&out).contains("no ironrule.toml"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn no_arguments_is_a_usage_error() {
+    assert_eq!(code(&ironrule(&["check"])), 2);
+    assert_eq!(code(&ironrule(&["--help"])), 0);
+}

@@ -1,0 +1,115 @@
+//! Helpers: run the binary, find the demo, write temporary inputs.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn demo_project() -> PathBuf {
+    root().join("data/yichang/ironrule.toml")
+}
+
+pub fn demo_proposals() -> PathBuf {
+    root().join("data/yichang/proposals.geojson")
+}
+
+/// Runs `ironrule` with `args` in the repository root.
+pub fn ironrule(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ironrule"))
+        .args(args)
+        .current_dir(root())
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("the binary runs")
+}
+
+pub fn code(out: &Output) -> i32 {
+    out.status.code().expect("exited normally, not by a signal")
+}
+
+pub fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// `check --format json` on the demo project.
+pub fn check_json(files: &[&Path], extra: &[&str]) -> (i32, serde_json::Value, String) {
+    let project = demo_project();
+    let mut args = vec![
+        "check",
+        "--project",
+        project.to_str().unwrap(),
+        "--format",
+        "json",
+    ];
+    args.extend(extra);
+    let paths: Vec<String> = files.iter().map(|p| p.display().to_string()).collect();
+    args.extend(paths.iter().map(String::as_str));
+    let out = ironrule(&args);
+    let json = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}\n{}", stdout(&out), stderr(&out)));
+    (code(&out), json, stderr(&out))
+}
+
+/// A GeoJSON FeatureCollection with the given features (JSON text) and optional CRS name.
+pub fn collection(crs: Option<&str>, features: &[String]) -> String {
+    let crs = crs
+        .map(|c| format!(r#""crs":{{"type":"name","properties":{{"name":"{c}"}}}},"#))
+        .unwrap_or_default();
+    format!(
+        r#"{{"type":"FeatureCollection",{crs}"features":[{}]}}"#,
+        features.join(",")
+    )
+}
+
+/// A feature with properties (JSON object text) and geometry (JSON text).
+pub fn feature(id: &str, props: &str, geometry: &str) -> String {
+    format!(r#"{{"type":"Feature","id":"{id}","properties":{props},"geometry":{geometry}}}"#)
+}
+
+/// A square polygon in EPSG:4546 metres.
+pub fn square(x: f64, y: f64, size: f64) -> String {
+    format!(
+        r#"{{"type":"Polygon","coordinates":[[[{x},{y}],[{x1},{y}],[{x1},{y1}],[{x},{y1}],[{x},{y}]]]}}"#,
+        x1 = x + size,
+        y1 = y + size
+    )
+}
+
+/// Findings' (feature id, code) pairs.
+pub fn keys(json: &serde_json::Value) -> Vec<(String, String)> {
+    json["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            (
+                f["feature"]["id"].as_str().unwrap_or("").to_owned(),
+                f["code"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+/// The demo zone's first vertex, for placing test footprints relative to real zones.
+pub fn zone_coords(layer_file: &str) -> Vec<[f64; 2]> {
+    let text = std::fs::read_to_string(root().join("data/yichang/zones").join(layer_file)).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let mut out = Vec::new();
+    fn walk(v: &serde_json::Value, out: &mut Vec<[f64; 2]>) {
+        match v {
+            serde_json::Value::Array(a) if a.len() >= 2 && a[0].is_number() => {
+                out.push([a[0].as_f64().unwrap(), a[1].as_f64().unwrap()])
+            }
+            serde_json::Value::Array(a) => a.iter().for_each(|x| walk(x, out)),
+            _ => {}
+        }
+    }
+    walk(&v["features"][0]["geometry"]["coordinates"], &mut out);
+    out
+}

@@ -1,0 +1,10 @@
+//! Integration tests: one binary, split by purpose (as ripgrep does).
+
+mod common;
+
+mod bad_input;
+mod check;
+mod crs;
+mod properties;
+mod rules;
+mod snapshots;

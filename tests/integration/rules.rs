@@ -1,0 +1,161 @@
+//! Rule packs from the command line: fixtures, docs, listings, and errors with locations.
+
+use crate::common::*;
+
+#[test]
+fn shipped_pack_fixtures_pass() {
+    let project = demo_project();
+    let out = ironrule(&["rules", "test", "-p", project.to_str().unwrap()]);
+    let text = stdout(&out);
+    assert_eq!(code(&out), 0, "{text}{}", stderr(&out));
+    assert!(
+        text.contains("YC101") && text.contains(" 0 failed"),
+        "{text}"
+    );
+}
+
+#[test]
+fn rule_prints_its_documentation() {
+    let out = ironrule(&["rule", "YC101", "-p", "data/yichang/ironrule.toml"]);
+    assert_eq!(code(&out), 0);
+    let text = stdout(&out);
+    for needle in [
+        "YC101 chemical-project-near-yangtze-or-tributary",
+        "law: 中华人民共和国长江保护法",
+        "## What it forbids",
+        "## Known limits",
+        "within 1000 m (inclusive)",
+    ] {
+        assert!(text.contains(needle), "{needle} missing:\n{text}");
+    }
+    let out = ironrule(&["rule", "YC999", "-p", "data/yichang/ironrule.toml"]);
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("no rule YC999"));
+}
+
+#[test]
+fn rules_list_json_gives_code_name_severity_citation() {
+    let out = ironrule(&[
+        "rules",
+        "list",
+        "--format",
+        "json",
+        "-p",
+        "data/yichang/ironrule.toml",
+    ]);
+    assert_eq!(code(&out), 0);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rules = v.as_array().unwrap();
+    assert!(rules.len() >= 10);
+    for r in rules {
+        assert!(r["code"].as_str().unwrap().starts_with("YC"));
+        assert!(
+            r["name"].is_string()
+                && r["severity"].is_string()
+                && r["citation"]["instrument"].is_string()
+        );
+    }
+}
+
+/// A copy of the demo project whose pack is `pack` (a temporary folder).
+fn project_with_pack(dir: &std::path::Path) -> std::path::PathBuf {
+    let zones = root().join("data/yichang/zones");
+    let text = std::fs::read_to_string(demo_project()).unwrap();
+    let text = text
+        .replace("\"../../rules/yichang\"", "\"pack\"")
+        .replace("path = \"zones/", &format!("path = \"{}/", zones.display()));
+    let p = dir.join("ironrule.toml");
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        if e.path().is_dir() {
+            copy_dir(&e.path(), &to.join(e.file_name()));
+        } else {
+            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+        }
+    }
+}
+
+#[test]
+fn broken_rule_files_are_reported_with_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let project = project_with_pack(dir.path());
+    let pack = dir.path().join("pack");
+    copy_dir(&root().join("rules/yichang"), &pack);
+    // An unknown layer, a filter that is not CQL2, and a TOML syntax error.
+    let r = pack.join("YC201-development-in-ecological-red-line/rule.toml");
+    let text = std::fs::read_to_string(&r)
+        .unwrap()
+        .replace("layer = \"red_line\"", "layer = \"red_lines\"");
+    std::fs::write(&r, text).unwrap();
+    let r = pack.join("YC202-occupation-of-permanent-basic-farmland/rule.toml");
+    let text = std::fs::read_to_string(&r)
+        .unwrap()
+        .replace("land_use <> 'agriculture'", "land_use <> agriculture()");
+    std::fs::write(&r, text).unwrap();
+    let r = pack.join("YC301-non-water-supply-construction-in-drinking-water-zone-i/rule.toml");
+    let text = std::fs::read_to_string(&r)
+        .unwrap()
+        .replace("severity = \"prohibited\"", "severity = prohibited");
+    std::fs::write(&r, text).unwrap();
+
+    let out = ironrule(&[
+        "check",
+        "-p",
+        project.to_str().unwrap(),
+        "data/yichang/proposals.geojson",
+    ]);
+    assert_eq!(code(&out), 2);
+    let err = stderr(&out);
+    assert!(err.contains("3 configuration error(s)"), "{err}");
+    assert!(
+        err.contains("YC201-development-in-ecological-red-line/rule.toml:")
+            && err.contains("unknown layer 'red_lines'"),
+        "{err}"
+    );
+    assert!(
+        err.contains("YC202-occupation-of-permanent-basic-farmland/rule.toml:5:")
+            && err.contains("function 'agriculture'"),
+        "{err}"
+    );
+    assert!(
+        err.contains("YC301-non-water-supply-construction-in-drinking-water-zone-i/rule.toml:4:"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_fixture_that_expects_the_wrong_thing_fails_rules_test() {
+    let dir = tempfile::tempdir().unwrap();
+    let pack = dir.path().join("pack");
+    copy_dir(&root().join("rules/yichang"), &pack);
+    let project = project_with_pack(dir.path());
+    let text = std::fs::read_to_string(pack.join("pack.toml"))
+        .unwrap()
+        .replace(
+            "../../data/yichang/ironrule.toml",
+            project.to_str().unwrap(),
+        );
+    std::fs::write(pack.join("pack.toml"), text).unwrap();
+    let f = pack.join("YC101-chemical-project-near-yangtze-or-tributary/fixtures/cases.geojson");
+    // Claim that the case exactly on the limit does not fire.
+    let text = std::fs::read_to_string(&f).unwrap();
+    let line = text.lines().find(|l| l.contains("on the limit")).unwrap();
+    let text = text.replace(
+        line,
+        &line.replace("\"expect\":[\"YC101\"]", "\"expect\":[]"),
+    );
+    std::fs::write(&f, text).unwrap();
+    let out = ironrule(&["rules", "test", "--pack", pack.to_str().unwrap()]);
+    assert_eq!(code(&out), 1, "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("YC101 fired but was not expected"),
+        "{}",
+        stdout(&out)
+    );
+}
