@@ -8,7 +8,8 @@ pub const CHUNK_SEGMENTS: usize = 16;
 /// Cuts a polygon into pieces of at most `max_vertices` vertices by recursive bisection of
 /// its bounding box. The pieces partition the polygon: their interiors are disjoint and their
 /// union is the polygon, so areas of intersection with the pieces add up to the area of
-/// intersection with the whole.
+/// intersection with the whole (to the precision of geo's boolean operations, which snap to a
+/// fixed-point grid: about 1e-11 of the polygon's area).
 ///
 /// ```
 /// use geo::{Area, LineString, Polygon};
@@ -21,7 +22,7 @@ pub const CHUNK_SEGMENTS: usize = 16;
 /// let pieces = ironrule::index::parts::tile(&circle, 256);
 /// assert!(pieces.len() > 1);
 /// let sum: f64 = pieces.iter().map(|p| p.unsigned_area()).sum();
-/// assert!((sum - circle.unsigned_area()).abs() < 1e-6);
+/// assert!((sum - circle.unsigned_area()).abs() < 1e-9 * circle.unsigned_area());
 /// ```
 pub fn tile(polygon: &Polygon<f64>, max_vertices: usize) -> Vec<Polygon<f64>> {
     let mut out = Vec::new();
