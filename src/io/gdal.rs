@@ -45,10 +45,15 @@ pub fn read(path: &Path, opts: ReadOptions<'_>) -> Result<Source> {
     };
     let crs = resolve_crs(path, in_file, None, &opts)?;
     let mut asm = Assembler::new(path.display().to_string(), crs, &opts)?;
+    let booleans = boolean_fields(&layer);
     for (index, feature) in layer.features().enumerate() {
         let mut properties = serde_json::Map::new();
-        for (name, value) in feature.fields() {
-            properties.insert(name, value.map_or(Value::Null, json_value));
+        for (i, (name, value)) in feature.fields().enumerate() {
+            let value = match value {
+                Some(FieldValue::IntegerValue(v)) if booleans.contains(&i) => Value::Bool(v != 0),
+                other => other.map_or(Value::Null, json_value),
+            };
+            properties.insert(name, value);
         }
         let geometry = match feature.geometry() {
             None => Err("the feature has no geometry".to_owned()),
@@ -63,6 +68,24 @@ pub fn read(path: &Path, opts: ReadOptions<'_>) -> Result<Source> {
         });
     }
     Ok(asm.finish())
+}
+
+/// Indexes of the fields whose subtype is boolean (GeoPackage, FileGDB, PostGIS booleans
+/// arrive as integers otherwise, and `discharges = TRUE` would not match them).
+fn boolean_fields<L: LayerAccess>(layer: &L) -> std::collections::BTreeSet<usize> {
+    let defn = layer.defn();
+    let count = defn.fields().count();
+    (0..count)
+        .filter(|i| {
+            // SAFETY: the definition handle lives as long as `layer`, and `i` is below its
+            // field count, so OGR_FD_GetFieldDefn returns a valid field handle.
+            unsafe {
+                let field = gdal_sys::OGR_FD_GetFieldDefn(defn.c_defn(), *i as std::ffi::c_int);
+                !field.is_null()
+                    && gdal_sys::OGR_Fld_GetSubType(field) == gdal_sys::OGRFieldSubType::OFSTBoolean
+            }
+        })
+        .collect()
 }
 
 /// The CRS a layer declares, as an EPSG code where GDAL can identify one.

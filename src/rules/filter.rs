@@ -7,6 +7,8 @@
 //!
 //! Evaluation uses SQL's three-valued logic: a missing or null property, or a comparison
 //! between a string and a number, is *unknown*; a rule applies only when its filter is true.
+//! One coercion: the numbers 0 and 1 compare equal to FALSE and TRUE, because Shapefiles have
+//! no boolean type and store flags as 0/1.
 //!
 //! ```
 //! use ironrule::rules::filter::Filter;
@@ -473,6 +475,9 @@ fn compare(a: &Lit, b: &Lit) -> Option<Ordering> {
         (Lit::Str(x), Lit::Str(y)) => Some(x.cmp(y)),
         (Lit::Num(x), Lit::Num(y)) => x.partial_cmp(y),
         (Lit::Bool(x), Lit::Bool(y)) => Some(x.cmp(y)),
+        // Formats without a boolean type (Shapefile/DBF) store flags as 0/1.
+        (Lit::Bool(x), Lit::Num(n)) if *n == 0.0 || *n == 1.0 => Some(x.cmp(&(*n == 1.0))),
+        (Lit::Num(n), Lit::Bool(y)) if *n == 0.0 || *n == 1.0 => Some((*n == 1.0).cmp(y)),
         _ => None,
     }
 }
@@ -599,6 +604,11 @@ mod tests {
         ));
         // A string compared with a number is unknown, not an error.
         assert!(!m("kind > 3", p));
+        // 0/1 flags from a Shapefile are booleans; other numbers are not.
+        assert!(m("discharges = TRUE", json!({"discharges": 1})));
+        assert!(m("discharges = FALSE", json!({"discharges": 0})));
+        assert!(!m("discharges = TRUE", json!({"discharges": 2})));
+        assert!(!m("NOT discharges = TRUE", json!({"discharges": 2})));
     }
 
     #[test]

@@ -5,6 +5,8 @@ mod common;
 mod bad_input;
 mod check;
 mod crs;
+#[cfg(feature = "gdal")]
+mod formats;
 mod properties;
 mod rules;
 mod snapshots;

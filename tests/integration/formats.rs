@@ -1,0 +1,135 @@
+//! Other formats through GDAL (`gdal` feature): the demo proposals converted by `ogr2ogr`
+//! (Debian's gdal-bin) into GeoPackage and Shapefile, in other CRSs, give the findings the
+//! GeoJSON gives; a GBK-encoded Shapefile keeps its Chinese names.
+
+use crate::common::*;
+use std::process::Command;
+
+fn ogr2ogr(args: &[&str]) {
+    let out = Command::new("ogr2ogr")
+        .args(args)
+        .output()
+        .expect("ogr2ogr (Debian gdal-bin) is installed");
+    assert!(
+        out.status.success(),
+        "ogr2ogr {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn summary(json: &serde_json::Value) -> Vec<(String, String, i64)> {
+    json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let name = f["feature"]["name"].as_str().unwrap_or("").to_owned();
+            // Values to the millimetre (mm²): the formats store the same coordinates.
+            (
+                name,
+                f["code"].as_str().unwrap().to_owned(),
+                (f["measure"]["value"].as_f64().unwrap() * 1000.0).round() as i64,
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn geopackage_and_shapefile_give_the_geojson_findings() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, base, _) = check_json(&[&demo_proposals()], &["--id-field", "name"]);
+    let base = summary(&base);
+    let src = demo_proposals();
+    let src = src.to_str().unwrap();
+    let gpkg = dir.path().join("proposals.gpkg");
+    ogr2ogr(&[
+        "-f",
+        "GPKG",
+        gpkg.to_str().unwrap(),
+        src,
+        "-nln",
+        "proposals",
+    ]);
+    let shp = dir.path().join("proposals_4546.shp");
+    // Points, lines and polygons cannot share a Shapefile: keep the polygons.
+    ogr2ogr(&[
+        "-f",
+        "ESRI Shapefile",
+        shp.to_str().unwrap(),
+        src,
+        "-t_srs",
+        "EPSG:4546",
+        "-where",
+        "OGR_GEOMETRY IN ('POLYGON', 'MULTIPOLYGON')",
+        "-lco",
+        "ENCODING=UTF-8",
+    ]);
+    let (code, json, err) = check_json(&[&gpkg], &["--id-field", "name"]);
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(summary(&json), base, "GeoPackage");
+    let (_, json, err) = check_json(&[&shp], &["--id-field", "name"]);
+    let mut polygons: Vec<_> = base
+        .iter()
+        .filter(|(n, _, _)| !n.contains("步道") && !n.contains("道路") && !n.contains("铁塔"))
+        .cloned()
+        .collect();
+    // The trap this pins: DBF field names are cut to 10 characters, so `safety_upgrade`
+    // arrives as `safety_upg`, the safety-rebuild exception cannot apply, and the tailings
+    // pond rebuild (P22) is reported. README says so.
+    let p22 = got_p22(&json);
+    assert_eq!(p22.len(), 1, "P22 fires from the Shapefile: {p22:?}");
+    polygons.push(p22[0].clone());
+    let got = summary(&json);
+    assert_eq!(got.len(), polygons.len(), "{err}");
+    for (a, b) in got.iter().zip(&polygons) {
+        assert_eq!((&a.0, &a.1), (&b.0, &b.1));
+        // Shapefile → EPSG:4546 reprojects through PROJ: metres agree to 1 mm (areas to 1 mm² per m of edge).
+        assert!((a.2 - b.2).abs() <= 1 + b.2 / 1_000_000, "{a:?} vs {b:?}");
+    }
+}
+
+fn got_p22(json: &serde_json::Value) -> Vec<(String, String, i64)> {
+    summary(json)
+        .into_iter()
+        .filter(|(n, c, _)| n.contains("尾矿库安全改造") && c == "YC102")
+        .collect()
+}
+
+#[test]
+fn gbk_shapefile_names_come_through() {
+    let dir = tempfile::tempdir().unwrap();
+    let shp = dir.path().join("gbk.shp");
+    let src = demo_proposals();
+    ogr2ogr(&[
+        "-f",
+        "ESRI Shapefile",
+        shp.to_str().unwrap(),
+        src.to_str().unwrap(),
+        "-where",
+        "OGR_GEOMETRY = 'POLYGON'",
+        "-lco",
+        "ENCODING=GBK",
+    ]);
+    let cpg = std::fs::read_to_string(dir.path().join("gbk.cpg")).unwrap();
+    assert!(
+        cpg.contains("936") || cpg.to_uppercase().contains("GBK"),
+        "{cpg}"
+    );
+    let dbf = std::fs::read(dir.path().join("gbk.dbf")).unwrap();
+    assert!(
+        !String::from_utf8_lossy(&dbf).contains("猇亭"),
+        "the DBF really is GBK, not UTF-8"
+    );
+    let project = demo_project();
+    let out = ironrule(&[
+        "check",
+        "-p",
+        project.to_str().unwrap(),
+        shp.to_str().unwrap(),
+    ]);
+    assert!(
+        stdout(&out).contains("猇亭化工新材料项目"),
+        "{}",
+        stdout(&out)
+    );
+}
