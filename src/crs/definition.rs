@@ -30,24 +30,34 @@ impl Crs {
             return Ok(Crs::from_entry(entry));
         }
         let name = format!("EPSG:{code}");
-        if cfg!(feature = "proj") {
-            // PROJ knows the full EPSG database; whether the code exists is found out when the
-            // transform is built. It is never the working CRS (not known to be metric).
-            return Ok(Crs {
-                name,
-                epsg: Some(code),
-                proj4: None,
-                geographic: false,
-                metric: false,
-            });
+        #[cfg(feature = "proj")]
+        {
+            // PROJ knows the full EPSG database. Such a CRS is never the working CRS (its
+            // scale is not known here), but it can be read and transformed.
+            match proj_kind(&name) {
+                Some(geographic) => Ok(Crs {
+                    name,
+                    epsg: Some(code),
+                    proj4: None,
+                    geographic,
+                    metric: false,
+                }),
+                None => Err(CrsError::Unknown {
+                    name,
+                    hint: "PROJ does not know it".into(),
+                }),
+            }
         }
-        let hint = match registry::needs_proj(code) {
-            Some(what) => format!(
-                "{what} needs a datum transformation; build with `--features proj` (system PROJ) to read it"
-            ),
-            None => "the default build knows EPSG:4326, 4490, 4513-4554 (CGCS2000 Gauss-Kruger), 326xx/327xx (UTM) and 3857; build with `--features proj` for the full EPSG database, or give a PROJ string (+proj=...)".to_owned(),
-        };
-        Err(CrsError::Unknown { name, hint })
+        #[cfg(not(feature = "proj"))]
+        {
+            let hint = match registry::needs_proj(code) {
+                Some(what) => format!(
+                    "{what} needs a datum transformation; build with `--features proj` (system PROJ) to read it"
+                ),
+                None => "the default build knows EPSG:4326, 4490, 4513-4554 (CGCS2000 Gauss-Kruger), 326xx/327xx (UTM) and 3857; build with `--features proj` for the full EPSG database, or give a PROJ string (+proj=...)".to_owned(),
+            };
+            Err(CrsError::Unknown { name, hint })
+        }
     }
 
     fn from_entry(entry: Entry) -> Crs {
@@ -144,6 +154,31 @@ impl Crs {
     }
 }
 
+/// Asks PROJ whether it knows a CRS, and whether it is geographic.
+#[cfg(feature = "proj")]
+fn proj_kind(definition: &str) -> Option<bool> {
+    use proj_sys::*;
+    let c = std::ffi::CString::new(definition).ok()?;
+    // SAFETY: a fresh context and object, checked for null, destroyed before returning; the
+    // C string outlives the call.
+    unsafe {
+        let ctx = proj_context_create();
+        let pj = proj_create(ctx, c.as_ptr());
+        let out = if pj.is_null() {
+            None
+        } else {
+            let t = proj_get_type(pj);
+            let geographic = t == PJ_TYPE_PJ_TYPE_GEOGRAPHIC_2D_CRS
+                || t == PJ_TYPE_PJ_TYPE_GEOGRAPHIC_3D_CRS
+                || t == PJ_TYPE_PJ_TYPE_GEOGRAPHIC_CRS;
+            proj_destroy(pj);
+            Some(geographic)
+        };
+        proj_context_destroy(ctx);
+        out
+    }
+}
+
 fn k_factor(text: &str) -> Option<f64> {
     text.split_whitespace()
         .find_map(|p| p.strip_prefix("+k=").or_else(|| p.strip_prefix("+k_0=")))
@@ -198,6 +233,14 @@ mod tests {
         let ll = Crs::parse("+proj=longlat +ellps=GRS80").unwrap();
         assert!(ll.geographic && !ll.metric);
         assert!(Crs::parse("+proj=nonsense").is_err());
+    }
+
+    #[cfg(feature = "proj")]
+    #[test]
+    fn proj_knows_xian_1980_and_refuses_nonsense() {
+        let xian = Crs::parse("EPSG:4610").unwrap();
+        assert!(xian.geographic && !xian.metric);
+        assert!(Crs::parse("EPSG:99999").is_err());
     }
 
     #[cfg(not(feature = "proj"))]
