@@ -3,7 +3,7 @@ use crate::crs::Crs;
 use crate::engine::Checker;
 use crate::io::atomic::write_atomic;
 use crate::model::Diagnostic;
-use crate::report::Format;
+use crate::report::{Format, Style};
 use anyhow::{Context, Result};
 use clap::Args;
 use std::io::Write;
@@ -33,6 +33,32 @@ pub struct CheckArgs {
     /// Attribute holding each proposal's id; default: the feature id.
     #[arg(long, value_name = "FIELD")]
     pub id_field: Option<String>,
+    /// Print nothing on standard output (the exit code and standard error still tell).
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+    /// Colour in text output: auto (a terminal, and NO_COLOR unset), always, never.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
+}
+
+/// When to colour text output.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+impl ColorChoice {
+    fn enabled(self, to_terminal: bool) -> bool {
+        match self {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
+                to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+            }
+        }
+    }
 }
 
 pub fn run(args: CheckArgs) -> Result<u8> {
@@ -56,18 +82,26 @@ pub fn run(args: CheckArgs) -> Result<u8> {
             )),
         }
     }
-    let mut report = checker.check(sources);
+    let mut report = checker.check(&sources);
     report.diagnostics.extend(file_errors);
+    if args.format == Format::Html {
+        report.map = Some(checker.map(&sources, &report));
+    }
 
+    use std::io::IsTerminal;
+    let style = Style {
+        color: args.output.is_none() && args.color.enabled(std::io::stdout().is_terminal()),
+    };
     let mut buf = Vec::new();
-    args.format.emitter().emit(&mut buf, &report)?;
+    args.format.emitter(style).emit(&mut buf, &report)?;
     match &args.output {
         Some(path) => {
             write_atomic(path, &buf).with_context(|| format!("cannot write {}", path.display()))?
         }
+        None if args.quiet => {}
         None => std::io::stdout().write_all(&buf)?,
     }
-    if args.output.is_some() || args.format != Format::Text {
+    if args.output.is_some() || args.format != Format::Text || args.quiet {
         for d in &report.diagnostics {
             eprintln!("{d}");
         }

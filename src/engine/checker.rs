@@ -1,13 +1,13 @@
 use super::{overlap::overlap, setback::setback, within::within, Hit};
-use crate::crs::Transformer;
 use crate::geom::Footprint;
 use crate::index::ZoneLayer;
 use crate::io::{self, ReadOptions, Source};
 use crate::model::{Diagnostic, Feature, Finding, Measure, MeasureKind, ZoneRef};
 use crate::project::Project;
-use crate::report::{Report, Summary};
+use crate::report::{Case, MapData, MapFeature, MapLayer, Report, RuleDoc, Summary};
 use crate::rules::{load_pack, Pack, Rule, Test};
 use crate::{Error, Result};
+use geo::BoundingRect;
 use rayon::prelude::*;
 use std::collections::BTreeMap;
 
@@ -263,36 +263,34 @@ impl Checker {
             message,
             citation: rule.citation.clone(),
             geometry: hit.geometry,
-            geometry_crs: self.project.crs.name.clone(),
         }
     }
 
     /// Checks every accepted feature of the sources in parallel and builds the report:
-    /// findings in stable order with their geometry back in each source's CRS, diagnostics
-    /// from layers and sources, and counts that reconcile (`read = checked + rejected`).
-    pub fn check(&self, sources: Vec<Source>) -> Report {
+    /// findings in stable order, the (feature, rule) pairs checked, diagnostics from layers
+    /// and sources, and counts that reconcile (`read = checked + rejected`).
+    pub fn check(&self, sources: &[Source]) -> Report {
         let features: Vec<&Feature> = sources.iter().flat_map(|s| s.features.iter()).collect();
         let mut findings: Vec<Finding> = features
             .par_iter()
             .flat_map_iter(|f| self.check_feature(f))
             .collect();
         findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-
-        // Back into each source's CRS, so the offending part overlays the input.
+        let cases = features
+            .iter()
+            .map(|f| Case {
+                feature: f.fref.clone(),
+                name: f.name().map(str::to_owned),
+                rules: self
+                    .rules()
+                    .filter(|r| r.applies(&f.properties))
+                    .map(|r| r.code.clone())
+                    .collect(),
+            })
+            .collect();
         let mut diagnostics = self.diagnostics.clone();
-        for source in &sources {
-            let Ok(back) = Transformer::new(&self.project.crs, &source.crs) else {
-                continue;
-            };
-            for f in findings
-                .iter_mut()
-                .filter(|f| f.feature.source == source.name)
-            {
-                to_source_crs(f, &back);
-            }
-        }
         let mut summary = Summary::default();
-        for s in &sources {
+        for s in sources {
             summary.read += s.read;
             summary.checked += s.features.len();
             summary.rejected += s.rejected();
@@ -303,30 +301,82 @@ impl Checker {
             findings,
             summary,
             diagnostics,
+            rules: self.rules().map(RuleDoc::from).collect(),
+            cases,
+            working_crs: Some(self.project.crs.clone()),
+            source_crs: sources
+                .iter()
+                .map(|s| (s.name.clone(), s.crs.clone()))
+                .collect(),
+            ..Report::default()
         }
     }
-}
 
-fn to_source_crs(f: &mut Finding, back: &Transformer) {
-    if back.is_identity() {
-        return;
-    }
-    if let Some(g) = &f.geometry {
-        let mut t = g.clone();
-        if back.geometry(&mut t).is_err() {
-            // Leave it all in the working CRS rather than mix two CRSs in one finding.
-            return;
+    /// What an HTML map draws, in the working CRS: the zones in view of the sources'
+    /// features (with a margin), and the features coloured by their worst finding.
+    pub fn map(&self, sources: &[Source], report: &Report) -> MapData {
+        let mut worst: BTreeMap<&crate::model::FeatureRef, crate::model::Severity> =
+            BTreeMap::new();
+        for f in &report.findings {
+            let w = worst.entry(&f.feature).or_insert(f.severity);
+            *w = (*w).max(f.severity);
         }
-        f.geometry = Some(t);
-    }
-    if let Some(n) = &mut f.nearest {
-        for p in n.iter_mut() {
-            if let Ok(t) = back.coord(geo::Coord { x: p[0], y: p[1] }) {
-                *p = [t.x, t.y];
-            }
+        let footprints: Vec<MapFeature> = sources
+            .iter()
+            .flat_map(|s| s.features.iter())
+            .map(|f| MapFeature {
+                label: f
+                    .name()
+                    .map(str::to_owned)
+                    .or_else(|| f.fref.id.clone())
+                    .unwrap_or_else(|| format!("#{}", f.fref.index)),
+                geometry: f.geometry.clone(),
+                worst: worst.get(&f.fref).copied(),
+            })
+            .collect();
+        let view = footprints
+            .iter()
+            .filter_map(|f| f.geometry.bounding_rect())
+            .reduce(|a, b| {
+                geo::Rect::new(
+                    geo::Coord {
+                        x: a.min().x.min(b.min().x),
+                        y: a.min().y.min(b.min().y),
+                    },
+                    geo::Coord {
+                        x: a.max().x.max(b.max().x),
+                        y: a.max().y.max(b.max().y),
+                    },
+                )
+            })
+            .map(|r| {
+                crate::index::zone_layer::expand(r, (r.width().max(r.height()) * 0.1).max(500.0))
+            });
+        let used: std::collections::BTreeSet<&String> =
+            self.rules().flat_map(|r| r.test.layers()).collect();
+        let layers = match view {
+            None => Vec::new(),
+            Some(view) => self
+                .layers
+                .iter()
+                .filter(|(name, _)| used.contains(name))
+                .map(|(name, layer)| MapLayer {
+                    name: name.clone(),
+                    areas: layer.pieces_in(view).map(|p| p.polygon.clone()).collect(),
+                    lines: layer
+                        .edges_in(view)
+                        .filter(|e| !layer.zones[e.zone].areal)
+                        .map(|e| e.coords.clone())
+                        .collect(),
+                })
+                .collect(),
+        };
+        MapData {
+            view,
+            layers,
+            footprints,
         }
     }
-    f.geometry_crs = back.to().name.clone();
 }
 
 #[cfg(test)]

@@ -111,15 +111,13 @@ pub struct Finding {
     pub measure: Measure,
     /// Overlap area ÷ footprint area, for areal overlaps.
     pub share_of_footprint: Option<f64>,
-    /// For a setback: the nearest point on the footprint and on the zone, in `geometry_crs`.
+    /// For a setback: the nearest point on the footprint and on the zone, working CRS.
     pub nearest: Option<[[f64; 2]; 2]>,
     pub message: String,
     pub citation: Citation,
-    /// The offending part (overlap, part outside, nearest-points segment), in `geometry_crs`.
+    /// The offending part (overlap, part outside, nearest-points segment), working CRS.
+    /// Reports give it back in the CRS each format wants ([`crate::report::Report::reproject`]).
     pub geometry: Option<Geometry<f64>>,
-    /// The CRS of `geometry` and `nearest`: the working CRS while checking, the feature's
-    /// source CRS in a report.
-    pub geometry_crs: String,
 }
 
 impl Finding {

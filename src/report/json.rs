@@ -6,11 +6,14 @@ use std::io::{self, Write};
 /// JSON: `{"findings": [...], "summary": {...}, "diagnostics": [...]}`. Each finding has
 /// `code`, `name`, `severity`, `feature {source, index, id, name}`, `zone {layer, id, name}`,
 /// `measure {kind, value, unit, limit, op}`, `share_of_footprint`, `nearest`, `message`,
-/// `citation`, and `geometry` (GeoJSON, in `geometry_crs`, the input's CRS).
+/// `citation`, `fingerprint`, and `geometry` (GeoJSON) with `nearest` in `geometry_crs`,
+/// the CRS of the proposal file.
 pub struct Json;
 
-/// One finding as JSON.
-pub fn finding_json(f: &Finding) -> Value {
+/// One finding as JSON, geometry in its source's CRS.
+pub fn finding_json(report: &Report, f: &Finding) -> Value {
+    let placed = report.in_source_crs(f);
+    let (geometry, nearest, crs) = (placed.geometry, placed.nearest, placed.crs);
     json!({
         "code": f.code,
         "name": f.rule_name,
@@ -24,18 +27,19 @@ pub fn finding_json(f: &Finding) -> Value {
         "zone": f.zone,
         "measure": f.measure,
         "share_of_footprint": f.share_of_footprint,
-        "nearest": f.nearest,
+        "nearest": nearest,
         "message": f.message,
         "citation": f.citation,
-        "geometry": f.geometry.as_ref().map(|g| geojson::Geometry::new(geojson::GeometryValue::from(g))),
-        "geometry_crs": f.geometry_crs,
+        "fingerprint": super::fingerprint(f),
+        "geometry": geometry.as_ref().map(|g| geojson::Geometry::new(geojson::GeometryValue::from(g))),
+        "geometry_crs": crs,
     })
 }
 
 impl Emitter for Json {
     fn emit(&self, out: &mut dyn Write, report: &Report) -> io::Result<()> {
         let doc = json!({
-            "findings": report.findings.iter().map(finding_json).collect::<Vec<_>>(),
+            "findings": report.findings.iter().map(|f| finding_json(report, f)).collect::<Vec<_>>(),
             "summary": report.summary,
             "diagnostics": report.diagnostics,
         });

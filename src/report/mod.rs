@@ -1,13 +1,31 @@
-//! Report emitters, one per format, behind one trait. Output is deterministic: findings in
-//! stable order, no timestamps, paths as the user gave them.
+//! Report emitters, one per format, behind one trait ([`Emitter`]). Output is
+//! deterministic: findings in stable order, no timestamps, paths as the user gave them.
 
+/// Comma-separated values for auditors.
+pub mod csv;
+/// GeoJSON findings layer (WGS 84, RFC 7946).
+pub mod geojson;
+/// GitHub Actions workflow commands (`::error file=...::`).
+pub mod github;
+/// A self-contained HTML report with an SVG map.
+pub mod html;
 /// Machine-readable JSON.
 pub mod json;
+/// JSON Lines: one object per line.
+pub mod jsonl;
+/// JUnit XML for CI test reports.
+pub mod junit;
+/// SARIF 2.1.0 for code-scanning tools.
+pub mod sarif;
 /// Compiler-style text grouped by feature (the default).
 pub mod text;
 
-use crate::model::{Diagnostic, Finding, Level, Severity};
+use crate::crs::{Crs, Transformer};
+use crate::model::{Citation, Diagnostic, FeatureRef, Finding, Level, Severity};
+use crate::rules::Rule;
+use geo::{Geometry, LineString, Polygon, Rect};
 use serde::Serialize;
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
@@ -33,12 +51,85 @@ impl Summary {
     }
 }
 
-/// The result of a check.
+/// What a report needs to say about a rule (SARIF's rule table, HTML's citations).
+#[derive(Clone, Debug, PartialEq)]
+pub struct RuleDoc {
+    pub code: String,
+    pub name: String,
+    pub summary: String,
+    pub severity: Severity,
+    pub citation: Citation,
+    pub test: String,
+    /// The rule's README, Markdown.
+    pub help: Option<String>,
+}
+
+impl From<&Rule> for RuleDoc {
+    fn from(r: &Rule) -> Self {
+        RuleDoc {
+            code: r.code.clone(),
+            name: r.name.clone(),
+            summary: r.summary.clone(),
+            severity: r.severity,
+            citation: r.citation.clone(),
+            test: format!(
+                "{} against {}: {}",
+                r.test.kind(),
+                r.test.layers().join(", "),
+                r.test.threshold()
+            ),
+            help: r.readme(),
+        }
+    }
+}
+
+/// One feature checked, and the rules that applied to it (JUnit's test cases).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Case {
+    pub feature: FeatureRef,
+    pub name: Option<String>,
+    pub rules: Vec<String>,
+}
+
+/// A zone layer as the HTML map draws it.
 #[derive(Clone, Debug, Default)]
+pub struct MapLayer {
+    pub name: String,
+    pub areas: Vec<Polygon<f64>>,
+    pub lines: Vec<LineString<f64>>,
+}
+
+/// A proposal as the HTML map draws it.
+#[derive(Clone, Debug)]
+pub struct MapFeature {
+    pub label: String,
+    pub geometry: Geometry<f64>,
+    pub worst: Option<Severity>,
+}
+
+/// What the HTML map draws, in the working CRS.
+#[derive(Clone, Debug, Default)]
+pub struct MapData {
+    pub view: Option<Rect<f64>>,
+    pub layers: Vec<MapLayer>,
+    pub footprints: Vec<MapFeature>,
+}
+
+/// The result of a check. Finding geometry is in the working CRS; [`Report::reproject`]
+/// gives it in the CRS a format wants.
+#[derive(Default)]
 pub struct Report {
     pub findings: Vec<Finding>,
     pub summary: Summary,
     pub diagnostics: Vec<Diagnostic>,
+    pub rules: Vec<RuleDoc>,
+    pub cases: Vec<Case>,
+    pub working_crs: Option<Crs>,
+    /// The CRS of each proposal source, by source name.
+    pub source_crs: BTreeMap<String, Crs>,
+    /// Filled for the HTML format only.
+    pub map: Option<MapData>,
+    pub(crate) transforms: RefCell<BTreeMap<String, Option<Transformer>>>,
 }
 
 impl Report {
@@ -53,6 +144,81 @@ impl Report {
             0
         }
     }
+
+    /// A working-CRS geometry in `to`; `None` where it cannot be transformed.
+    pub fn reproject(&self, g: &Geometry<f64>, to: &Crs) -> Option<Geometry<f64>> {
+        let from = self.working_crs.as_ref()?;
+        let mut cache = self.transforms.borrow_mut();
+        let t = cache
+            .entry(to.name.clone())
+            .or_insert_with(|| Transformer::new(from, to).ok())
+            .as_ref()?;
+        let mut out = g.clone();
+        t.geometry(&mut out).ok()?;
+        Some(out)
+    }
+
+    /// The CRS a finding's source is in (the working CRS where unknown).
+    pub fn source_crs_of(&self, f: &Finding) -> Option<&Crs> {
+        self.source_crs
+            .get(&f.feature.source)
+            .or(self.working_crs.as_ref())
+    }
+
+    /// A finding's geometry and nearest points in its source's CRS, with that CRS's name;
+    /// in the working CRS where the transform fails.
+    pub fn in_source_crs(&self, f: &Finding) -> Placed {
+        let working = self
+            .working_crs
+            .as_ref()
+            .map(|c| c.name.clone())
+            .unwrap_or_default();
+        let Some(to) = self.source_crs_of(f) else {
+            return Placed {
+                geometry: f.geometry.clone(),
+                nearest: f.nearest,
+                crs: working,
+            };
+        };
+        let geometry = match &f.geometry {
+            Some(g) => match self.reproject(g, to) {
+                Some(g) => Some(g),
+                None => {
+                    return Placed {
+                        geometry: f.geometry.clone(),
+                        nearest: f.nearest,
+                        crs: working,
+                    }
+                }
+            },
+            None => None,
+        };
+        let nearest = f.nearest.and_then(|[a, b]| {
+            let pts = Geometry::MultiPoint(geo::MultiPoint(vec![
+                geo::Point::new(a[0], a[1]),
+                geo::Point::new(b[0], b[1]),
+            ]));
+            match self.reproject(&pts, to)? {
+                Geometry::MultiPoint(m) => {
+                    Some([[m.0[0].x(), m.0[0].y()], [m.0[1].x(), m.0[1].y()]])
+                }
+                _ => None,
+            }
+        });
+        Placed {
+            geometry,
+            nearest,
+            crs: to.name.clone(),
+        }
+    }
+}
+
+/// A finding's geometry and nearest points placed in one CRS.
+pub struct Placed {
+    pub geometry: Option<Geometry<f64>>,
+    pub nearest: Option<[[f64; 2]; 2]>,
+    /// The CRS's name.
+    pub crs: String,
 }
 
 /// One output format.
@@ -64,16 +230,125 @@ pub trait Emitter {
 /// The formats `--format` accepts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
+    /// Compiler-style text, grouped by feature.
     Text,
+    /// One JSON document: findings, summary, diagnostics.
     Json,
+    /// JSON Lines: one finding, diagnostic or summary per line.
+    Jsonl,
+    /// CSV for auditors.
+    Csv,
+    /// SARIF 2.1.0 (GitHub code scanning and other SARIF consumers).
+    Sarif,
+    /// JUnit XML (GitLab, Jenkins and other CI test reports).
+    Junit,
+    /// GitHub Actions annotations (::error file=...::).
+    Github,
+    /// GeoJSON findings layer in WGS 84: one feature per finding, geometry = offending part.
+    Geojson,
+    /// Self-contained HTML report with a map.
+    Html,
+}
+
+/// Options that change how a format looks, not what it says.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Style {
+    /// ANSI colours in text output.
+    pub color: bool,
 }
 
 impl Format {
     /// The emitter for this format.
-    pub fn emitter(self) -> Box<dyn Emitter> {
+    pub fn emitter(self, style: Style) -> Box<dyn Emitter> {
         match self {
-            Format::Text => Box::new(text::Text),
+            Format::Text => Box::new(text::Text { color: style.color }),
             Format::Json => Box::new(json::Json),
+            Format::Jsonl => Box::new(jsonl::JsonLines),
+            Format::Csv => Box::new(csv::Csv),
+            Format::Sarif => Box::new(sarif::Sarif),
+            Format::Junit => Box::new(junit::Junit),
+            Format::Github => Box::new(github::Github),
+            Format::Geojson => Box::new(geojson::GeoJsonLayer),
+            Format::Html => Box::new(html::Html),
         }
+    }
+}
+
+/// Escapes text for XML and HTML.
+pub(crate) fn xml_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            // XML 1.0 forbids most control characters even escaped.
+            c if (c as u32) < 0x20 && !matches!(c, '\n' | '\r' | '\t') => out.push('\u{FFFD}'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The measured evidence in one line: "distance 595.51 m ≤ limit 1000 m".
+pub fn measure_text(f: &Finding) -> String {
+    use crate::engine::checker::fmt_num;
+    use crate::model::MeasureKind;
+    let m = &f.measure;
+    let unit = if m.unit == "m2" { "m²" } else { m.unit };
+    let mut line = format!("{} {} {unit}", m.kind.label(), fmt_num(m.value));
+    match m.kind {
+        MeasureKind::Distance => line.push_str(&format!(" ≤ limit {} m", fmt_num(m.limit))),
+        MeasureKind::OverlapArea if m.limit > 0.0 => {
+            line.push_str(&format!(" ≥ threshold {} m²", fmt_num(m.limit)))
+        }
+        _ => line.push_str(&format!(" (allowed: 0 {unit})")),
+    }
+    if let Some(share) = f.share_of_footprint {
+        line.push_str(&format!(", {:.1}% of the footprint", share * 100.0));
+    }
+    line
+}
+
+/// A fingerprint of a finding that survives reordering the input: rule, source file name,
+/// feature id (index where there is none), zone. FNV-1a, 64 bits, hex.
+pub fn fingerprint(f: &Finding) -> String {
+    let file = std::path::Path::new(&f.feature.source)
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let feature = f
+        .feature
+        .id
+        .clone()
+        .unwrap_or_else(|| format!("#{}", f.feature.index));
+    let key = format!(
+        "{}|{}|{}|{}|{}",
+        f.code,
+        file,
+        feature,
+        f.zone.layer,
+        f.zone.id.as_deref().unwrap_or("")
+    );
+    let mut h: u64 = 0xcbf29ce484222325;
+    for b in key.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x100000001b3);
+    }
+    format!("{h:016x}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::xml_escape;
+
+    #[test]
+    fn escapes_markup_and_control_characters() {
+        assert_eq!(
+            xml_escape("a<b & \"c\" 'd'\u{1}"),
+            "a&lt;b &amp; &quot;c&quot; &#39;d&#39;\u{FFFD}"
+        );
     }
 }

@@ -1,27 +1,31 @@
-use super::{Emitter, Report};
-use crate::engine::checker::fmt_num;
-use crate::model::{FeatureRef, Finding, MeasureKind};
+use super::{measure_text, Emitter, Report};
+use crate::model::{FeatureRef, Finding, MeasureKind, Severity};
 use std::io::{self, Write};
 
 /// Compiler-style text: findings grouped per feature, each with code, severity, message,
-/// measured value against the limit, the zone and the citation; diagnostics; a summary line.
-pub struct Text;
+/// measured value against the limit, the zone and the citation; diagnostics; a one-line
+/// summary. ANSI colour when `color` is set.
+pub struct Text {
+    pub color: bool,
+}
 
-fn measure_line(f: &Finding) -> String {
-    let m = &f.measure;
-    let unit = if m.unit == "m2" { "m²" } else { m.unit };
-    let mut line = format!("{} {} {unit}", m.kind.label(), fmt_num(m.value));
-    match m.kind {
-        MeasureKind::Distance => line.push_str(&format!(" ≤ limit {} m", fmt_num(m.limit))),
-        MeasureKind::OverlapArea if m.limit > 0.0 => {
-            line.push_str(&format!(" ≥ threshold {} m²", fmt_num(m.limit)))
+impl Text {
+    fn paint(&self, s: &str, code: &str) -> String {
+        if self.color {
+            format!("\x1b[{code}m{s}\x1b[0m")
+        } else {
+            s.to_owned()
         }
-        _ => line.push_str(&format!(" (allowed: 0 {unit})")),
     }
-    if let Some(share) = f.share_of_footprint {
-        line.push_str(&format!(", {:.1}% of the footprint", share * 100.0));
+
+    fn severity(&self, s: Severity) -> String {
+        let code = match s {
+            Severity::Prohibited => "1;31",
+            Severity::RequiresApproval | Severity::RequiresAssessment => "1;33",
+            Severity::Notice => "1;34",
+        };
+        self.paint(s.as_str(), code)
     }
-    line
 }
 
 fn zone_line(f: &Finding) -> String {
@@ -45,15 +49,22 @@ impl Emitter for Text {
                 if current.is_some() {
                     writeln!(out)?;
                 }
-                write!(out, "{}", f.feature)?;
+                let mut head = f.feature.to_string();
                 if let Some(name) = &f.feature_name {
-                    write!(out, " {name}")?;
+                    head.push(' ');
+                    head.push_str(name);
                 }
-                writeln!(out)?;
+                writeln!(out, "{}", self.paint(&head, "1"))?;
                 current = Some(&f.feature);
             }
-            writeln!(out, "  {}[{}] {}", f.severity, f.code, f.message)?;
-            writeln!(out, "    = measured: {}", measure_line(f))?;
+            writeln!(
+                out,
+                "  {}[{}] {}",
+                self.severity(f.severity),
+                self.paint(&f.code, "1"),
+                f.message
+            )?;
+            writeln!(out, "    = measured: {}", measure_text(f))?;
             writeln!(out, "    = {}", zone_line(f))?;
             writeln!(out, "    = law: {}", f.citation)?;
         }

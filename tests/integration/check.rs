@@ -222,3 +222,61 @@ fn no_arguments_is_a_usage_error() {
     assert_eq!(code(&ironrule(&["check"])), 2);
     assert_eq!(code(&ironrule(&["--help"])), 0);
 }
+
+#[test]
+fn quiet_prints_nothing_and_color_is_opt_in_off_a_terminal() {
+    let args = [
+        "check",
+        "-p",
+        "data/yichang/ironrule.toml",
+        "data/yichang/proposals.geojson",
+    ];
+    let out = ironrule(&[&args[..], &["--quiet"]].concat());
+    assert_eq!(code(&out), 1);
+    assert!(out.stdout.is_empty());
+    // Not a terminal: no colour unless asked.
+    assert!(!stdout(&ironrule(&args)).contains('\x1b'));
+    let coloured = stdout(&ironrule(&[&args[..], &["--color", "always"]].concat()));
+    assert!(
+        coloured.contains("\x1b[1;31mprohibited\x1b[0m"),
+        "{coloured}"
+    );
+}
+
+#[test]
+fn every_format_writes_and_exits_like_text() {
+    let dir = tempfile::tempdir().unwrap();
+    for format in [
+        "text", "json", "jsonl", "csv", "sarif", "junit", "github", "geojson", "html",
+    ] {
+        let file = dir.path().join(format!("report.{format}"));
+        let out = ironrule(&[
+            "check",
+            "-p",
+            "data/yichang/ironrule.toml",
+            "-f",
+            format,
+            "-o",
+            file.to_str().unwrap(),
+            "data/yichang/proposals.geojson",
+        ]);
+        assert_eq!(code(&out), 1, "{format}: {}", stderr(&out));
+        assert!(std::fs::metadata(&file).unwrap().len() > 1000, "{format}");
+    }
+}
+
+#[test]
+fn csv_has_the_auditors_columns_and_one_row_per_finding() {
+    let out = ironrule(&[
+        "check",
+        "-p",
+        "data/yichang/ironrule.toml",
+        "-f",
+        "csv",
+        "data/yichang/proposals.geojson",
+    ]);
+    let text = stdout(&out);
+    let mut lines = text.lines();
+    assert_eq!(lines.next().unwrap(), "code,severity,feature_id,zone_layer,zone_id,measure,value,unit,limit,message,source,feature_index");
+    assert_eq!(lines.count(), 19);
+}

@@ -42,6 +42,82 @@ fn json_report() {
     insta::assert_json_snapshot!("demo_json", json);
 }
 
+fn report(format: &str) -> String {
+    let out = ironrule(&[
+        "check",
+        "-p",
+        "data/yichang/ironrule.toml",
+        "-f",
+        format,
+        "data/yichang/proposals.geojson",
+    ]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    stdout(&out)
+}
+
+#[test]
+fn sarif_report() {
+    let mut v: serde_json::Value = serde_json::from_str(&report("sarif")).unwrap();
+    // The rules' help is their README, pinned by the rule tests; keep the snapshot on results.
+    for rule in v["runs"][0]["tool"]["driver"]["rules"]
+        .as_array_mut()
+        .unwrap()
+    {
+        assert!(rule["help"]["markdown"]
+            .as_str()
+            .unwrap()
+            .contains("## What it forbids"));
+        rule["help"] = serde_json::json!("<README.md>");
+    }
+    round(&mut v);
+    insta::assert_json_snapshot!("demo_sarif", v);
+}
+
+#[test]
+fn jsonl_report() {
+    let mut lines: Vec<serde_json::Value> = report("jsonl")
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    lines.iter_mut().for_each(round);
+    insta::assert_json_snapshot!("demo_jsonl", lines);
+}
+
+#[test]
+fn geojson_report() {
+    let mut v: serde_json::Value = serde_json::from_str(&report("geojson")).unwrap();
+    round(&mut v);
+    insta::assert_json_snapshot!("demo_geojson", v);
+}
+
+#[test]
+fn junit_report() {
+    insta::assert_snapshot!("demo_junit", report("junit"));
+}
+
+#[test]
+fn github_report() {
+    insta::assert_snapshot!("demo_github", report("github"));
+}
+
+#[test]
+fn csv_report() {
+    insta::assert_snapshot!("demo_csv", report("csv"));
+}
+
+#[test]
+fn html_report() {
+    let html = report("html");
+    assert!(html.contains("<svg"), "has a map");
+    // Self-contained: no scripts, and the only URL is the SVG namespace.
+    assert!(!html.contains("<script"));
+    assert_eq!(
+        html.matches("http").count(),
+        html.matches("http://www.w3.org/2000/svg").count()
+    );
+    insta::assert_snapshot!("demo_html", html);
+}
+
 #[test]
 fn rules_list_text() {
     let out = ironrule(&["rules", "list", "-p", "data/yichang/ironrule.toml"]);

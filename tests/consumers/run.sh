@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Real consumers read ironrule's reports of the demo: the official SARIF 2.1.0 schema,
+# junitparser, ogrinfo (GDAL) and headless Chromium. .ci/run installs them:
+#   apt: gdal-bin chromium fonts-wqy-microhei   pip: jsonschema junitparser
+# With UPDATE_SCREENSHOT=1 the screenshot is copied to docs/report.png (shown in README).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+out=target/consumers
+rm -rf "$out" && mkdir -p "$out"
+cargo build -q
+bin=target/debug/ironrule
+check() {
+    set +e
+    "$bin" check -p data/yichang/ironrule.toml data/yichang/proposals.geojson "$@"
+    local rc=$?
+    set -e
+    if [ "$rc" != 1 ]; then echo "ironrule check $* exited $rc, expected 1" >&2; exit 1; fi
+}
+for f in sarif junit jsonl geojson html; do check -f "$f" -o "$out/demo.$f"; done
+
+python3 tests/consumers/validate.py sarif tests/data/sarif-2.1.0-rtm.5.json "$out/demo.sarif"
+python3 tests/consumers/validate.py junit "$out/demo.junit" "$out/demo.jsonl"
+
+findings=$(grep -c '"type":"finding"' "$out/demo.jsonl")
+ogrinfo -ro -al -so "$out/demo.geojson" > "$out/ogrinfo.txt"
+grep -q "Feature Count: $findings" "$out/ogrinfo.txt" || { cat "$out/ogrinfo.txt"; echo "ogrinfo does not see $findings findings" >&2; exit 1; }
+grep -q "code: String" "$out/ogrinfo.txt" && grep -q "value: Real" "$out/ogrinfo.txt"
+echo "geojson: ogrinfo reads $findings findings with typed attributes"
+
+profile=$(mktemp -d)
+timeout 120 chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+    --disable-background-networking --disable-component-update --disable-sync \
+    --user-data-dir="$profile" --hide-scrollbars --screenshot="$out/report.png" --window-size=1280,2000 \
+    "file://$PWD/$out/demo.html" 2>"$out/chromium.log" || { cat "$out/chromium.log"; exit 1; }
+rm -rf "$profile"
+python3 tests/consumers/validate.py png "$out/report.png"
+if [ "${UPDATE_SCREENSHOT:-}" = 1 ]; then cp "$out/report.png" docs/report.png; fi
+echo "consumers: all four formats read by their consumers"
