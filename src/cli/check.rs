@@ -62,6 +62,9 @@ impl ColorChoice {
 }
 
 pub fn run(args: CheckArgs) -> Result<u8> {
+    if args.format == Format::Gpkg && args.output.is_none() {
+        anyhow::bail!("--format gpkg writes a binary file: give --output FILE.gpkg");
+    }
     let project = super::project(args.project.as_ref())?;
     let assume = args
         .assume_crs

@@ -7,6 +7,8 @@ pub mod csv;
 pub mod geojson;
 /// GitHub Actions workflow commands (`::error file=...::`).
 pub mod github;
+/// GeoPackage findings layer (`gdal` feature).
+pub mod gpkg;
 /// A self-contained HTML report with an SVG map.
 pub mod html;
 /// Machine-readable JSON.
@@ -246,6 +248,8 @@ pub enum Format {
     Github,
     /// GeoJSON findings layer in WGS 84: one feature per finding, geometry = offending part.
     Geojson,
+    /// GeoPackage findings layer in the working CRS (needs --output and the gdal feature).
+    Gpkg,
     /// Self-contained HTML report with a map.
     Html,
 }
@@ -269,6 +273,7 @@ impl Format {
             Format::Junit => Box::new(junit::Junit),
             Format::Github => Box::new(github::Github),
             Format::Geojson => Box::new(geojson::GeoJsonLayer),
+            Format::Gpkg => Box::new(gpkg::GeoPackageLayer),
             Format::Html => Box::new(html::Html),
         }
     }

@@ -280,3 +280,34 @@ fn csv_has_the_auditors_columns_and_one_row_per_finding() {
     assert_eq!(lines.next().unwrap(), "code,severity,feature_id,zone_layer,zone_id,measure,value,unit,limit,message,source,feature_index");
     assert_eq!(lines.count(), 19);
 }
+
+#[test]
+fn gpkg_needs_an_output_file_and_the_gdal_feature() {
+    let out = ironrule(&[
+        "check",
+        "-p",
+        "data/yichang/ironrule.toml",
+        "-f",
+        "gpkg",
+        "data/yichang/proposals.geojson",
+    ]);
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("--output"), "{}", stderr(&out));
+    if !cfg!(feature = "gdal") {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("f.gpkg");
+        let out = ironrule(&[
+            "check",
+            "-p",
+            "data/yichang/ironrule.toml",
+            "-f",
+            "gpkg",
+            "-o",
+            file.to_str().unwrap(),
+            "data/yichang/proposals.geojson",
+        ]);
+        assert_eq!(code(&out), 2);
+        assert!(stderr(&out).contains("--features gdal"), "{}", stderr(&out));
+        assert!(!file.exists(), "nothing half-written");
+    }
+}

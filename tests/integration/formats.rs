@@ -133,3 +133,55 @@ fn gbk_shapefile_names_come_through() {
         stdout(&out)
     );
 }
+
+#[test]
+fn geopackage_findings_layer_opens_in_ogrinfo() {
+    let dir = tempfile::tempdir().unwrap();
+    let gpkg = dir.path().join("findings.gpkg");
+    let project = demo_project();
+    let out = ironrule(&[
+        "check",
+        "-p",
+        project.to_str().unwrap(),
+        "-f",
+        "gpkg",
+        "-o",
+        gpkg.to_str().unwrap(),
+        "data/yichang/proposals.geojson",
+    ]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let info = Command::new("ogrinfo")
+        .args(["-ro", "-al", "-so", gpkg.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&info.stdout);
+    assert!(text.contains("Layer name: ironrule_findings"), "{text}");
+    assert!(text.contains("Feature Count: 19"), "{text}");
+    assert!(
+        text.contains("CGCS2000") && text.contains("4546"),
+        "in the working CRS: {text}"
+    );
+    for field in [
+        "code: String",
+        "value: Real",
+        "limit: Real",
+        "feature_index: Integer64",
+        "message: String",
+    ] {
+        assert!(text.contains(field), "{field} in {text}");
+    }
+    // The overlap area is in the layer's attributes and its geometry agrees.
+    let sql = Command::new("ogrinfo")
+        .args(["-ro", "-q", gpkg.to_str().unwrap(), "-dialect", "SQLite", "-sql", "SELECT code, value, ST_Area(geom) AS area FROM ironrule_findings WHERE feature_id = 'P06' AND code = 'YC201'"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&sql.stdout);
+    let area: f64 = text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("area (Real) = "))
+        .expect("area")
+        .trim()
+        .parse()
+        .unwrap();
+    assert!((area - 60_000.0).abs() < 0.01, "{text}");
+}
