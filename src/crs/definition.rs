@@ -1,5 +1,5 @@
 use super::registry::{self, Entry};
-use super::CrsError;
+use super::{CrsError, WebDatum};
 use std::fmt;
 
 /// A coordinate reference system, named the way the user named it (normalised to
@@ -16,6 +16,8 @@ pub struct Crs {
     pub geographic: bool,
     /// Distances and areas in this CRS are metres on the ground (see [`Entry::metric`]).
     pub metric: bool,
+    /// GCJ-02 or BD-09: WGS 84 longitude/latitude, obfuscated (see [`crate::crs::web_datum`]).
+    pub web_datum: Option<WebDatum>,
 }
 
 impl Crs {
@@ -41,6 +43,7 @@ impl Crs {
                     proj4: None,
                     geographic,
                     metric: false,
+                    web_datum: None,
                 }),
                 None => Err(CrsError::Unknown {
                     name,
@@ -67,22 +70,37 @@ impl Crs {
             proj4: Some(entry.proj4),
             geographic: entry.geographic,
             metric: entry.metric,
+            web_datum: None,
         }
     }
 
     /// Parses the names users and files give a CRS: `EPSG:4546`, `epsg:4546`,
     /// `urn:ogc:def:crs:EPSG::4546` (the legacy GeoJSON `crs` member),
-    /// `urn:ogc:def:crs:OGC:1.3:CRS84` / `OGC:CRS84` / `CRS84`, or a PROJ string `+proj=...`.
+    /// `urn:ogc:def:crs:OGC:1.3:CRS84` / `OGC:CRS84` / `CRS84`, a PROJ string `+proj=...`, or
+    /// `GCJ-02` / `BD-09` for coordinates copied from Chinese web maps.
     ///
     /// ```
     /// use ironrule::crs::Crs;
     /// assert_eq!(Crs::parse("urn:ogc:def:crs:EPSG::4546").unwrap().name, "EPSG:4546");
     /// assert_eq!(Crs::parse("OGC:CRS84").unwrap().name, "EPSG:4326");
     /// assert!(Crs::parse("EPSG:99999").is_err());
+    /// assert_eq!(Crs::parse("gcj02").unwrap().name, "GCJ-02");
     /// ```
     pub fn parse(text: &str) -> Result<Crs, CrsError> {
         let t = text.trim();
         let upper = t.to_ascii_uppercase();
+        let web = match upper.replace(['-', '_', ' '], "").as_str() {
+            "GCJ02" => Some(WebDatum::Gcj02),
+            "BD09" | "BD09LL" => Some(WebDatum::Bd09),
+            _ => None,
+        };
+        if let Some(datum) = web {
+            return Ok(Crs {
+                name: datum.name().to_owned(),
+                web_datum: Some(datum),
+                ..Crs::wgs84()
+            });
+        }
         if upper.ends_with("CRS84")
             && (upper == "CRS84"
                 || upper.starts_with("OGC:")
@@ -133,6 +151,7 @@ impl Crs {
             proj4: Some(text.to_owned()),
             geographic,
             metric,
+            web_datum: None,
         })
     }
 

@@ -8,9 +8,12 @@ pub mod definition;
 pub mod registry;
 /// Transforms between two CRSs (proj4rs, or PROJ under the `proj` feature).
 pub mod transform;
+/// GCJ-02 and BD-09, the datums of Chinese web maps.
+pub mod web_datum;
 
 pub use definition::Crs;
 pub use transform::Transformer;
+pub use web_datum::WebDatum;
 
 /// Why a CRS could not be used.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]

@@ -129,6 +129,11 @@ impl Transformer {
                 hint: "the data looks projected; declare its CRS (the legacy GeoJSON `crs` member, `crs = ...` on the project layer, or --assume-crs)".into(),
             });
         }
+        // Web-map datums: undo the obfuscation first (the backend works on WGS 84).
+        let c = match self.from.web_datum {
+            Some(d) => d.to_wgs84(c),
+            None => c,
+        };
         let out = match &self.backend {
             Backend::Identity => c,
             Backend::Proj4rs { src, dst } => {
@@ -151,6 +156,10 @@ impl Transformer {
                     .map_err(|e| self.err(format!("PROJ: {e} at ({}, {})", c.x, c.y)))?;
                 Coord { x, y }
             }
+        };
+        let out = match self.to.web_datum {
+            Some(d) => d.from_wgs84(out),
+            None => out,
         };
         if out.x.is_finite() && out.y.is_finite() {
             Ok(out)

@@ -75,3 +75,74 @@ fn identical_findings_in_4326_4490_4546_and_4525() {
         assert_eq!(json["findings"][0]["geometry_crs"], crs);
     }
 }
+
+/// The demo proposals as a planner would copy them from a Chinese web map (GCJ-02).
+fn proposals_in_gcj02(dir: &std::path::Path) -> std::path::PathBuf {
+    let text = std::fs::read_to_string(demo_proposals()).unwrap();
+    let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    fn walk(v: &mut serde_json::Value) {
+        if let serde_json::Value::Array(a) = v {
+            if a.len() >= 2 && a[0].is_number() {
+                let c = ironrule::crs::web_datum::wgs84_to_gcj02(
+                    geo::coord! { x: a[0].as_f64().unwrap(), y: a[1].as_f64().unwrap() },
+                );
+                a[0] = serde_json::json!(c.x);
+                a[1] = serde_json::json!(c.y);
+            } else {
+                a.iter_mut().for_each(walk);
+            }
+        }
+    }
+    for f in v["features"].as_array_mut().unwrap() {
+        walk(&mut f["geometry"]["coordinates"]);
+    }
+    let p = dir.join("proposals_gcj02.geojson");
+    std::fs::write(&p, v.to_string()).unwrap();
+    p
+}
+
+#[test]
+fn gcj02_declared_gives_the_original_findings_and_undeclared_is_the_trap() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, base, _) = check_json(&[&demo_proposals()], &[]);
+    let base = measures(&base);
+    let p = proposals_in_gcj02(dir.path());
+    let (code, json, err) = check_json(&[&p], &["--assume-crs", "GCJ-02"]);
+    assert_eq!(code, 1, "{err}");
+    let got = measures(&json);
+    assert_eq!(got.len(), base.len());
+    for (a, b) in base.iter().zip(&got) {
+        assert_eq!((&a.0, &a.1, &a.2), (&b.0, &b.1, &b.2));
+        assert!(
+            (a.3 - b.3).abs() <= 1e-6 * a.3.abs().max(1.0),
+            "{} {}: {} vs {}",
+            a.0,
+            a.1,
+            a.3,
+            b.3
+        );
+    }
+    assert_eq!(
+        json["findings"][0]["geometry_crs"], "GCJ-02",
+        "offending parts overlay the web map"
+    );
+
+    // Read as WGS 84 (what RFC 7946 says, and what a careless tool does), every proposal sits
+    // about half a kilometre from where it is: the findings change.
+    let (_, json, _) = check_json(&[&p], &[]);
+    let wrong = measures(&json);
+    let p01 = |m: &[(String, String, Option<String>, f64)]| {
+        m.iter()
+            .find(|x| x.0 == "P01" && x.1 == "YC101")
+            .map(|x| x.3)
+    };
+    let (right, shifted) = (p01(&base).unwrap(), p01(&wrong));
+    assert!(
+        shifted.is_none_or(|d| (d - right).abs() > 100.0),
+        "P01: {right} vs {shifted:?}"
+    );
+    assert_ne!(
+        base.iter().map(|x| (&x.0, &x.1)).collect::<Vec<_>>(),
+        wrong.iter().map(|x| (&x.0, &x.1)).collect::<Vec<_>>()
+    );
+}
