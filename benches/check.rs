@@ -34,6 +34,7 @@ fn index_build(c: &mut Criterion) {
                     declared_crs: None,
                     target: &checker.project.crs,
                     layer: None,
+                    repair: false,
                 },
             )
             .expect("zones");
@@ -54,7 +55,12 @@ fn check_one(c: &mut Criterion) {
     let checker = demo();
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let src = checker
-        .read(&root.join("data/yichang/proposals.geojson"), None, None)
+        .read(
+            &root.join("data/yichang/proposals.geojson"),
+            None,
+            None,
+            false,
+        )
         .expect("proposals");
     let p01 = src
         .features

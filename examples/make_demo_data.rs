@@ -487,6 +487,7 @@ fn proposals(ctx: &Ctx) -> Result<Vec<Proposal>> {
                 declared_crs: None,
                 target: ctx.fwd.to(),
                 layer: None,
+                repair: false,
             },
         )?;
         let target = ctx.gk(111.30, 30.43);
@@ -714,7 +715,12 @@ fn write_proposals(ctx: &Ctx, list: &[Proposal]) -> Result<()> {
 }
 
 fn check_proposals(checker: &Checker, list: &[Proposal]) -> Result<()> {
-    let src = checker.read(&root().join("data/yichang/proposals.geojson"), None, None)?;
+    let src = checker.read(
+        &root().join("data/yichang/proposals.geojson"),
+        None,
+        None,
+        false,
+    )?;
     ensure!(
         src.diagnostics.is_empty(),
         "proposals: {:?}",
@@ -949,6 +955,7 @@ fn area_cases(
             declared_crs: None,
             target,
             layer: None,
+            repair: false,
         },
     )?;
     let zone = first_polygon(&src.features[0].geometry).context("an areal zone")?;

@@ -33,6 +33,10 @@ pub struct CheckArgs {
     /// Attribute holding each proposal's id; default: the feature id.
     #[arg(long, value_name = "FIELD")]
     pub id_field: Option<String>,
+    /// Repair invalid polygons (self-intersections, unclosed rings) with geo's MakeValid
+    /// instead of rejecting them; each repair is reported as a warning.
+    #[arg(long)]
+    pub repair: bool,
     /// Print nothing on standard output (the exit code and standard error still tell).
     #[arg(long, short = 'q')]
     pub quiet: bool,
@@ -76,7 +80,7 @@ pub fn run(args: CheckArgs) -> Result<u8> {
     let mut sources = Vec::new();
     let mut file_errors = Vec::new();
     for path in &args.proposals {
-        match checker.read(path, assume.as_ref(), args.id_field.as_deref()) {
+        match checker.read(path, assume.as_ref(), args.id_field.as_deref(), args.repair) {
             Ok(s) => sources.push(s),
             // A file that cannot be read is reported; the other files are still checked.
             Err(e) => file_errors.push(Diagnostic::error(

@@ -84,6 +84,7 @@ impl Checker {
                 declared_crs: declared.as_ref(),
                 target: &project.crs,
                 layer: spec.source_layer.as_deref(),
+                repair: false,
             };
             match io::read(&spec.path, opts) {
                 Ok(source) => {
@@ -128,6 +129,7 @@ impl Checker {
         path: &std::path::Path,
         assume_crs: Option<&crate::crs::Crs>,
         id_field: Option<&str>,
+        repair: bool,
     ) -> Result<Source> {
         io::read(
             path,
@@ -136,6 +138,7 @@ impl Checker {
                 declared_crs: assume_crs,
                 target: &self.project.crs,
                 layer: None,
+                repair,
             },
         )
     }

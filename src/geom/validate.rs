@@ -40,6 +40,28 @@ pub fn check(g: &Geometry<f64>) -> Result<(), String> {
     Err(message)
 }
 
+/// Repairs an invalid polygon or multipolygon with geo's `MakeValid` (constrained Delaunay
+/// triangulation, odd-even rule: a bowtie becomes its two triangles). `None` for other kinds
+/// of geometry, or when the result is empty or still invalid.
+///
+/// ```
+/// use geo::{polygon, Area, Geometry};
+/// let bowtie = Geometry::Polygon(polygon![(x: 0., y: 0.), (x: 2., y: 2.), (x: 2., y: 0.), (x: 0., y: 2.)]);
+/// let fixed = ironrule::geom::validate::repair(&bowtie).unwrap();
+/// assert!(ironrule::geom::validate::check(&fixed).is_ok());
+/// assert!((fixed.unsigned_area() - 2.0).abs() < 1e-12); // two triangles of 1 m²
+/// ```
+pub fn repair(g: &Geometry<f64>) -> Option<Geometry<f64>> {
+    use geo::MakeValid;
+    let fixed = match g {
+        Geometry::Polygon(p) => p.make_valid().ok()?,
+        Geometry::MultiPolygon(m) => m.make_valid().ok()?,
+        _ => return None,
+    };
+    let fixed = Geometry::MultiPolygon(fixed);
+    (check(&fixed).is_ok()).then_some(fixed)
+}
+
 fn rings(g: &Geometry<f64>) -> Vec<&LineString<f64>> {
     match g {
         Geometry::Polygon(p) => std::iter::once(p.exterior()).chain(p.interiors()).collect(),

@@ -65,6 +65,7 @@ pub fn read(path: &Path, opts: ReadOptions<'_>) -> Result<Source> {
             id: feature.fid().map(|f| f.to_string()),
             properties,
             geometry,
+            repaired: None,
         });
     }
     Ok(asm.finish())

@@ -50,20 +50,15 @@ pub fn parse_str(name: &str, text: &str, opts: ReadOptions<'_>) -> Result<Source
                 ));
             };
             for (index, value) in features.iter().enumerate() {
-                asm.push(raw_feature(index, value));
+                asm.push(raw_feature(index, value, opts.repair));
             }
         }
-        "Feature" => asm.push(raw_feature(0, &root)),
+        "Feature" => asm.push(raw_feature(0, &root, opts.repair)),
         "Point" | "MultiPoint" | "LineString" | "MultiLineString" | "Polygon" | "MultiPolygon"
         | "GeometryCollection" => {
-            asm.push(RawFeature {
-                index: 0,
-                id: None,
-                properties: Default::default(),
-                geometry: serde_json::from_value::<geojson::Geometry>(root.clone())
-                    .map_err(|e| format!("malformed geometry: {e}"))
-                    .and_then(|g| to_geo(&g.value)),
-            });
+            let wrapped =
+                serde_json::json!({"type": "Feature", "properties": {}, "geometry": root});
+            asm.push(raw_feature(0, &wrapped, opts.repair));
         }
         "" => {
             return Err(Error::parse(
@@ -104,7 +99,7 @@ fn legacy_crs(path: &Path, member: Option<&Value>) -> Result<Option<Crs>> {
         .map_err(|e| Error::parse(path, None, format!("the `crs` member: {e}")))
 }
 
-fn raw_feature(index: usize, value: &Value) -> RawFeature {
+fn raw_feature(index: usize, value: &Value, repair: bool) -> RawFeature {
     let id = match value.get("id") {
         Some(Value::String(s)) => Some(s.clone()),
         Some(Value::Number(n)) => Some(n.to_string()),
@@ -114,10 +109,17 @@ fn raw_feature(index: usize, value: &Value) -> RawFeature {
         Some(Value::Object(map)) => map.clone(),
         _ => Default::default(),
     };
+    let mut repaired = None;
     let geometry = serde_json::from_value::<geojson::Feature>(value.clone())
         .map_err(|e| format!("malformed feature: {e}"))
         .and_then(|f| match f.geometry {
-            Some(g) => to_geo(&g.value),
+            Some(g) => match to_geo(&g.value, false) {
+                Err(why) if repair && why.contains("not closed") => {
+                    repaired = Some(why);
+                    to_geo(&g.value, true)
+                }
+                other => other,
+            },
             None => Err("the feature has no geometry".to_owned()),
         });
     RawFeature {
@@ -125,12 +127,18 @@ fn raw_feature(index: usize, value: &Value) -> RawFeature {
         id,
         properties,
         geometry,
+        repaired,
     }
 }
 
 /// Converts a GeoJSON geometry, checking what GeoJSON itself requires (closed rings of four
-/// or more positions, two or more positions per line). Z and M values are dropped.
-pub(crate) fn to_geo(value: &GeometryValue) -> std::result::Result<Geometry<f64>, String> {
+/// or more positions, two or more positions per line). Z and M values are dropped. With
+/// `close_rings`, an unclosed ring is closed by repeating its first position (`--repair`).
+pub(crate) fn to_geo(
+    value: &GeometryValue,
+    close_rings: bool,
+) -> std::result::Result<Geometry<f64>, String> {
+    let polygon = |rings: &[Vec<Position>]| polygon(rings, close_rings);
     Ok(match value {
         GeometryValue::Point { coordinates } => Geometry::Point(Point(coord(coordinates)?)),
         GeometryValue::MultiPoint { coordinates } => {
@@ -202,32 +210,40 @@ fn line(positions: &[Position]) -> std::result::Result<LineString<f64>, String> 
     ))
 }
 
-fn polygon(rings: &[Vec<Position>]) -> std::result::Result<Polygon<f64>, String> {
-    let mut rings = rings.iter().enumerate().map(|(i, r)| ring(i, r));
+fn polygon(rings: &[Vec<Position>], close: bool) -> std::result::Result<Polygon<f64>, String> {
+    let mut rings = rings.iter().enumerate().map(|(i, r)| ring(i, r, close));
     let exterior = rings.next().ok_or("empty Polygon (no rings)")??;
     let interiors = rings.collect::<std::result::Result<Vec<_>, _>>()?;
     Ok(Polygon::new(exterior, interiors))
 }
 
-fn ring(index: usize, positions: &[Position]) -> std::result::Result<LineString<f64>, String> {
+fn ring(
+    index: usize,
+    positions: &[Position],
+    close: bool,
+) -> std::result::Result<LineString<f64>, String> {
     let which = if index == 0 {
         "exterior ring".to_owned()
     } else {
         format!("interior ring {index}")
     };
-    if positions.len() < 4 {
-        return Err(format!(
-            "{which} has {} positions; a ring needs at least 4 (RFC 7946 §3.1.6)",
-            positions.len()
-        ));
-    }
-    let coords: Vec<Coord<f64>> = positions
+    let mut coords: Vec<Coord<f64>> = positions
         .iter()
         .map(coord)
         .collect::<std::result::Result<_, _>>()?;
-    if coords.first() != coords.last() {
+    let unclosed = coords.first() != coords.last();
+    if unclosed && !close {
         return Err(format!(
             "{which} is not closed: its first and last positions differ (RFC 7946 §3.1.6)"
+        ));
+    }
+    if unclosed {
+        coords.push(coords[0]);
+    }
+    if coords.len() < 4 {
+        return Err(format!(
+            "{which} has {} positions; a ring needs at least 4 (RFC 7946 §3.1.6)",
+            positions.len()
         ));
     }
     Ok(LineString(coords))
@@ -243,6 +259,7 @@ mod tests {
             declared_crs: None,
             target,
             layer: None,
+            repair: false,
         }
     }
 

@@ -29,6 +29,9 @@ pub struct ReadOptions<'a> {
     pub target: &'a Crs,
     /// For a multi-layer source (GeoPackage, DXF...), the layer to read.
     pub layer: Option<&'a str>,
+    /// Repair invalid polygons (and close unclosed rings) instead of rejecting them; each
+    /// repair is a warning.
+    pub repair: bool,
 }
 
 /// The features read from one source.
@@ -80,6 +83,8 @@ pub(crate) struct RawFeature {
     pub properties: Properties,
     /// The geometry in the source CRS, or why it could not be read.
     pub geometry: std::result::Result<Geometry<f64>, String>,
+    /// Repairs the reader already made (reported as warnings).
+    pub repaired: Option<String>,
 }
 
 /// Turns raw features into accepted features and diagnostics: picks the id, transforms into
@@ -87,6 +92,7 @@ pub(crate) struct RawFeature {
 pub(crate) struct Assembler<'a> {
     source: String,
     id_field: Option<&'a str>,
+    repair: bool,
     transformer: Transformer,
     pub(crate) out: Source,
 }
@@ -104,6 +110,7 @@ impl<'a> Assembler<'a> {
             },
             source,
             id_field: opts.id_field,
+            repair: opts.repair,
             transformer,
         })
     }
@@ -132,13 +139,33 @@ impl<'a> Assembler<'a> {
                 return;
             }
         };
+        if let Some(what) = &raw.repaired {
+            self.warn(&raw, id.as_deref(), format!("{what}; repaired (--repair)"));
+        }
         if let Err(why) = validate::check(&geometry) {
-            self.reject(
-                &raw,
-                id.as_deref(),
-                format!("invalid geometry: {why}; rejected"),
-            );
-            return;
+            match self.repair.then(|| validate::repair(&geometry)).flatten() {
+                Some(fixed) => {
+                    self.warn(
+                        &raw,
+                        id.as_deref(),
+                        format!("invalid geometry: {why}; repaired (--repair)"),
+                    );
+                    geometry = fixed;
+                }
+                None => {
+                    let hint = if self.repair {
+                        " (--repair could not fix it)"
+                    } else {
+                        ""
+                    };
+                    self.reject(
+                        &raw,
+                        id.as_deref(),
+                        format!("invalid geometry: {why}; rejected{hint}"),
+                    );
+                    return;
+                }
+            }
         }
         if let Err(e) = self.transformer.geometry(&mut geometry) {
             self.reject(&raw, id.as_deref(), format!("{e}; rejected"));
@@ -153,6 +180,12 @@ impl<'a> Assembler<'a> {
             properties: raw.properties,
             geometry,
         });
+    }
+
+    fn warn(&mut self, raw: &RawFeature, id: Option<&str>, message: String) {
+        self.out
+            .diagnostics
+            .push(Diagnostic::warning(&self.source, message).feature(raw.index, id));
     }
 
     fn reject(&mut self, raw: &RawFeature, id: Option<&str>, message: String) {

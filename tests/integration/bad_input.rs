@@ -212,3 +212,87 @@ fn projected_working_crs_is_required() {
     assert_eq!(code(&out), 2);
     assert!(stderr(&out).contains("geographic"), "{}", stderr(&out));
 }
+
+#[test]
+fn repair_fixes_bowties_and_unclosed_rings_and_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("fixable.geojson");
+    let c = zone_coords("red_line.geojson");
+    let (x, y) = (
+        c.iter().map(|p| p[0]).sum::<f64>() / c.len() as f64,
+        c.iter().map(|p| p[1]).sum::<f64>() / c.len() as f64,
+    );
+    let (x, y) = (x.round(), y.round());
+    // A 100 m bowtie (two 2,500 m² triangles) and an unclosed 40 m square, both in the red line.
+    let bowtie = format!(
+        r#"{{"type":"Polygon","coordinates":[[[{x},{y}],[{},{}],[{},{y}],[{x},{}],[{x},{y}]]]}}"#,
+        x + 100.0,
+        y + 100.0,
+        x + 100.0,
+        y + 100.0
+    );
+    let unclosed = format!(
+        r#"{{"type":"Polygon","coordinates":[[[{x},{y}],[{},{y}],[{},{}],[{x},{}]]]}}"#,
+        x + 40.0,
+        x + 40.0,
+        y + 40.0,
+        y + 40.0
+    );
+    std::fs::write(
+        &p,
+        collection(
+            Some("EPSG:4546"),
+            &[
+                feature("bowtie", "{}", &bowtie),
+                feature("unclosed", "{}", &unclosed),
+            ],
+        ),
+    )
+    .unwrap();
+    let (code, json, _) = check_json(&[&p], &[]);
+    assert_eq!(
+        (code, json["summary"]["rejected"].as_u64()),
+        (2, Some(2)),
+        "rejected by default"
+    );
+    let (code, json, _) = check_json(&[&p], &["--repair"]);
+    assert_eq!(code, 1, "repaired features are checked: {json}");
+    assert_eq!(json["summary"]["checked"], 2);
+    let warnings: Vec<&str> = json["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["level"] == "warning")
+        .map(|d| d["message"].as_str().unwrap())
+        .collect();
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.contains("self-intersection") && w.contains("repaired")),
+        "{warnings:?}"
+    );
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.contains("not closed") && w.contains("repaired")),
+        "{warnings:?}"
+    );
+    let area = |id: &str| {
+        json["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["feature"]["id"] == id)
+            .unwrap()["measure"]["value"]
+            .as_f64()
+            .unwrap()
+    };
+    assert!(
+        (area("bowtie") - 5000.0).abs() < 1e-6,
+        "the bowtie's two triangles"
+    );
+    assert!(
+        (area("unclosed") - 1600.0).abs() < 1e-6,
+        "the closed square"
+    );
+}
