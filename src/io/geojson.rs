@@ -78,6 +78,51 @@ pub fn parse_str(name: &str, text: &str, opts: ReadOptions<'_>) -> Result<Source
     Ok(asm.finish())
 }
 
+/// Reads a GeoJSON text sequence (RFC 8142, or newline-delimited): one Feature per line
+/// (record separators allowed), WGS 84 unless declared. A malformed line rejects that feature
+/// only, with its line number; the rest are read. It streams line by line.
+pub fn read_seq(path: &Path, opts: ReadOptions<'_>) -> Result<Source> {
+    use std::io::BufRead;
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let crs = resolve_crs(path, None, Some(Crs::wgs84()), &opts)?;
+    let mut asm = Assembler::new(path.display().to_string(), crs, &opts)?;
+    let mut index = 0;
+    for (n, line) in std::io::BufReader::new(file).lines().enumerate() {
+        let line = line.map_err(|e| match e.kind() {
+            std::io::ErrorKind::InvalidData => {
+                Error::parse(path, Some((n + 1, 1)), "not UTF-8 text")
+            }
+            _ => Error::io(path, e),
+        })?;
+        let text = line.trim_matches(|c: char| c == '\u{1e}' || c.is_whitespace());
+        if text.is_empty() {
+            continue;
+        }
+        let raw = match serde_json::from_str::<Value>(text) {
+            Ok(v) if v.get("type").and_then(Value::as_str) == Some("Feature") => {
+                raw_feature(index, &v, opts.repair)
+            }
+            Ok(_) => RawFeature {
+                index,
+                id: None,
+                properties: Default::default(),
+                geometry: Err(format!("line {}: expected a Feature", n + 1)),
+                repaired: None,
+            },
+            Err(e) => RawFeature {
+                index,
+                id: None,
+                properties: Default::default(),
+                geometry: Err(format!("line {}: malformed JSON: {e}", n + 1)),
+                repaired: None,
+            },
+        };
+        asm.push(raw);
+        index += 1;
+    }
+    Ok(asm.finish())
+}
+
 /// The legacy `crs` member: `{"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::4546"}}`.
 fn legacy_crs(path: &Path, member: Option<&Value>) -> Result<Option<Crs>> {
     let Some(member) = member else {
@@ -308,6 +353,48 @@ mod tests {
             src.features[0].geometry,
             Geometry::Point(Point::new(527000.5, 3397000.25))
         );
+    }
+
+    #[test]
+    fn sequences_reject_a_bad_line_and_keep_the_rest() {
+        let target = Crs::parse("EPSG:4546").unwrap();
+        let tmp = tempfile::tempdir().unwrap();
+        let p = tmp.path().join("s.geojsons");
+        let good = r#"{"type":"Feature","id":"a","properties":{},"geometry":{"type":"Point","coordinates":[111.3,30.7]}}"#;
+        std::fs::write(
+            &p,
+            format!("\u{1e}{good}\n{{\"type\": \"Feature\",\n\n{good}\n"),
+        )
+        .unwrap();
+        let src = read_seq(&p, opts(&target)).unwrap();
+        assert_eq!((src.read, src.features.len()), (3, 2));
+        assert!(
+            src.diagnostics[0]
+                .message
+                .contains("line 2: malformed JSON"),
+            "{:?}",
+            src.diagnostics
+        );
+    }
+
+    #[test]
+    fn data_far_from_the_central_meridian_gets_a_warning() {
+        let target = Crs::parse("EPSG:4546").unwrap();
+        let near = r#"{"type":"Feature","properties":{},"geometry":{"type":"Point","coordinates":[111.3,30.7]}}"#;
+        assert!(parse_str("t.geojson", near, opts(&target))
+            .unwrap()
+            .diagnostics
+            .is_empty());
+        // Shanghai is 10 degrees east of 111E.
+        let far = r#"{"type":"Feature","properties":{},"geometry":{"type":"Point","coordinates":[121.47,31.23]}}"#;
+        let src = parse_str("t.geojson", far, opts(&target)).unwrap();
+        assert_eq!(src.features.len(), 1, "a warning, not a rejection");
+        assert!(
+            src.diagnostics[0].message.contains("central meridian"),
+            "{:?}",
+            src.diagnostics
+        );
+        assert_eq!(src.diagnostics[0].level, crate::model::Level::Warning);
     }
 
     #[test]
