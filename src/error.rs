@@ -56,10 +56,20 @@ impl Error {
 
 /// 1-based line and column of a byte offset in `text`.
 pub(crate) fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let offset = offset.min(text.len());
+    // An offset inside a multi-byte character counts as that character's start.
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
     let before = &text[..offset];
     let line = before.matches('\n').count() + 1;
-    let col = before.rfind('\n').map_or(offset, |nl| offset - nl - 1) + 1;
+    // Columns count characters, as editors do.
+    let col = before
+        .rfind('\n')
+        .map_or(before, |nl| &before[nl + 1..])
+        .chars()
+        .count()
+        + 1;
     (line, col)
 }
 
@@ -75,5 +85,14 @@ mod tests {
         assert_eq!(line_col(text, 3), (2, 1));
         assert_eq!(line_col(text, 4), (2, 2));
         assert_eq!(line_col(text, 99), (3, 1));
+    }
+
+    /// Found by the rule_toml fuzz target: a character offset added to a byte offset landed
+    /// inside '指' and slicing panicked.
+    #[test]
+    fn regression_offset_inside_a_multibyte_character() {
+        let text = "a\n指x";
+        assert_eq!(line_col(text, 3), (2, 1));
+        assert_eq!(line_col(text, 5), (2, 2));
     }
 }

@@ -13,6 +13,8 @@ pub mod crs;
 pub mod engine;
 /// Typed errors of the library.
 pub mod error;
+/// Entry points for the fuzz targets (and their corpus replay in the tests).
+pub mod fuzzing;
 /// Geometry helpers the tests share: footprints, validation, nearest points.
 pub mod geom;
 /// R-tree indexes over the parts of zone layers.

@@ -26,6 +26,8 @@ pub fn read(path: &Path, opts: ReadOptions<'_>) -> Result<Source> {
 /// Parses GeoJSON text; `name` is what diagnostics call the source.
 pub fn parse_str(name: &str, text: &str, opts: ReadOptions<'_>) -> Result<Source> {
     let path = Path::new(name);
+    // Windows tools often start UTF-8 files with a byte-order mark; it is not JSON.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let root: Value = serde_json::from_str(text).map_err(|e| {
         Error::parse(
             path,

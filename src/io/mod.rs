@@ -95,6 +95,8 @@ pub(crate) struct Assembler<'a> {
     id_field: Option<&'a str>,
     repair: bool,
     transformer: Transformer,
+    /// First feature index of each id, to report duplicates.
+    ids: std::collections::HashMap<String, usize>,
     pub(crate) out: Source,
 }
 
@@ -113,6 +115,7 @@ impl<'a> Assembler<'a> {
             id_field: opts.id_field,
             repair: opts.repair,
             transformer,
+            ids: Default::default(),
         })
     }
 
@@ -140,6 +143,18 @@ impl<'a> Assembler<'a> {
                 return;
             }
         };
+        if let Some(id) = &id {
+            if let Some(first) = self.ids.get(id) {
+                let first = *first;
+                self.warn(
+                    &raw,
+                    Some(id),
+                    format!("duplicate id (also feature #{first}); findings name both by index"),
+                );
+            } else {
+                self.ids.insert(id.clone(), raw.index);
+            }
+        }
         if let Some(what) = &raw.repaired {
             self.warn(&raw, id.as_deref(), format!("{what}; repaired (--repair)"));
         }

@@ -69,8 +69,9 @@ enum CmpOp {
 
 #[derive(Clone, Debug, PartialEq)]
 enum Expr {
-    And(Box<Expr>, Box<Expr>),
-    Or(Box<Expr>, Box<Expr>),
+    // n-ary, so that a long chain of ANDs is flat, not a deep tree.
+    And(Vec<Expr>),
+    Or(Vec<Expr>),
     Not(Box<Expr>),
     Cmp(Operand, CmpOp, Operand),
     In(Operand, Vec<Operand>, bool),
@@ -226,7 +227,12 @@ struct Parser {
     toks: Vec<(usize, Tok)>,
     pos: usize,
     end: usize,
+    depth: usize,
 }
+
+/// How deeply parentheses and NOTs may nest: far beyond any real filter, well within the
+/// stack (the fuzzer found that unbounded nesting overflows it).
+const MAX_DEPTH: usize = 64;
 
 const SUBSET: &str =
     "ironrule's CQL2 subset has comparisons, IN, LIKE, BETWEEN, IS NULL, AND/OR/NOT";
@@ -269,24 +275,45 @@ impl Parser {
     }
 
     fn or(&mut self) -> Result<Expr, FilterError> {
-        let mut left = self.and()?;
+        let mut terms = vec![self.and()?];
         while self.eat_keyword("OR") {
-            left = Expr::Or(Box::new(left), Box::new(self.and()?));
+            terms.push(self.and()?);
         }
-        Ok(left)
+        Ok(if terms.len() == 1 {
+            terms.remove(0)
+        } else {
+            Expr::Or(terms)
+        })
     }
 
     fn and(&mut self) -> Result<Expr, FilterError> {
-        let mut left = self.not()?;
+        let mut terms = vec![self.not()?];
         while self.eat_keyword("AND") {
-            left = Expr::And(Box::new(left), Box::new(self.not()?));
+            terms.push(self.not()?);
         }
-        Ok(left)
+        Ok(if terms.len() == 1 {
+            terms.remove(0)
+        } else {
+            Expr::And(terms)
+        })
+    }
+
+    fn nested<T>(
+        &mut self,
+        f: impl FnOnce(&mut Self) -> Result<T, FilterError>,
+    ) -> Result<T, FilterError> {
+        if self.depth >= MAX_DEPTH {
+            return self.err(format!("nested deeper than {MAX_DEPTH} levels"));
+        }
+        self.depth += 1;
+        let out = f(self);
+        self.depth -= 1;
+        out
     }
 
     fn not(&mut self) -> Result<Expr, FilterError> {
         if self.eat_keyword("NOT") {
-            return Ok(Expr::Not(Box::new(self.not()?)));
+            return self.nested(|p| Ok(Expr::Not(Box::new(p.not()?))));
         }
         self.predicate()
     }
@@ -325,7 +352,7 @@ impl Parser {
     fn predicate(&mut self) -> Result<Expr, FilterError> {
         if self.peek() == Some(&Tok::LParen) {
             self.pos += 1;
-            let e = self.or()?;
+            let e = self.nested(|p| p.or())?;
             self.expect(Tok::RParen, "')'")?;
             return Ok(e);
         }
@@ -402,7 +429,12 @@ impl Filter {
     pub fn parse(text: &str) -> Result<Filter, FilterError> {
         let toks = lex(text)?;
         let end = text.chars().count();
-        let mut p = Parser { toks, pos: 0, end };
+        let mut p = Parser {
+            toks,
+            pos: 0,
+            end,
+            depth: 0,
+        };
         if p.toks.is_empty() {
             return p.err("empty filter");
         }
@@ -435,10 +467,7 @@ fn collect_props(e: &Expr, out: &mut Vec<String>) {
         }
     };
     match e {
-        Expr::And(a, b) | Expr::Or(a, b) => {
-            collect_props(a, out);
-            collect_props(b, out);
-        }
+        Expr::And(terms) | Expr::Or(terms) => terms.iter().for_each(|t| collect_props(t, out)),
         Expr::Not(a) => collect_props(a, out),
         Expr::Cmp(a, _, b) => {
             op(a);
@@ -482,32 +511,85 @@ fn compare(a: &Lit, b: &Lit) -> Option<Ordering> {
     }
 }
 
+/// SQL LIKE by dynamic programming over (pattern position, text position): linear memory,
+/// O(pattern × text) time, no recursion (a backtracking matcher is exponential on `%%%…`).
 fn like(text: &[char], pat: &[char]) -> bool {
-    match pat.split_first() {
-        None => text.is_empty(),
-        Some(('%', rest)) => (0..=text.len()).any(|k| like(&text[k..], rest)),
-        Some(('_', rest)) => !text.is_empty() && like(&text[1..], rest),
-        Some(('\\', rest)) if !rest.is_empty() => {
-            text.first() == Some(&rest[0]) && like(&text[1..], &rest[1..])
-        }
-        Some((c, rest)) => text.first() == Some(c) && like(&text[1..], rest),
+    // Tokens: Some(c) a literal (after `\` escapes), None for `_`; `%` marks.
+    enum P {
+        Any,
+        One,
+        Lit(char),
     }
+    let mut toks = Vec::with_capacity(pat.len());
+    let mut i = 0;
+    while i < pat.len() {
+        match pat[i] {
+            '%' => toks.push(P::Any),
+            '_' => toks.push(P::One),
+            '\\' if i + 1 < pat.len() => {
+                i += 1;
+                toks.push(P::Lit(pat[i]));
+            }
+            c => toks.push(P::Lit(c)),
+        }
+        i += 1;
+    }
+    // reach[j]: the first j characters of text are matched by the tokens seen so far.
+    let mut reach = vec![false; text.len() + 1];
+    reach[0] = true;
+    for t in &toks {
+        let mut next = vec![false; text.len() + 1];
+        match t {
+            P::Any => {
+                let mut on = false;
+                for j in 0..=text.len() {
+                    on |= reach[j];
+                    next[j] = on;
+                }
+            }
+            P::One => {
+                for j in 0..text.len() {
+                    next[j + 1] = reach[j];
+                }
+            }
+            P::Lit(c) => {
+                for j in 0..text.len() {
+                    next[j + 1] = reach[j] && text[j] == *c;
+                }
+            }
+        }
+        reach = next;
+    }
+    reach[text.len()]
 }
 
 fn eval(e: &Expr, props: &Properties) -> Option<bool> {
     let negate = |b: Option<bool>, neg: bool| b.map(|v| v != neg);
     match e {
         Expr::Const(b) => Some(*b),
-        Expr::And(a, b) => match (eval(a, props), eval(b, props)) {
-            (Some(false), _) | (_, Some(false)) => Some(false),
-            (Some(true), Some(true)) => Some(true),
-            _ => None,
-        },
-        Expr::Or(a, b) => match (eval(a, props), eval(b, props)) {
-            (Some(true), _) | (_, Some(true)) => Some(true),
-            (Some(false), Some(false)) => Some(false),
-            _ => None,
-        },
+        Expr::And(terms) => {
+            // false wins, then unknown, then true.
+            let mut out = Some(true);
+            for t in terms {
+                match eval(t, props) {
+                    Some(false) => return Some(false),
+                    None => out = None,
+                    Some(true) => {}
+                }
+            }
+            out
+        }
+        Expr::Or(terms) => {
+            let mut out = Some(false);
+            for t in terms {
+                match eval(t, props) {
+                    Some(true) => return Some(true),
+                    None => out = None,
+                    Some(false) => {}
+                }
+            }
+            out
+        }
         Expr::Not(a) => eval(a, props).map(|v| !v),
         Expr::Cmp(a, op, b) => {
             let ord = compare(&value(a, props)?, &value(b, props)?)?;
@@ -636,6 +718,35 @@ mod tests {
             assert_eq!(err.offset, offset, "{text}: {err}");
             assert!(err.message.contains(needle), "{text}: {err}");
         }
+    }
+
+    /// Found by the cql2_filter fuzz target: thousands of nested parentheses overflowed the
+    /// stack.
+    #[test]
+    fn regression_deep_nesting_is_an_error_not_a_stack_overflow() {
+        let deep = format!("{}a = 1{}", "(".repeat(10_000), ")".repeat(10_000));
+        assert!(Filter::parse(&deep)
+            .unwrap_err()
+            .message
+            .contains("nested deeper"));
+        let nots = format!("{}a = 1", "NOT ".repeat(10_000));
+        assert!(Filter::parse(&nots).is_err());
+        let ok = format!("{}a = 1{}", "(".repeat(60), ")".repeat(60));
+        assert!(Filter::parse(&ok).is_ok());
+        // A long flat chain is fine: AND/OR are n-ary.
+        let chain = vec!["a = 1"; 100_000].join(" AND ");
+        assert!(Filter::parse(&chain)
+            .unwrap()
+            .matches(json!({"a": 1}).as_object().unwrap()));
+    }
+
+    #[test]
+    fn like_is_linear_not_exponential() {
+        let text = "a".repeat(2000);
+        let pat = format!("{}b", "%a".repeat(500));
+        assert!(!m(&format!("x LIKE '{pat}'"), json!({"x": text})));
+        assert!(m("x LIKE 'a\\_b%'", json!({"x": "a_bc"})));
+        assert!(!m("x LIKE 'a\\_b%'", json!({"x": "axbc"})));
     }
 
     #[test]

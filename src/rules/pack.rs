@@ -117,22 +117,15 @@ pub fn load_pack(dir: &Path, known_layers: Option<&[String]>) -> Result<Pack, Ve
             ));
             continue;
         };
-        let mut sink = Sink {
-            file: name.clone(),
-            text: &text,
-            out: &mut errors,
-        };
-        let parsed: RuleSpec = match toml::from_str(&text) {
-            Ok(r) => r,
-            Err(e) => {
-                sink.at(
-                    e.span().map_or(0, |s| s.start),
-                    e.message().trim().to_owned(),
-                );
-                continue;
-            }
-        };
-        if let Some(rule) = compile(parsed, &spec, &rule_dir, known_layers, &mut seen, &mut sink) {
+        if let Some(rule) = parse_rule(
+            &name,
+            &text,
+            &spec,
+            &rule_dir,
+            known_layers,
+            &mut seen,
+            &mut errors,
+        ) {
             rules.push(rule);
         }
     }
@@ -152,6 +145,71 @@ pub fn load_pack(dir: &Path, known_layers: Option<&[String]>) -> Result<Pack, Ve
         dir: dir.to_owned(),
         rules,
     })
+}
+
+/// The byte offset of the `chars`-th character of `s`.
+fn char_to_byte(s: &str, chars: usize) -> usize {
+    s.char_indices().nth(chars).map_or(s.len(), |(b, _)| b)
+}
+
+/// Parses and checks one rule file's text; errors go to `errors` with line and column.
+fn parse_rule(
+    name: &str,
+    text: &str,
+    spec: &PackSpec,
+    dir: &Path,
+    known_layers: Option<&[String]>,
+    seen: &mut BTreeMap<String, String>,
+    errors: &mut Vec<Diagnostic>,
+) -> Option<Rule> {
+    let mut sink = Sink {
+        file: name.to_owned(),
+        text,
+        out: errors,
+    };
+    match toml::from_str::<RuleSpec>(text) {
+        Ok(parsed) => compile(parsed, spec, dir, known_layers, seen, &mut sink),
+        Err(e) => {
+            sink.at(
+                e.span().map_or(0, |s| s.start),
+                e.message().trim().to_owned(),
+            );
+            None
+        }
+    }
+}
+
+/// Checks a rule file's text on its own, as a pack with code prefix `prefix` would: the rule,
+/// or every error with its line and column. (The fuzz target and editors' checks use it.)
+pub fn check_rule_text(
+    text: &str,
+    prefix: &str,
+    known_layers: Option<&[String]>,
+) -> Result<Rule, Vec<Diagnostic>> {
+    let spec = PackSpec {
+        id: "check".into(),
+        title: String::new(),
+        jurisdiction: String::new(),
+        version: String::new(),
+        code_prefix: prefix.into(),
+        effective: None,
+        description: None,
+        fixtures_project: None,
+    };
+    let mut errors = Vec::new();
+    let rule = parse_rule(
+        "rule.toml",
+        text,
+        &spec,
+        Path::new("."),
+        known_layers,
+        &mut BTreeMap::new(),
+        &mut errors,
+    );
+    match rule {
+        Some(r) if errors.is_empty() => Ok(r),
+        _ => Err(errors),
+    }
 }
 
 fn compile(
@@ -205,9 +263,9 @@ fn compile(
             .and_then(|text| match Filter::parse(text.get_ref()) {
                 Ok(f) => Some(f),
                 Err(e) => {
-                    // +1 skips the opening quote of the TOML string.
+                    // +1 skips the opening quote of the TOML string; the filter counts characters.
                     sink.at(
-                        text.span().start + 1 + e.offset,
+                        text.span().start + 1 + char_to_byte(text.get_ref(), e.offset),
                         format!("applies_to: {}", e.message),
                     );
                     None
@@ -216,7 +274,8 @@ fn compile(
     let message = match Template::parse(spec.message.get_ref()) {
         Ok(t) => Some(t),
         Err((offset, why)) => {
-            sink.at(spec.message.span().start + 1 + offset, why);
+            let bytes = char_to_byte(spec.message.get_ref(), offset);
+            sink.at(spec.message.span().start + 1 + bytes, why);
             None
         }
     };

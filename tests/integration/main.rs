@@ -4,9 +4,11 @@ mod common;
 
 mod bad_input;
 mod check;
+mod corpus;
 mod crs;
 #[cfg(feature = "gdal")]
 mod formats;
+mod fuzz_replay;
 mod properties;
 mod rules;
 mod snapshots;

@@ -1,0 +1,73 @@
+//! Entry points for the fuzz targets in `fuzz/` and for replaying their corpora in
+//! `cargo test`: each takes arbitrary bytes and must return without panicking, whatever the
+//! input. They also check a few invariants that bad input must not break.
+
+use crate::crs::Crs;
+use crate::io::{geojson::parse_str, ReadOptions};
+
+/// Parses bytes as a GeoJSON proposal file (into EPSG:4546) and, when it parses, checks that
+/// the counts reconcile.
+pub fn geojson(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let target = Crs::parse("EPSG:4546").expect("built in");
+    for repair in [false, true] {
+        let opts = ReadOptions {
+            id_field: None,
+            declared_crs: None,
+            target: &target,
+            layer: None,
+            repair,
+        };
+        if let Ok(src) = parse_str("fuzz.geojson", text, opts) {
+            assert_eq!(src.read, src.features.len() + src.rejected());
+            let errors = src
+                .diagnostics
+                .iter()
+                .filter(|d| d.level == crate::model::Level::Error)
+                .count();
+            assert_eq!(
+                errors,
+                src.rejected(),
+                "every rejected feature has its error"
+            );
+            for f in &src.features {
+                if let Ok(fp) = crate::geom::Footprint::new(&f.geometry) {
+                    let _ = fp.area_m2();
+                }
+            }
+        }
+    }
+}
+
+/// Parses bytes as a rule file.
+pub fn rule_toml(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let layers = ["red_line".to_owned(), "yangtze".to_owned()];
+    if let Err(errors) = crate::rules::pack::check_rule_text(text, "YC", Some(&layers)) {
+        for e in errors {
+            // Every error points inside the text (1-based).
+            let lines = text.lines().count().max(1) + 1;
+            assert!(e.line.is_none_or(|l| l >= 1 && l <= lines), "{e}");
+        }
+    }
+}
+
+/// Parses bytes as a CQL2 filter and evaluates it on a few attribute sets.
+pub fn cql2_filter(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    match crate::rules::filter::Filter::parse(text) {
+        Ok(f) => {
+            let props = serde_json::json!({"kind": "new", "height_m": 45.5, "discharges": true, "industry": null, "n": 1});
+            let _ = f.matches(props.as_object().expect("object"));
+            let _ = f.matches(&Default::default());
+            let _ = f.properties();
+        }
+        Err(e) => assert!(e.offset <= text.chars().count(), "{e}"),
+    }
+}

@@ -1,0 +1,32 @@
+//! Replays the committed fuzz corpora (fuzz/corpus/*) through the same entry points the fuzz
+//! targets use, so every input that ever found a new path is re-checked by `cargo test`.
+
+use crate::common::root;
+
+fn replay(target: &str, run: fn(&[u8])) {
+    let dir = root().join("fuzz/corpus").join(target);
+    let mut n = 0;
+    for entry in std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
+        let path = entry.unwrap().path();
+        let data = std::fs::read(&path).unwrap();
+        let outcome = std::panic::catch_unwind(|| run(&data));
+        assert!(outcome.is_ok(), "{} panics", path.display());
+        n += 1;
+    }
+    assert!(n > 0, "empty corpus for {target}");
+}
+
+#[test]
+fn geojson_corpus() {
+    replay("geojson", ironrule::fuzzing::geojson);
+}
+
+#[test]
+fn rule_toml_corpus() {
+    replay("rule_toml", ironrule::fuzzing::rule_toml);
+}
+
+#[test]
+fn cql2_filter_corpus() {
+    replay("cql2_filter", ironrule::fuzzing::cql2_filter);
+}
