@@ -548,9 +548,7 @@ fn like(text: &[char], pat: &[char]) -> bool {
                 }
             }
             P::One => {
-                for j in 0..text.len() {
-                    next[j + 1] = reach[j];
-                }
+                next[1..].copy_from_slice(&reach[..text.len()]);
             }
             P::Lit(c) => {
                 for j in 0..text.len() {
