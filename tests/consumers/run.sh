@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Real consumers read ironrule's reports of the demo: the official SARIF 2.1.0 schema,
-# junitparser, ogrinfo (GDAL) and headless Chromium. .ci/run installs them:
-#   apt: gdal-bin chromium fonts-wqy-microhei   pip: jsonschema junitparser
+# junitparser, ogrinfo (GDAL) and headless Chromium; and GEOS (shapely) checks the measured
+# areas and distances. .ci/run installs them:
+#   apt: gdal-bin chromium fonts-wqy-microhei   pip: jsonschema junitparser shapely
 # With UPDATE_SCREENSHOT=1 the screenshot is copied to docs/report.png (shown in README).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -35,4 +36,7 @@ timeout 120 chromium --headless --no-sandbox --disable-gpu --disable-quic --no-f
 rm -rf "$profile"
 python3 tests/consumers/validate.py png "$out/report.png"
 if [ "${UPDATE_SCREENSHOT:-}" = 1 ]; then cp "$out/report.png" docs/report.png; fi
-echo "consumers: all four formats read by their consumers"
+
+# Differential test of the measurements against GEOS (shapely 2).
+python3 tests/consumers/geos_diff.py "$bin" "$out/geos" 600
+echo "consumers: all four formats read by their consumers; measurements agree with GEOS"

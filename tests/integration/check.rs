@@ -311,3 +311,33 @@ fn gpkg_needs_an_output_file_and_the_gdal_feature() {
         assert!(!file.exists(), "nothing half-written");
     }
 }
+
+#[test]
+fn findings_do_not_depend_on_feature_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(demo_proposals()).unwrap();
+    let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    v["features"].as_array_mut().unwrap().reverse();
+    let reversed = dir.path().join("reversed.geojson");
+    std::fs::write(&reversed, v.to_string()).unwrap();
+    let key = |j: &serde_json::Value| {
+        let mut k: Vec<(String, String, String, String)> = j["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                (
+                    f["feature"]["id"].to_string(),
+                    f["code"].to_string(),
+                    f["zone"]["id"].to_string(),
+                    format!("{:.9}", f["measure"]["value"].as_f64().unwrap()),
+                )
+            })
+            .collect();
+        k.sort();
+        k
+    };
+    let (_, a, _) = check_json(&[&demo_proposals()], &[]);
+    let (_, b, _) = check_json(&[&reversed], &[]);
+    assert_eq!(key(&a), key(&b));
+}
