@@ -7,7 +7,6 @@ use crate::project::Project;
 use crate::report::{Case, MapData, MapFeature, MapLayer, Report, RuleDoc, Summary};
 use crate::rules::{load_pack, Pack, Rule, Test};
 use crate::{Error, Result};
-use geo::BoundingRect;
 use rayon::prelude::*;
 use std::collections::BTreeMap;
 
@@ -337,24 +336,9 @@ impl Checker {
                 worst: worst.get(&f.fref).copied(),
             })
             .collect();
-        let view = footprints
-            .iter()
-            .filter_map(|f| f.geometry.bounding_rect())
-            .reduce(|a, b| {
-                geo::Rect::new(
-                    geo::Coord {
-                        x: a.min().x.min(b.min().x),
-                        y: a.min().y.min(b.min().y),
-                    },
-                    geo::Coord {
-                        x: a.max().x.max(b.max().x),
-                        y: a.max().y.max(b.max().y),
-                    },
-                )
-            })
-            .map(|r| {
-                crate::index::zone_layer::expand(r, (r.width().max(r.height()) * 0.1).max(500.0))
-            });
+        let view = crate::geom::bbox_of(footprints.iter().map(|f| &f.geometry)).map(|r| {
+            crate::index::zone_layer::expand(r, (r.width().max(r.height()) * 0.1).max(500.0))
+        });
         let used: std::collections::BTreeSet<&String> =
             self.rules().flat_map(|r| r.test.layers()).collect();
         let layers = match view {

@@ -14,3 +14,25 @@ pub use nearest::Nearest;
 pub const AREA_EPSILON_M2: f64 = 1e-6;
 /// Lengths below this (1 µm) are floating-point residue.
 pub const LENGTH_EPSILON_M: f64 = 1e-6;
+
+/// The box around all the geometries; `None` when there are none (or all are empty).
+pub fn bbox_of<'a>(
+    geometries: impl IntoIterator<Item = &'a geo::Geometry<f64>>,
+) -> Option<geo::Rect<f64>> {
+    use geo::BoundingRect;
+    geometries
+        .into_iter()
+        .filter_map(|g| g.bounding_rect())
+        .reduce(|a, b| {
+            geo::Rect::new(
+                geo::Coord {
+                    x: a.min().x.min(b.min().x),
+                    y: a.min().y.min(b.min().y),
+                },
+                geo::Coord {
+                    x: a.max().x.max(b.max().x),
+                    y: a.max().y.max(b.max().y),
+                },
+            )
+        })
+}

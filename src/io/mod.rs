@@ -223,7 +223,6 @@ impl<'a> Assembler<'a> {
 /// A warning when features lie far from the working CRS's central meridian, where its scale
 /// error grows: about (Δλ·cos φ)²/2, 0.1 % at 3° from the meridian near Yichang.
 fn zone_warning(working: &Crs, features: &[Feature]) -> Option<String> {
-    use geo::BoundingRect;
     let lon0: f64 = working
         .proj4
         .as_deref()?
@@ -231,21 +230,7 @@ fn zone_warning(working: &Crs, features: &[Feature]) -> Option<String> {
         .find_map(|p| p.strip_prefix("+lon_0="))?
         .parse()
         .ok()?;
-    let bbox = features
-        .iter()
-        .filter_map(|f| f.geometry.bounding_rect())
-        .reduce(|a, b| {
-            geo::Rect::new(
-                geo::Coord {
-                    x: a.min().x.min(b.min().x),
-                    y: a.min().y.min(b.min().y),
-                },
-                geo::Coord {
-                    x: a.max().x.max(b.max().x),
-                    y: a.max().y.max(b.max().y),
-                },
-            )
-        })?;
+    let bbox = crate::geom::bbox_of(features.iter().map(|f| &f.geometry))?;
     let back = Transformer::new(working, &Crs::wgs84()).ok()?;
     let (mut worst, mut lat) = (0.0_f64, 0.0);
     for c in [

@@ -165,18 +165,42 @@ fn missing_and_repeated_rule_packs_are_configuration_errors() {
     let dir = tempfile::tempdir().unwrap();
     let zones = root().join("data/yichang/zones");
     let pack = root().join("rules/yichang");
-    let base = std::fs::read_to_string(demo_project()).unwrap().replace("path = \"zones/", &format!("path = \"{}/", zones.display()));
+    let base = std::fs::read_to_string(demo_project())
+        .unwrap()
+        .replace("path = \"zones/", &format!("path = \"{}/", zones.display()));
     // A pack path that does not exist.
     let p = dir.path().join("missing.toml");
-    std::fs::write(&p, base.replace("\"../../rules/yichang\"", "\"no/such/pack\"")).unwrap();
-    let out = ironrule(&["check", "-p", p.to_str().unwrap(), "data/yichang/proposals.geojson"]);
+    std::fs::write(
+        &p,
+        base.replace("\"../../rules/yichang\"", "\"no/such/pack\""),
+    )
+    .unwrap();
+    let out = ironrule(&[
+        "check",
+        "-p",
+        p.to_str().unwrap(),
+        "data/yichang/proposals.geojson",
+    ]);
     assert_eq!(code(&out), 2);
-    assert!(stderr(&out).contains("no/such/pack") && stderr(&out).contains("not found"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("no/such/pack") && stderr(&out).contains("not found"),
+        "{}",
+        stderr(&out)
+    );
     // The same pack twice, by two paths (a cycle through a link would look the same).
     let p = dir.path().join("twice.toml");
     let twice = format!("\"{}\", \"{}/../yichang\"", pack.display(), pack.display());
     std::fs::write(&p, base.replace("\"../../rules/yichang\"", &twice)).unwrap();
-    let out = ironrule(&["check", "-p", p.to_str().unwrap(), "data/yichang/proposals.geojson"]);
+    let out = ironrule(&[
+        "check",
+        "-p",
+        p.to_str().unwrap(),
+        "data/yichang/proposals.geojson",
+    ]);
     assert_eq!(code(&out), 2);
-    assert!(stderr(&out).contains("code YC101 is defined by pack 'yichang' and by pack 'yichang'"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("code YC101 is defined by pack 'yichang' and by pack 'yichang'"),
+        "{}",
+        stderr(&out)
+    );
 }
