@@ -57,9 +57,7 @@ fn check_one(c: &mut Criterion) {
     let src = checker
         .read(
             &root.join("data/yichang/proposals.geojson"),
-            None,
-            None,
-            false,
+            &Default::default(),
         )
         .expect("proposals");
     let p01 = src

@@ -717,9 +717,7 @@ fn write_proposals(ctx: &Ctx, list: &[Proposal]) -> Result<()> {
 fn check_proposals(checker: &Checker, list: &[Proposal]) -> Result<()> {
     let src = checker.read(
         &root().join("data/yichang/proposals.geojson"),
-        None,
-        None,
-        false,
+        &Default::default(),
     )?;
     ensure!(
         src.diagnostics.is_empty(),

@@ -1,6 +1,6 @@
 use super::FailOn;
 use crate::crs::Crs;
-use crate::engine::Checker;
+use crate::engine::{Checker, ReadRequest};
 use crate::io::atomic::write_atomic;
 use crate::model::Diagnostic;
 use crate::report::{Format, Style};
@@ -33,6 +33,9 @@ pub struct CheckArgs {
     /// Attribute holding each proposal's id; default: the feature id.
     #[arg(long, value_name = "FIELD")]
     pub id_field: Option<String>,
+    /// The layer to read from multi-layer sources (GeoPackage, FileGDB, DXF...; gdal feature).
+    #[arg(long, value_name = "NAME")]
+    pub layer: Option<String>,
     /// Repair invalid polygons (self-intersections, unclosed rings) with geo's MakeValid
     /// instead of rejecting them; each repair is reported as a warning.
     #[arg(long)]
@@ -77,10 +80,16 @@ pub fn run(args: CheckArgs) -> Result<u8> {
         .transpose()
         .context("--assume-crs")?;
     let checker = Checker::load(project)?;
+    let request = ReadRequest {
+        assume_crs: assume.as_ref(),
+        id_field: args.id_field.as_deref(),
+        layer: args.layer.as_deref(),
+        repair: args.repair,
+    };
     let mut sources = Vec::new();
     let mut file_errors = Vec::new();
     for path in &args.proposals {
-        match checker.read(path, assume.as_ref(), args.id_field.as_deref(), args.repair) {
+        match checker.read(path, &request) {
             Ok(s) => sources.push(s),
             // A file that cannot be read is reported; the other files are still checked.
             Err(e) => file_errors.push(Diagnostic::error(

@@ -10,6 +10,19 @@ use crate::{Error, Result};
 use rayon::prelude::*;
 use std::collections::BTreeMap;
 
+/// How to read proposal sources (the command line's reading options).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ReadRequest<'a> {
+    /// The CRS of sources that do not declare one.
+    pub assume_crs: Option<&'a crate::crs::Crs>,
+    /// The attribute holding each proposal's id.
+    pub id_field: Option<&'a str>,
+    /// The layer of a multi-layer source (GeoPackage, FileGDB, DXF...).
+    pub layer: Option<&'a str>,
+    /// Repair invalid polygons instead of rejecting them.
+    pub repair: bool,
+}
+
 /// A project ready to check features: its zone layers indexed and its rule packs loaded.
 pub struct Checker {
     pub project: Project,
@@ -123,21 +136,15 @@ impl Checker {
     }
 
     /// Reads a proposal source into the working CRS.
-    pub fn read(
-        &self,
-        path: &std::path::Path,
-        assume_crs: Option<&crate::crs::Crs>,
-        id_field: Option<&str>,
-        repair: bool,
-    ) -> Result<Source> {
+    pub fn read(&self, path: &std::path::Path, request: &ReadRequest<'_>) -> Result<Source> {
         io::read(
             path,
             ReadOptions {
-                id_field,
-                declared_crs: assume_crs,
+                id_field: request.id_field,
+                declared_crs: request.assume_crs,
                 target: &self.project.crs,
-                layer: None,
-                repair,
+                layer: request.layer,
+                repair: request.repair,
             },
         )
     }

@@ -152,7 +152,7 @@ fn run_rule(checker: &Checker, rule: &Rule, report: &mut FixtureReport) {
     files.sort();
     let (mut fires, mut quiet, mut boundary) = (0, 0, 0);
     for file in files {
-        let source = match checker.read(&file, None, None, false) {
+        let source = match checker.read(&file, &Default::default()) {
             Ok(s) => s,
             Err(e) => {
                 report.problems.push(format!("{}: {e}", rule.code));

@@ -13,7 +13,7 @@ pub mod setback;
 /// P3: the footprint must lie within a layer.
 pub mod within;
 
-pub use checker::Checker;
+pub use checker::{Checker, ReadRequest};
 
 use crate::model::MeasureKind;
 use geo::{Coord, Geometry};

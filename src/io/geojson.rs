@@ -26,6 +26,9 @@ pub fn read(path: &Path, opts: ReadOptions<'_>) -> Result<Source> {
 /// Parses GeoJSON text; `name` is what diagnostics call the source.
 pub fn parse_str(name: &str, text: &str, opts: ReadOptions<'_>) -> Result<Source> {
     let path = Path::new(name);
+    if let Some(layer) = opts.layer {
+        return Err(Error::parse(path, None, format!("GeoJSON has one layer; --layer {layer} applies to GeoPackage, FileGDB, DXF and other multi-layer sources")));
+    }
     // Windows tools often start UTF-8 files with a byte-order mark; it is not JSON.
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let root: Value = serde_json::from_str(text).map_err(|e| {
@@ -85,6 +88,15 @@ pub fn parse_str(name: &str, text: &str, opts: ReadOptions<'_>) -> Result<Source
 /// only, with its line number; the rest are read. It streams line by line.
 pub fn read_seq(path: &Path, opts: ReadOptions<'_>) -> Result<Source> {
     use std::io::BufRead;
+    if let Some(layer) = opts.layer {
+        return Err(Error::parse(
+            path,
+            None,
+            format!(
+                "a GeoJSON sequence has one layer; --layer {layer} applies to multi-layer sources"
+            ),
+        ));
+    }
     let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
     let crs = resolve_crs(path, None, Some(Crs::wgs84()), &opts)?;
     let mut asm = Assembler::new(path.display().to_string(), crs, &opts)?;

@@ -185,3 +185,37 @@ fn geopackage_findings_layer_opens_in_ogrinfo() {
         .unwrap();
     assert!((area - 60_000.0).abs() < 0.01, "{text}");
 }
+
+#[test]
+fn multi_layer_sources_need_a_layer_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let gpkg = dir.path().join("two.gpkg");
+    let src = demo_proposals();
+    ogr2ogr(&[
+        "-f",
+        "GPKG",
+        gpkg.to_str().unwrap(),
+        src.to_str().unwrap(),
+        "-nln",
+        "all_projects",
+    ]);
+    ogr2ogr(&[
+        "-update",
+        gpkg.to_str().unwrap(),
+        src.to_str().unwrap(),
+        "-nln",
+        "p01_only",
+        "-where",
+        "id = 'P01'",
+    ]);
+    let (code, json, _) = check_json(&[&gpkg], &[]);
+    assert_eq!(code, 2);
+    let msg = json["diagnostics"][0]["message"].as_str().unwrap();
+    assert!(
+        msg.contains("2 layers") && msg.contains("all_projects") && msg.contains("p01_only"),
+        "{msg}"
+    );
+    let (code, json, _) = check_json(&[&gpkg], &["--layer", "p01_only"]);
+    assert_eq!(code, 1);
+    assert_eq!(json["summary"]["read"], 1);
+}

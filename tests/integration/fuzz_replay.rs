@@ -9,7 +9,9 @@ fn replay(target: &str, run: fn(&[u8])) {
     for entry in std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
         let path = entry.unwrap().path();
         // A fuzzer running alongside may replace corpus files while we read them.
-        let Ok(data) = std::fs::read(&path) else { continue };
+        let Ok(data) = std::fs::read(&path) else {
+            continue;
+        };
         let outcome = std::panic::catch_unwind(|| run(&data));
         assert!(outcome.is_ok(), "{} panics", path.display());
         n += 1;
