@@ -140,13 +140,7 @@ fn exit_0_when_clean_and_fail_on_moves_the_threshold() {
 
 #[test]
 fn text_report_reads_like_compiler_diagnostics() {
-    let project = demo_project();
-    let out = ironrule(&[
-        "check",
-        "-p",
-        project.to_str().unwrap(),
-        "data/yichang/proposals.geojson",
-    ]);
+    let out = check_demo(&[]);
     assert_eq!(code(&out), 1);
     let text = stdout(&out);
     assert!(
@@ -168,17 +162,7 @@ fn text_report_reads_like_compiler_diagnostics() {
 fn output_file_is_written_and_stdout_is_empty() {
     let dir = tempfile::tempdir().unwrap();
     let out_file = dir.path().join("report.json");
-    let project = demo_project();
-    let out = ironrule(&[
-        "check",
-        "-p",
-        project.to_str().unwrap(),
-        "-f",
-        "json",
-        "-o",
-        out_file.to_str().unwrap(),
-        "data/yichang/proposals.geojson",
-    ]);
+    let out = check_demo(&["-f", "json", "-o", out_file.to_str().unwrap()]);
     assert_eq!(code(&out), 1);
     assert!(out.stdout.is_empty());
     let v: serde_json::Value =
@@ -250,16 +234,7 @@ fn every_format_writes_and_exits_like_text() {
         "text", "json", "jsonl", "csv", "sarif", "junit", "github", "geojson", "html",
     ] {
         let file = dir.path().join(format!("report.{format}"));
-        let out = ironrule(&[
-            "check",
-            "-p",
-            "data/yichang/ironrule.toml",
-            "-f",
-            format,
-            "-o",
-            file.to_str().unwrap(),
-            "data/yichang/proposals.geojson",
-        ]);
+        let out = check_demo(&["-f", format, "-o", file.to_str().unwrap()]);
         assert_eq!(code(&out), 1, "{format}: {}", stderr(&out));
         assert!(std::fs::metadata(&file).unwrap().len() > 1000, "{format}");
     }
@@ -267,14 +242,7 @@ fn every_format_writes_and_exits_like_text() {
 
 #[test]
 fn csv_has_the_auditors_columns_and_one_row_per_finding() {
-    let out = ironrule(&[
-        "check",
-        "-p",
-        "data/yichang/ironrule.toml",
-        "-f",
-        "csv",
-        "data/yichang/proposals.geojson",
-    ]);
+    let out = check_demo(&["-f", "csv"]);
     let text = stdout(&out);
     let mut lines = text.lines();
     assert_eq!(lines.next().unwrap(), "code,severity,feature_id,zone_layer,zone_id,measure,value,unit,limit,message,source,feature_index");
@@ -283,29 +251,13 @@ fn csv_has_the_auditors_columns_and_one_row_per_finding() {
 
 #[test]
 fn gpkg_needs_an_output_file_and_the_gdal_feature() {
-    let out = ironrule(&[
-        "check",
-        "-p",
-        "data/yichang/ironrule.toml",
-        "-f",
-        "gpkg",
-        "data/yichang/proposals.geojson",
-    ]);
+    let out = check_demo(&["-f", "gpkg"]);
     assert_eq!(code(&out), 2);
     assert!(stderr(&out).contains("--output"), "{}", stderr(&out));
     if !cfg!(feature = "gdal") {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("f.gpkg");
-        let out = ironrule(&[
-            "check",
-            "-p",
-            "data/yichang/ironrule.toml",
-            "-f",
-            "gpkg",
-            "-o",
-            file.to_str().unwrap(),
-            "data/yichang/proposals.geojson",
-        ]);
+        let out = check_demo(&["-f", "gpkg", "-o", file.to_str().unwrap()]);
         assert_eq!(code(&out), 2);
         assert!(stderr(&out).contains("--features gdal"), "{}", stderr(&out));
         assert!(!file.exists(), "nothing half-written");

@@ -37,6 +37,14 @@ pub fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
+/// `check` on the demo project and proposals, with `extra` arguments before the file.
+pub fn check_demo(extra: &[&str]) -> Output {
+    let mut args = vec!["check", "-p", "data/yichang/ironrule.toml"];
+    args.extend(extra);
+    args.push("data/yichang/proposals.geojson");
+    ironrule(&args)
+}
+
 /// `check --format json` on the demo project.
 pub fn check_json(files: &[&Path], extra: &[&str]) -> (i32, serde_json::Value, String) {
     let project = demo_project();

@@ -138,17 +138,7 @@ fn gbk_shapefile_names_come_through() {
 fn geopackage_findings_layer_opens_in_ogrinfo() {
     let dir = tempfile::tempdir().unwrap();
     let gpkg = dir.path().join("findings.gpkg");
-    let project = demo_project();
-    let out = ironrule(&[
-        "check",
-        "-p",
-        project.to_str().unwrap(),
-        "-f",
-        "gpkg",
-        "-o",
-        gpkg.to_str().unwrap(),
-        "data/yichang/proposals.geojson",
-    ]);
+    let out = check_demo(&["-f", "gpkg", "-o", gpkg.to_str().unwrap()]);
     assert_eq!(code(&out), 1, "{}", stderr(&out));
     let info = Command::new("ogrinfo")
         .args(["-ro", "-al", "-so", gpkg.to_str().unwrap()])

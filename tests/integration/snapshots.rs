@@ -23,12 +23,7 @@ fn round(v: &mut serde_json::Value) {
 
 #[test]
 fn text_report() {
-    let out = ironrule(&[
-        "check",
-        "-p",
-        "data/yichang/ironrule.toml",
-        "data/yichang/proposals.geojson",
-    ]);
+    let out = check_demo(&[]);
     insta::assert_snapshot!("demo_text", stdout(&out));
 }
 
@@ -43,14 +38,7 @@ fn json_report() {
 }
 
 fn report(format: &str) -> String {
-    let out = ironrule(&[
-        "check",
-        "-p",
-        "data/yichang/ironrule.toml",
-        "-f",
-        format,
-        "data/yichang/proposals.geojson",
-    ]);
+    let out = check_demo(&["-f", format]);
     assert_eq!(code(&out), 1, "{}", stderr(&out));
     stdout(&out)
 }
