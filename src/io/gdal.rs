@@ -1,6 +1,7 @@
 //! Every other vector format through GDAL/OGR (`gdal` feature): Shapefile (the `.cpg` sets
-//! the attribute encoding, so GBK names come through), GeoPackage, OpenFileGDB, KML, DXF,
-//! GML, FlatGeobuf, CSV with WKT, `PG:` connection strings.
+//! the attribute encoding, so GBK names come through), GeoPackage, OpenFileGDB, KML, DXF
+//! (closed polylines read as polygons; `--layer` picks a CAD layer), GML, FlatGeobuf, CSV with
+//! WKT, `PG:` connection strings.
 
 use super::{resolve_crs, Assembler, RawFeature, ReadOptions, Source};
 use crate::crs::Crs;
@@ -16,6 +17,17 @@ pub fn read(path: &Path, opts: ReadOptions<'_>) -> Result<Source> {
     let ds = Dataset::open(path)
         .map_err(|e| Error::parse(path, None, format!("GDAL cannot open it: {e}")))?;
     let names: Vec<String> = ds.layers().map(|l| l.name()).collect();
+    // In a CAD file every entity is in one OGR layer; --layer names the CAD layer instead.
+    let cad = matches!(ds.driver().short_name().as_str(), "DXF" | "CAD");
+    if let (true, Some(cad_layer)) = (cad, opts.layer) {
+        let mut layer = ds
+            .layer(0)
+            .map_err(|e| Error::parse(path, None, e.to_string()))?;
+        layer
+            .set_attribute_filter(&format!("Layer = '{}'", cad_layer.replace('\'', "''")))
+            .map_err(|e| Error::parse(path, None, format!("CAD layer '{cad_layer}': {e}")))?;
+        return read_layer(path, &mut layer, opts, true);
+    }
     let mut layer = match opts.layer {
         Some(name) => ds.layer_by_name(name).map_err(|_| {
             Error::parse(
@@ -39,13 +51,37 @@ pub fn read(path: &Path, opts: ReadOptions<'_>) -> Result<Source> {
             ))
         }
     };
+    read_layer(path, &mut layer, opts, cad)
+}
+
+/// In CAD drawings plots are closed polylines: read a closed line as the polygon it outlines.
+fn close_cad_outline(g: geo::Geometry<f64>) -> geo::Geometry<f64> {
+    use geo::{Geometry, MultiPolygon, Polygon};
+    let closed = |l: &geo::LineString<f64>| l.0.len() >= 4 && l.is_closed();
+    match g {
+        Geometry::LineString(l) if closed(&l) => Geometry::Polygon(Polygon::new(l, vec![])),
+        Geometry::MultiLineString(m) if !m.0.is_empty() && m.iter().all(closed) => {
+            Geometry::MultiPolygon(MultiPolygon(
+                m.0.into_iter().map(|l| Polygon::new(l, vec![])).collect(),
+            ))
+        }
+        other => other,
+    }
+}
+
+fn read_layer<L: LayerAccess>(
+    path: &Path,
+    layer: &mut L,
+    opts: ReadOptions<'_>,
+    cad: bool,
+) -> Result<Source> {
     let in_file = match layer.spatial_ref() {
         Some(srs) => Some(crs_of(&srs).map_err(|why| Error::parse(path, None, why))?),
         None => None,
     };
     let crs = resolve_crs(path, in_file, None, &opts)?;
     let mut asm = Assembler::new(path.display().to_string(), crs, &opts)?;
-    let booleans = boolean_fields(&layer);
+    let booleans = boolean_fields(layer);
     for (index, feature) in layer.features().enumerate() {
         let mut properties = serde_json::Map::new();
         for (i, (name, value)) in feature.fields().enumerate() {
@@ -58,7 +94,10 @@ pub fn read(path: &Path, opts: ReadOptions<'_>) -> Result<Source> {
         let geometry = match feature.geometry() {
             None => Err("the feature has no geometry".to_owned()),
             Some(g) if g.is_empty() => Err("empty geometry".to_owned()),
-            Some(g) => g.to_geo().map_err(|e| format!("unsupported geometry: {e}")),
+            Some(g) => g
+                .to_geo()
+                .map(|g| if cad { close_cad_outline(g) } else { g })
+                .map_err(|e| format!("unsupported geometry: {e}")),
         };
         asm.push(RawFeature {
             index,

@@ -209,3 +209,34 @@ fn multi_layer_sources_need_a_layer_name() {
     assert_eq!(code, 1);
     assert_eq!(json["summary"]["read"], 1);
 }
+
+#[test]
+fn dxf_closed_polylines_are_plots_and_layer_picks_the_cad_layer() {
+    let dir = tempfile::tempdir().unwrap();
+    let dxf = dir.path().join("drawing.dxf");
+    let src = demo_proposals();
+    // Plot outlines drawn as closed polylines, P06 and P08 on CAD layer PLOTS, the rest on OTHER.
+    ogr2ogr(&[
+        "-f", "DXF", dxf.to_str().unwrap(), src.to_str().unwrap(), "-t_srs", "EPSG:4546", "-nlt", "LINESTRING",
+        "-dialect", "SQLite", "-sql",
+        "SELECT ST_ExteriorRing(geometry) AS geometry, CASE WHEN id IN ('P06', 'P08') THEN 'PLOTS' ELSE 'OTHER' END AS Layer FROM \"yichang-demo-proposals\" WHERE ST_GeometryType(geometry) = 'POLYGON'",
+    ]);
+    // DXF carries no CRS: it must be declared.
+    let (code, json, _) = check_json(&[&dxf], &["--layer", "PLOTS"]);
+    assert_eq!(code, 2, "{json}");
+    let (code, json, err) = check_json(&[&dxf], &["--layer", "PLOTS", "--assume-crs", "EPSG:4546"]);
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(json["summary"]["read"], 2, "only the PLOTS layer");
+    let findings = json["findings"].as_array().unwrap();
+    assert!(
+        findings.iter().any(|f| f["code"] == "YC201"
+            && (f["measure"]["value"].as_f64().unwrap() - 60_000.0).abs() < 0.01),
+        "closed polyline read as a 300 × 200 m plot: {json}"
+    );
+    assert!(
+        findings
+            .iter()
+            .any(|f| f["code"] == "YC202" && f["measure"]["kind"] == "overlap_area"),
+        "{json}"
+    );
+}
