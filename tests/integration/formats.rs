@@ -240,3 +240,93 @@ fn dxf_closed_polylines_are_plots_and_layer_picks_the_cad_layer() {
         "{json}"
     );
 }
+
+/// (feature id, code, zone, value) for every finding, sorted: formats may reorder features
+/// (FlatGeobuf writes them in spatial-index order).
+fn by_id(json: &serde_json::Value) -> Vec<(String, String, String, f64)> {
+    let mut v: Vec<_> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["feature"]["id"].as_str().unwrap_or("").to_owned(),
+                f["code"].as_str().unwrap().to_owned(),
+                f["zone"]["id"].to_string(),
+                f["measure"]["value"].as_f64().unwrap(),
+            )
+        })
+        .collect();
+    v.sort_by(|a, b| (&a.0, &a.1, &a.2).cmp(&(&b.0, &b.1, &b.2)));
+    v
+}
+
+#[test]
+fn kml_gml_flatgeobuf_csv_and_geopackage_in_four_crss_give_the_same_findings() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = demo_proposals();
+    // GeoJSON feature ids become an `id` attribute in the other formats.
+    let (_, base, _) = check_json(&[&src], &[]);
+    let base = by_id(&base);
+    assert_eq!(base.len(), 19);
+    // (file, ogr2ogr arguments, extra check arguments)
+    let cases: [(&str, Vec<&str>, Vec<&str>); 5] = [
+        ("p.kml", vec!["-f", "KML"], vec![]),
+        (
+            "p_4490.gml",
+            vec!["-f", "GML", "-t_srs", "EPSG:4490"],
+            vec![],
+        ),
+        (
+            "p_4525.fgb",
+            vec!["-f", "FlatGeobuf", "-t_srs", "EPSG:4525"],
+            vec![],
+        ),
+        // CSV keeps no CRS: it is declared; CREATE_CSVT keeps the attribute types.
+        (
+            "p_4546.csv",
+            vec![
+                "-f",
+                "CSV",
+                "-t_srs",
+                "EPSG:4546",
+                "-lco",
+                "GEOMETRY=AS_WKT",
+                "-lco",
+                "CREATE_CSVT=YES",
+            ],
+            vec!["--assume-crs", "EPSG:4546"],
+        ),
+        (
+            "p_4326.gpkg",
+            vec!["-f", "GPKG", "-t_srs", "EPSG:4326"],
+            vec![],
+        ),
+    ];
+    for (file, convert, extra) in cases {
+        let out = dir.path().join(file);
+        let mut args = convert.clone();
+        args.push(out.to_str().unwrap());
+        args.push(src.to_str().unwrap());
+        ogr2ogr(&args);
+        let mut check = vec!["--id-field", "id"];
+        check.extend(extra);
+        let (code, json, err) = check_json(&[&out], &check);
+        assert_eq!(code, 1, "{file}: {err}");
+        let got = by_id(&json);
+        assert_eq!(got.len(), base.len(), "{file}: {got:?}");
+        for (a, b) in base.iter().zip(&got) {
+            assert_eq!((&a.0, &a.1, &a.2), (&b.0, &b.1, &b.2), "{file}");
+            // Each format stores the coordinates it was given, reprojected by PROJ in ogr2ogr:
+            // metres and m² agree to 1e-6 relative.
+            assert!(
+                (a.3 - b.3).abs() <= 1e-6 * a.3.abs().max(1.0),
+                "{file} {} {}: {} vs {}",
+                a.0,
+                a.1,
+                a.3,
+                b.3
+            );
+        }
+    }
+}
