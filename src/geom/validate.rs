@@ -59,12 +59,29 @@ pub fn check(g: &Geometry<f64>) -> Result<(), String> {
 /// assert!((fixed.unsigned_area() - 2.0).abs() < 1e-12); // two triangles of 1 m²
 /// ```
 pub fn repair(g: &Geometry<f64>) -> Option<Geometry<f64>> {
-    use geo::MakeValid;
-    let fixed = match g {
-        Geometry::Polygon(p) => p.make_valid().ok()?,
-        Geometry::MultiPolygon(m) => m.make_valid().ok()?,
-        _ => return None,
-    };
+    use geo::{BoundingRect, MakeValid};
+    // No real planning geometry spans 10^8 m; beyond that the triangulation loses precision
+    // (the fuzzer found spade panicking on 1e40 coordinates), so such input is not repaired.
+    let bbox = g.bounding_rect()?;
+    if bbox.width().max(bbox.height()) > 1e8
+        || bbox
+            .min()
+            .x
+            .abs()
+            .max(bbox.min().y.abs())
+            .max(bbox.max().x.abs())
+            .max(bbox.max().y.abs())
+            > 1e9
+    {
+        return None;
+    }
+    // A panic inside the triangulation library is a failed repair, not a crash.
+    let fixed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match g {
+        Geometry::Polygon(p) => p.make_valid().ok(),
+        Geometry::MultiPolygon(m) => m.make_valid().ok(),
+        _ => None,
+    }))
+    .ok()??;
     let fixed = Geometry::MultiPolygon(fixed);
     (check(&fixed).is_ok()).then_some(fixed)
 }
@@ -328,6 +345,17 @@ mod tests {
             check(&Geometry::Polygon(Polygon::new(circle, vec![hole]))),
             Ok(())
         );
+    }
+
+    /// Found by the geojson fuzz target: `--repair` on a ring with 1e40 coordinates made the
+    /// triangulation library (spade, through geo's MakeValid) panic.
+    #[test]
+    fn regression_repair_refuses_absurd_coordinates_instead_of_panicking() {
+        let g = Geometry::Polygon(
+            polygon![(x: 0., y: 0.), (x: 2., y: 3.3e40), (x: 2., y: 0.), (x: 0., y: 3.3e40)],
+        );
+        assert!(check(&g).is_err());
+        assert_eq!(repair(&g), None);
     }
 
     #[test]
