@@ -27,17 +27,7 @@ fn index_build(c: &mut Criterion) {
         .layers
         .iter()
         .map(|l| {
-            let src = io::read(
-                &l.path,
-                ReadOptions {
-                    id_field: None,
-                    declared_crs: None,
-                    target: &checker.project.crs,
-                    layer: None,
-                    repair: false,
-                },
-            )
-            .expect("zones");
+            let src = io::read(&l.path, ReadOptions::new(&checker.project.crs)).expect("zones");
             (l.name.clone(), src.features)
         })
         .collect();

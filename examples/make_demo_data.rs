@@ -482,13 +482,7 @@ fn proposals(ctx: &Ctx) -> Result<Vec<Proposal>> {
     let qj = |from_m: f64, size: f64| -> Result<Geometry<f64>> {
         let src = io::read(
             &root().join("data/yichang/zones/tributaries.geojson"),
-            ReadOptions {
-                id_field: None,
-                declared_crs: None,
-                target: ctx.fwd.to(),
-                layer: None,
-                repair: false,
-            },
+            ReadOptions::new(ctx.fwd.to()),
         )?;
         let target = ctx.gk(111.30, 30.43);
         let v = src.features[0]
@@ -946,16 +940,7 @@ fn area_cases(
     target: &Crs,
 ) -> Result<Vec<Case>> {
     let (fire, pass) = rule_props(code);
-    let src = io::read(
-        zone_file,
-        ReadOptions {
-            id_field: None,
-            declared_crs: None,
-            target,
-            layer: None,
-            repair: false,
-        },
-    )?;
+    let src = io::read(zone_file, ReadOptions::new(target))?;
     let zone = first_polygon(&src.features[0].geometry).context("an areal zone")?;
     let inside = zone.interior_point().context("interior point")?.0;
     let fires = |g: &Geometry<f64>| -> bool {

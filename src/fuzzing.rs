@@ -14,11 +14,8 @@ pub fn geojson(data: &[u8]) {
     let target = Crs::parse("EPSG:4546").expect("built in");
     for repair in [false, true] {
         let opts = ReadOptions {
-            id_field: None,
-            declared_crs: None,
-            target: &target,
-            layer: None,
             repair,
+            ..ReadOptions::new(&target)
         };
         if let Ok(src) = parse_str("fuzz.geojson", text, opts) {
             assert_eq!(src.read, src.features.len() + src.rejected());

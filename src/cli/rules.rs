@@ -86,12 +86,12 @@ pub fn rule(args: RuleArgs) -> Result<u8> {
 /// A rule's header and README, as `ironrule rule CODE` prints it.
 pub fn describe(pack: &Pack, rule: &Rule) -> String {
     let mut s = format!(
-        "{} {} ({}, {:?})\n",
-        rule.code, rule.name, rule.severity, rule.status
-    )
-    .replace("Stable", "stable")
-    .replace("Preview", "preview")
-    .replace("Deprecated", "deprecated");
+        "{} {} ({}, {})\n",
+        rule.code,
+        rule.name,
+        rule.severity,
+        rule.status.as_str()
+    );
     s.push_str(&format!("  {}\n", rule.summary));
     s.push_str(&format!(
         "  pack: {} {} ({})\n",

@@ -151,16 +151,24 @@ impl Checker {
 
     /// All findings of all rules for one feature (geometry in the working CRS).
     pub fn check_feature(&self, f: &Feature) -> Vec<Finding> {
+        self.check_case(f).0
+    }
+
+    /// The findings for one feature and the codes of the rules that applied to it (the
+    /// (feature, rule) pairs a JUnit report lists), from one evaluation of the filters.
+    fn check_case(&self, f: &Feature) -> (Vec<Finding>, Vec<String>) {
         let Ok(fp) = Footprint::new(&f.geometry) else {
-            return Vec::new();
+            return (Vec::new(), Vec::new());
         };
         let mut out = Vec::new();
+        let mut applied = Vec::new();
         for rule in self.rules() {
             if rule.applies(&f.properties) {
                 self.apply(rule, f, &fp, &mut out);
+                applied.push(rule.code.clone());
             }
         }
-        out
+        (out, applied)
     }
 
     fn apply(&self, rule: &Rule, f: &Feature, fp: &Footprint, out: &mut Vec<Finding>) {
@@ -280,23 +288,20 @@ impl Checker {
     /// and sources, and counts that reconcile (`read = checked + rejected`).
     pub fn check(&self, sources: &[Source]) -> Report {
         let features: Vec<&Feature> = sources.iter().flat_map(|s| s.features.iter()).collect();
-        let mut findings: Vec<Finding> = features
-            .par_iter()
-            .flat_map_iter(|f| self.check_feature(f))
-            .collect();
-        findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-        let cases = features
-            .iter()
-            .map(|f| Case {
+        // One parallel pass gives each feature's findings and the rules that applied to it.
+        let checked: Vec<(Vec<Finding>, Vec<String>)> =
+            features.par_iter().map(|f| self.check_case(f)).collect();
+        let mut findings = Vec::new();
+        let mut cases = Vec::with_capacity(features.len());
+        for (f, (found, rules)) in features.iter().zip(checked) {
+            findings.extend(found);
+            cases.push(Case {
                 feature: f.fref.clone(),
                 name: f.name().map(str::to_owned),
-                rules: self
-                    .rules()
-                    .filter(|r| r.applies(&f.properties))
-                    .map(|r| r.code.clone())
-                    .collect(),
-            })
-            .collect();
+                rules,
+            });
+        }
+        findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
         let mut diagnostics = self.diagnostics.clone();
         let mut summary = Summary::default();
         for s in sources {

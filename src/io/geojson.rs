@@ -313,13 +313,7 @@ mod tests {
     use super::*;
 
     fn opts(target: &Crs) -> ReadOptions<'_> {
-        ReadOptions {
-            id_field: None,
-            declared_crs: None,
-            target,
-            layer: None,
-            repair: false,
-        }
+        ReadOptions::new(target)
     }
 
     #[test]

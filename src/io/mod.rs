@@ -34,6 +34,20 @@ pub struct ReadOptions<'a> {
     pub repair: bool,
 }
 
+impl<'a> ReadOptions<'a> {
+    /// Options that read into `target` with every other choice left at its default: the
+    /// format's ids and CRS, the only layer, no repair.
+    pub fn new(target: &'a Crs) -> Self {
+        ReadOptions {
+            id_field: None,
+            declared_crs: None,
+            target,
+            layer: None,
+            repair: false,
+        }
+    }
+}
+
 /// The features read from one source.
 #[derive(Debug)]
 pub struct Source {
@@ -121,25 +135,32 @@ impl<'a> Assembler<'a> {
 
     pub fn push(&mut self, raw: RawFeature) {
         self.out.read += 1;
+        let RawFeature {
+            index,
+            id: raw_id,
+            properties,
+            geometry,
+            repaired,
+        } = raw;
         let id = match self.id_field {
-            Some(field) => match raw.properties.get(field) {
+            Some(field) => match properties.get(field) {
                 Some(serde_json::Value::String(s)) => Some(s.clone()),
                 Some(serde_json::Value::Number(n)) => Some(n.to_string()),
                 _ => {
                     self.reject(
-                        &raw,
-                        raw.id.as_deref(),
+                        index,
+                        raw_id.as_deref(),
                         format!("id field '{field}' is missing or not a string/number"),
                     );
                     return;
                 }
             },
-            None => raw.id.clone(),
+            None => raw_id,
         };
-        let mut geometry = match raw.geometry {
-            Ok(ref g) => g.clone(),
-            Err(ref why) => {
-                self.reject(&raw, id.as_deref(), format!("{why}; rejected"));
+        let mut geometry = match geometry {
+            Ok(g) => g,
+            Err(why) => {
+                self.reject(index, id.as_deref(), format!("{why}; rejected"));
                 return;
             }
         };
@@ -147,22 +168,22 @@ impl<'a> Assembler<'a> {
             if let Some(first) = self.ids.get(id) {
                 let first = *first;
                 self.warn(
-                    &raw,
+                    index,
                     Some(id),
                     format!("duplicate id (also feature #{first}); findings name both by index"),
                 );
             } else {
-                self.ids.insert(id.clone(), raw.index);
+                self.ids.insert(id.clone(), index);
             }
         }
-        if let Some(what) = &raw.repaired {
-            self.warn(&raw, id.as_deref(), format!("{what}; repaired (--repair)"));
+        if let Some(what) = &repaired {
+            self.warn(index, id.as_deref(), format!("{what}; repaired (--repair)"));
         }
         if let Err(why) = validate::check(&geometry) {
             match self.repair.then(|| validate::repair(&geometry)).flatten() {
                 Some(fixed) => {
                     self.warn(
-                        &raw,
+                        index,
                         id.as_deref(),
                         format!("invalid geometry: {why}; repaired (--repair)"),
                     );
@@ -175,7 +196,7 @@ impl<'a> Assembler<'a> {
                         ""
                     };
                     self.reject(
-                        &raw,
+                        index,
                         id.as_deref(),
                         format!("invalid geometry: {why}; rejected{hint}"),
                     );
@@ -184,30 +205,30 @@ impl<'a> Assembler<'a> {
             }
         }
         if let Err(e) = self.transformer.geometry(&mut geometry) {
-            self.reject(&raw, id.as_deref(), format!("{e}; rejected"));
+            self.reject(index, id.as_deref(), format!("{e}; rejected"));
             return;
         }
         self.out.features.push(Feature {
             fref: FeatureRef {
                 source: self.source.clone(),
-                index: raw.index,
+                index,
                 id,
             },
-            properties: raw.properties,
+            properties,
             geometry,
         });
     }
 
-    fn warn(&mut self, raw: &RawFeature, id: Option<&str>, message: String) {
+    fn warn(&mut self, index: usize, id: Option<&str>, message: String) {
         self.out
             .diagnostics
-            .push(Diagnostic::warning(&self.source, message).feature(raw.index, id));
+            .push(Diagnostic::warning(&self.source, message).feature(index, id));
     }
 
-    fn reject(&mut self, raw: &RawFeature, id: Option<&str>, message: String) {
+    fn reject(&mut self, index: usize, id: Option<&str>, message: String) {
         self.out
             .diagnostics
-            .push(Diagnostic::error(&self.source, message).feature(raw.index, id));
+            .push(Diagnostic::error(&self.source, message).feature(index, id));
     }
 
     pub fn finish(mut self) -> Source {

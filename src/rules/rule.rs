@@ -17,6 +17,17 @@ pub enum Status {
     Deprecated,
 }
 
+impl Status {
+    /// The name used in rule files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Stable => "stable",
+            Status::Preview => "preview",
+            Status::Deprecated => "deprecated",
+        }
+    }
+}
+
 /// One layer name or several.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(untagged)]

@@ -203,12 +203,7 @@ fn projected_working_crs_is_required() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("ironrule.toml");
     std::fs::write(&p, "crs = \"EPSG:4326\"\nrules = []\n").unwrap();
-    let out = ironrule(&[
-        "check",
-        "-p",
-        p.to_str().unwrap(),
-        "data/yichang/proposals.geojson",
-    ]);
+    let out = check_with_project(&p);
     assert_eq!(code(&out), 2);
     assert!(stderr(&out).contains("geographic"), "{}", stderr(&out));
 }

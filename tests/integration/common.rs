@@ -45,6 +45,16 @@ pub fn check_demo(extra: &[&str]) -> Output {
     ironrule(&args)
 }
 
+/// `check` of the demo proposals against another project file.
+pub fn check_with_project(project: &Path) -> Output {
+    ironrule(&[
+        "check",
+        "-p",
+        project.to_str().unwrap(),
+        "data/yichang/proposals.geojson",
+    ])
+}
+
 /// `check --format json` on the demo project.
 pub fn check_json(files: &[&Path], extra: &[&str]) -> (i32, serde_json::Value, String) {
     let project = demo_project();

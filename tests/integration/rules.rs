@@ -104,12 +104,7 @@ fn broken_rule_files_are_reported_with_file_and_line() {
         .replace("severity = \"prohibited\"", "severity = prohibited");
     std::fs::write(&r, text).unwrap();
 
-    let out = ironrule(&[
-        "check",
-        "-p",
-        project.to_str().unwrap(),
-        "data/yichang/proposals.geojson",
-    ]);
+    let out = check_with_project(&project);
     assert_eq!(code(&out), 2);
     let err = stderr(&out);
     assert!(err.contains("3 configuration error(s)"), "{err}");
@@ -175,12 +170,7 @@ fn missing_and_repeated_rule_packs_are_configuration_errors() {
         base.replace("\"../../rules/yichang\"", "\"no/such/pack\""),
     )
     .unwrap();
-    let out = ironrule(&[
-        "check",
-        "-p",
-        p.to_str().unwrap(),
-        "data/yichang/proposals.geojson",
-    ]);
+    let out = check_with_project(&p);
     assert_eq!(code(&out), 2);
     assert!(
         stderr(&out).contains("no/such/pack") && stderr(&out).contains("not found"),
@@ -191,12 +181,7 @@ fn missing_and_repeated_rule_packs_are_configuration_errors() {
     let p = dir.path().join("twice.toml");
     let twice = format!("\"{}\", \"{}/../yichang\"", pack.display(), pack.display());
     std::fs::write(&p, base.replace("\"../../rules/yichang\"", &twice)).unwrap();
-    let out = ironrule(&[
-        "check",
-        "-p",
-        p.to_str().unwrap(),
-        "data/yichang/proposals.geojson",
-    ]);
+    let out = check_with_project(&p);
     assert_eq!(code(&out), 2);
     assert!(
         stderr(&out).contains("code YC101 is defined by pack 'yichang' and by pack 'yichang'"),
