@@ -1,5 +1,6 @@
 //! Criterion benchmarks: building the zone index, checking one footprint against the Yichang
-//! pack (target ≤ 1 ms warm), and the cost of a huge zone against a simple one.
+//! pack (target ≤ 1 ms warm), the audit's inner loop, and the cost of a huge zone against a
+//! simple one.
 //!
 //! ```sh
 //! cargo bench --bench check
@@ -69,6 +70,51 @@ fn check_one(c: &mut Criterion) {
     });
 }
 
+/// The audit's inner loop: a batch of 4,096 parcels (the 22 demo proposals, repeated and
+/// shifted on a 100 m grid around Yichang) read from a GeoJSON sequence, validated and
+/// checked on all cores, as `ironrule audit` does per batch; against the same batch checked
+/// one feature at a time (the baseline in the same run).
+fn audit_inner_loop(c: &mut Criterion) {
+    use rayon::prelude::*;
+    let checker = demo();
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let src = checker
+        .read(
+            &root.join("data/yichang/proposals.geojson"),
+            &Default::default(),
+        )
+        .expect("proposals");
+    let mut batch = Vec::with_capacity(4096);
+    for i in 0..4096 {
+        let mut f = src.features[i % src.features.len()].clone();
+        let (dx, dy) = ((i % 64) as f64 * 100.0, (i / 64) as f64 * 100.0);
+        geo::MapCoordsInPlace::map_coords_in_place(&mut f.geometry, |c| Coord {
+            x: c.x + dx - 3200.0,
+            y: c.y + dy - 3200.0,
+        });
+        batch.push(f);
+    }
+    let mut group = c.benchmark_group("audit_inner_loop_4096");
+    group.sample_size(20);
+    group.bench_function("parallel", |b| {
+        b.iter(|| {
+            batch
+                .par_iter()
+                .map(|f| checker.check_feature(f).len())
+                .sum::<usize>()
+        })
+    });
+    group.bench_function("sequential_baseline", |b| {
+        b.iter(|| {
+            batch
+                .iter()
+                .map(|f| checker.check_feature(f).len())
+                .sum::<usize>()
+        })
+    });
+    group.finish();
+}
+
 /// A star polygon with `n` vertices around (0, 0), radius about 10 km.
 fn star(n: usize) -> Polygon<f64> {
     let ring: LineString<f64> = (0..n)
@@ -126,5 +172,5 @@ fn big_zone(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, index_build, check_one, big_zone);
+criterion_group!(benches, index_build, check_one, audit_inner_loop, big_zone);
 criterion_main!(benches);

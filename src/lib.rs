@@ -5,6 +5,8 @@
 //! findings with measured evidence) → `report` (text, JSON). The binary in `main.rs` only
 //! calls [`cli::run`].
 
+/// `ironrule audit`: a whole dataset streamed through the checker.
+pub mod audit;
 /// Clap definitions and subcommand handlers.
 pub mod cli;
 /// Coordinate reference systems and transforms into the working CRS.

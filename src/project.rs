@@ -46,6 +46,8 @@ struct ProjectFile {
     rules: Vec<PathBuf>,
     #[serde(default, rename = "layer")]
     layers: Vec<LayerSpec>,
+    #[serde(default)]
+    group_by: Option<String>,
 }
 
 /// A loaded project file.
@@ -59,6 +61,8 @@ pub struct Project {
     pub rule_dirs: Vec<PathBuf>,
     /// Layers, with `path` resolved against the project file's folder.
     pub layers: Vec<LayerSpec>,
+    /// A layer of districts (areal zones): `audit` counts findings per district.
+    pub group_by: Option<String>,
 }
 
 impl Project {
@@ -97,7 +101,17 @@ impl Project {
                 l.path = dir.join(&l.path);
             }
         }
+        if let Some(g) = &file.group_by {
+            if !names.contains(g) {
+                return Err(Error::parse(
+                    path,
+                    None,
+                    format!("group_by = \"{g}\" names no [[layer]]"),
+                ));
+            }
+        }
         Ok(Project {
+            group_by: file.group_by,
             path: path.to_owned(),
             name: file.name,
             crs,

@@ -1,6 +1,8 @@
 //! The command line: clap definitions and one handler per subcommand. Handlers return an
 //! exit code; errors become exit code 2 with a message that names the culprit.
 
+/// `ironrule audit`.
+pub mod audit;
 /// `ironrule check`.
 pub mod check;
 /// `ironrule rule CODE` and `ironrule rules list|test`.
@@ -26,6 +28,9 @@ pub struct Cli {
 pub enum Command {
     /// Check proposal files against the project's rules; exit 0 clean, 1 findings, 2 input error.
     Check(check::CheckArgs),
+    /// Sweep whole datasets (millions of parcels): streamed, parallel, with progress; writes
+    /// findings.csv, findings.geojsonl, diagnostics.csv and summary.json to --out.
+    Audit(audit::AuditArgs),
     /// Print a rule's documentation: what it forbids, why, legal basis, test, limits.
     Rule(rules::RuleArgs),
     /// List or test rule packs.
@@ -89,6 +94,7 @@ where
     };
     let result = match cli.command {
         Command::Check(args) => check::run(args),
+        Command::Audit(args) => audit::run(args),
         Command::Rule(args) => rules::rule(args),
         Command::Rules(cmd) => rules::run(cmd),
     };

@@ -102,10 +102,24 @@ impl Checker {
                 Ok(source) => {
                     diagnostics.extend(source.diagnostics.iter().cloned());
                     zones_read.insert(spec.name.clone(), source.read);
-                    layers.insert(
-                        spec.name.clone(),
-                        ZoneLayer::build(&spec.name, source.features),
-                    );
+                    // The layer's filter picks its zones (validated when the project loaded).
+                    let filter = spec
+                        .filter
+                        .as_deref()
+                        .map(crate::rules::filter::Filter::parse)
+                        .transpose()
+                        .map_err(|e| {
+                            Error::Config(vec![Diagnostic::error(
+                                format!("layer '{}'", spec.name),
+                                format!("filter: {e}"),
+                            )])
+                        })?;
+                    let features = source
+                        .features
+                        .into_iter()
+                        .filter(|f| filter.as_ref().is_none_or(|x| x.matches(&f.properties)))
+                        .collect();
+                    layers.insert(spec.name.clone(), ZoneLayer::build(&spec.name, features));
                 }
                 Err(e) => errors.push(Diagnostic::error(
                     format!("layer '{}'", spec.name),
@@ -130,6 +144,13 @@ impl Checker {
         self.packs.iter().flat_map(|p| p.rules.iter())
     }
 
+    /// The pack's own copy of a rule code (borrowed for as long as the checker lives).
+    pub fn code<'s>(&'s self, code: &str) -> &'s str {
+        self.rules()
+            .find(|r| r.code == code)
+            .map_or("", |r| r.code.as_str())
+    }
+
     /// The rule with this code.
     pub fn rule(&self, code: &str) -> Option<&Rule> {
         self.rules().find(|r| r.code.eq_ignore_ascii_case(code))
@@ -147,6 +168,19 @@ impl Checker {
                 repair: request.repair,
             },
         )
+    }
+
+    /// The district (zone id of the project's `group_by` layer) a feature lies in, by its
+    /// first vertex; `None` without `group_by` or outside every district.
+    pub fn district_of(&self, f: &Feature) -> Option<String> {
+        use geo::{CoordsIter, Intersects};
+        let layer = self.layers.get(self.project.group_by.as_ref()?)?;
+        let c = f.geometry.coords_iter().next()?;
+        let probe = geo::Rect::new(c, c);
+        layer
+            .pieces_in(probe)
+            .find(|p| p.polygon.intersects(&c))
+            .map(|p| layer.zones[p.zone].id.clone())
     }
 
     /// All findings of all rules for one feature (geometry in the working CRS).

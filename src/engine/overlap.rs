@@ -1,11 +1,12 @@
 use super::Hit;
+use crate::geom::local::Frame;
 use crate::geom::{Footprint, AREA_EPSILON_M2, LENGTH_EPSILON_M};
 use crate::index::{Piece, ZoneLayer};
 use crate::model::MeasureKind;
 use geo::coordinate_position::CoordPos;
 use geo::{
-    Area, BooleanOps, Coord, CoordinatePosition, Euclidean, Geometry, Length, Line, LineString,
-    MultiLineString, MultiPoint, MultiPolygon, Rect,
+    BooleanOps, Coord, CoordinatePosition, Euclidean, Geometry, Intersects, Length, Line,
+    LineString, MultiLineString, MultiPoint, Rect,
 };
 use std::collections::BTreeMap;
 
@@ -49,15 +50,33 @@ pub fn overlap(fp: &Footprint, layer: &ZoneLayer, min_area_m2: f64) -> Vec<Hit> 
         by_zone.entry(p.zone).or_default().push(p);
     }
     let mut hits = Vec::new();
+    // Zones whose edges come nowhere near the footprint's box contain it wholly or not at all.
+    let crossing = if by_zone.is_empty() {
+        Vec::new()
+    } else {
+        layer.boundaries_meeting(bbox)
+    };
     for (zone, pieces) in by_zone {
         let hit = match fp {
+            Footprint::Areal(mp) if crossing.binary_search(&zone).is_err() => {
+                let area = fp.area_m2();
+                let inside = mp
+                    .iter()
+                    .filter_map(|p| p.exterior().0.first())
+                    .next()
+                    .is_some_and(|c| pieces.iter().any(|p| p.polygon.intersects(c)));
+                (inside && area > AREA_EPSILON_M2 && area >= min_area_m2).then(|| Hit {
+                    zone: Some(zone),
+                    kind: MeasureKind::OverlapArea,
+                    value: area,
+                    share: Some(1.0),
+                    nearest: None,
+                    geometry: Some(Geometry::MultiPolygon(mp.clone())),
+                })
+            }
             Footprint::Areal(mp) => {
-                let mut parts = Vec::new();
-                for p in &pieces {
-                    parts.extend(mp.intersection(&p.polygon).0);
-                }
-                let inside = MultiPolygon(parts);
-                let area = inside.unsigned_area();
+                let zones: Vec<&geo::Polygon<f64>> = pieces.iter().map(|p| &p.polygon).collect();
+                let (inside, area) = Frame::around(bbox).intersection(mp, &zones);
                 (area > AREA_EPSILON_M2 && area >= min_area_m2).then(|| Hit {
                     zone: Some(zone),
                     kind: MeasureKind::OverlapArea,
@@ -154,6 +173,7 @@ pub(crate) fn strictly_inside(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use geo::Area;
     use geo::{line_string, point, polygon};
 
     fn square_zone() -> ZoneLayer {

@@ -1,11 +1,12 @@
 use super::Hit;
+use crate::geom::local::Frame;
 use crate::geom::{Footprint, AREA_EPSILON_M2, LENGTH_EPSILON_M};
 use crate::index::{Piece, ZoneLayer};
 use crate::model::MeasureKind;
 use geo::coordinate_position::CoordPos;
 use geo::{
-    Area, BooleanOps, CoordinatePosition, Euclidean, Geometry, Length, LineString, MultiLineString,
-    MultiPoint,
+    BooleanOps, CoordinatePosition, Euclidean, Geometry, Intersects, Length, LineString,
+    MultiLineString, MultiPoint,
 };
 
 /// Must lie within (P3): at most one hit per footprint, when part of it lies outside the
@@ -35,15 +36,26 @@ pub fn within(fp: &Footprint, layers: &[&ZoneLayer]) -> Option<Hit> {
     let bbox = fp.bbox()?;
     let pieces: Vec<&Piece> = layers.iter().flat_map(|l| l.pieces_in(bbox)).collect();
     match fp {
+        // No zone edge meets the footprint's box: one vertex tells inside from outside.
+        Footprint::Areal(mp) if layers.iter().all(|l| l.boundaries_meeting(bbox).is_empty()) => {
+            let inside = mp
+                .iter()
+                .filter_map(|p| p.exterior().0.first())
+                .next()
+                .is_some_and(|c| pieces.iter().any(|p| p.polygon.intersects(c)));
+            let area = fp.area_m2();
+            (!inside && area > AREA_EPSILON_M2).then(|| Hit {
+                zone: None,
+                kind: MeasureKind::OutsideArea,
+                value: area,
+                share: Some(1.0),
+                nearest: None,
+                geometry: Some(Geometry::MultiPolygon(mp.clone())),
+            })
+        }
         Footprint::Areal(mp) => {
-            let mut rest = mp.clone();
-            for p in &pieces {
-                if rest.0.is_empty() {
-                    break;
-                }
-                rest = rest.difference(&p.polygon);
-            }
-            let area = rest.unsigned_area();
+            let zones: Vec<&geo::Polygon<f64>> = pieces.iter().map(|p| &p.polygon).collect();
+            let (rest, area) = Frame::around(bbox).difference(mp, &zones);
             (area > AREA_EPSILON_M2).then(|| Hit {
                 zone: None,
                 kind: MeasureKind::OutsideArea,

@@ -2,6 +2,8 @@
 
 /// A feature's geometry as the tests see it: areal, linear or puntal.
 pub mod footprint;
+/// Boolean operations in a local frame, for precise areas.
+pub mod local;
 /// Nearest points and distances between segments and line strings.
 pub mod nearest;
 /// Validity checks with messages that say what is wrong and where.

@@ -55,7 +55,7 @@ pub fn point_segment(p: Coord<f64>, s0: Coord<f64>, s1: Coord<f64>) -> Nearest {
         }
     };
     Nearest {
-        distance: (p.x - q.x).hypot(p.y - q.y),
+        distance: ((p.x - q.x) * (p.x - q.x) + (p.y - q.y) * (p.y - q.y)).sqrt(),
         a: p,
         b: q,
     }
@@ -98,7 +98,7 @@ pub fn chains(a: &[Coord<f64>], b: &[Coord<f64>], best: &mut Nearest) {
     match (a.len(), b.len()) {
         (0, _) | (_, 0) => {}
         (1, 1) => best.keep_min(Nearest {
-            distance: (a[0].x - b[0].x).hypot(a[0].y - b[0].y),
+            distance: ((a[0].x - b[0].x).powi(2) + (a[0].y - b[0].y).powi(2)).sqrt(),
             a: a[0],
             b: b[0],
         }),
@@ -119,7 +119,16 @@ pub fn chains(a: &[Coord<f64>], b: &[Coord<f64>], best: &mut Nearest) {
         }
         _ => {
             for sa in a.windows(2) {
+                let (ax0, ax1) = (sa[0].x.min(sa[1].x), sa[0].x.max(sa[1].x));
+                let (ay0, ay1) = (sa[0].y.min(sa[1].y), sa[0].y.max(sa[1].y));
                 for sb in b.windows(2) {
+                    // The boxes' gap bounds the segments' distance from below: skip pairs
+                    // that cannot beat the best so far.
+                    let gx = (sb[0].x.min(sb[1].x) - ax1).max(ax0 - sb[0].x.max(sb[1].x));
+                    let gy = (sb[0].y.min(sb[1].y) - ay1).max(ay0 - sb[0].y.max(sb[1].y));
+                    if gx > best.distance || gy > best.distance {
+                        continue;
+                    }
                     best.keep_min(segment_segment(sa[0], sa[1], sb[0], sb[1]));
                     if best.distance == 0.0 {
                         return;

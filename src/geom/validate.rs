@@ -29,6 +29,13 @@ pub fn check(g: &Geometry<f64>) -> Result<(), String> {
             return result;
         }
     }
+    // Most footprints are one small hole-free polygon: a direct check proves them valid
+    // without geo's allocation-heavy validation; anything it is unsure of goes to geo.
+    if let Geometry::Polygon(p) = g {
+        if p.interiors().is_empty() && simple_ring(p.exterior()) {
+            return Ok(());
+        }
+    }
     let errors = g.validation_errors();
     if errors.is_empty() {
         return Ok(());
@@ -45,6 +52,58 @@ pub fn check(g: &Geometry<f64>) -> Result<(), String> {
         }
     }
     Err(message)
+}
+
+/// Whether a closed ring is certainly simple: four or more positions, no zero-length or
+/// collinear-adjacent segments, no two non-adjacent segments meeting, non-zero area.
+/// `false` means "not proven", not "invalid".
+fn simple_ring(ring: &LineString<f64>) -> bool {
+    use geo::kernels::{Kernel, Orientation};
+    let c = &ring.0;
+    let n = c.len();
+    if !(4..=256).contains(&n) || c[0] != c[n - 1] {
+        return false;
+    }
+    let segs = n - 1;
+    let turn =
+        |a: Coord<f64>, b: Coord<f64>, d: Coord<f64>| <f64 as geo::GeoNum>::Ker::orient2d(a, b, d);
+    for i in 0..segs {
+        let (a, b) = (c[i], c[i + 1]);
+        if a == b {
+            return false;
+        }
+        // The next segment must turn (a straight or backtracking joint goes to geo).
+        let d = c[if i + 2 < n { i + 2 } else { 1 }];
+        if turn(a, b, d) == Orientation::Collinear {
+            return false;
+        }
+    }
+    for i in 0..segs {
+        let (a0, a1) = (c[i], c[i + 1]);
+        let (ax0, ax1) = (a0.x.min(a1.x), a0.x.max(a1.x));
+        let (ay0, ay1) = (a0.y.min(a1.y), a0.y.max(a1.y));
+        // Non-adjacent segments only: j > i + 1, and not the last against the first.
+        let last = if i == 0 { segs - 1 } else { segs };
+        for j in (i + 2)..last {
+            let (b0, b1) = (c[j], c[j + 1]);
+            if b0.x.max(b1.x) < ax0
+                || b0.x.min(b1.x) > ax1
+                || b0.y.max(b1.y) < ay0
+                || b0.y.min(b1.y) > ay1
+            {
+                continue;
+            }
+            if line_intersection(Line::new(a0, a1), Line::new(b0, b1)).is_some() {
+                return false;
+            }
+        }
+    }
+    // Twice the signed area, relative to the first vertex (shoelace).
+    let twice: f64 = c
+        .windows(2)
+        .map(|w| (w[0].x - c[0].x) * (w[1].y - c[0].y) - (w[1].x - c[0].x) * (w[0].y - c[0].y))
+        .sum();
+    twice != 0.0
 }
 
 /// Repairs an invalid polygon or multipolygon with geo's `MakeValid` (constrained Delaunay

@@ -27,7 +27,80 @@ pub const CHUNK_SEGMENTS: usize = 16;
 pub fn tile(polygon: &Polygon<f64>, max_vertices: usize) -> Vec<Polygon<f64>> {
     let mut out = Vec::new();
     split(polygon.clone(), max_vertices, 0, &mut out);
+    if out.len() > 1 {
+        snap_back(polygon, &mut out);
+    }
     out
+}
+
+/// The boolean operations that cut the tiles snap every vertex to a fixed-point grid sized by
+/// the whole polygon (micrometres for a city-wide boundary), which would move the zone's
+/// edges and put a plot's overlap area 1e-4 m² off. Each tile vertex within a few grid steps
+/// of an original vertex is put back on it exactly; only the vertices on the cuts stay new.
+fn snap_back(original: &Polygon<f64>, tiles: &mut [Polygon<f64>]) {
+    use geo::MapCoordsInPlace;
+    let Some(bbox) = original.bounding_rect() else {
+        return;
+    };
+    // i_overlay's grid: 2^(log2(half extent) - 29); four steps of slack.
+    let half = bbox.width().max(bbox.height()) / 2.0;
+    let tol = 4.0 * 2f64.powi(half.log2().floor() as i32 - 29);
+    let cell = tol * 4.0;
+    let key = |c: Coord<f64>| ((c.x / cell).floor() as i64, (c.y / cell).floor() as i64);
+    let mut grid: std::collections::HashMap<(i64, i64), Vec<Coord<f64>>> = Default::default();
+    for c in original
+        .exterior()
+        .0
+        .iter()
+        .chain(original.interiors().iter().flat_map(|r| r.0.iter()))
+    {
+        grid.entry(key(*c)).or_default().push(*c);
+    }
+    // The cut vertices: where a cut crosses an edge. They go back onto that edge (projected),
+    // so the zone's outline is the original one everywhere.
+    use rstar::primitives::{GeomWithData, Rectangle};
+    type Segment = GeomWithData<Rectangle<[f64; 2]>, (Coord<f64>, Coord<f64>)>;
+    let segments: Vec<Segment> = original
+        .exterior()
+        .lines()
+        .chain(original.interiors().iter().flat_map(|r| r.lines()))
+        .map(|l| {
+            GeomWithData::new(
+                Rectangle::from_corners([l.start.x, l.start.y], [l.end.x, l.end.y]),
+                (l.start, l.end),
+            )
+        })
+        .collect();
+    let edges = rstar::RTree::bulk_load(segments);
+    let on_edge = |c: Coord<f64>| -> Option<Coord<f64>> {
+        let probe = rstar::AABB::from_corners([c.x - tol, c.y - tol], [c.x + tol, c.y + tol]);
+        edges
+            .locate_in_envelope_intersecting(&probe)
+            .map(|e| crate::geom::nearest::point_segment(c, e.data.0, e.data.1))
+            .filter(|n| n.distance <= tol)
+            .min_by(|a, b| a.distance.total_cmp(&b.distance))
+            .map(|n| n.b)
+    };
+    for t in tiles.iter_mut() {
+        t.map_coords_in_place(|c| {
+            let (kx, ky) = key(c);
+            let mut best = (tol, c);
+            for dx in -1..=1 {
+                for dy in -1..=1 {
+                    for o in grid.get(&(kx + dx, ky + dy)).into_iter().flatten() {
+                        let d = (o.x - c.x).abs().max((o.y - c.y).abs());
+                        if d <= best.0 {
+                            best = (d, *o);
+                        }
+                    }
+                }
+            }
+            if best.1 == c {
+                return on_edge(c).unwrap_or(c);
+            }
+            best.1
+        });
+    }
 }
 
 fn split(polygon: Polygon<f64>, max_vertices: usize, depth: u32, out: &mut Vec<Polygon<f64>>) {

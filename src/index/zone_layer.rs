@@ -179,10 +179,82 @@ impl ZoneLayer {
             .map(|e| &self.edges[e.data])
     }
 
+    /// The zones whose line work (rings, lines, points) meets `rect`, sorted and deduplicated.
+    ///
+    /// A connected region that no zone boundary meets lies wholly inside or wholly outside
+    /// each zone, so one point of it decides containment: the prepared-geometry shortcut that
+    /// spares a footprint far from every edge the boolean operations.
+    pub fn boundaries_meeting(&self, rect: Rect<f64>) -> Vec<usize> {
+        let mut zones: Vec<usize> = self
+            .edges_in(rect)
+            .filter(|e| edge_meets(e, rect))
+            .map(|e| e.zone)
+            .collect();
+        zones.sort_unstable();
+        zones.dedup();
+        zones
+    }
+
     /// Number of indexed parts (pieces + edges), for statistics.
     pub fn part_count(&self) -> usize {
         self.pieces.len() + self.edges.len()
     }
+}
+
+/// Whether any segment (or the point) of the chunk meets the closed box.
+fn edge_meets(e: &Edge, rect: Rect<f64>) -> bool {
+    let (lo, hi) = (rect.min(), rect.max());
+    if e.bbox.min().x >= lo.x
+        && e.bbox.max().x <= hi.x
+        && e.bbox.min().y >= lo.y
+        && e.bbox.max().y <= hi.y
+    {
+        return true;
+    }
+    match e.coords.0.as_slice() {
+        [c] => outcode(*c, lo, hi) == 0,
+        cs => cs.windows(2).any(|w| segment_meets_box(w[0], w[1], lo, hi)),
+    }
+}
+
+/// Cohen–Sutherland region code of a point against a box (0 inside or on its edge).
+fn outcode(c: Coord<f64>, lo: Coord<f64>, hi: Coord<f64>) -> u8 {
+    u8::from(c.x < lo.x)
+        | u8::from(c.x > hi.x) << 1
+        | u8::from(c.y < lo.y) << 2
+        | u8::from(c.y > hi.y) << 3
+}
+
+/// Whether a segment meets a closed box: trivially by region codes, else by the signs of
+/// the box corners against the segment's line (exact orientation from geo's robust kernel).
+fn segment_meets_box(a: Coord<f64>, b: Coord<f64>, lo: Coord<f64>, hi: Coord<f64>) -> bool {
+    use geo::kernels::{Kernel, Orientation};
+    let (ca, cb) = (outcode(a, lo, hi), outcode(b, lo, hi));
+    if ca == 0 || cb == 0 {
+        return true;
+    }
+    if ca & cb != 0 {
+        return false;
+    }
+    // Both outside, not on one side: the segment meets the box iff its line separates or
+    // touches the corners (the bounding boxes already overlap in this case or the codes
+    // would share a bit).
+    let corners = [
+        lo,
+        Coord { x: hi.x, y: lo.y },
+        hi,
+        Coord { x: lo.x, y: hi.y },
+    ];
+    let mut left = false;
+    let mut right = false;
+    for c in corners {
+        match <f64 as geo::GeoNum>::Ker::orient2d(a, b, c) {
+            Orientation::Collinear => return true,
+            Orientation::CounterClockwise => left = true,
+            Orientation::Clockwise => right = true,
+        }
+    }
+    left && right
 }
 
 /// The distance between two boxes (0 when they meet): a lower bound of the distance between
@@ -190,7 +262,7 @@ impl ZoneLayer {
 pub fn box_distance(a: Rect<f64>, b: Rect<f64>) -> f64 {
     let dx = (a.min().x - b.max().x).max(b.min().x - a.max().x).max(0.0);
     let dy = (a.min().y - b.max().y).max(b.min().y - a.max().y).max(0.0);
-    dx.hypot(dy)
+    (dx * dx + dy * dy).sqrt()
 }
 
 /// `rect` grown by `by` on every side.

@@ -108,29 +108,11 @@ pub fn read_seq(path: &Path, opts: ReadOptions<'_>) -> Result<Source> {
             }
             _ => Error::io(path, e),
         })?;
-        let text = line.trim_matches(|c: char| c == '\u{1e}' || c.is_whitespace());
+        let text = seq_record(line.as_bytes());
         if text.is_empty() {
             continue;
         }
-        let raw = match serde_json::from_str::<Value>(text) {
-            Ok(v) if v.get("type").and_then(Value::as_str) == Some("Feature") => {
-                raw_feature(index, &v, opts.repair)
-            }
-            Ok(_) => RawFeature {
-                index,
-                id: None,
-                properties: Default::default(),
-                geometry: Err(format!("line {}: expected a Feature", n + 1)),
-                repaired: None,
-            },
-            Err(e) => RawFeature {
-                index,
-                id: None,
-                properties: Default::default(),
-                geometry: Err(format!("line {}: malformed JSON: {e}", n + 1)),
-                repaired: None,
-            },
-        };
+        let raw = raw_from_seq_line(index, n + 1, text, opts.repair);
         asm.push(raw);
         index += 1;
     }
@@ -158,6 +140,56 @@ fn legacy_crs(path: &Path, member: Option<&Value>) -> Result<Option<Crs>> {
         .map_err(|e| Error::parse(path, None, format!("the `crs` member: {e}")))
 }
 
+/// A sequence record without its record separator and surrounding white space.
+pub(crate) fn seq_record(line: &[u8]) -> &[u8] {
+    let skip = |b: &u8| *b == 0x1e || b.is_ascii_whitespace();
+    let start = line.iter().position(|b| !skip(b)).unwrap_or(line.len());
+    let end = line.iter().rposition(|b| !skip(b)).map_or(start, |e| e + 1);
+    &line[start..end.max(start)]
+}
+
+/// One record of a GeoJSON sequence (line `line`, 1-based) as a raw feature.
+pub(crate) fn raw_from_seq_line(
+    index: usize,
+    line: usize,
+    text: &[u8],
+    repair: bool,
+) -> RawFeature {
+    let bad = |why: String| RawFeature {
+        index,
+        id: None,
+        properties: Default::default(),
+        geometry: Err(why),
+        repaired: None,
+    };
+    match serde_json::from_slice::<Value>(text) {
+        Ok(v) if v.get("type").and_then(Value::as_str) == Some("Feature") => {
+            raw_feature(index, &v, repair)
+        }
+        Ok(_) => bad(format!("line {line}: expected a Feature")),
+        Err(e) => bad(format!("line {line}: malformed JSON: {e}")),
+    }
+}
+
+/// One element of a FeatureCollection's `features` array, as bytes, as a raw feature.
+pub(crate) fn raw_from_slice(index: usize, bytes: &[u8], repair: bool) -> RawFeature {
+    match serde_json::from_slice::<Value>(bytes) {
+        Ok(v) => raw_feature(index, &v, repair),
+        Err(e) => RawFeature {
+            index,
+            id: None,
+            properties: Default::default(),
+            geometry: Err(format!("malformed feature: {e}")),
+            repaired: None,
+        },
+    }
+}
+
+/// The CRS a legacy `crs` member names (for the streaming reader).
+pub(crate) fn crs_member(path: &Path, member: &Value) -> Result<Option<Crs>> {
+    legacy_crs(path, Some(member))
+}
+
 fn raw_feature(index: usize, value: &Value, repair: bool) -> RawFeature {
     let id = match value.get("id") {
         Some(Value::String(s)) => Some(s.clone()),
@@ -169,7 +201,7 @@ fn raw_feature(index: usize, value: &Value, repair: bool) -> RawFeature {
         _ => Default::default(),
     };
     let mut repaired = None;
-    let geometry = serde_json::from_value::<geojson::Feature>(value.clone())
+    let geometry = <geojson::Feature as serde::Deserialize>::deserialize(value)
         .map_err(|e| format!("malformed feature: {e}"))
         .and_then(|f| match f.geometry {
             Some(g) => match to_geo(&g.value, false) {

@@ -4,11 +4,19 @@
 
 /// Atomic file output (temporary file + rename).
 pub mod atomic;
+/// The native FlatGeobuf reader.
+pub mod fgb;
 /// GDAL/OGR reader for every other vector format (`gdal` feature).
 #[cfg(feature = "gdal")]
 pub mod gdal;
 /// The native GeoJSON reader.
 pub mod geojson;
+/// The native GeoParquet reader.
+pub mod parquet;
+/// Batch-by-batch reading for `audit`.
+pub mod stream;
+/// Well-known binary geometry.
+pub mod wkb;
 
 use crate::crs::{Crs, Transformer};
 use crate::geom::validate;
@@ -70,7 +78,7 @@ impl Source {
     }
 }
 
-/// Reads any supported source: GeoJSON natively, everything else through GDAL when built
+/// Reads any supported source: GeoJSON, FlatGeobuf and GeoParquet natively, everything else through GDAL when built
 /// with the `gdal` feature.
 pub fn read(path: &Path, opts: ReadOptions<'_>) -> Result<Source> {
     let ext = path
@@ -81,11 +89,13 @@ pub fn read(path: &Path, opts: ReadOptions<'_>) -> Result<Source> {
     match ext.as_str() {
         "geojson" | "json" => geojson::read(path, opts),
         "geojsons" | "geojsonl" | "geojsonseq" | "ndjson" => geojson::read_seq(path, opts),
+        "fgb" => fgb::read(path, opts),
+        "parquet" | "geoparquet" => parquet::read(path, opts),
         #[cfg(feature = "gdal")]
         _ => gdal::read(path, opts),
         #[cfg(not(feature = "gdal"))]
         _ => Err(Error::Usage(format!(
-            "{}: cannot read '.{ext}' files in this build; the default build reads GeoJSON (.geojson, .json) and GeoJSON sequences (.geojsons, .geojsonl, .ndjson). Build with `--features gdal` to read Shapefile, GeoPackage, FileGDB, KML, DXF and every other OGR format",
+            "{}: cannot read '.{ext}' files in this build; the default build reads GeoJSON (.geojson, .json), GeoJSON sequences (.geojsons, .geojsonl, .ndjson), FlatGeobuf (.fgb) and GeoParquet (.parquet). Build with `--features gdal` to read Shapefile, GeoPackage, FileGDB, KML, DXF and every other OGR format",
             path.display()
         ))),
     }
@@ -102,15 +112,127 @@ pub(crate) struct RawFeature {
     pub repaired: Option<String>,
 }
 
+/// What happened to one raw feature: accepted (with warnings) or rejected.
+pub(crate) struct Assembled {
+    pub index: usize,
+    pub id: Option<String>,
+    /// Whether the geometry could be read (duplicate ids are reported only then).
+    pub parsed: bool,
+    pub warnings: Vec<String>,
+    pub result: std::result::Result<Feature, String>,
+}
+
+/// The per-feature half of reading, free of shared state so it can run in parallel: picks
+/// the id, validates (and repairs), transforms into the working CRS.
+#[derive(Clone, Debug)]
+pub(crate) struct Prep<'a> {
+    pub source: String,
+    pub id_field: Option<&'a str>,
+    pub repair: bool,
+}
+
+impl Prep<'_> {
+    pub fn assemble(&self, raw: RawFeature, transformer: &Transformer) -> Assembled {
+        let RawFeature {
+            index,
+            id: raw_id,
+            properties,
+            geometry,
+            repaired,
+        } = raw;
+        let mut out = Assembled {
+            index,
+            id: raw_id,
+            parsed: false,
+            warnings: Vec::new(),
+            result: Err(String::new()),
+        };
+        if let Some(field) = self.id_field {
+            match properties.get(field) {
+                Some(serde_json::Value::String(s)) => out.id = Some(s.clone()),
+                Some(serde_json::Value::Number(n)) => out.id = Some(n.to_string()),
+                _ => {
+                    out.result = Err(format!(
+                        "id field '{field}' is missing or not a string/number"
+                    ));
+                    return out;
+                }
+            }
+        }
+        let mut geometry = match geometry {
+            Ok(g) => g,
+            Err(why) => {
+                out.result = Err(format!("{why}; rejected"));
+                return out;
+            }
+        };
+        out.parsed = true;
+        if let Some(what) = &repaired {
+            out.warnings.push(format!("{what}; repaired (--repair)"));
+        }
+        if let Err(why) = validate::check(&geometry) {
+            match self.repair.then(|| validate::repair(&geometry)).flatten() {
+                Some(fixed) => {
+                    out.warnings
+                        .push(format!("invalid geometry: {why}; repaired (--repair)"));
+                    geometry = fixed;
+                }
+                None => {
+                    let hint = if self.repair {
+                        " (--repair could not fix it)"
+                    } else {
+                        ""
+                    };
+                    out.result = Err(format!("invalid geometry: {why}; rejected{hint}"));
+                    return out;
+                }
+            }
+        }
+        if let Err(e) = transformer.geometry(&mut geometry) {
+            out.result = Err(format!("{e}; rejected"));
+            return out;
+        }
+        out.result = Ok(Feature {
+            fref: FeatureRef {
+                source: self.source.clone(),
+                index,
+                id: out.id.clone(),
+            },
+            properties,
+            geometry,
+        });
+        out
+    }
+}
+
+/// Duplicate-id bookkeeping, in source order.
+#[derive(Default)]
+pub struct IdBook {
+    /// First feature index of each id.
+    first: std::collections::HashMap<String, usize>,
+}
+
+impl IdBook {
+    /// The warning for a repeated id, if `id` was seen before.
+    pub fn see(&mut self, index: usize, id: &str) -> Option<String> {
+        match self.first.get(id) {
+            Some(first) => Some(format!(
+                "duplicate id (also feature #{first}); findings name both by index"
+            )),
+            None => {
+                self.first.insert(id.to_owned(), index);
+                None
+            }
+        }
+    }
+}
+
 /// Turns raw features into accepted features and diagnostics: picks the id, transforms into
 /// the working CRS and validates. Shared by every reader so all formats behave alike.
 pub(crate) struct Assembler<'a> {
-    source: String,
-    id_field: Option<&'a str>,
-    repair: bool,
+    prep: Prep<'a>,
     transformer: Transformer,
-    /// First feature index of each id, to report duplicates.
-    ids: std::collections::HashMap<String, usize>,
+    ids: IdBook,
     pub(crate) out: Source,
 }
 
@@ -125,117 +247,62 @@ impl<'a> Assembler<'a> {
                 features: Vec::new(),
                 diagnostics: Vec::new(),
             },
-            source,
-            id_field: opts.id_field,
-            repair: opts.repair,
+            prep: Prep {
+                source,
+                id_field: opts.id_field,
+                repair: opts.repair,
+            },
             transformer,
-            ids: Default::default(),
+            ids: IdBook::default(),
         })
     }
 
     pub fn push(&mut self, raw: RawFeature) {
+        let done = self.prep.assemble(raw, &self.transformer);
+        self.record(done);
+    }
+
+    /// Counts one assembled feature and keeps it or its diagnostics.
+    fn record(&mut self, done: Assembled) {
         self.out.read += 1;
-        let RawFeature {
+        let Assembled {
             index,
-            id: raw_id,
-            properties,
-            geometry,
-            repaired,
-        } = raw;
-        let id = match self.id_field {
-            Some(field) => match properties.get(field) {
-                Some(serde_json::Value::String(s)) => Some(s.clone()),
-                Some(serde_json::Value::Number(n)) => Some(n.to_string()),
-                _ => {
-                    self.reject(
-                        index,
-                        raw_id.as_deref(),
-                        format!("id field '{field}' is missing or not a string/number"),
-                    );
-                    return;
-                }
-            },
-            None => raw_id,
-        };
-        let mut geometry = match geometry {
-            Ok(g) => g,
-            Err(why) => {
-                self.reject(index, id.as_deref(), format!("{why}; rejected"));
-                return;
-            }
-        };
-        if let Some(id) = &id {
-            if let Some(first) = self.ids.get(id) {
-                let first = *first;
-                self.warn(
-                    index,
-                    Some(id),
-                    format!("duplicate id (also feature #{first}); findings name both by index"),
-                );
-            } else {
-                self.ids.insert(id.clone(), index);
+            id,
+            parsed,
+            warnings,
+            result,
+        } = done;
+        if let (true, Some(id)) = (parsed, &id) {
+            if let Some(why) = self.ids.see(index, id) {
+                self.warn(index, Some(id), why);
             }
         }
-        if let Some(what) = &repaired {
-            self.warn(index, id.as_deref(), format!("{what}; repaired (--repair)"));
+        for w in warnings {
+            self.warn(index, id.as_deref(), w);
         }
-        if let Err(why) = validate::check(&geometry) {
-            match self.repair.then(|| validate::repair(&geometry)).flatten() {
-                Some(fixed) => {
-                    self.warn(
-                        index,
-                        id.as_deref(),
-                        format!("invalid geometry: {why}; repaired (--repair)"),
-                    );
-                    geometry = fixed;
-                }
-                None => {
-                    let hint = if self.repair {
-                        " (--repair could not fix it)"
-                    } else {
-                        ""
-                    };
-                    self.reject(
-                        index,
-                        id.as_deref(),
-                        format!("invalid geometry: {why}; rejected{hint}"),
-                    );
-                    return;
-                }
-            }
+        match result {
+            Ok(f) => self.out.features.push(f),
+            Err(why) => self.reject(index, id.as_deref(), why),
         }
-        if let Err(e) = self.transformer.geometry(&mut geometry) {
-            self.reject(index, id.as_deref(), format!("{e}; rejected"));
-            return;
-        }
-        self.out.features.push(Feature {
-            fref: FeatureRef {
-                source: self.source.clone(),
-                index,
-                id,
-            },
-            properties,
-            geometry,
-        });
     }
 
     fn warn(&mut self, index: usize, id: Option<&str>, message: String) {
         self.out
             .diagnostics
-            .push(Diagnostic::warning(&self.source, message).feature(index, id));
+            .push(Diagnostic::warning(&self.prep.source, message).feature(index, id));
     }
 
     fn reject(&mut self, index: usize, id: Option<&str>, message: String) {
         self.out
             .diagnostics
-            .push(Diagnostic::error(&self.source, message).feature(index, id));
+            .push(Diagnostic::error(&self.prep.source, message).feature(index, id));
     }
 
     pub fn finish(mut self) -> Source {
         if let Some(why) = zone_warning(self.transformer.to(), &self.out.features) {
             self.out
                 .diagnostics
-                .push(Diagnostic::warning(&self.source, why));
+                .push(Diagnostic::warning(&self.prep.source, why));
         }
         self.out
     }

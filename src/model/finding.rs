@@ -42,6 +42,19 @@ impl MeasureKind {
         }
     }
 
+    /// The serialised name (`overlap_area`, `distance`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MeasureKind::OverlapArea => "overlap_area",
+            MeasureKind::OverlapLength => "overlap_length",
+            MeasureKind::OverlapPoints => "overlap_points",
+            MeasureKind::Distance => "distance",
+            MeasureKind::OutsideArea => "outside_area",
+            MeasureKind::OutsideLength => "outside_length",
+            MeasureKind::OutsidePoints => "outside_points",
+        }
+    }
+
     /// How a reader says it.
     pub fn label(self) -> &'static str {
         match self {

@@ -1,4 +1,5 @@
 use super::{Emitter, Report};
+use crate::model::Finding;
 use std::io::{self, Write};
 
 /// CSV (RFC 4180) for auditors: one row per finding with the columns `code, severity,
@@ -22,7 +23,8 @@ pub const COLUMNS: [&str; 12] = [
     "feature_index",
 ];
 
-fn field(s: &str) -> String {
+/// One CSV field, quoted only when it must be (RFC 4180).
+pub fn field(s: &str) -> String {
     if s.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
@@ -32,31 +34,37 @@ fn field(s: &str) -> String {
 
 impl Emitter for Csv {
     fn emit(&self, out: &mut dyn Write, report: &Report) -> io::Result<()> {
-        write!(out, "{}\r\n", COLUMNS.join(","))?;
+        write!(out, "{}\r\n", header())?;
         for f in &report.findings {
-            let kind = serde_json::to_value(f.measure.kind)?
-                .as_str()
-                .unwrap_or_default()
-                .to_owned();
-            let row = [
-                f.code.clone(),
-                f.severity.to_string(),
-                f.feature.id.clone().unwrap_or_default(),
-                f.zone.layer.clone(),
-                f.zone.id.clone().unwrap_or_default(),
-                kind,
-                format!("{:.6}", f.measure.value),
-                f.measure.unit.to_owned(),
-                format!("{:.6}", f.measure.limit),
-                f.message.clone(),
-                f.feature.source.clone(),
-                f.feature.index.to_string(),
-            ];
-            let row: Vec<String> = row.iter().map(|s| field(s)).collect();
-            write!(out, "{}\r\n", row.join(","))?;
+            write!(out, "{}\r\n", row(f))?;
         }
         Ok(())
     }
+}
+
+/// The header line, without its line end.
+pub fn header() -> String {
+    COLUMNS.join(",")
+}
+
+/// One finding's line, without its line end (the audit streams these).
+pub fn row(f: &Finding) -> String {
+    let row = [
+        f.code.as_str(),
+        f.severity.as_str(),
+        f.feature.id.as_deref().unwrap_or_default(),
+        &f.zone.layer,
+        f.zone.id.as_deref().unwrap_or_default(),
+        f.measure.kind.as_str(),
+        &format!("{:.6}", f.measure.value),
+        f.measure.unit,
+        &format!("{:.6}", f.measure.limit),
+        &f.message,
+        &f.feature.source,
+        &f.feature.index.to_string(),
+    ];
+    let row: Vec<String> = row.iter().map(|s| field(s)).collect();
+    row.join(",")
 }
 
 #[cfg(test)]

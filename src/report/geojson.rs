@@ -1,5 +1,7 @@
 use super::{Emitter, Report};
 use crate::crs::Crs;
+use crate::model::Finding;
+use geo::Geometry;
 use serde_json::{json, Value};
 use std::io::{self, Write};
 
@@ -23,27 +25,7 @@ impl Emitter for GeoJsonLayer {
                 .geometry
                 .as_ref()
                 .and_then(|g| report.reproject(g, &wgs84));
-            let kind = serde_json::to_value(f.measure.kind)?;
-            let feature = json!({
-                "type": "Feature",
-                "properties": {
-                    "code": f.code,
-                    "severity": f.severity,
-                    "feature_id": f.feature.id,
-                    "feature_name": f.feature_name,
-                    "source": f.feature.source,
-                    "feature_index": f.feature.index,
-                    "zone_layer": f.zone.layer,
-                    "zone_id": f.zone.id,
-                    "measure": kind,
-                    "value": f.measure.value,
-                    "unit": f.measure.unit,
-                    "limit": f.measure.limit,
-                    "message": f.message,
-                    "citation": f.citation.to_string(),
-                },
-                "geometry": geometry.as_ref().map_or(Value::Null, |g| json!(geojson::Geometry::new(geojson::GeometryValue::from(g)))),
-            });
+            let feature = feature(f, geometry.as_ref());
             if !first {
                 writeln!(out, ",")?;
             }
@@ -52,4 +34,28 @@ impl Emitter for GeoJsonLayer {
         }
         writeln!(out, "\n]}}")
     }
+}
+
+/// One finding as a GeoJSON feature; `geometry` is the offending part in WGS 84.
+pub fn feature(f: &Finding, geometry: Option<&Geometry<f64>>) -> Value {
+    json!({
+        "type": "Feature",
+        "properties": {
+            "code": f.code,
+            "severity": f.severity,
+            "feature_id": f.feature.id,
+            "feature_name": f.feature_name,
+            "source": f.feature.source,
+            "feature_index": f.feature.index,
+            "zone_layer": f.zone.layer,
+            "zone_id": f.zone.id,
+            "measure": f.measure.kind,
+            "value": f.measure.value,
+            "unit": f.measure.unit,
+            "limit": f.measure.limit,
+            "message": f.message,
+            "citation": f.citation.to_string(),
+        },
+        "geometry": geometry.map_or(Value::Null, |g| json!(geojson::Geometry::new(geojson::GeometryValue::from(g)))),
+    })
 }

@@ -3,6 +3,7 @@
 mod common;
 
 mod atomic;
+mod audit;
 mod bad_input;
 mod check;
 mod corpus;

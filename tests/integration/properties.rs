@@ -57,7 +57,9 @@ proptest! {
             [] => prop_assert!(direct <= 1e-6, "missed an overlap of {direct}"),
             [hit] => {
                 prop_assert!(hit.value <= fp.unsigned_area() * (1.0 + 1e-9));
-                prop_assert!((hit.value - direct).abs() <= 1e-6 * direct.max(1.0));
+                // geo's own intersection snaps to a grid sized by both polygons; overlap() is
+                // the more precise of the two (GEOS agrees with it), so the bound is the grid's.
+                prop_assert!((hit.value - direct).abs() <= 1e-6 * fp.unsigned_area().max(1.0));
                 let share = hit.share.unwrap();
                 prop_assert!((0.0..=1.0 + 1e-9).contains(&share));
             }

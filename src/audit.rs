@@ -1,0 +1,467 @@
+//! `ironrule audit`: a whole dataset streamed through the checker. Features are read a batch
+//! at a time, validated, transformed and checked in parallel, and their findings written out
+//! before the next batch is read, so memory stays flat however many parcels there are.
+//!
+//! Output, in the output folder, each written to a temporary file and renamed into place only
+//! when the audit completes (an interrupted audit leaves none of them half-written):
+//! - `findings.csv`: one row per finding (the columns of `check --format csv`);
+//! - `findings.geojsonl`: the findings layer, one GeoJSON feature per line (RFC 8142 text
+//!   sequence, WGS 84), the offending part as geometry;
+//! - `diagnostics.csv`: every rejected feature and every warning, with file, feature and reason;
+//! - `summary.json`: counts by rule, severity and district, read/checked/rejected per source,
+//!   wall time.
+
+use crate::crs::{Crs, Transformer};
+use crate::engine::{Checker, ReadRequest};
+use crate::io::stream::{self, Unit};
+use crate::io::{IdBook, ReadOptions};
+use crate::model::{Diagnostic, Feature, Level, Severity};
+use crate::report::csv;
+use rayon::prelude::*;
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+/// Features per batch: large enough to keep both cores busy, small enough that a batch of
+/// parcels and their findings stay within tens of megabytes.
+pub const DEFAULT_BATCH: usize = 16_384;
+
+/// What the audit reports as it goes (a progress bar, or nothing).
+pub trait Progress {
+    /// A source was opened; `total` is in `unit`s when known.
+    fn start(&mut self, source: &str, total: Option<u64>, unit: Unit);
+    /// `done` units of the current source are through, `findings` found so far in it.
+    fn advance(&mut self, done: u64, features: u64, findings: u64);
+    /// The current source is finished.
+    fn finish(&mut self);
+}
+
+/// No progress output.
+pub struct Silent;
+
+impl Progress for Silent {
+    fn start(&mut self, _: &str, _: Option<u64>, _: Unit) {}
+    fn advance(&mut self, _: u64, _: u64, _: u64) {}
+    fn finish(&mut self) {}
+}
+
+/// Read, check and write counts for one source.
+#[derive(Clone, Debug, Default)]
+pub struct SourceCounts {
+    pub name: String,
+    pub crs: Option<String>,
+    pub read: usize,
+    pub checked: usize,
+    pub rejected: usize,
+    pub findings: usize,
+    /// Why the source could not be read at all.
+    pub error: Option<String>,
+}
+
+/// What an audit found, as `summary.json` says it.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    pub sources: Vec<SourceCounts>,
+    pub read: usize,
+    pub checked: usize,
+    pub rejected: usize,
+    pub findings: usize,
+    pub by_rule: BTreeMap<String, (usize, usize)>,
+    pub by_severity: BTreeMap<Severity, usize>,
+    /// District id → rule code → findings (when the project sets `group_by`).
+    pub by_district: BTreeMap<String, BTreeMap<String, usize>>,
+    pub errors: usize,
+    pub warnings: usize,
+    pub seconds: f64,
+    /// Set when the audit was interrupted: nothing was written.
+    pub interrupted: bool,
+}
+
+impl Outcome {
+    /// 2 when input was at fault, 1 when a finding is at or above `fail_on`, else 0.
+    pub fn exit_code(&self, fail_on: Option<Severity>) -> u8 {
+        if self.errors > 0 {
+            2
+        } else if fail_on
+            .is_some_and(|min| self.by_severity.iter().any(|(s, n)| *s >= min && *n > 0))
+        {
+            1
+        } else {
+            0
+        }
+    }
+}
+
+/// Output files, written under temporary names and renamed together at the end.
+struct Outputs {
+    dir: PathBuf,
+    files: Vec<(PathBuf, PathBuf, BufWriter<File>)>,
+}
+
+const FINDINGS_CSV: usize = 0;
+const FINDINGS_LAYER: usize = 1;
+const DIAGNOSTICS: usize = 2;
+
+impl Outputs {
+    fn create(dir: &Path, layer: bool) -> std::io::Result<Outputs> {
+        std::fs::create_dir_all(dir)?;
+        let mut files = Vec::new();
+        // Without the layer its slot is a sink that is never renamed into place.
+        let layer_name = if layer { "findings.geojsonl" } else { "" };
+        for name in ["findings.csv", layer_name, "diagnostics.csv"] {
+            if name.is_empty() {
+                let f = File::create(if cfg!(windows) { "NUL" } else { "/dev/null" })?;
+                files.push((PathBuf::new(), PathBuf::new(), BufWriter::new(f)));
+                continue;
+            }
+            let target = dir.join(name);
+            let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+            let f = File::create(&tmp)?;
+            files.push((target, tmp, BufWriter::with_capacity(1 << 20, f)));
+        }
+        Ok(Outputs {
+            dir: dir.to_owned(),
+            files,
+        })
+    }
+
+    fn w(&mut self, which: usize) -> &mut BufWriter<File> {
+        &mut self.files[which].2
+    }
+
+    /// Flushes, syncs and renames every file into place; `summary.json` last.
+    fn commit(self, summary: &Value) -> std::io::Result<()> {
+        let mut renames = Vec::new();
+        for (target, tmp, w) in self.files {
+            let f = w.into_inner().map_err(|e| e.into_error())?;
+            if target.as_os_str().is_empty() {
+                continue;
+            }
+            f.sync_all()?;
+            renames.push((tmp, target));
+        }
+        for (tmp, target) in renames {
+            std::fs::rename(tmp, target)?;
+        }
+        let text = serde_json::to_string_pretty(summary).map_err(std::io::Error::other)?;
+        crate::io::atomic::write_atomic(&self.dir.join("summary.json"), text.as_bytes())
+    }
+
+    /// Removes the temporary files (interrupted or failed audit).
+    fn discard(self) {
+        for (target, tmp, w) in self.files {
+            drop(w);
+            if !target.as_os_str().is_empty() {
+                let _ = std::fs::remove_file(tmp);
+            }
+        }
+    }
+}
+
+/// How to run an audit.
+#[derive(Clone, Copy, Debug)]
+pub struct Settings {
+    /// Features per batch.
+    pub batch: usize,
+    /// Write the findings layer (`findings.geojsonl`).
+    pub layer: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            batch: DEFAULT_BATCH,
+            layer: true,
+        }
+    }
+}
+
+/// Runs an audit. `stop` is polled between batches (Ctrl-C): when set, the temporary files
+/// are removed and the outcome says `interrupted`.
+pub fn run(
+    checker: &Checker,
+    datasets: &[PathBuf],
+    request: &ReadRequest<'_>,
+    out_dir: &Path,
+    settings: Settings,
+    progress: &mut dyn Progress,
+    stop: &AtomicBool,
+) -> anyhow::Result<Outcome> {
+    let started = Instant::now();
+    let mut out = Outputs::create(out_dir, settings.layer)?;
+    let result = sweep(
+        checker, datasets, request, settings, progress, stop, &mut out,
+    );
+    let mut outcome = match result {
+        Ok(o) => o,
+        Err(e) => {
+            out.discard();
+            return Err(e);
+        }
+    };
+    outcome.seconds = started.elapsed().as_secs_f64();
+    if outcome.interrupted {
+        out.discard();
+        return Ok(outcome);
+    }
+    let summary = summary_json(checker, &outcome, out_dir, settings);
+    out.commit(&summary)?;
+    Ok(outcome)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn sweep(
+    checker: &Checker,
+    datasets: &[PathBuf],
+    request: &ReadRequest<'_>,
+    settings: Settings,
+    progress: &mut dyn Progress,
+    stop: &AtomicBool,
+    out: &mut Outputs,
+) -> anyhow::Result<Outcome> {
+    let working = &checker.project.crs;
+    let wgs84 = Crs::wgs84();
+    let mut outcome = Outcome::default();
+    write!(out.w(FINDINGS_CSV), "{}\r\n", csv::header())?;
+    write!(
+        out.w(DIAGNOSTICS),
+        "level,source,feature_index,feature_id,message\r\n"
+    )?;
+    let mut layer_diags = checker.diagnostics.clone();
+    write_diagnostics(out, &mut outcome, &mut layer_diags)?;
+    for path in datasets {
+        let mut counts = SourceCounts {
+            name: path.display().to_string(),
+            ..SourceCounts::default()
+        };
+        let opts = ReadOptions {
+            id_field: request.id_field,
+            declared_crs: request.assume_crs,
+            target: working,
+            layer: request.layer,
+            repair: request.repair,
+        };
+        let mut opened = match stream::open(path, opts) {
+            Ok(o) => o,
+            Err(e) => {
+                // A source that cannot be opened is reported; the others are still audited.
+                let why = e.to_string();
+                let mut d = vec![Diagnostic::error(counts.name.clone(), why.clone())];
+                write_diagnostics(out, &mut outcome, &mut d)?;
+                counts.error = Some(why);
+                outcome.sources.push(counts);
+                continue;
+            }
+        };
+        counts.crs = Some(opened.crs.name.clone());
+        progress.start(&counts.name, opened.total, opened.unit);
+        let mut ids = IdBook::default();
+        loop {
+            if stop.load(Ordering::Relaxed) {
+                outcome.interrupted = true;
+                progress.finish();
+                return Ok(outcome);
+            }
+            let decoded = match opened.next(settings.batch, working, &mut ids) {
+                Ok(Some(d)) => d,
+                Ok(None) => break,
+                Err(e) => {
+                    // The rest of the source is unreadable: say where, keep what was done.
+                    let why = e.to_string();
+                    let mut d = vec![Diagnostic::error(counts.name.clone(), why.clone())];
+                    write_diagnostics(out, &mut outcome, &mut d)?;
+                    counts.error = Some(why);
+                    break;
+                }
+            };
+            counts.read += decoded.read;
+            counts.checked += decoded.features.len();
+            counts.rejected += decoded.read - decoded.features.len();
+            let mut diags = decoded.diagnostics;
+            write_diagnostics(out, &mut outcome, &mut diags)?;
+            let rows = check_batch(checker, decoded.features, working, &wgs84, settings.layer);
+            for (found, district, lines) in rows {
+                for (code, severity) in &found {
+                    let e = outcome.by_rule.entry(code.to_string()).or_default();
+                    e.0 += 1;
+                    *outcome.by_severity.entry(*severity).or_default() += 1;
+                    if let Some(d) = &district {
+                        *outcome
+                            .by_district
+                            .entry(d.clone())
+                            .or_default()
+                            .entry(code.to_string())
+                            .or_default() += 1;
+                    }
+                }
+                for (csv_row, layer_row) in &lines {
+                    let w = out.w(FINDINGS_CSV);
+                    w.write_all(csv_row.as_bytes())?;
+                    w.write_all(b"\r\n")?;
+                    if settings.layer {
+                        let w = out.w(FINDINGS_LAYER);
+                        w.write_all(layer_row.as_bytes())?;
+                        w.write_all(b"\n")?;
+                    }
+                }
+                // Features with at least one finding of the rule.
+                let mut codes: Vec<&str> = found.iter().map(|(c, _)| *c).collect();
+                codes.sort_unstable();
+                codes.dedup();
+                for c in codes {
+                    outcome.by_rule.entry(c.to_owned()).or_default().1 += 1;
+                }
+                counts.findings += found.len();
+            }
+            progress.advance(opened.done(), counts.read as u64, counts.findings as u64);
+        }
+        progress.finish();
+        outcome.read += counts.read;
+        outcome.checked += counts.checked;
+        outcome.rejected += counts.rejected;
+        outcome.findings += counts.findings;
+        outcome.sources.push(counts);
+    }
+    Ok(outcome)
+}
+
+type Lines = Vec<(String, String)>;
+/// A feature's findings as the sequential bookkeeping needs them: (rule code, severity).
+/// The findings themselves are formatted and dropped on the worker threads.
+type Found<'c> = Vec<(&'c str, Severity)>;
+
+/// Checks a batch in parallel: each feature's findings, its district, and the findings'
+/// output lines (CSV row, GeoJSON feature), formatted in parallel too.
+fn check_batch<'c>(
+    checker: &'c Checker,
+    features: Vec<Feature>,
+    working: &Crs,
+    wgs84: &Crs,
+    layer: bool,
+) -> Vec<(Found<'c>, Option<String>, Lines)> {
+    // By value: each feature is dropped on the worker that checked it, not on the writer.
+    features
+        .into_par_iter()
+        .map_init(
+            || Transformer::new(working, wgs84).ok(),
+            |to_wgs84, f| {
+                let findings = checker.check_feature(&f);
+                if findings.is_empty() {
+                    return (Vec::new(), None, Vec::new());
+                }
+                let district = checker.district_of(&f);
+                let lines = findings
+                    .iter()
+                    .map(|x| {
+                        if !layer {
+                            return (csv::row(x), String::new());
+                        }
+                        let geometry = x.geometry.as_ref().and_then(|g| {
+                            let t = to_wgs84.as_ref()?;
+                            let mut g = g.clone();
+                            t.geometry(&mut g).ok()?;
+                            Some(g)
+                        });
+                        let layer = crate::report::geojson::feature(x, geometry.as_ref());
+                        (csv::row(x), layer.to_string())
+                    })
+                    .collect();
+                let found = findings
+                    .iter()
+                    .map(|x| (checker.code(&x.code), x.severity))
+                    .collect();
+                (found, district, lines)
+            },
+        )
+        .collect()
+}
+
+fn write_diagnostics(
+    out: &mut Outputs,
+    outcome: &mut Outcome,
+    diags: &mut Vec<Diagnostic>,
+) -> std::io::Result<()> {
+    let w = out.w(DIAGNOSTICS);
+    for d in diags.drain(..) {
+        match d.level {
+            Level::Error => outcome.errors += 1,
+            Level::Warning => outcome.warnings += 1,
+        }
+        let row = [
+            match d.level {
+                Level::Error => "error".to_owned(),
+                Level::Warning => "warning".to_owned(),
+            },
+            d.source.clone(),
+            d.feature_index.map(|i| i.to_string()).unwrap_or_default(),
+            d.feature_id.clone().unwrap_or_default(),
+            d.message.clone(),
+        ];
+        let row: Vec<String> = row.iter().map(|s| csv::field(s)).collect();
+        write!(w, "{}\r\n", row.join(","))?;
+    }
+    Ok(())
+}
+
+fn summary_json(checker: &Checker, o: &Outcome, dir: &Path, settings: Settings) -> Value {
+    let rules: serde_json::Map<String, Value> = checker
+        .rules()
+        .map(|r| {
+            let (findings, features) = o.by_rule.get(&r.code).copied().unwrap_or_default();
+            (
+                r.code.clone(),
+                json!({
+                    "name": r.name,
+                    "severity": r.severity,
+                    "findings": findings,
+                    "features": features,
+                }),
+            )
+        })
+        .collect();
+    let severities: serde_json::Map<String, Value> = Severity::ALL
+        .iter()
+        .rev()
+        .map(|s| {
+            (
+                s.as_str().to_owned(),
+                json!(o.by_severity.get(s).copied().unwrap_or(0)),
+            )
+        })
+        .collect();
+    json!({
+        "ironrule": env!("CARGO_PKG_VERSION"),
+        "project": checker.project.path.display().to_string(),
+        "working_crs": checker.project.crs.name,
+        "sources": o.sources.iter().map(|s| json!({
+            "name": s.name,
+            "crs": s.crs,
+            "read": s.read,
+            "checked": s.checked,
+            "rejected": s.rejected,
+            "findings": s.findings,
+            "error": s.error,
+        })).collect::<Vec<_>>(),
+        "read": o.read,
+        "checked": o.checked,
+        "rejected": o.rejected,
+        "findings": o.findings,
+        "by_rule": rules,
+        "by_severity": severities,
+        "by_district": checker.project.group_by.as_ref().map(|layer| json!({
+            "layer": layer,
+            "districts": o.by_district,
+        })),
+        "diagnostics": {"errors": o.errors, "warnings": o.warnings},
+        "wall_seconds": (o.seconds * 1000.0).round() / 1000.0,
+        "files": {
+            "findings": dir.join("findings.csv").display().to_string(),
+            "findings_layer": settings.layer.then(|| dir.join("findings.geojsonl").display().to_string()),
+            "diagnostics": dir.join("diagnostics.csv").display().to_string(),
+        },
+    })
+}

@@ -1,0 +1,586 @@
+//! Streaming reads for `ironrule audit`: a source is opened, its CRS resolved, and its
+//! features handed out in batches, so a city's million parcels never sit in memory at once.
+//!
+//! - GeoJSON FeatureCollections are split into features by a byte scanner (strings and
+//!   escapes respected) and each feature is parsed on its own, in parallel; a malformed
+//!   feature rejects that feature only.
+//! - GeoJSON sequences are read line by line.
+//! - FlatGeobuf and GeoParquet are read natively (see [`super::fgb`], [`super::parquet`]).
+//! - Every other format goes through [`super::read`] (GDAL) whole, then is handed out in
+//!   batches: correct, but not streamed.
+//!
+//! The features are the same as [`super::read`] gives: the tests compare both paths.
+
+use super::{geojson, Assembled, IdBook, Prep, RawFeature, ReadOptions, Source};
+use crate::crs::{Crs, Transformer};
+use crate::model::{Diagnostic, Feature};
+use crate::{Error, Result};
+use rayon::prelude::*;
+use serde_json::Value;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+/// How far through a source a stream is: features or bytes, whichever it can count.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unit {
+    Features,
+    Bytes,
+}
+
+/// A batch of features out of a stream.
+pub(crate) enum Batch {
+    /// Raw features still to be validated and transformed (in parallel).
+    Raw(Vec<RawFeature>),
+    /// Features a whole-file reader already assembled.
+    Ready(Vec<std::result::Result<Feature, Diagnostic>>),
+}
+
+/// A source's features in batches.
+pub(crate) trait RawStream: Send + 'static {
+    /// The next batch of at most about `max` features; `None` at the end.
+    fn next_batch(&mut self, max: usize) -> Result<Option<Batch>>;
+    /// Progress so far, in [`Opened::unit`]s.
+    fn done(&self) -> u64;
+}
+
+/// An opened source: its CRS is known before the first feature is read.
+pub struct Opened<'a> {
+    pub name: String,
+    pub crs: Crs,
+    /// The size of the source in `unit`s, when known (a progress bar's length).
+    pub total: Option<u64>,
+    pub unit: Unit,
+    /// The stream until the first batch is asked for; then a reader thread owns it.
+    stream: Option<Box<dyn RawStream>>,
+    /// Batches the reader thread has read ahead, with its progress after each.
+    ahead: Option<std::sync::mpsc::Receiver<(Result<Option<Batch>>, u64)>>,
+    done: u64,
+    pub(crate) prep: Prep<'a>,
+    /// Warnings about the source as a whole.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// One batch, assembled: accepted features in source order and the diagnostics of the batch.
+pub struct Decoded {
+    pub features: Vec<Feature>,
+    pub diagnostics: Vec<Diagnostic>,
+    /// Features the batch held (accepted + rejected).
+    pub read: usize,
+}
+
+/// Opens a source for streaming. Errors are those of [`super::read`]: unreadable file,
+/// unknown or conflicting CRS, unsupported format.
+pub fn open<'a>(path: &Path, opts: ReadOptions<'a>) -> Result<Opened<'a>> {
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .unwrap_or_default();
+    let name = path.display().to_string();
+    let prep = Prep {
+        source: name.clone(),
+        id_field: opts.id_field,
+        repair: opts.repair,
+    };
+    let (crs, total, unit, stream): (Crs, Option<u64>, Unit, Box<dyn RawStream>) = match ext
+        .as_str()
+    {
+        "geojson" | "json" => match JsonStream::open(path, &opts)? {
+            Some((crs, s)) => {
+                let total = s.len;
+                (crs, Some(total), Unit::Bytes, Box::new(s))
+            }
+            // Not a FeatureCollection (a single Feature or a bare geometry): small.
+            None => whole(geojson::read(path, opts)?),
+        },
+        "geojsons" | "geojsonl" | "geojsonseq" | "ndjson" => {
+            if let Some(layer) = opts.layer {
+                return Err(Error::parse(path, None, format!("a GeoJSON sequence has one layer; --layer {layer} applies to multi-layer sources")));
+            }
+            let crs = super::resolve_crs(path, None, Some(Crs::wgs84()), &opts)?;
+            let s = SeqStream::open(path, opts.repair)?;
+            (crs, Some(s.len), Unit::Bytes, Box::new(s))
+        }
+        "fgb" => {
+            let (crs, s) = super::fgb::FgbStream::open(path, &opts)?;
+            (crs, s.total(), Unit::Features, Box::new(s))
+        }
+        "parquet" | "geoparquet" => {
+            let (crs, s) = super::parquet::ParquetStream::open(path, &opts)?;
+            (crs, Some(s.total()), Unit::Features, Box::new(s))
+        }
+        _ => whole(super::read(path, opts)?),
+    };
+    Ok(Opened {
+        name,
+        crs,
+        total,
+        unit,
+        stream: Some(stream),
+        ahead: None,
+        done: 0,
+        prep,
+        diagnostics: Vec::new(),
+    })
+}
+
+/// A whole-file read handed out in batches.
+fn whole(source: Source) -> (Crs, Option<u64>, Unit, Box<dyn RawStream>) {
+    let total = source.read as u64;
+    let crs = source.crs.clone();
+    (
+        crs,
+        Some(total),
+        Unit::Features,
+        Box::new(WholeStream::new(source)),
+    )
+}
+
+impl<'a> Opened<'a> {
+    /// Reads, validates and transforms the next batch (the per-feature work in parallel);
+    /// `ids` carries duplicate-id bookkeeping across batches. `None` at the end.
+    pub fn next(&mut self, max: usize, target: &Crs, ids: &mut IdBook) -> Result<Option<Decoded>> {
+        // Reading (and decoding) runs one batch ahead on its own thread, so the next batch is
+        // being read while this one is checked.
+        if let Some(mut stream) = self.stream.take() {
+            let (tx, rx) = std::sync::mpsc::sync_channel(1);
+            std::thread::spawn(move || loop {
+                let batch = stream.next_batch(max);
+                let go_on = matches!(batch, Ok(Some(_)));
+                // The receiver is gone when the audit stopped early: stop reading.
+                if tx.send((batch, stream.done())).is_err() || !go_on {
+                    break;
+                }
+            });
+            self.ahead = Some(rx);
+        }
+        let Some(rx) = &self.ahead else {
+            return Ok(None);
+        };
+        let Ok((batch, done)) = rx.recv() else {
+            return Ok(None);
+        };
+        self.done = done;
+        let Some(batch) = batch? else {
+            self.ahead = None;
+            return Ok(None);
+        };
+        let mut out = Decoded {
+            features: Vec::new(),
+            diagnostics: Vec::new(),
+            read: 0,
+        };
+        match batch {
+            Batch::Ready(items) => {
+                out.read = items.len();
+                for item in items {
+                    match item {
+                        Ok(f) => out.features.push(f),
+                        Err(d) => out.diagnostics.push(d),
+                    }
+                }
+            }
+            Batch::Raw(raws) => {
+                let (from, prep) = (&self.crs, &self.prep);
+                let done: Vec<Assembled> = raws
+                    .into_par_iter()
+                    .map_init(
+                        || Transformer::new(from, target),
+                        |t, raw| match t {
+                            Ok(t) => prep.assemble(raw, t),
+                            Err(e) => Assembled {
+                                index: raw.index,
+                                id: raw.id,
+                                parsed: false,
+                                warnings: Vec::new(),
+                                result: Err(format!("{e}; rejected")),
+                            },
+                        },
+                    )
+                    .collect();
+                out.read = done.len();
+                out.features.reserve(done.len());
+                for a in done {
+                    let source = &self.name;
+                    let diag = |d: Diagnostic| d.feature(a.index, a.id.as_deref());
+                    if let (true, Some(id)) = (a.parsed, &a.id) {
+                        if let Some(why) = ids.see(a.index, id) {
+                            out.diagnostics.push(diag(Diagnostic::warning(source, why)));
+                        }
+                    }
+                    for w in &a.warnings {
+                        out.diagnostics
+                            .push(diag(Diagnostic::warning(source, w.clone())));
+                    }
+                    match a.result {
+                        Ok(f) => out.features.push(f),
+                        Err(why) => out
+                            .diagnostics
+                            .push(Diagnostic::error(source, why).feature(a.index, a.id.as_deref())),
+                    }
+                }
+            }
+        }
+        Ok(Some(out))
+    }
+
+    /// Progress so far, in [`Opened::unit`]s.
+    pub fn done(&self) -> u64 {
+        self.done
+    }
+}
+
+/// A source already read whole.
+#[allow(clippy::result_large_err)] // source-order items, built once per feature
+struct WholeStream {
+    items: std::vec::IntoIter<std::result::Result<Feature, Diagnostic>>,
+    done: u64,
+}
+
+impl WholeStream {
+    #[allow(clippy::result_large_err)]
+    fn new(source: Source) -> WholeStream {
+        // Interleave accepted features and per-feature errors back into source order.
+        let mut items: Vec<(usize, std::result::Result<Feature, Diagnostic>)> = source
+            .features
+            .into_iter()
+            .map(|f| (f.fref.index, Ok(f)))
+            .collect();
+        for d in source.diagnostics {
+            let index = d.feature_index.unwrap_or(usize::MAX);
+            items.push((index, Err(d)));
+        }
+        items.sort_by_key(|(i, _)| *i);
+        WholeStream {
+            items: items
+                .into_iter()
+                .map(|(_, x)| x)
+                .collect::<Vec<_>>()
+                .into_iter(),
+            done: 0,
+        }
+    }
+}
+
+impl RawStream for WholeStream {
+    fn next_batch(&mut self, max: usize) -> Result<Option<Batch>> {
+        let batch: Vec<_> = self.items.by_ref().take(max).collect();
+        self.done += batch.iter().filter(|x| x.is_ok()).count() as u64;
+        Ok((!batch.is_empty()).then_some(Batch::Ready(batch)))
+    }
+
+    fn done(&self) -> u64 {
+        self.done
+    }
+}
+
+/// Bytes read from a file per refill.
+const BLOCK: usize = 4 << 20;
+/// At most about this many bytes of GeoJSON per batch.
+const BATCH_BYTES: usize = 48 << 20;
+
+/// A GeoJSON FeatureCollection split into its features by a byte scanner.
+struct JsonStream {
+    path: PathBuf,
+    file: std::fs::File,
+    len: u64,
+    /// Bytes read from the file so far.
+    consumed: u64,
+    buf: Vec<u8>,
+    /// Scan position in `buf`.
+    pos: usize,
+    /// Start of the current array element in `buf`, once its first byte is seen.
+    start: Option<usize>,
+    depth: usize,
+    in_string: bool,
+    escaped: bool,
+    /// Whether the scan has left the `features` array.
+    finished: bool,
+    eof: bool,
+    /// Features handed out so far (the next feature's index).
+    index: usize,
+    repair: bool,
+    /// Bytes of `buf` already dropped (for error positions).
+    dropped: u64,
+}
+
+impl JsonStream {
+    /// Opens the file and scans to the start of its `features` array; `None` when the file is
+    /// not a FeatureCollection with a `features` array (read it whole instead).
+    fn open(path: &Path, opts: &ReadOptions<'_>) -> Result<Option<(Crs, JsonStream)>> {
+        if let Some(layer) = opts.layer {
+            return Err(Error::parse(path, None, format!("GeoJSON has one layer; --layer {layer} applies to GeoPackage, FileGDB, DXF and other multi-layer sources")));
+        }
+        let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+        let len = file.metadata().map_err(|e| Error::io(path, e))?.len();
+        let mut s = JsonStream {
+            path: path.to_owned(),
+            file,
+            len,
+            consumed: 0,
+            buf: Vec::with_capacity(BLOCK),
+            pos: 0,
+            start: None,
+            depth: 0,
+            in_string: false,
+            escaped: false,
+            finished: false,
+            eof: false,
+            index: 0,
+            repair: opts.repair,
+            dropped: 0,
+        };
+        // Find `"features"` followed by `[` at depth 1, remembering the keys on the way.
+        let mut key_start = None;
+        let mut last_key: Vec<u8> = Vec::new();
+        loop {
+            if s.pos == s.buf.len() {
+                if s.eof || s.buf.len() > 64 << 20 {
+                    return Ok(None);
+                }
+                s.fill()?;
+                continue;
+            }
+            let b = s.buf[s.pos];
+            if s.pos == 0 && s.buf.starts_with("\u{feff}".as_bytes()) {
+                s.pos = 3;
+                continue;
+            }
+            s.pos += 1;
+            if s.in_string {
+                if s.escaped {
+                    s.escaped = false;
+                } else if b == b'\\' {
+                    s.escaped = true;
+                } else if b == b'"' {
+                    s.in_string = false;
+                    if let Some(k) = key_start.take() {
+                        last_key = s.buf[k..s.pos - 1].to_vec();
+                    }
+                }
+                continue;
+            }
+            match b {
+                b'"' => {
+                    s.in_string = true;
+                    if s.depth == 1 {
+                        key_start = Some(s.pos);
+                    }
+                }
+                b'{' | b'[' => {
+                    if s.depth == 1 && b == b'[' && last_key == b"features" {
+                        s.depth = 2;
+                        break;
+                    }
+                    s.depth += 1;
+                }
+                b'}' | b']' => {
+                    if s.depth <= 1 {
+                        return Ok(None);
+                    }
+                    s.depth -= 1;
+                }
+                _ => {}
+            }
+        }
+        // The members before the array: `type` and the legacy `crs`.
+        let mut head = s.buf[..s.pos - 1].to_vec();
+        head.extend_from_slice(b"[]}");
+        let head = head.strip_prefix("\u{feff}".as_bytes()).unwrap_or(&head);
+        let top: Value = match serde_json::from_slice(head) {
+            Ok(v) => v,
+            Err(_) => return Ok(None),
+        };
+        if top.get("type").and_then(Value::as_str) != Some("FeatureCollection") {
+            return Ok(None);
+        }
+        let in_file = match top.get("crs") {
+            Some(member) => Some(geojson::crs_member(path, member)?),
+            None => None,
+        }
+        .flatten();
+        let crs = super::resolve_crs(path, in_file, Some(Crs::wgs84()), opts)?;
+        Ok(Some((crs, s)))
+    }
+
+    fn fill(&mut self) -> Result<()> {
+        let old = self.buf.len();
+        self.buf.resize(old + BLOCK, 0);
+        let n = self
+            .file
+            .read(&mut self.buf[old..])
+            .map_err(|e| Error::io(&self.path, e))?;
+        self.buf.truncate(old + n);
+        self.consumed += n as u64;
+        if n == 0 {
+            self.eof = true;
+        }
+        Ok(())
+    }
+
+    /// Scans for complete array elements; returns their byte ranges in `buf`.
+    fn scan(&mut self, max: usize) -> Result<Vec<(usize, usize)>> {
+        let mut found: Vec<(usize, usize)> = Vec::new();
+        while !self.finished && found.len() < max {
+            // Keep a batch's bytes bounded too (features can be large).
+            if !found.is_empty() && self.pos - found[0].0 > BATCH_BYTES {
+                break;
+            }
+            if self.pos == self.buf.len() {
+                if self.eof {
+                    return Err(Error::parse(
+                        &self.path,
+                        None,
+                        format!(
+                            "the file ends inside the features array (byte {}): truncated?",
+                            self.dropped + self.pos as u64
+                        ),
+                    ));
+                }
+                self.fill()?;
+                continue;
+            }
+            let b = self.buf[self.pos];
+            self.pos += 1;
+            if self.in_string {
+                if self.escaped {
+                    self.escaped = false;
+                } else if b == b'\\' {
+                    self.escaped = true;
+                } else if b == b'"' {
+                    self.in_string = false;
+                }
+                continue;
+            }
+            if self.depth == 2
+                && self.start.is_none()
+                && !matches!(b, b' ' | b'\t' | b'\r' | b'\n' | b',' | b']')
+            {
+                self.start = Some(self.pos - 1);
+            }
+            match b {
+                b'"' => self.in_string = true,
+                b'{' | b'[' => self.depth += 1,
+                b'}' | b']' if self.depth > 2 => self.depth -= 1,
+                b',' | b']' if self.depth == 2 => {
+                    if let Some(s) = self.start.take() {
+                        found.push((s, self.pos - 1));
+                    }
+                    if b == b']' {
+                        self.finished = true;
+                    }
+                }
+                b'}' => {
+                    return Err(Error::parse(
+                        &self.path,
+                        None,
+                        format!(
+                            "unbalanced '}}' in the features array at byte {}",
+                            self.dropped + self.pos as u64 - 1
+                        ),
+                    ))
+                }
+                _ => {}
+            }
+        }
+        Ok(found)
+    }
+}
+
+impl RawStream for JsonStream {
+    fn next_batch(&mut self, max: usize) -> Result<Option<Batch>> {
+        if self.finished && self.start.is_none() {
+            return Ok(None);
+        }
+        let ranges = self.scan(max.max(1))?;
+        if ranges.is_empty() {
+            return Ok(None);
+        }
+        let first = self.index;
+        self.index += ranges.len();
+        let (buf, repair) = (&self.buf, self.repair);
+        let raws: Vec<RawFeature> = ranges
+            .par_iter()
+            .enumerate()
+            .map(|(i, &(s, e))| geojson::raw_from_slice(first + i, &buf[s..e], repair))
+            .collect();
+        // Everything up to the last element handed out can go.
+        let end = ranges.last().map_or(0, |r| r.1);
+        let cut = self.start.map_or(end, |s| s.min(end)).min(self.pos);
+        self.buf.drain(..cut);
+        self.dropped += cut as u64;
+        self.pos -= cut;
+        self.start = self.start.map(|s| s - cut);
+        Ok(Some(Batch::Raw(raws)))
+    }
+
+    fn done(&self) -> u64 {
+        self.consumed - (self.buf.len() - self.pos) as u64
+    }
+}
+
+/// A GeoJSON text sequence, line by line.
+struct SeqStream {
+    path: PathBuf,
+    reader: std::io::BufReader<std::fs::File>,
+    len: u64,
+    consumed: u64,
+    line: usize,
+    index: usize,
+    repair: bool,
+}
+
+impl SeqStream {
+    fn open(path: &Path, repair: bool) -> Result<SeqStream> {
+        let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+        let len = file.metadata().map_err(|e| Error::io(path, e))?.len();
+        Ok(SeqStream {
+            path: path.to_owned(),
+            reader: std::io::BufReader::with_capacity(1 << 20, file),
+            len,
+            consumed: 0,
+            line: 0,
+            index: 0,
+            repair,
+        })
+    }
+}
+
+impl RawStream for SeqStream {
+    fn next_batch(&mut self, max: usize) -> Result<Option<Batch>> {
+        use std::io::BufRead;
+        let mut lines = Vec::new();
+        let mut text = Vec::new();
+        while lines.len() < max.max(1) {
+            text.clear();
+            let n = self
+                .reader
+                .read_until(b'\n', &mut text)
+                .map_err(|e| Error::io(&self.path, e))?;
+            if n == 0 {
+                break;
+            }
+            self.consumed += n as u64;
+            self.line += 1;
+            let trimmed = geojson::seq_record(&text);
+            if trimmed.is_empty() {
+                continue;
+            }
+            lines.push((self.index, self.line, trimmed.to_vec()));
+            self.index += 1;
+        }
+        if lines.is_empty() {
+            return Ok(None);
+        }
+        let repair = self.repair;
+        let raws = lines
+            .par_iter()
+            .map(|(index, line, bytes)| geojson::raw_from_seq_line(*index, *line, bytes, repair))
+            .collect();
+        Ok(Some(Batch::Raw(raws)))
+    }
+
+    fn done(&self) -> u64 {
+        self.consumed
+    }
+}

@@ -1,0 +1,222 @@
+//! `ironrule audit`: the streamed sweep gives what `check` gives, from every native format,
+//! with counts that reconcile, bad features reported and not fatal, and no output when
+//! interrupted.
+
+use crate::common::*;
+use std::collections::BTreeSet;
+use std::path::Path;
+
+/// (feature id, code, value in mm or mm²) of a findings CSV (audit's or check's).
+fn rows(csv: &str) -> BTreeSet<(String, String, i64)> {
+    csv.lines()
+        .skip(1)
+        .filter(|l| !l.is_empty())
+        .map(|l| {
+            // code,severity,feature_id,zone_layer,zone_id,measure,value,...; the message may
+            // hold commas, but only after `value`.
+            let f: Vec<&str> = l.splitn(8, ',').collect();
+            let value: f64 = f[6].parse().unwrap();
+            (
+                f[2].to_owned(),
+                f[0].to_owned(),
+                (value * 1000.0).round() as i64,
+            )
+        })
+        .collect()
+}
+
+fn audit(out: &Path, extra: &[&str]) -> std::process::Output {
+    let mut args = vec![
+        "audit",
+        "-p",
+        "data/yichang/ironrule.toml",
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    args.extend(extra);
+    ironrule(&args)
+}
+
+fn summary(out: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap()
+}
+
+#[test]
+fn audit_of_the_demo_gives_the_findings_check_gives() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = audit(dir.path(), &["data/yichang/proposals.geojson"]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("audited 22 features"),
+        "{}",
+        stdout(&out)
+    );
+    let check = check_demo(&["--format", "csv"]);
+    let expected = rows(&stdout(&check));
+    assert!(expected.len() > 10);
+    let got = rows(&std::fs::read_to_string(dir.path().join("findings.csv")).unwrap());
+    assert_eq!(got, expected);
+    let s = summary(dir.path());
+    assert_eq!(s["read"], 22);
+    assert_eq!(s["checked"], 22);
+    assert_eq!(s["rejected"], 0);
+    assert_eq!(s["findings"].as_u64().unwrap() as usize, expected.len());
+    let by_rule: u64 = s["by_rule"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|r| r["findings"].as_u64().unwrap())
+        .sum();
+    assert_eq!(by_rule as usize, expected.len());
+    // The findings layer: one GeoJSON feature per line, in WGS 84, per finding.
+    let layer = std::fs::read_to_string(dir.path().join("findings.geojsonl")).unwrap();
+    assert_eq!(layer.lines().count(), expected.len());
+    for line in layer.lines() {
+        let f: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert_eq!(f["type"], "Feature");
+        let x = f["geometry"]["coordinates"].to_string();
+        assert!(
+            x.contains("111.") && x.contains("30."),
+            "WGS 84 longitudes/latitudes: {x}"
+        );
+    }
+    // No temporary files are left.
+    let names: BTreeSet<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    let want: BTreeSet<String> = [
+        "diagnostics.csv",
+        "findings.csv",
+        "findings.geojsonl",
+        "summary.json",
+    ]
+    .map(String::from)
+    .into();
+    assert_eq!(names, want);
+}
+
+#[test]
+fn flatgeobuf_and_geoparquet_read_natively_give_the_geojson_findings() {
+    // The demo proposals written by GeoPandas/pyogrio in EPSG:4546, with the GeoJSON's
+    // feature ids in a `pid` column.
+    let dir = tempfile::tempdir().unwrap();
+    let check = check_demo(&["--format", "csv"]);
+    let expected = rows(&stdout(&check));
+    for file in [
+        "tests/data/proposals_4546.fgb",
+        "tests/data/proposals_4546.parquet",
+    ] {
+        let out_dir = dir.path().join(Path::new(file).extension().unwrap());
+        let out = audit(&out_dir, &["--id-field", "pid", file]);
+        assert_eq!(code(&out), 1, "{file}: {}", stderr(&out));
+        let got = rows(&std::fs::read_to_string(out_dir.join("findings.csv")).unwrap());
+        assert_eq!(got, expected, "{file}");
+        assert_eq!(summary(&out_dir)["sources"][0]["crs"], "EPSG:4546");
+        // `check` reads them natively too.
+        let out = ironrule(&[
+            "check",
+            "-p",
+            "data/yichang/ironrule.toml",
+            "--id-field",
+            "pid",
+            "--format",
+            "csv",
+            file,
+        ]);
+        assert_eq!(rows(&stdout(&out)), expected, "check {file}");
+    }
+}
+
+#[test]
+fn a_malformed_feature_is_rejected_and_the_rest_audited() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(demo_proposals()).unwrap();
+    // Break the second feature's JSON (a bare word) and add a non-feature element.
+    let mut broken = text.replacen(
+        "{\"type\":\"Feature\",\"properties\":{\"name\":\"化工厂扩建",
+        "{\"type\":\"Feature\",\"bad\":nope,\"properties\":{\"name\":\"化工厂扩建",
+        1,
+    );
+    assert_ne!(broken, text);
+    broken = broken.replacen("\"features\":[", "\"features\":[42,", 1);
+    let input = dir.path().join("broken.geojson");
+    std::fs::write(&input, broken).unwrap();
+    let out_dir = dir.path().join("out");
+    let out = audit(&out_dir, &[input.to_str().unwrap()]);
+    assert_eq!(code(&out), 2, "input at fault: {}", stderr(&out));
+    let s = summary(&out_dir);
+    assert_eq!(s["read"], 23);
+    assert_eq!(s["rejected"], 2);
+    assert_eq!(s["checked"], 21);
+    let diags = std::fs::read_to_string(out_dir.join("diagnostics.csv")).unwrap();
+    assert!(diags.contains(",0,,\"malformed feature"), "{diags}");
+    assert!(
+        diags.contains(",2,") && diags.contains("expected ident"),
+        "{diags}"
+    );
+}
+
+#[test]
+fn a_truncated_file_is_an_error_that_names_the_byte() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(demo_proposals()).unwrap();
+    let input = dir.path().join("cut.geojson");
+    std::fs::write(&input, &text.as_bytes()[..text.len() / 2]).unwrap();
+    let out_dir = dir.path().join("out");
+    let out = audit(&out_dir, &[input.to_str().unwrap()]);
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("truncated?"), "{}", stderr(&out));
+    let s = summary(&out_dir);
+    assert!(s["sources"][0]["error"]
+        .as_str()
+        .unwrap()
+        .contains("cut.geojson"));
+}
+
+#[test]
+fn an_interrupted_audit_writes_nothing() {
+    use std::sync::atomic::AtomicBool;
+    let project = ironrule::project::Project::load(&demo_project()).unwrap();
+    let checker = ironrule::engine::Checker::load(project).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let stop = AtomicBool::new(true);
+    let outcome = ironrule::audit::run(
+        &checker,
+        &[demo_proposals()],
+        &ironrule::engine::ReadRequest::default(),
+        dir.path(),
+        ironrule::audit::Settings::default(),
+        &mut ironrule::audit::Silent,
+        &stop,
+    )
+    .unwrap();
+    assert!(outcome.interrupted);
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+}
+
+#[test]
+fn the_streamed_reader_gives_the_whole_file_reader_features() {
+    use ironrule::io::{self, stream, IdBook, ReadOptions};
+    let crs = ironrule::crs::Crs::parse("EPSG:4546").unwrap();
+    for path in [
+        demo_proposals(),
+        root().join("tests/data/proposals_4546.fgb"),
+        root().join("tests/data/proposals_4546.parquet"),
+    ] {
+        let whole = io::read(&path, ReadOptions::new(&crs)).unwrap();
+        // Batches of 5: features cross batch boundaries.
+        let mut opened = stream::open(&path, ReadOptions::new(&crs)).unwrap();
+        let mut ids = IdBook::default();
+        let mut streamed = Vec::new();
+        while let Some(batch) = opened.next(5, &crs, &mut ids).unwrap() {
+            streamed.extend(batch.features);
+        }
+        assert_eq!(streamed.len(), whole.features.len(), "{}", path.display());
+        for (a, b) in streamed.iter().zip(&whole.features) {
+            assert_eq!(a.fref, b.fref);
+            assert_eq!(a.properties, b.properties);
+            assert_eq!(a.geometry, b.geometry);
+        }
+    }
+}
