@@ -286,8 +286,12 @@ fn sweep(
             let rows = check_batch(checker, decoded.features, working, &wgs84, settings.layer);
             for (found, district, lines) in rows {
                 for (code, severity) in &found {
-                    let e = outcome.by_rule.entry(code.to_string()).or_default();
-                    e.0 += 1;
+                    match outcome.by_rule.get_mut(*code) {
+                        Some(e) => e.0 += 1,
+                        None => {
+                            outcome.by_rule.insert(code.to_string(), (1, 0));
+                        }
+                    }
                     *outcome.by_severity.entry(*severity).or_default() += 1;
                     if let Some(d) = &district {
                         *outcome
@@ -313,7 +317,9 @@ fn sweep(
                 codes.sort_unstable();
                 codes.dedup();
                 for c in codes {
-                    outcome.by_rule.entry(c.to_owned()).or_default().1 += 1;
+                    if let Some(e) = outcome.by_rule.get_mut(c) {
+                        e.1 += 1;
+                    }
                 }
                 counts.findings += found.len();
             }

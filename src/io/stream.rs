@@ -31,8 +31,13 @@ pub enum Unit {
 pub(crate) enum Batch {
     /// Raw features still to be validated and transformed (in parallel).
     Raw(Vec<RawFeature>),
-    /// Features a whole-file reader already assembled.
-    Ready(Vec<std::result::Result<Feature, Diagnostic>>),
+    /// Features a whole-file reader already assembled, the diagnostics that go with them,
+    /// and how many features the batch stands for (accepted + rejected).
+    Ready {
+        features: Vec<Feature>,
+        diagnostics: Vec<Diagnostic>,
+        read: usize,
+    },
 }
 
 /// A source's features in batches.
@@ -171,14 +176,14 @@ impl<'a> Opened<'a> {
             read: 0,
         };
         match batch {
-            Batch::Ready(items) => {
-                out.read = items.len();
-                for item in items {
-                    match item {
-                        Ok(f) => out.features.push(f),
-                        Err(d) => out.diagnostics.push(d),
-                    }
-                }
+            Batch::Ready {
+                features,
+                diagnostics,
+                read,
+            } => {
+                out.read = read;
+                out.features = features;
+                out.diagnostics = diagnostics;
             }
             Batch::Raw(raws) => {
                 let (from, prep) = (&self.crs, &self.prep);
@@ -230,33 +235,21 @@ impl<'a> Opened<'a> {
     }
 }
 
-/// A source already read whole.
-#[allow(clippy::result_large_err)] // source-order items, built once per feature
+/// A source already read whole: its diagnostics and rejected count come with the first
+/// batch, its features in batches.
 struct WholeStream {
-    items: std::vec::IntoIter<std::result::Result<Feature, Diagnostic>>,
+    features: std::vec::IntoIter<Feature>,
+    diagnostics: Vec<Diagnostic>,
+    rejected: usize,
     done: u64,
 }
 
 impl WholeStream {
-    #[allow(clippy::result_large_err)]
     fn new(source: Source) -> WholeStream {
-        // Interleave accepted features and per-feature errors back into source order.
-        let mut items: Vec<(usize, std::result::Result<Feature, Diagnostic>)> = source
-            .features
-            .into_iter()
-            .map(|f| (f.fref.index, Ok(f)))
-            .collect();
-        for d in source.diagnostics {
-            let index = d.feature_index.unwrap_or(usize::MAX);
-            items.push((index, Err(d)));
-        }
-        items.sort_by_key(|(i, _)| *i);
         WholeStream {
-            items: items
-                .into_iter()
-                .map(|(_, x)| x)
-                .collect::<Vec<_>>()
-                .into_iter(),
+            rejected: source.rejected(),
+            features: source.features.into_iter(),
+            diagnostics: source.diagnostics,
             done: 0,
         }
     }
@@ -264,9 +257,18 @@ impl WholeStream {
 
 impl RawStream for WholeStream {
     fn next_batch(&mut self, max: usize) -> Result<Option<Batch>> {
-        let batch: Vec<_> = self.items.by_ref().take(max).collect();
-        self.done += batch.iter().filter(|x| x.is_ok()).count() as u64;
-        Ok((!batch.is_empty()).then_some(Batch::Ready(batch)))
+        let features: Vec<Feature> = self.features.by_ref().take(max.max(1)).collect();
+        let diagnostics = std::mem::take(&mut self.diagnostics);
+        let rejected = std::mem::take(&mut self.rejected);
+        if features.is_empty() && diagnostics.is_empty() && rejected == 0 {
+            return Ok(None);
+        }
+        self.done += (features.len() + rejected) as u64;
+        Ok(Some(Batch::Ready {
+            read: features.len() + rejected,
+            features,
+            diagnostics,
+        }))
     }
 
     fn done(&self) -> u64 {
@@ -302,6 +304,8 @@ struct JsonStream {
     repair: bool,
     /// Bytes of `buf` already dropped (for error positions).
     dropped: u64,
+    /// Whether what follows the features array was checked.
+    tail_checked: bool,
 }
 
 impl JsonStream {
@@ -329,6 +333,7 @@ impl JsonStream {
             index: 0,
             repair: opts.repair,
             dropped: 0,
+            tail_checked: false,
         };
         // Find `"features"` followed by `[` at depth 1, remembering the keys on the way.
         let mut key_start = None;
@@ -401,6 +406,39 @@ impl JsonStream {
         .flatten();
         let crs = super::resolve_crs(path, in_file, Some(Crs::wgs84()), opts)?;
         Ok(Some((crs, s)))
+    }
+
+    /// After the features: the rest of the top-level object must be well-formed, and must
+    /// not declare a `crs` (the features were already read in the CRS known before them).
+    fn check_tail(&mut self) -> Result<()> {
+        if self.tail_checked {
+            return Ok(());
+        }
+        self.tail_checked = true;
+        while !self.eof && self.buf.len() - self.pos < 64 << 20 {
+            self.fill()?;
+        }
+        let mut text = b"{\"features\":[]".to_vec();
+        text.extend_from_slice(&self.buf[self.pos..]);
+        let tail: Value = serde_json::from_slice(&text).map_err(|e| {
+            Error::parse(
+                &self.path,
+                None,
+                format!(
+                    "malformed JSON after the features array (from byte {}): {e}",
+                    self.dropped + self.pos as u64
+                ),
+            )
+        })?;
+        if tail.get("crs").is_some_and(|c| !c.is_null()) {
+            return Err(Error::parse(
+                &self.path,
+                None,
+                "the `crs` member comes after `features`: a streamed read needs it first (move it before `features`, or use `check`, which reads the file whole)",
+            ));
+        }
+        self.pos = self.buf.len();
+        Ok(())
     }
 
     fn fill(&mut self) -> Result<()> {
@@ -490,10 +528,12 @@ impl JsonStream {
 impl RawStream for JsonStream {
     fn next_batch(&mut self, max: usize) -> Result<Option<Batch>> {
         if self.finished && self.start.is_none() {
+            self.check_tail()?;
             return Ok(None);
         }
         let ranges = self.scan(max.max(1))?;
         if ranges.is_empty() {
+            self.check_tail()?;
             return Ok(None);
         }
         let first = self.index;

@@ -220,3 +220,22 @@ fn the_streamed_reader_gives_the_whole_file_reader_features() {
         }
     }
 }
+
+#[test]
+fn a_crs_after_the_features_is_refused_by_the_streamed_reader() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(demo_proposals()).unwrap();
+    let body = text.trim_end().strip_suffix('}').unwrap();
+    let late =
+        format!("{body},\"crs\":{{\"type\":\"name\",\"properties\":{{\"name\":\"EPSG:4546\"}}}}}}");
+    let input = dir.path().join("late_crs.geojson");
+    std::fs::write(&input, late).unwrap();
+    let out_dir = dir.path().join("out");
+    let out = audit(&out_dir, &[input.to_str().unwrap()]);
+    assert_eq!(code(&out), 2);
+    assert!(
+        stderr(&out).contains("comes after `features`"),
+        "{}",
+        stderr(&out)
+    );
+}

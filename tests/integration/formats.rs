@@ -330,3 +330,43 @@ fn kml_gml_flatgeobuf_csv_and_geopackage_in_four_crss_give_the_same_findings() {
         }
     }
 }
+
+#[test]
+fn an_audit_of_a_gdal_source_reconciles_its_counts() {
+    // A GeoPackage with one good plot and one bowtie: read whole through GDAL, audited in
+    // batches, read = checked + rejected.
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("two.geojson");
+    std::fs::write(
+        &src,
+        r#"{"type":"FeatureCollection","features":[
+{"type":"Feature","properties":{"pid":"ok","land_use":"residential"},"geometry":{"type":"Polygon","coordinates":[[[111.30,30.70],[111.301,30.70],[111.301,30.701],[111.30,30.701],[111.30,30.70]]]}},
+{"type":"Feature","properties":{"pid":"bowtie","land_use":"residential"},"geometry":{"type":"Polygon","coordinates":[[[111.30,30.70],[111.301,30.701],[111.301,30.70],[111.30,30.701],[111.30,30.70]]]}}]}"#,
+    )
+    .unwrap();
+    let gpkg = dir.path().join("two.gpkg");
+    ogr2ogr(&["-f", "GPKG", gpkg.to_str().unwrap(), src.to_str().unwrap()]);
+    let out_dir = dir.path().join("out");
+    let out = ironrule(&[
+        "audit",
+        "-p",
+        "data/yichang/ironrule.toml",
+        "--id-field",
+        "pid",
+        "--out",
+        out_dir.to_str().unwrap(),
+        gpkg.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    let s: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out_dir.join("summary.json")).unwrap())
+            .unwrap();
+    assert_eq!(s["read"], 2);
+    assert_eq!(s["checked"], 1);
+    assert_eq!(s["rejected"], 1);
+    let diags = std::fs::read_to_string(out_dir.join("diagnostics.csv")).unwrap();
+    assert!(
+        diags.contains("bowtie") && diags.contains("self-intersection"),
+        "{diags}"
+    );
+}
