@@ -17,7 +17,6 @@ use crate::io::stream::{self, Unit};
 use crate::io::{IdBook, ReadOptions};
 use crate::model::{Diagnostic, Feature, Level, Severity};
 use crate::report::csv;
-use rayon::prelude::*;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -213,7 +212,17 @@ pub fn run(
     Ok(outcome)
 }
 
-#[allow(clippy::too_many_arguments)]
+/// One batch's output, formatted on the workers and written by the writer thread.
+#[derive(Default)]
+struct Rows {
+    csv: Vec<u8>,
+    layer: Vec<u8>,
+    diagnostics: Vec<u8>,
+}
+
+/// One checked feature: its findings as (code, severity), its district, its output lines.
+type Checked<'c> = (Vec<(&'c str, Severity)>, Option<String>, Vec<u8>, Vec<u8>);
+
 fn sweep(
     checker: &Checker,
     datasets: &[PathBuf],
@@ -223,16 +232,51 @@ fn sweep(
     stop: &AtomicBool,
     out: &mut Outputs,
 ) -> anyhow::Result<Outcome> {
+    // The writer runs on its own thread: formatting is done by the workers, so the main
+    // thread only counts, and nothing waits for the disk.
+    std::thread::scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Rows>(4);
+        let writer = scope.spawn(move || -> std::io::Result<()> {
+            write!(out.w(FINDINGS_CSV), "{}\r\n", csv::header())?;
+            write!(
+                out.w(DIAGNOSTICS),
+                "level,source,feature_index,feature_id,message\r\n"
+            )?;
+            for rows in rx {
+                out.w(FINDINGS_CSV).write_all(&rows.csv)?;
+                out.w(FINDINGS_LAYER).write_all(&rows.layer)?;
+                out.w(DIAGNOSTICS).write_all(&rows.diagnostics)?;
+            }
+            Ok(())
+        });
+        let result = sweep_sources(checker, datasets, request, settings, progress, stop, &tx);
+        drop(tx);
+        let written = writer.join().expect("the writer thread does not panic");
+        // A write error explains a stopped sweep better than the sweep's own error.
+        written?;
+        result
+    })
+}
+
+fn sweep_sources(
+    checker: &Checker,
+    datasets: &[PathBuf],
+    request: &ReadRequest<'_>,
+    settings: Settings,
+    progress: &mut dyn Progress,
+    stop: &AtomicBool,
+    tx: &std::sync::mpsc::SyncSender<Rows>,
+) -> anyhow::Result<Outcome> {
     let working = &checker.project.crs;
     let wgs84 = Crs::wgs84();
     let mut outcome = Outcome::default();
-    write!(out.w(FINDINGS_CSV), "{}\r\n", csv::header())?;
-    write!(
-        out.w(DIAGNOSTICS),
-        "level,source,feature_index,feature_id,message\r\n"
-    )?;
-    let mut layer_diags = checker.diagnostics.clone();
-    write_diagnostics(out, &mut outcome, &mut layer_diags)?;
+    let send = |rows: Rows| {
+        tx.send(rows)
+            .map_err(|_| anyhow::anyhow!("the output writer stopped"))
+    };
+    let mut rows = Rows::default();
+    diagnostic_rows(&mut rows, &mut outcome, checker.diagnostics.clone());
+    send(rows)?;
     for path in datasets {
         let mut counts = SourceCounts {
             name: path.display().to_string(),
@@ -250,8 +294,10 @@ fn sweep(
             Err(e) => {
                 // A source that cannot be opened is reported; the others are still audited.
                 let why = e.to_string();
-                let mut d = vec![Diagnostic::error(counts.name.clone(), why.clone())];
-                write_diagnostics(out, &mut outcome, &mut d)?;
+                let mut rows = Rows::default();
+                let d = vec![Diagnostic::error(counts.name.clone(), why.clone())];
+                diagnostic_rows(&mut rows, &mut outcome, d);
+                send(rows)?;
                 counts.error = Some(why);
                 outcome.sources.push(counts);
                 continue;
@@ -266,25 +312,39 @@ fn sweep(
                 progress.finish();
                 return Ok(outcome);
             }
-            let decoded = match opened.next(settings.batch, working, &mut ids) {
-                Ok(Some(d)) => d,
+            // Read, validate, transform and check in one parallel pass.
+            let batch = opened.next_with(
+                settings.batch,
+                working,
+                &mut ids,
+                || Transformer::new(working, &wgs84).ok(),
+                |to_wgs84, f| check_one(checker, to_wgs84.as_ref(), f, settings.layer),
+            );
+            let processed = match batch {
+                Ok(Some(p)) => p,
                 Ok(None) => break,
                 Err(e) => {
                     // The rest of the source is unreadable: say where, keep what was done.
                     let why = e.to_string();
-                    let mut d = vec![Diagnostic::error(counts.name.clone(), why.clone())];
-                    write_diagnostics(out, &mut outcome, &mut d)?;
+                    let mut rows = Rows::default();
+                    let d = vec![Diagnostic::error(counts.name.clone(), why.clone())];
+                    diagnostic_rows(&mut rows, &mut outcome, d);
+                    send(rows)?;
                     counts.error = Some(why);
                     break;
                 }
             };
-            counts.read += decoded.read;
-            counts.checked += decoded.features.len();
-            counts.rejected += decoded.read - decoded.features.len();
-            let mut diags = decoded.diagnostics;
-            write_diagnostics(out, &mut outcome, &mut diags)?;
-            let rows = check_batch(checker, decoded.features, working, &wgs84, settings.layer);
-            for (found, district, lines) in rows {
+            counts.read += processed.read;
+            counts.checked += processed.accepted;
+            counts.rejected += processed.read - processed.accepted;
+            let mut rows = Rows::default();
+            diagnostic_rows(&mut rows, &mut outcome, processed.diagnostics);
+            for (found, district, csv_rows, layer_rows) in processed.results {
+                if found.is_empty() {
+                    continue;
+                }
+                rows.csv.extend_from_slice(&csv_rows);
+                rows.layer.extend_from_slice(&layer_rows);
                 for (code, severity) in &found {
                     match outcome.by_rule.get_mut(*code) {
                         Some(e) => e.0 += 1,
@@ -302,16 +362,6 @@ fn sweep(
                             .or_default() += 1;
                     }
                 }
-                for (csv_row, layer_row) in &lines {
-                    let w = out.w(FINDINGS_CSV);
-                    w.write_all(csv_row.as_bytes())?;
-                    w.write_all(b"\r\n")?;
-                    if settings.layer {
-                        let w = out.w(FINDINGS_LAYER);
-                        w.write_all(layer_row.as_bytes())?;
-                        w.write_all(b"\n")?;
-                    }
-                }
                 // Features with at least one finding of the rule.
                 let mut codes: Vec<&str> = found.iter().map(|(c, _)| *c).collect();
                 codes.sort_unstable();
@@ -323,6 +373,7 @@ fn sweep(
                 }
                 counts.findings += found.len();
             }
+            send(rows)?;
             progress.advance(opened.done(), counts.read as u64, counts.findings as u64);
         }
         progress.finish();
@@ -335,82 +386,68 @@ fn sweep(
     Ok(outcome)
 }
 
-type Lines = Vec<(String, String)>;
-/// A feature's findings as the sequential bookkeeping needs them: (rule code, severity).
-/// The findings themselves are formatted and dropped on the worker threads.
-type Found<'c> = Vec<(&'c str, Severity)>;
-
-/// Checks a batch in parallel: each feature's findings, its district, and the findings'
-/// output lines (CSV row, GeoJSON feature), formatted in parallel too.
-fn check_batch<'c>(
+/// Checks one feature (on a worker thread) and formats its findings' output lines there;
+/// the feature is dropped there too, not on the main thread.
+fn check_one<'c>(
     checker: &'c Checker,
-    features: Vec<Feature>,
-    working: &Crs,
-    wgs84: &Crs,
+    to_wgs84: Option<&Transformer>,
+    f: Feature,
     layer: bool,
-) -> Vec<(Found<'c>, Option<String>, Lines)> {
-    // By value: each feature is dropped on the worker that checked it, not on the writer.
-    features
-        .into_par_iter()
-        .map_init(
-            || Transformer::new(working, wgs84).ok(),
-            |to_wgs84, f| {
-                let findings = checker.check_feature(&f);
-                if findings.is_empty() {
-                    return (Vec::new(), None, Vec::new());
-                }
-                let district = checker.district_of(&f);
-                let lines = findings
-                    .iter()
-                    .map(|x| {
-                        if !layer {
-                            return (csv::row(x), String::new());
-                        }
-                        let geometry = x.geometry.as_ref().and_then(|g| {
-                            let t = to_wgs84.as_ref()?;
-                            let mut g = g.clone();
-                            t.geometry(&mut g).ok()?;
-                            Some(g)
-                        });
-                        let layer = crate::report::geojson::feature(x, geometry.as_ref());
-                        (csv::row(x), layer.to_string())
-                    })
-                    .collect();
-                let found = findings
-                    .iter()
-                    .map(|x| (checker.code(&x.code), x.severity))
-                    .collect();
-                (found, district, lines)
-            },
-        )
-        .collect()
+) -> Checked<'c> {
+    let district = checker
+        .project
+        .group_by
+        .as_ref()
+        .and_then(|_| checker.district_of(&f));
+    let findings = checker.check_owned(f);
+    let mut csv_rows = Vec::new();
+    let mut layer_rows = Vec::new();
+    for x in &findings {
+        csv_rows.extend_from_slice(csv::row(x).as_bytes());
+        csv_rows.extend_from_slice(b"\r\n");
+        if layer {
+            let geometry = x.geometry.as_ref().and_then(|g| {
+                let mut g = g.clone();
+                to_wgs84?.geometry(&mut g).ok()?;
+                Some(g)
+            });
+            let feature = crate::report::geojson::feature(x, geometry.as_ref());
+            layer_rows.extend_from_slice(feature.to_string().as_bytes());
+            layer_rows.push(b'\n');
+        }
+    }
+    let found = findings
+        .iter()
+        .map(|x| (checker.code(&x.code), x.severity))
+        .collect();
+    (found, district, csv_rows, layer_rows)
 }
 
-fn write_diagnostics(
-    out: &mut Outputs,
-    outcome: &mut Outcome,
-    diags: &mut Vec<Diagnostic>,
-) -> std::io::Result<()> {
-    let w = out.w(DIAGNOSTICS);
-    for d in diags.drain(..) {
-        match d.level {
-            Level::Error => outcome.errors += 1,
-            Level::Warning => outcome.warnings += 1,
-        }
+/// Diagnostics as `diagnostics.csv` rows, counted.
+fn diagnostic_rows(rows: &mut Rows, outcome: &mut Outcome, diags: Vec<Diagnostic>) {
+    for d in diags {
+        let level = match d.level {
+            Level::Error => {
+                outcome.errors += 1;
+                "error"
+            }
+            Level::Warning => {
+                outcome.warnings += 1;
+                "warning"
+            }
+        };
+        let index = d.feature_index.map(|i| i.to_string()).unwrap_or_default();
         let row = [
-            match d.level {
-                Level::Error => "error".to_owned(),
-                Level::Warning => "warning".to_owned(),
-            },
-            d.source.clone(),
-            d.feature_index.map(|i| i.to_string()).unwrap_or_default(),
-            d.feature_id.clone().unwrap_or_default(),
-            d.message.clone(),
+            level,
+            &d.source,
+            &index,
+            d.feature_id.as_deref().unwrap_or_default(),
+            &d.message,
         ];
         let row: Vec<String> = row.iter().map(|s| csv::field(s)).collect();
-        write!(w, "{}\r\n", row.join(","))?;
+        rows.diagnostics
+            .extend_from_slice(format!("{}\r\n", row.join(",")).as_bytes());
     }
-    Ok(())
 }
 
 fn summary_json(checker: &Checker, o: &Outcome, dir: &Path, settings: Settings) -> Value {

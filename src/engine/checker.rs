@@ -185,7 +185,10 @@ impl Checker {
 
     /// All findings of all rules for one feature (geometry in the working CRS).
     pub fn check_feature(&self, f: &Feature) -> Vec<Finding> {
-        self.check_case(f).0
+        match Footprint::new(&f.geometry) {
+            Ok(fp) => self.run_rules(f, &fp, None),
+            Err(_) => Vec::new(),
+        }
     }
 
     /// The findings for one feature and the codes of the rules that applied to it (the
@@ -194,15 +197,48 @@ impl Checker {
         let Ok(fp) = Footprint::new(&f.geometry) else {
             return (Vec::new(), Vec::new());
         };
-        let mut out = Vec::new();
         let mut applied = Vec::new();
+        let out = self.run_rules(f, &fp, Some(&mut applied));
+        (out, applied)
+    }
+
+    /// Every rule that applies to `f`, against its footprint; the codes of those rules are
+    /// pushed to `applied` when asked for.
+    fn run_rules(
+        &self,
+        f: &Feature,
+        fp: &Footprint,
+        mut applied: Option<&mut Vec<String>>,
+    ) -> Vec<Finding> {
+        let mut out = Vec::new();
         for rule in self.rules() {
             if rule.applies(&f.properties) {
-                self.apply(rule, f, &fp, &mut out);
-                applied.push(rule.code.clone());
+                self.apply(rule, f, fp, &mut out);
+                if let Some(a) = applied.as_deref_mut() {
+                    a.push(rule.code.clone());
+                }
             }
         }
-        (out, applied)
+        out
+    }
+
+    /// All findings for a feature the caller no longer needs: its geometry becomes the
+    /// footprint without a copy (the audit's path).
+    pub fn check_owned(&self, f: Feature) -> Vec<Finding> {
+        let Feature {
+            fref,
+            properties,
+            geometry,
+        } = f;
+        let Ok(fp) = Footprint::from_geometry(geometry) else {
+            return Vec::new();
+        };
+        let f = Feature {
+            fref,
+            properties,
+            geometry: geo::Geometry::MultiPoint(geo::MultiPoint(Vec::new())),
+        };
+        self.run_rules(&f, &fp, None)
     }
 
     fn apply(&self, rule: &Rule, f: &Feature, fp: &Footprint, out: &mut Vec<Finding>) {

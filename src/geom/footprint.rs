@@ -1,6 +1,6 @@
 use geo::{
-    Area, BoundingRect, Coord, Euclidean, Geometry, Length, LineString, MultiLineString,
-    MultiPoint, MultiPolygon, Rect,
+    Area, Coord, Euclidean, Geometry, Length, LineString, MultiLineString, MultiPoint,
+    MultiPolygon, Rect,
 };
 
 /// A proposal's geometry, by dimension. Every spatial test handles the three kinds: a
@@ -37,13 +37,52 @@ impl Footprint {
         Ok(fp)
     }
 
+    /// [`Footprint::new`] for a geometry the caller gives away: no copy.
+    pub fn from_geometry(g: Geometry<f64>) -> Result<Footprint, String> {
+        let fp = match g {
+            Geometry::Polygon(p) => Footprint::Areal(MultiPolygon(vec![p])),
+            Geometry::MultiPolygon(mp) => Footprint::Areal(mp),
+            Geometry::LineString(l) => Footprint::Linear(MultiLineString(vec![l])),
+            Geometry::MultiLineString(m) => Footprint::Linear(m),
+            Geometry::Point(p) => Footprint::Puntal(MultiPoint(vec![p])),
+            Geometry::MultiPoint(m) => Footprint::Puntal(m),
+            other => return Footprint::new(&other),
+        };
+        if fp.bbox().is_none() {
+            return Err("empty geometry".into());
+        }
+        Ok(fp)
+    }
+
     /// The bounding box; `None` only for an empty geometry.
     pub fn bbox(&self) -> Option<Rect<f64>> {
+        // Direct loops over the coordinate slices: called by every spatial test of every
+        // rule, it is on the audit's hot path.
+        let mut lo = Coord {
+            x: f64::INFINITY,
+            y: f64::INFINITY,
+        };
+        let mut hi = Coord {
+            x: f64::NEG_INFINITY,
+            y: f64::NEG_INFINITY,
+        };
+        let mut add = |cs: &[Coord<f64>]| {
+            for c in cs {
+                lo.x = lo.x.min(c.x);
+                lo.y = lo.y.min(c.y);
+                hi.x = hi.x.max(c.x);
+                hi.y = hi.y.max(c.y);
+            }
+        };
         match self {
-            Footprint::Areal(m) => m.bounding_rect(),
-            Footprint::Linear(m) => m.bounding_rect(),
-            Footprint::Puntal(m) => m.bounding_rect(),
+            Footprint::Areal(m) => m.iter().for_each(|p| {
+                add(&p.exterior().0);
+                p.interiors().iter().for_each(|r| add(&r.0));
+            }),
+            Footprint::Linear(m) => m.iter().for_each(|l| add(&l.0)),
+            Footprint::Puntal(m) => m.iter().for_each(|p| add(std::slice::from_ref(&p.0))),
         }
+        (lo.x <= hi.x && lo.y <= hi.y).then(|| Rect::new(lo, hi))
     }
 
     /// Area in m² (0 for lines and points).

@@ -13,6 +13,13 @@ use geo::{
 /// assert!(err.contains("self-intersection") && err.contains("at (1, 1)"), "{err}");
 /// ```
 pub fn check(g: &Geometry<f64>) -> Result<(), String> {
+    // Most footprints are one small hole-free polygon: a direct check proves them valid
+    // without geo's allocation-heavy validation; anything it is unsure of goes on below.
+    if let Geometry::Polygon(p) = g {
+        if p.interiors().is_empty() && simple_ring(p.exterior()) {
+            return Ok(());
+        }
+    }
     if g.coords_iter().next().is_none() {
         return Err("empty geometry".into());
     }
@@ -27,13 +34,6 @@ pub fn check(g: &Geometry<f64>) -> Result<(), String> {
     if g.coords_count() > BIG_VERTICES {
         if let Some(result) = big::check(g) {
             return result;
-        }
-    }
-    // Most footprints are one small hole-free polygon: a direct check proves them valid
-    // without geo's allocation-heavy validation; anything it is unsure of goes to geo.
-    if let Geometry::Polygon(p) = g {
-        if p.interiors().is_empty() && simple_ring(p.exterior()) {
-            return Ok(());
         }
     }
     let errors = g.validation_errors();
@@ -67,6 +67,9 @@ fn simple_ring(ring: &LineString<f64>) -> bool {
     let segs = n - 1;
     let turn =
         |a: Coord<f64>, b: Coord<f64>, d: Coord<f64>| <f64 as geo::GeoNum>::Ker::orient2d(a, b, d);
+    if c.iter().any(|p| !(p.x.is_finite() && p.y.is_finite())) {
+        return false;
+    }
     for i in 0..segs {
         let (a, b) = (c[i], c[i + 1]);
         if a == b {
@@ -78,19 +81,26 @@ fn simple_ring(ring: &LineString<f64>) -> bool {
             return false;
         }
     }
-    for i in 0..segs {
+    // Sweep along x: segments sorted by their left end; each is compared only with those
+    // whose x-range overlaps its own.
+    let mut order: Vec<(f64, f64, usize)> = (0..segs)
+        .map(|i| (c[i].x.min(c[i + 1].x), c[i].x.max(c[i + 1].x), i))
+        .collect();
+    order.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+    for (k, &(_, ax1, i)) in order.iter().enumerate() {
         let (a0, a1) = (c[i], c[i + 1]);
-        let (ax0, ax1) = (a0.x.min(a1.x), a0.x.max(a1.x));
         let (ay0, ay1) = (a0.y.min(a1.y), a0.y.max(a1.y));
-        // Non-adjacent segments only: j > i + 1, and not the last against the first.
-        let last = if i == 0 { segs - 1 } else { segs };
-        for j in (i + 2)..last {
+        for &(bx0, _, j) in &order[k + 1..] {
+            if bx0 > ax1 {
+                break;
+            }
+            // Adjacent segments share a vertex by construction (checked above).
+            let (lo, hi) = (i.min(j), i.max(j));
+            if hi == lo + 1 || (lo == 0 && hi == segs - 1) {
+                continue;
+            }
             let (b0, b1) = (c[j], c[j + 1]);
-            if b0.x.max(b1.x) < ax0
-                || b0.x.min(b1.x) > ax1
-                || b0.y.max(b1.y) < ay0
-                || b0.y.min(b1.y) > ay1
-            {
+            if b0.y.max(b1.y) < ay0 || b0.y.min(b1.y) > ay1 {
                 continue;
             }
             if line_intersection(Line::new(a0, a1), Line::new(b0, b1)).is_some() {

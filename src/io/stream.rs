@@ -73,6 +73,16 @@ pub struct Decoded {
     pub read: usize,
 }
 
+/// One batch through [`Opened::next_with`]: a result per accepted feature, in source order.
+pub struct Processed<T> {
+    pub results: Vec<T>,
+    pub diagnostics: Vec<Diagnostic>,
+    /// Features the batch held (accepted + rejected).
+    pub read: usize,
+    /// Features accepted (= `results.len()`).
+    pub accepted: usize,
+}
+
 /// Opens a source for streaming. Errors are those of [`super::read`]: unreadable file,
 /// unknown or conflicting CRS, unsupported format.
 pub fn open<'a>(path: &Path, opts: ReadOptions<'a>) -> Result<Opened<'a>> {
@@ -145,18 +155,41 @@ impl<'a> Opened<'a> {
     /// Reads, validates and transforms the next batch (the per-feature work in parallel);
     /// `ids` carries duplicate-id bookkeeping across batches. `None` at the end.
     pub fn next(&mut self, max: usize, target: &Crs, ids: &mut IdBook) -> Result<Option<Decoded>> {
+        Ok(self
+            .next_with(max, target, ids, || (), |_, f| f)?
+            .map(|p| Decoded {
+                features: p.results,
+                diagnostics: p.diagnostics,
+                read: p.read,
+            }))
+    }
+
+    /// Like [`Opened::next`], and runs `each` on every accepted feature in the same parallel
+    /// pass (with per-thread state from `init`), so that a batch is read, validated,
+    /// transformed and checked without a sequential step in between.
+    pub fn next_with<S, T: Send>(
+        &mut self,
+        max: usize,
+        target: &Crs,
+        ids: &mut IdBook,
+        init: impl Fn() -> S + Sync + Send,
+        each: impl Fn(&mut S, Feature) -> T + Sync + Send,
+    ) -> Result<Option<Processed<T>>> {
         // Reading (and decoding) runs one batch ahead on its own thread, so the next batch is
         // being read while this one is checked.
         if let Some(mut stream) = self.stream.take() {
             let (tx, rx) = std::sync::mpsc::sync_channel(1);
-            std::thread::spawn(move || loop {
-                let batch = stream.next_batch(max);
-                let go_on = matches!(batch, Ok(Some(_)));
-                // The receiver is gone when the audit stopped early: stop reading.
-                if tx.send((batch, stream.done())).is_err() || !go_on {
-                    break;
-                }
-            });
+            std::thread::Builder::new()
+                .name("ironrule-read".into())
+                .spawn(move || loop {
+                    let batch = stream.next_batch(max);
+                    let go_on = matches!(batch, Ok(Some(_)));
+                    // The receiver is gone when the audit stopped early: stop reading.
+                    if tx.send((batch, stream.done())).is_err() || !go_on {
+                        break;
+                    }
+                })
+                .map_err(|e| Error::io(Path::new(&self.name), e))?;
             self.ahead = Some(rx);
         }
         let Some(rx) = &self.ahead else {
@@ -170,10 +203,11 @@ impl<'a> Opened<'a> {
             self.ahead = None;
             return Ok(None);
         };
-        let mut out = Decoded {
-            features: Vec::new(),
+        let mut out = Processed {
+            results: Vec::new(),
             diagnostics: Vec::new(),
             read: 0,
+            accepted: 0,
         };
         match batch {
             Batch::Ready {
@@ -182,30 +216,42 @@ impl<'a> Opened<'a> {
                 read,
             } => {
                 out.read = read;
-                out.features = features;
+                out.accepted = features.len();
                 out.diagnostics = diagnostics;
+                out.results = features.into_par_iter().map_init(&init, &each).collect();
             }
             Batch::Raw(raws) => {
                 let (from, prep) = (&self.crs, &self.prep);
-                let done: Vec<Assembled> = raws
+                let done: Vec<(Assembled, Option<T>)> = raws
                     .into_par_iter()
                     .map_init(
-                        || Transformer::new(from, target),
-                        |t, raw| match t {
-                            Ok(t) => prep.assemble(raw, t),
-                            Err(e) => Assembled {
-                                index: raw.index,
-                                id: raw.id,
-                                parsed: false,
-                                warnings: Vec::new(),
-                                result: Err(format!("{e}; rejected")),
-                            },
+                        || (Transformer::new(from, target), init()),
+                        |(t, state), raw| {
+                            let mut a = match t {
+                                Ok(t) => prep.assemble(raw, t),
+                                Err(e) => Assembled {
+                                    index: raw.index,
+                                    id: raw.id,
+                                    parsed: false,
+                                    warnings: Vec::new(),
+                                    result: Err(format!("{e}; rejected")),
+                                },
+                            };
+                            let result = match std::mem::replace(&mut a.result, Err(String::new()))
+                            {
+                                Ok(f) => Some(each(state, f)),
+                                Err(why) => {
+                                    a.result = Err(why);
+                                    None
+                                }
+                            };
+                            (a, result)
                         },
                     )
                     .collect();
                 out.read = done.len();
-                out.features.reserve(done.len());
-                for a in done {
+                out.results.reserve(done.len());
+                for (a, result) in done {
                     let source = &self.name;
                     let diag = |d: Diagnostic| d.feature(a.index, a.id.as_deref());
                     if let (true, Some(id)) = (a.parsed, &a.id) {
@@ -217,13 +263,17 @@ impl<'a> Opened<'a> {
                         out.diagnostics
                             .push(diag(Diagnostic::warning(source, w.clone())));
                     }
-                    match a.result {
-                        Ok(f) => out.features.push(f),
-                        Err(why) => out
-                            .diagnostics
-                            .push(Diagnostic::error(source, why).feature(a.index, a.id.as_deref())),
+                    match result {
+                        Some(r) => out.results.push(r),
+                        None => {
+                            let why = a.result.err().unwrap_or_default();
+                            out.diagnostics.push(
+                                Diagnostic::error(source, why).feature(a.index, a.id.as_deref()),
+                            )
+                        }
                     }
                 }
+                out.accepted = out.results.len();
             }
         }
         Ok(Some(out))

@@ -127,7 +127,7 @@ pub struct Finding {
     /// For a setback: the nearest point on the footprint and on the zone, working CRS.
     pub nearest: Option<[[f64; 2]; 2]>,
     pub message: String,
-    pub citation: Citation,
+    pub citation: std::sync::Arc<Citation>,
     /// The offending part (overlap, part outside, nearest-points segment), working CRS.
     /// Reports give it back in the CRS each format wants ([`crate::report::Report::reproject`]).
     pub geometry: Option<Geometry<f64>>,

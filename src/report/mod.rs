@@ -73,7 +73,7 @@ impl From<&Rule> for RuleDoc {
             name: r.name.clone(),
             summary: r.summary.clone(),
             severity: r.severity,
-            citation: r.citation.clone(),
+            citation: (*r.citation).clone(),
             test: format!(
                 "{} against {}: {}",
                 r.test.kind(),

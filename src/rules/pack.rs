@@ -344,7 +344,7 @@ fn compile(
         applies_to_text: spec.applies_to.map(|s| s.into_inner()),
         applies_to,
         message: message?,
-        citation: spec.citation,
+        citation: std::sync::Arc::new(spec.citation),
         test,
         dir: dir.to_owned(),
         pack: pack.id.clone(),

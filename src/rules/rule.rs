@@ -142,7 +142,8 @@ pub struct Rule {
     pub applies_to: Option<Filter>,
     pub applies_to_text: Option<String>,
     pub message: Template,
-    pub citation: Citation,
+    /// Shared with every finding of the rule.
+    pub citation: std::sync::Arc<Citation>,
     pub test: Test,
     /// The rule's folder (README.md and fixtures/ live there).
     pub dir: PathBuf,
