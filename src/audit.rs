@@ -288,6 +288,7 @@ fn sweep_sources(
             target: working,
             layer: request.layer,
             repair: request.repair,
+            encoding: request.encoding,
         };
         let mut opened = match stream::open(path, opts) {
             Ok(o) => o,

@@ -35,6 +35,10 @@ pub struct LayerSpec {
     /// What the layer is, for people.
     #[serde(default)]
     pub title: Option<String>,
+    /// A Shapefile's attribute encoding (`GBK`, `GB18030`...) where its `.cpg` is missing or
+    /// wrong.
+    #[serde(default)]
+    pub encoding: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

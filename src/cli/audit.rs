@@ -39,6 +39,10 @@ pub struct AuditArgs {
     /// Repair invalid polygons instead of rejecting them (each repair is a warning).
     #[arg(long)]
     pub repair: bool,
+    /// Text encoding of Shapefile attributes (GBK, GB18030, UTF-8, BIG5...), over the
+    /// `.cpg` file; without either, GBK when the dBase header says so, else UTF-8.
+    #[arg(long, value_name = "NAME")]
+    pub encoding: Option<String>,
     /// Features per batch (memory grows with it; throughput barely does past 10,000).
     #[arg(long, default_value_t = DEFAULT_BATCH as u64, value_name = "N",
           value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
@@ -136,6 +140,7 @@ pub fn run(args: AuditArgs) -> Result<u8> {
         id_field: args.id_field.as_deref(),
         layer: args.layer.as_deref(),
         repair: args.repair,
+        encoding: args.encoding.as_deref(),
     };
     // A second Ctrl-C ends the process at once.
     let _ = ctrlc::set_handler(|| {

@@ -40,6 +40,10 @@ pub struct CheckArgs {
     /// instead of rejecting them; each repair is reported as a warning.
     #[arg(long)]
     pub repair: bool,
+    /// Text encoding of Shapefile attributes (GBK, GB18030, UTF-8, BIG5...), over the
+    /// `.cpg` file; without either, GBK when the dBase header says so, else UTF-8.
+    #[arg(long, value_name = "NAME")]
+    pub encoding: Option<String>,
     /// Print nothing on standard output (the exit code and standard error still tell).
     #[arg(long, short = 'q')]
     pub quiet: bool,
@@ -85,6 +89,7 @@ pub fn run(args: CheckArgs) -> Result<u8> {
         id_field: args.id_field.as_deref(),
         layer: args.layer.as_deref(),
         repair: args.repair,
+        encoding: args.encoding.as_deref(),
     };
     let mut sources = Vec::new();
     let mut file_errors = Vec::new();

@@ -128,9 +128,19 @@ impl Crs {
         if t.starts_with("+proj=") || t.starts_with("+init=") {
             return Crs::from_proj4(t);
         }
+        if ["PROJCS[", "GEOGCS[", "PROJCRS[", "GEOGCRS[", "GEODCRS["]
+            .iter()
+            .any(|k| upper.starts_with(k))
+        {
+            let code = super::wkt::identify(t).map_err(|hint| CrsError::Unknown {
+                name: "WKT".into(),
+                hint,
+            })?;
+            return Crs::from_epsg(code);
+        }
         Err(CrsError::Unknown {
             name: t.to_owned(),
-            hint: "name a CRS as EPSG:<code>, urn:ogc:def:crs:EPSG::<code>, OGC:CRS84 or a PROJ string (+proj=...)".into(),
+            hint: "name a CRS as EPSG:<code>, urn:ogc:def:crs:EPSG::<code>, OGC:CRS84, a PROJ string (+proj=...) or WKT".into(),
         })
     }
 

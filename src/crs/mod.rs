@@ -10,6 +10,8 @@ pub mod registry;
 pub mod transform;
 /// GCJ-02 and BD-09, the datums of Chinese web maps.
 pub mod web_datum;
+/// WKT (.prj, GeoPackage srs) identified without PROJ.
+pub mod wkt;
 
 pub use definition::Crs;
 pub use transform::Transformer;

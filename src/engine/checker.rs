@@ -21,6 +21,8 @@ pub struct ReadRequest<'a> {
     pub layer: Option<&'a str>,
     /// Repair invalid polygons instead of rejecting them.
     pub repair: bool,
+    /// The attribute encoding of Shapefiles (over their `.cpg`).
+    pub encoding: Option<&'a str>,
 }
 
 /// A project ready to check features: its zone layers indexed and its rule packs loaded.
@@ -97,6 +99,7 @@ impl Checker {
                 target: &project.crs,
                 layer: spec.source_layer.as_deref(),
                 repair: false,
+                encoding: spec.encoding.as_deref(),
             };
             match io::read(&spec.path, opts) {
                 Ok(source) => {
@@ -166,6 +169,7 @@ impl Checker {
                 target: &self.project.crs,
                 layer: request.layer,
                 repair: request.repair,
+                encoding: request.encoding,
             },
         )
     }

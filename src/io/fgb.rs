@@ -24,6 +24,8 @@ pub(crate) struct FgbStream {
     geometry_type: GeometryType,
     count: Option<u64>,
     index: usize,
+    /// The header's columns, in order: a feature omits its null values, GDAL lists them.
+    columns: Vec<String>,
 }
 
 fn fgb_error(path: &Path, e: flatgeobuf::Error) -> Error {
@@ -59,6 +61,10 @@ impl FgbStream {
             None => None,
         };
         let geometry_type = header.geometry_type();
+        let columns = header
+            .columns()
+            .map(|cs| cs.iter().map(|c| c.name().to_owned()).collect())
+            .unwrap_or_default();
         let count = match header.features_count() {
             0 => None,
             n => Some(n),
@@ -73,6 +79,7 @@ impl FgbStream {
                 geometry_type,
                 count,
                 index: 0,
+                columns,
             },
         ))
     }
@@ -90,7 +97,11 @@ impl RawStream for FgbStream {
             let Some(feature) = self.iter.next().map_err(|e| fgb_error(&self.path, e))? else {
                 break;
             };
-            let mut properties = Properties::new();
+            let mut properties: Properties = self
+                .columns
+                .iter()
+                .map(|c| (c.clone(), Value::Null))
+                .collect();
             let props = feature
                 .process_properties(&mut Props(&mut properties))
                 .map(|_| ())

@@ -14,6 +14,10 @@ use std::path::Path;
 
 /// Reads one layer of an OGR data source.
 pub fn read(path: &Path, opts: ReadOptions<'_>) -> Result<Source> {
+    // GDAL's own switch for Shapefile attribute encodings (over the .cpg).
+    if let Some(enc) = opts.encoding {
+        let _ = gdal::config::set_config_option("SHAPE_ENCODING", enc);
+    }
     let ds = Dataset::open(path)
         .map_err(|e| Error::parse(path, None, format!("GDAL cannot open it: {e}")))?;
     let names: Vec<String> = ds.layers().map(|l| l.name()).collect();
@@ -82,14 +86,27 @@ fn read_layer<L: LayerAccess>(
     let crs = resolve_crs(path, in_file, None, &opts)?;
     let mut asm = Assembler::new(path.display().to_string(), crs, &opts)?;
     let booleans = boolean_fields(layer);
+    let names: Vec<String> = layer.defn().fields().map(|f| f.name()).collect();
     for (index, feature) in layer.features().enumerate() {
         let mut properties = serde_json::Map::new();
-        for (i, (name, value)) in feature.fields().enumerate() {
-            let value = match value {
-                Some(FieldValue::IntegerValue(v)) if booleans.contains(&i) => Value::Bool(v != 0),
-                other => other.map_or(Value::Null, json_value),
+        // By OGR field index: the gdal crate's `fields()` skips fields of types it does not
+        // know (KML has some), which would shift every index after them.
+        for (i, name) in names.iter().enumerate() {
+            // SAFETY: the feature handle is valid for the life of `feature`, and `i` is below
+            // its field count. An unset field (FlatGeobuf omits nulls) reads as 0 otherwise.
+            let set = unsafe {
+                gdal_sys::OGR_F_IsFieldSetAndNotNull(feature.c_feature(), i as std::ffi::c_int) != 0
             };
-            properties.insert(name, value);
+            let value = match feature.field(i) {
+                _ if !set => Value::Null,
+                Ok(Some(FieldValue::IntegerValue(v))) if booleans.contains(&i) => {
+                    Value::Bool(v != 0)
+                }
+                Ok(other) => other.map_or(Value::Null, json_value),
+                // A type the gdal crate cannot read (binary...): left out as null.
+                Err(_) => Value::Null,
+            };
+            properties.insert(name.clone(), value);
         }
         let geometry = match feature.geometry() {
             None => Err("the feature has no geometry".to_owned()),

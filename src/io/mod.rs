@@ -13,6 +13,8 @@ pub mod gdal;
 pub mod geojson;
 /// The native GeoParquet reader.
 pub mod parquet;
+/// The native Shapefile reader.
+pub mod shp;
 /// Batch-by-batch reading for `audit`.
 pub mod stream;
 /// Well-known binary geometry.
@@ -40,6 +42,9 @@ pub struct ReadOptions<'a> {
     /// Repair invalid polygons (and close unclosed rings) instead of rejecting them; each
     /// repair is a warning.
     pub repair: bool,
+    /// The text encoding of a Shapefile's attributes (`GBK`, `GB18030`, `UTF-8`...), over
+    /// its `.cpg`.
+    pub encoding: Option<&'a str>,
 }
 
 impl<'a> ReadOptions<'a> {
@@ -52,6 +57,7 @@ impl<'a> ReadOptions<'a> {
             target,
             layer: None,
             repair: false,
+            encoding: None,
         }
     }
 }
@@ -90,12 +96,13 @@ pub fn read(path: &Path, opts: ReadOptions<'_>) -> Result<Source> {
         "geojson" | "json" => geojson::read(path, opts),
         "geojsons" | "geojsonl" | "geojsonseq" | "ndjson" => geojson::read_seq(path, opts),
         "fgb" => fgb::read(path, opts),
+        "shp" => shp::read(path, opts),
         "parquet" | "geoparquet" => parquet::read(path, opts),
         #[cfg(feature = "gdal")]
         _ => gdal::read(path, opts),
         #[cfg(not(feature = "gdal"))]
         _ => Err(Error::Usage(format!(
-            "{}: cannot read '.{ext}' files in this build; the default build reads GeoJSON (.geojson, .json), GeoJSON sequences (.geojsons, .geojsonl, .ndjson), FlatGeobuf (.fgb) and GeoParquet (.parquet). Build with `--features gdal` to read Shapefile, GeoPackage, FileGDB, KML, DXF and every other OGR format",
+            "{}: cannot read '.{ext}' files in this build; the default build reads GeoJSON (.geojson, .json), GeoJSON sequences (.geojsons, .geojsonl, .ndjson), FlatGeobuf (.fgb), GeoParquet (.parquet) and Shapefile (.shp). Build with `--features gdal` to read Shapefile, GeoPackage, FileGDB, KML, DXF and every other OGR format",
             path.display()
         ))),
     }

@@ -239,3 +239,70 @@ fn a_crs_after_the_features_is_refused_by_the_streamed_reader() {
         stderr(&out)
     );
 }
+
+#[test]
+fn a_gbk_shapefile_is_read_natively_with_its_chinese_names_and_prj() {
+    // Written by pyogrio with `encoding="GBK"`: a .cpg saying GBK and an Esri .prj naming
+    // "CGCS2000_3_Degree_GK_CM_111E" (no EPSG code in it).
+    let shp = "tests/data/proposals_polygons_gbk.shp";
+    let dbf = std::fs::read(root().join("tests/data/proposals_polygons_gbk.dbf")).unwrap();
+    assert!(
+        std::str::from_utf8(&dbf).is_err(),
+        "the fixture really is GBK"
+    );
+    let out = ironrule(&[
+        "check",
+        "-p",
+        "data/yichang/ironrule.toml",
+        "--id-field",
+        "pid",
+        "--format",
+        "json",
+        shp,
+    ]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let names: Vec<&str> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["feature"]["name"].as_str())
+        .collect();
+    assert!(names.iter().any(|n| n.contains("猇亭化工")), "{names:?}");
+    // The .prj was identified: findings are placed in the file's own CRS.
+    assert_eq!(json["findings"][0]["geometry_crs"], "EPSG:4546");
+    // The same findings as the GeoJSON's polygons, plus the Shapefile trap: `safety_upgrade`
+    // is cut to `safety_upg`, so the tailings-pond rebuild P22 is reported.
+    let csv = ironrule(&[
+        "check",
+        "-p",
+        "data/yichang/ironrule.toml",
+        "--id-field",
+        "pid",
+        "--format",
+        "csv",
+        shp,
+    ]);
+    let got = rows(&stdout(&csv));
+    let polygon_ids: BTreeSet<String> = got.iter().map(|r| r.0.clone()).collect();
+    let expected: BTreeSet<_> = rows(&stdout(&check_demo(&["--format", "csv"])))
+        .into_iter()
+        .filter(|r| polygon_ids.contains(&r.0) || r.0 == "P22")
+        .collect();
+    let extra: Vec<_> = got.difference(&expected).collect();
+    assert!(extra.iter().all(|r| r.0 == "P22"), "{extra:?}");
+    let missing: Vec<_> = expected.difference(&got).collect();
+    assert!(missing.is_empty(), "{missing:?}");
+    // A wrong --encoding is visible, not silent: Latin-1 garbles the names.
+    let garbled = ironrule(&[
+        "check",
+        "-p",
+        "data/yichang/ironrule.toml",
+        "--encoding",
+        "latin1",
+        "--format",
+        "csv",
+        shp,
+    ]);
+    assert!(!stdout(&garbled).contains("猇亭化工"));
+}

@@ -183,7 +183,7 @@ fn an_unreadable_file_does_not_stop_the_others() {
 #[test]
 fn unsupported_format_names_the_feature_flag() {
     let dir = tempfile::tempdir().unwrap();
-    let p = dir.path().join("plots.shp");
+    let p = dir.path().join("plots.kml");
     std::fs::write(&p, b"not really").unwrap();
     let (code, json, _) = check_json(&[&p], &[]);
     assert_eq!(code, 2);
@@ -196,6 +196,46 @@ fn unsupported_format_names_the_feature_flag() {
     } else {
         assert!(msg.contains("--features gdal"), "{msg}");
     }
+}
+
+#[test]
+fn a_broken_shapefile_is_an_error_naming_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("plots.shp");
+    std::fs::write(&p, b"not really").unwrap();
+    // No .dbf next to it.
+    let (code, json, _) = check_json(&[&p], &["--assume-crs", "EPSG:4546"]);
+    assert_eq!(code, 2);
+    let msg = json["diagnostics"][0]["message"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(msg.contains(".dbf"), "{msg}");
+    // A .dbf that is not one.
+    std::fs::write(dir.path().join("plots.dbf"), b"x").unwrap();
+    let (code, json, _) = check_json(&[&p], &["--assume-crs", "EPSG:4546"]);
+    assert_eq!(code, 2);
+    let msg = json["diagnostics"][0]["message"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(msg.contains("dBase"), "{msg}");
+    // A .prj the pure-Rust build cannot identify says which feature would.
+    std::fs::write(
+        dir.path().join("plots.prj"),
+        r#"PROJCS["Xian_1980_3_Degree_GK_CM_111E",GEOGCS["GCS_Xian_1980"]]"#,
+    )
+    .unwrap();
+    let (code, json, _) = check_json(&[&p], &[]);
+    assert_eq!(code, 2);
+    let msg = json["diagnostics"][0]["message"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        msg.contains("plots.prj") && msg.contains("--features proj"),
+        "{msg}"
+    );
 }
 
 #[test]
