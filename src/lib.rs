@@ -31,5 +31,7 @@ pub mod project;
 pub mod report;
 /// Rule packs: schema, loader, filters, message templates.
 pub mod rules;
+/// Waivers and baselines: findings that are approved or already known.
+pub mod triage;
 
 pub use error::{Error, Result};

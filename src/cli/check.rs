@@ -4,28 +4,22 @@ use crate::engine::{Checker, ReadRequest};
 use crate::io::atomic::write_atomic;
 use crate::model::Diagnostic;
 use crate::report::{Format, Style};
+use crate::triage::Date;
 use anyhow::{Context, Result};
 use clap::Args;
 use std::io::Write;
 use std::path::PathBuf;
 
+/// What to check and how to read it (shared by `check` and `baseline write`).
 #[derive(Debug, Args)]
-pub struct CheckArgs {
-    /// Proposal files (GeoJSON; any OGR format with the `gdal` feature).
+pub struct InputArgs {
+    /// Proposal files: GeoJSON, FlatGeobuf, GeoParquet, Shapefile; any OGR format with the
+    /// `gdal` feature.
     #[arg(required = true, value_name = "PROPOSALS")]
     pub proposals: Vec<PathBuf>,
     /// The project file; default: ironrule.toml in the working directory or a parent.
     #[arg(long, short = 'p', value_name = "FILE")]
     pub project: Option<PathBuf>,
-    /// Output format.
-    #[arg(long, short = 'f', value_enum, default_value_t = crate::report::Format::Text)]
-    pub format: Format,
-    /// Write the report to FILE (atomically) instead of standard output.
-    #[arg(long, short = 'o', value_name = "FILE")]
-    pub output: Option<PathBuf>,
-    /// Exit 1 when a finding is at or above this severity.
-    #[arg(long, value_enum, default_value_t = FailOn::Prohibited)]
-    pub fail_on: FailOn,
     /// CRS of proposal files that do not declare one (e.g. EPSG:4490, EPSG:4546); GeoJSON
     /// without a `crs` member is otherwise WGS 84 (RFC 7946).
     #[arg(long, value_name = "CRS")]
@@ -44,6 +38,33 @@ pub struct CheckArgs {
     /// `.cpg` file; without either, GBK when the dBase header says so, else UTF-8.
     #[arg(long, value_name = "NAME")]
     pub encoding: Option<String>,
+    /// Approvals (TOML `[[waiver]]` entries): a waived finding is reported as waived and
+    /// does not fail the run; expired and unused waivers are warnings.
+    #[arg(long, value_name = "FILE")]
+    pub waivers: Option<PathBuf>,
+    /// The date waivers are judged on (YYYY-MM-DD; default: today, UTC). An expiry date is
+    /// valid through that day.
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = crate::report::Format::Text)]
+    pub format: Format,
+    /// Write the report to FILE (atomically) instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Exit 1 when a finding is at or above this severity.
+    #[arg(long, value_enum, default_value_t = FailOn::Prohibited)]
+    pub fail_on: FailOn,
+    /// Findings already in this baseline (from `ironrule baseline write`) are reported as
+    /// baselined and do not fail the run; entries no longer found are reported as fixed.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
     /// Print nothing on standard output (the exit code and standard error still tell).
     #[arg(long, short = 'q')]
     pub quiet: bool,
@@ -72,28 +93,40 @@ impl ColorChoice {
     }
 }
 
-pub fn run(args: CheckArgs) -> Result<u8> {
-    if args.format == Format::Gpkg && args.output.is_none() {
-        anyhow::bail!("--format gpkg writes a binary file: give --output FILE.gpkg");
-    }
-    let project = super::project(args.project.as_ref())?;
-    let assume = args
+/// Reads the proposals, checks them and applies the waivers: the report `check` and
+/// `baseline write` start from.
+pub(crate) fn checked(
+    input: &InputArgs,
+) -> Result<(Checker, Vec<crate::io::Source>, crate::report::Report)> {
+    let project = super::project(input.project.as_ref())?;
+    let assume = input
         .assume_crs
         .as_deref()
         .map(Crs::parse)
         .transpose()
         .context("--assume-crs")?;
     let checker = Checker::load(project)?;
+    let today = match &input.as_of {
+        Some(d) => Date::parse(d).map_err(|e| anyhow::anyhow!("--as-of: {e}"))?,
+        None => Date::today(),
+    };
+    let waivers = match &input.waivers {
+        Some(path) => {
+            let codes: Vec<String> = checker.rules().map(|r| r.code.clone()).collect();
+            crate::triage::load_waivers(path, &codes)?
+        }
+        None => Vec::new(),
+    };
     let request = ReadRequest {
         assume_crs: assume.as_ref(),
-        id_field: args.id_field.as_deref(),
-        layer: args.layer.as_deref(),
-        repair: args.repair,
-        encoding: args.encoding.as_deref(),
+        id_field: input.id_field.as_deref(),
+        layer: input.layer.as_deref(),
+        repair: input.repair,
+        encoding: input.encoding.as_deref(),
     };
     let mut sources = Vec::new();
     let mut file_errors = Vec::new();
-    for path in &args.proposals {
+    for path in &input.proposals {
         match checker.read(path, &request) {
             Ok(s) => sources.push(s),
             // A file that cannot be read is reported; the other files are still checked.
@@ -105,6 +138,30 @@ pub fn run(args: CheckArgs) -> Result<u8> {
     }
     let mut report = checker.check(&sources);
     report.diagnostics.extend(file_errors);
+    if input.waivers.is_some() {
+        let warnings = crate::triage::apply_waivers(&mut report.findings, &waivers, today);
+        report.diagnostics.extend(warnings);
+        report.summary.recount_triage(&report.findings);
+    }
+    Ok((checker, sources, report))
+}
+
+pub fn run(args: CheckArgs) -> Result<u8> {
+    if args.format == Format::Gpkg && args.output.is_none() {
+        anyhow::bail!("--format gpkg writes a binary file: give --output FILE.gpkg");
+    }
+    let baseline = args
+        .baseline
+        .as_ref()
+        .map(|p| crate::triage::Baseline::load(p))
+        .transpose()?;
+    let (checker, sources, mut report) = checked(&args.input)?;
+    if let Some(b) = &baseline {
+        report.fixed = b.apply(&mut report.findings);
+        report.baseline_used = true;
+        report.summary.fixed = report.fixed.len();
+        report.summary.recount_triage(&report.findings);
+    }
     if args.format == Format::Html {
         report.map = Some(checker.map(&sources, &report));
     }

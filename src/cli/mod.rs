@@ -3,6 +3,8 @@
 
 /// `ironrule audit`.
 pub mod audit;
+/// `ironrule baseline write`.
+pub mod baseline;
 /// `ironrule check`.
 pub mod check;
 /// `ironrule rule CODE` and `ironrule rules list|test`.
@@ -31,6 +33,9 @@ pub enum Command {
     /// Sweep whole datasets (millions of parcels): streamed, parallel, with progress; writes
     /// findings.csv, findings.geojsonl, diagnostics.csv and summary.json to --out.
     Audit(audit::AuditArgs),
+    /// Record the current findings, so that `check --baseline` fails only on new ones.
+    #[command(subcommand)]
+    Baseline(baseline::BaselineCommand),
     /// Print a rule's documentation: what it forbids, why, legal basis, test, limits.
     Rule(rules::RuleArgs),
     /// List or test rule packs.
@@ -95,6 +100,7 @@ where
     let result = match cli.command {
         Command::Check(args) => check::run(args),
         Command::Audit(args) => audit::run(args),
+        Command::Baseline(cmd) => baseline::run(cmd),
         Command::Rule(args) => rules::rule(args),
         Command::Rules(cmd) => rules::run(cmd),
     };

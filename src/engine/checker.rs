@@ -353,6 +353,7 @@ impl Checker {
             nearest: hit.nearest.map(|[a, b]| [[a.x, a.y], [b.x, b.y]]),
             message,
             citation: rule.citation.clone(),
+            triage: Default::default(),
             geometry: hit.geometry,
         }
     }

@@ -128,6 +128,8 @@ pub struct Finding {
     pub nearest: Option<[[f64; 2]; 2]>,
     pub message: String,
     pub citation: std::sync::Arc<Citation>,
+    /// Active, waived (by which approval) or baselined.
+    pub triage: crate::triage::Triage,
     /// The offending part (overlap, part outside, nearest-points segment), working CRS.
     /// Reports give it back in the CRS each format wants ([`crate::report::Report::reproject`]).
     pub geometry: Option<Geometry<f64>>,

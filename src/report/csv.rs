@@ -4,11 +4,12 @@ use std::io::{self, Write};
 
 /// CSV (RFC 4180) for auditors: one row per finding with the columns `code, severity,
 /// feature_id, zone_layer, zone_id, measure, value, unit, limit, message, source,
-/// feature_index`. Values in metres or m², to the micrometre.
+/// feature_index, status` (`active`, `waived`, `baselined`). Values in metres or m², to the
+/// micrometre.
 pub struct Csv;
 
 /// The header row.
-pub const COLUMNS: [&str; 12] = [
+pub const COLUMNS: [&str; 13] = [
     "code",
     "severity",
     "feature_id",
@@ -21,6 +22,7 @@ pub const COLUMNS: [&str; 12] = [
     "message",
     "source",
     "feature_index",
+    "status",
 ];
 
 /// One CSV field, quoted only when it must be (RFC 4180).
@@ -80,7 +82,8 @@ pub fn row(f: &Finding) -> String {
     put(&f.feature.source, false);
     num.clear();
     let _ = write!(num, "{}", f.feature.index);
-    put(&num, true);
+    put(&num, false);
+    put(f.triage.as_str(), true);
     out
 }
 

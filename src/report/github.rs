@@ -24,6 +24,7 @@ impl Emitter for Github {
     fn emit(&self, out: &mut dyn Write, report: &Report) -> io::Result<()> {
         for f in &report.findings {
             let level = match f.severity {
+                _ if !f.triage.is_active() => "notice",
                 Severity::Prohibited => "error",
                 Severity::RequiresApproval | Severity::RequiresAssessment => "warning",
                 Severity::Notice => "notice",

@@ -78,6 +78,7 @@ fn write(path: &std::path::Path, report: &Report) -> gdal::errors::Result<()> {
         ("limit", OGRFieldType::OFTReal),
         ("message", text),
         ("citation", text),
+        ("status", text),
     ];
     layer.create_defn_fields(&fields)?;
     for f in &report.findings {
@@ -98,6 +99,7 @@ fn write(path: &std::path::Path, report: &Report) -> gdal::errors::Result<()> {
             (10, f.measure.unit.to_owned()),
             (12, f.message.clone()),
             (13, f.citation.to_string()),
+            (14, f.triage.as_str().to_owned()),
         ];
         for (i, s) in &strings {
             feature.set_field_string(*i, s)?;

@@ -30,6 +30,7 @@ pub fn finding_json(report: &Report, f: &Finding) -> Value {
         "nearest": nearest,
         "message": f.message,
         "citation": f.citation,
+        "triage": f.triage,
         "fingerprint": super::fingerprint(f),
         "geometry": geometry.as_ref().map(|g| geojson::Geometry::new(geojson::GeometryValue::from(g))),
         "geometry_crs": crs,
@@ -41,6 +42,7 @@ impl Emitter for Json {
         let doc = json!({
             "findings": report.findings.iter().map(|f| finding_json(report, f)).collect::<Vec<_>>(),
             "summary": report.summary,
+            "fixed": report.fixed,
             "diagnostics": report.diagnostics,
         });
         serde_json::to_writer_pretty(&mut *out, &doc)?;

@@ -14,7 +14,16 @@ impl Emitter for Junit {
     fn emit(&self, out: &mut dyn Write, report: &Report) -> io::Result<()> {
         let mut findings: BTreeMap<(&str, usize, &str), Vec<&crate::model::Finding>> =
             BTreeMap::new();
+        let mut skipped: BTreeMap<(&str, usize, &str), Vec<&crate::model::Finding>> =
+            BTreeMap::new();
         for f in &report.findings {
+            if !f.triage.is_active() {
+                skipped
+                    .entry((f.feature.source.as_str(), f.feature.index, f.code.as_str()))
+                    .or_default()
+                    .push(f);
+                continue;
+            }
             findings
                 .entry((f.feature.source.as_str(), f.feature.index, f.code.as_str()))
                 .or_default()
@@ -64,8 +73,25 @@ impl Emitter for Junit {
                         xml_escape(&class),
                         xml_escape(&name)
                     )?;
-                    match findings.get(&(c.feature.source.as_str(), c.feature.index, code.as_str()))
-                    {
+                    let key = (c.feature.source.as_str(), c.feature.index, code.as_str());
+                    match findings.get(&key) {
+                        // Waived or baselined only: skipped, with why.
+                        None if skipped.contains_key(&key) => {
+                            let why: Vec<String> = skipped[&key]
+                                .iter()
+                                .map(|f| match &f.triage {
+                                    crate::triage::Triage::Waived { document, body, .. } => {
+                                        format!("waived by {document} ({body})")
+                                    }
+                                    _ => "in the baseline".to_owned(),
+                                })
+                                .collect();
+                            writeln!(
+                                out,
+                                r#"><skipped message="{}"/></testcase>"#,
+                                xml_escape(&why.join("; "))
+                            )?
+                        }
                         None => writeln!(out, "/>")?,
                         Some(fs) => {
                             writeln!(out, ">")?;

@@ -40,6 +40,12 @@ pub struct Summary {
     pub findings: usize,
     pub by_severity: BTreeMap<Severity, usize>,
     pub by_rule: BTreeMap<String, usize>,
+    /// Findings covered by a waiver, and findings already in the baseline: reported, but
+    /// they do not fail the run.
+    pub waived: usize,
+    pub baselined: usize,
+    /// Baseline entries no longer found.
+    pub fixed: usize,
 }
 
 impl Summary {
@@ -50,6 +56,19 @@ impl Summary {
             *self.by_severity.entry(f.severity).or_default() += 1;
             *self.by_rule.entry(f.code.clone()).or_default() += 1;
         }
+    }
+
+    /// Recounts waived and baselined findings after triage.
+    pub fn recount_triage(&mut self, findings: &[Finding]) {
+        use crate::triage::Triage;
+        self.waived = findings
+            .iter()
+            .filter(|f| matches!(f.triage, Triage::Waived { .. }))
+            .count();
+        self.baselined = findings
+            .iter()
+            .filter(|f| f.triage == Triage::Baselined)
+            .count();
     }
 }
 
@@ -131,6 +150,10 @@ pub struct Report {
     pub source_crs: BTreeMap<String, Crs>,
     /// Filled for the HTML format only.
     pub map: Option<MapData>,
+    /// Baseline entries no longer found (with `--baseline`).
+    pub fixed: Vec<crate::triage::Entry>,
+    /// Whether a baseline was given (SARIF then says which results are new).
+    pub baseline_used: bool,
     pub(crate) transforms: RefCell<BTreeMap<String, Option<Transformer>>>,
 }
 
@@ -140,7 +163,11 @@ impl Report {
     pub fn exit_code(&self, fail_on: Option<Severity>) -> u8 {
         if self.diagnostics.iter().any(|d| d.level == Level::Error) {
             2
-        } else if fail_on.is_some_and(|min| self.findings.iter().any(|f| f.severity >= min)) {
+        } else if fail_on.is_some_and(|min| {
+            self.findings
+                .iter()
+                .any(|f| f.triage.is_active() && f.severity >= min)
+        }) {
             1
         } else {
             0

@@ -84,6 +84,21 @@ impl Emitter for Sarif {
                 if let Some(i) = index.get(f.code.as_str()) {
                     result["ruleIndex"] = json!(i);
                 }
+                // A waiver is an external, accepted suppression; a baseline says which
+                // results are new.
+                if let crate::triage::Triage::Waived { document, body, expires, reason } = &f.triage {
+                    let mut why = format!("waived by {document} ({body})");
+                    if let Some(e) = expires {
+                        why.push_str(&format!(", valid through {e}"));
+                    }
+                    if let Some(r) = reason {
+                        why.push_str(&format!(": {r}"));
+                    }
+                    result["suppressions"] = json!([{"kind": "external", "status": "accepted", "justification": why}]);
+                }
+                if report.baseline_used {
+                    result["baselineState"] = json!(if f.triage == crate::triage::Triage::Baselined { "unchanged" } else { "new" });
+                }
                 result
             })
             .collect();

@@ -67,6 +67,43 @@ impl Emitter for Text {
             writeln!(out, "    = measured: {}", measure_text(f))?;
             writeln!(out, "    = {}", zone_line(f))?;
             writeln!(out, "    = law: {}", f.citation)?;
+            match &f.triage {
+                crate::triage::Triage::Waived {
+                    document,
+                    body,
+                    expires,
+                    ..
+                } => {
+                    let until = expires
+                        .as_ref()
+                        .map(|e| format!(", valid through {e}"))
+                        .unwrap_or_default();
+                    writeln!(
+                        out,
+                        "    = {}: {document} ({body}){until}; does not fail the run",
+                        self.paint("waived", "1;32")
+                    )?
+                }
+                crate::triage::Triage::Baselined => writeln!(
+                    out,
+                    "    = {}: already in the baseline; does not fail the run",
+                    self.paint("baselined", "1;32")
+                )?,
+                crate::triage::Triage::Active => {}
+            }
+        }
+        if !report.fixed.is_empty() {
+            writeln!(out, "fixed since the baseline:")?;
+            for e in &report.fixed {
+                let feature = e.feature.as_deref().unwrap_or("(no id)");
+                let zone = e.zone_id.as_deref().unwrap_or("");
+                writeln!(
+                    out,
+                    "  {} {} feature {feature}: {} {zone}",
+                    e.code, e.file, e.zone_layer
+                )?;
+            }
+            writeln!(out)?;
         }
         if !report.findings.is_empty() {
             writeln!(out)?;
@@ -93,6 +130,18 @@ impl Emitter for Text {
                 by_sev.join(", "),
                 s.by_rule.len()
             )?;
+        }
+        let triaged: Vec<String> = [
+            (s.waived, "waived"),
+            (s.baselined, "baselined"),
+            (s.fixed, "fixed since the baseline"),
+        ]
+        .iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, what)| format!("{n} {what}"))
+        .collect();
+        if !triaged.is_empty() {
+            write!(out, "; {}", triaged.join(", "))?;
         }
         writeln!(out)
     }

@@ -245,7 +245,7 @@ fn csv_has_the_auditors_columns_and_one_row_per_finding() {
     let out = check_demo(&["-f", "csv"]);
     let text = stdout(&out);
     let mut lines = text.lines();
-    assert_eq!(lines.next().unwrap(), "code,severity,feature_id,zone_layer,zone_id,measure,value,unit,limit,message,source,feature_index");
+    assert_eq!(lines.next().unwrap(), "code,severity,feature_id,zone_layer,zone_id,measure,value,unit,limit,message,source,feature_index,status");
     assert_eq!(lines.count(), 19);
 }
 

@@ -14,3 +14,4 @@ mod fuzz_replay;
 mod properties;
 mod rules;
 mod snapshots;
+mod triage;
