@@ -659,6 +659,30 @@ fn proposals(ctx: &Ctx) -> Result<Vec<Proposal>> {
             geometry: beside(111.4458, 30.4689, 1.0, 1500.0, 300.0),
             expect: &[],
         },
+        Proposal {
+            id: "P23",
+            props: json!({"name": "滨江超高层 riverside tower, 180 m", "kind": "new", "land_use": "commercial", "height_m": 180.0}),
+            geometry: beside(111.3092, 30.6606, 1.0, 350.0, 40.0),
+            expect: &["YC501", "YC503", "YC504"],
+        },
+        Proposal {
+            id: "P24",
+            props: json!({"name": "城市地标塔 city landmark tower, 260 m", "kind": "new", "land_use": "commercial", "height_m": 260.0}),
+            geometry: at(111.345, 30.705, 60.0, 60.0),
+            expect: &["YC501", "YC502"],
+        },
+        Proposal {
+            id: "P25",
+            props: json!({"name": "滨江住宅 riverside housing, 45 m, 400 m back", "kind": "new", "land_use": "residential", "height_m": 45.0}),
+            geometry: beside(111.3092, 30.6606, 1.0, 420.0, 40.0),
+            expect: &[],
+        },
+        Proposal {
+            id: "P26",
+            props: json!({"name": "红线内科研监测站 research station in the red line", "kind": "new", "land_use": "public_service", "activity": "scientific_research"}),
+            geometry: at(111.215, 30.80, 30.0, 30.0),
+            expect: &["YC201", "YC203"],
+        },
     ])
 }
 
@@ -780,6 +804,10 @@ fn rule_props(code: &str) -> (Value, Option<Value>) {
             json!({"purpose": "housing", "kind": "new"}),
             Some(json!({"purpose": "flood_control", "kind": "new"})),
         ),
+        "YC503" => (
+            json!({"land_use": "commercial", "kind": "new", "height_m": 180.0}),
+            Some(json!({"land_use": "commercial", "kind": "new", "height_m": 150.0})),
+        ),
         _ => (json!({"land_use": "residential", "kind": "new"}), None),
     }
 }
@@ -895,6 +923,131 @@ fn setback_cases(code: &str, layers: &[&ZoneLayer], limit: f64) -> Result<Vec<Ca
     bail!("{code}: no vertex with clear ground to the north")
 }
 
+/// Attribute fixtures: around a flat `max` (at, just above, well below, not a number), and for
+/// distance bands, squares due north of a clear baseline vertex at distances on and just past
+/// each band's inclusive edge.
+fn attribute_cases(
+    code: &str,
+    max: Option<f64>,
+    bands: &[(f64, f64)],
+    layers: &[&ZoneLayer],
+) -> Result<Vec<Case>> {
+    let h = |v: Value| json!({"land_use": "commercial", "kind": "new", "height_m": v});
+    if let Some(m) = max {
+        // Placed in the city, far from the river: only the flat limit applies.
+        let c = Coord {
+            x: 531_800.0,
+            y: 3_397_900.0,
+        };
+        return Ok(vec![
+            case(
+                &format!("exactly {m} m: at the limit, allowed"),
+                &h(json!(m)),
+                &[],
+                true,
+                square(c, 40.0),
+            ),
+            case(
+                &format!("{} m: 10 cm over", m + 0.1),
+                &h(json!(m + 0.1)),
+                &[code],
+                true,
+                square(c, 40.0),
+            ),
+            case(
+                &format!("{} m: well below", m / 2.0),
+                &h(json!(m / 2.0)),
+                &[],
+                false,
+                square(c, 40.0),
+            ),
+            case(
+                "a height that is not a number: compliance cannot be shown",
+                &h(json!("very tall")),
+                &[code],
+                false,
+                square(c, 40.0),
+            ),
+            case(
+                "no height declared: not height-checked (Known limits)",
+                &json!({"land_use": "commercial", "kind": "new"}),
+                &[],
+                false,
+                square(c, 40.0),
+            ),
+        ]);
+    }
+    let mut vertices: Vec<Coord<f64>> = layers[0]
+        .edges
+        .iter()
+        .flat_map(|e| e.coords.0.iter().copied())
+        .collect();
+    vertices.sort_by(|a, b| b.y.total_cmp(&a.y));
+    let reach = bands.last().context("bands")?.0;
+    for v in vertices.iter().take(200) {
+        let at = |d: f64| square(Coord { x: v.x, y: v.y + d }, 30.0);
+        // Exact distances, and no other part of the baseline nearer.
+        if bands
+            .iter()
+            .any(|(to, _)| min_distance(layers, &at(*to), reach) != Some(*to))
+        {
+            continue;
+        }
+        let mut cases = Vec::new();
+        let mut lo = 0.0;
+        for (i, &(to, allowed)) in bands.iter().enumerate() {
+            let mid = (lo + to) / 2.0;
+            cases.push(case(&format!("{mid} m from the river, {} m tall: over the {allowed} m of the {lo}–{to} m band", allowed + 10.0), &h(json!(allowed + 10.0)), &[code], false, at(mid)));
+            cases.push(case(
+                &format!("{mid} m, exactly {allowed} m tall: allowed"),
+                &h(json!(allowed)),
+                &[],
+                false,
+                at(mid),
+            ));
+            cases.push(case(
+                &format!(
+                    "exactly {to} m: still the {lo}–{to} m band (edges inclusive), {} m tall fires",
+                    allowed + 0.5
+                ),
+                &h(json!(allowed + 0.5)),
+                &[code],
+                true,
+                at(to),
+            ));
+            if let Some(&(_, next)) = bands.get(i + 1) {
+                cases.push(case(
+                    &format!("{to}.01 m: the next band allows {next} m"),
+                    &h(json!(next)),
+                    &[],
+                    true,
+                    at(to + 0.01),
+                ));
+            }
+            lo = to;
+        }
+        cases.push(case(
+            &format!(
+                "{} m: beyond the last band, no height limit here",
+                reach * 1.5
+            ),
+            &h(json!(500.0)),
+            &[],
+            false,
+            at(reach * 1.5),
+        ));
+        cases.push(case(
+            "a height that is not a number near the river: compliance cannot be shown",
+            &h(json!("tall")),
+            &[code],
+            false,
+            at(bands[0].0 / 2.0),
+        ));
+        return Ok(cases);
+    }
+    bail!("{code}: no baseline vertex with clear ground to the north")
+}
+
 /// An edge of the zone at least `min_len` long, with the unit normal pointing out of it.
 fn edges(poly: &Polygon<f64>, min_len: f64) -> Vec<(Coord<f64>, Coord<f64>, Coord<f64>)> {
     let ccw = poly.signed_area() > 0.0;
@@ -948,7 +1101,7 @@ fn area_cases(
         match test {
             Test::Overlap { .. } => layers.iter().any(|l| !overlap(&fp, l, 0.0).is_empty()),
             Test::Within { .. } => within(&fp, layers).is_some(),
-            Test::Setback { .. } => unreachable!(),
+            Test::Setback { .. } | Test::Attribute { .. } => unreachable!(),
         }
     };
     let bbox = zone.bounding_rect().context("bbox")?;
@@ -1056,7 +1209,7 @@ fn area_cases(
                 ),
                 case("a plot 3 km away", &fire, &[code], false, far.clone()),
             ],
-            Test::Setback { .. } => unreachable!(),
+            Test::Setback { .. } | Test::Attribute { .. } => unreachable!(),
         };
         // Keep this edge only if the cases the engine sees agree with what they claim: the
         // edge may be next to another zone of the layer.
@@ -1099,6 +1252,9 @@ fn fixtures(checker: &Checker) -> Result<()> {
             .collect();
         let cases = match &rule.test {
             Test::Setback { distance_m, .. } => setback_cases(&rule.code, &layers, *distance_m)?,
+            Test::Attribute { max, bands, .. } => {
+                attribute_cases(&rule.code, *max, bands, &layers)?
+            }
             test => {
                 let spec = checker
                     .project

@@ -134,7 +134,7 @@ pub fn run(cmd: RulesCommand) -> Result<u8> {
                         println!("{} {} — {}", pack.id, pack.version, pack.title);
                         for r in &pack.rules {
                             println!(
-                                "  {:<7} {:<20} {:<8} {}",
+                                "  {:<7} {:<20} {:<9} {}",
                                 r.code,
                                 r.severity.as_str(),
                                 r.test.kind(),

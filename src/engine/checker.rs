@@ -25,6 +25,19 @@ pub struct ReadRequest<'a> {
     pub encoding: Option<&'a str>,
 }
 
+/// A finding's limit, and what set it when that needs saying (an attribute's band or zone).
+#[derive(Clone, Copy, Debug)]
+struct Bound<'a> {
+    value: f64,
+    label: Option<&'a str>,
+}
+
+impl Bound<'_> {
+    fn of(value: f64) -> Self {
+        Bound { value, label: None }
+    }
+}
+
 /// A project ready to check features: its zone layers indexed and its rule packs loaded.
 pub struct Checker {
     pub project: Project,
@@ -262,7 +275,7 @@ impl Checker {
                             &layer.name,
                             Some(layer),
                             hit,
-                            *min_area_m2,
+                            Bound::of(*min_area_m2),
                         ));
                     }
                 }
@@ -270,13 +283,67 @@ impl Checker {
             Test::Setback { distance_m, .. } => {
                 for layer in &layers {
                     for hit in setback(fp, layer, *distance_m) {
-                        out.push(self.finding(rule, f, &layer.name, Some(layer), hit, *distance_m));
+                        out.push(self.finding(
+                            rule,
+                            f,
+                            &layer.name,
+                            Some(layer),
+                            hit,
+                            Bound::of(*distance_m),
+                        ));
                     }
                 }
             }
             Test::Within { layers: names } => {
                 if let Some(hit) = within(fp, &layers) {
-                    out.push(self.finding(rule, f, &names.join("+"), None, hit, 0.0));
+                    out.push(self.finding(rule, f, &names.join("+"), None, hit, Bound::of(0.0)));
+                }
+            }
+            Test::Attribute {
+                attribute: name,
+                max,
+                from,
+                bands,
+                zones,
+                limit_field,
+                ..
+            } => {
+                let get = |names: &[String]| -> Vec<&ZoneLayer> {
+                    names.iter().filter_map(|l| self.layers.get(l)).collect()
+                };
+                let (from_l, zone_l) = (get(from), get(zones));
+                if let Some((hit, limit)) = super::attribute::attribute(
+                    fp,
+                    &f.properties,
+                    name,
+                    *max,
+                    bands,
+                    &from_l,
+                    &zone_l,
+                    limit_field.as_deref(),
+                ) {
+                    let layer = limit.layer.map(|i| {
+                        if i < from_l.len() {
+                            from_l[i]
+                        } else {
+                            zone_l[i - from_l.len()]
+                        }
+                    });
+                    let layer_name = layer.map_or_else(|| "(rule)".to_owned(), |l| l.name.clone());
+                    let mut finding = self.finding(
+                        rule,
+                        f,
+                        &layer_name,
+                        layer,
+                        hit,
+                        Bound {
+                            value: limit.allowed,
+                            label: Some(&limit.label),
+                        },
+                    );
+                    // The zone's name says what set the limit: a band, a zone, the rule.
+                    finding.zone.name = Some(limit.label);
+                    out.push(finding);
                 }
             }
         }
@@ -289,8 +356,9 @@ impl Checker {
         layer_name: &str,
         layer: Option<&ZoneLayer>,
         hit: Hit,
-        limit: f64,
+        bound: Bound<'_>,
     ) -> Finding {
+        let (limit, limit_label) = (bound.value, bound.label);
         let zone = match (layer, hit.zone) {
             (Some(layer), Some(z)) => ZoneRef {
                 layer: layer_name.to_owned(),
@@ -308,18 +376,22 @@ impl Checker {
             MeasureKind::OverlapArea if limit > 0.0 => ">=",
             _ => ">",
         };
+        let unit = match &rule.test {
+            crate::rules::Test::Attribute { unit, .. } => unit,
+            _ => hit.kind.unit(),
+        };
         let measure = Measure {
             kind: hit.kind,
             value: hit.value,
-            unit: hit.kind.unit(),
+            unit,
             limit,
             op,
         };
         let value = fmt_num(hit.value);
         let limit_s = fmt_num(limit);
-        let zone_label = zone
-            .name
-            .clone()
+        let zone_label = limit_label
+            .map(str::to_owned)
+            .or_else(|| zone.name.clone())
             .or_else(|| zone.id.clone())
             .unwrap_or_else(|| zone.layer.clone());
         let feature_label = f
@@ -332,19 +404,37 @@ impl Checker {
         } else {
             measure.unit
         };
-        let message = rule.message.render(&[
-            &value,
-            &limit_s,
-            unit,
-            &zone.layer,
-            &zone_label,
-            &feature_label,
-            &rule.code,
-        ]);
+        let message = match (&rule.test, hit.kind) {
+            (crate::rules::Test::Attribute { attribute, .. }, MeasureKind::AttributeMissing) => {
+                format!(
+                    "{attribute} is missing or not a number on {feature_label}: the limit of {limit_s} {unit} ({zone_label}) cannot be checked"
+                )
+            }
+            _ => rule.message.render(&[
+                &value,
+                &limit_s,
+                unit,
+                &zone.layer,
+                &zone_label,
+                &feature_label,
+                &rule.code,
+            ]),
+        };
+        let exception = rule
+            .exceptions
+            .iter()
+            .find(|e| e.when.matches(&f.properties));
         Finding {
+            approval: exception
+                .and_then(|e| e.approval.clone())
+                .or_else(|| rule.approval.clone()),
+            exception: exception.map(|e| match &e.note {
+                Some(n) => format!("{} ({n})", e.when_text),
+                None => e.when_text.clone(),
+            }),
             code: rule.code.clone(),
             rule_name: rule.name.clone(),
-            severity: rule.severity,
+            severity: exception.map_or(rule.severity, |e| e.severity),
             feature: f.fref.clone(),
             feature_name: f.name().map(str::to_owned),
             zone,

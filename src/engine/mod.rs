@@ -2,6 +2,8 @@
 //! features. Each test returns [`Hit`]s: what was measured against which zone, and the
 //! offending part; the checker turns hits into cited findings.
 
+/// P4: an attribute (height, floors...) within a limit set by the rule, a distance band or a zone.
+pub mod attribute;
 /// Runs every rule of a project over features, in parallel.
 pub mod checker;
 /// `ironrule rules test`: every rule's fixtures must fire exactly where they say.

@@ -30,6 +30,10 @@ pub enum MeasureKind {
     OutsideLength,
     /// Number of a point footprint's points outside the layer.
     OutsidePoints,
+    /// An attribute of the feature above its allowed value (unit from the rule).
+    AttributeExcess,
+    /// The attribute a limit applies to is missing or not a number.
+    AttributeMissing,
 }
 
 impl MeasureKind {
@@ -39,6 +43,7 @@ impl MeasureKind {
             MeasureKind::OverlapArea | MeasureKind::OutsideArea => "m2",
             MeasureKind::OverlapLength | MeasureKind::OutsideLength | MeasureKind::Distance => "m",
             MeasureKind::OverlapPoints | MeasureKind::OutsidePoints => "points",
+            MeasureKind::AttributeExcess | MeasureKind::AttributeMissing => "",
         }
     }
 
@@ -52,6 +57,8 @@ impl MeasureKind {
             MeasureKind::OutsideArea => "outside_area",
             MeasureKind::OutsideLength => "outside_length",
             MeasureKind::OutsidePoints => "outside_points",
+            MeasureKind::AttributeExcess => "attribute_excess",
+            MeasureKind::AttributeMissing => "attribute_missing",
         }
     }
 
@@ -65,6 +72,8 @@ impl MeasureKind {
             MeasureKind::OutsideArea => "area outside",
             MeasureKind::OutsideLength => "length outside",
             MeasureKind::OutsidePoints => "points outside",
+            MeasureKind::AttributeExcess => "value",
+            MeasureKind::AttributeMissing => "missing value",
         }
     }
 }
@@ -128,6 +137,10 @@ pub struct Finding {
     pub nearest: Option<[[f64; 2]; 2]>,
     pub message: String,
     pub citation: std::sync::Arc<Citation>,
+    /// Who must approve it (requires-approval), from the rule or the exception that applied.
+    pub approval: Option<String>,
+    /// The rule exception (whitelist) that set the severity, as its `when` and note.
+    pub exception: Option<String>,
     /// Active, waived (by which approval) or baselined.
     pub triage: crate::triage::Triage,
     /// The offending part (overlap, part outside, nearest-points segment), working CRS.

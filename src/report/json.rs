@@ -30,6 +30,8 @@ pub fn finding_json(report: &Report, f: &Finding) -> Value {
         "nearest": nearest,
         "message": f.message,
         "citation": f.citation,
+        "approval": f.approval,
+        "exception": f.exception,
         "triage": f.triage,
         "fingerprint": super::fingerprint(f),
         "geometry": geometry.as_ref().map(|g| geojson::Geometry::new(geojson::GeometryValue::from(g))),

@@ -336,6 +336,12 @@ pub fn measure_text(f: &Finding) -> String {
         MeasureKind::OverlapArea if m.limit > 0.0 => {
             line.push_str(&format!(" ≥ threshold {} m²", fmt_num(m.limit)))
         }
+        MeasureKind::AttributeExcess => {
+            line.push_str(&format!(" > allowed {} {unit}", fmt_num(m.limit)))
+        }
+        MeasureKind::AttributeMissing => {
+            line = format!("no value (allowed: {} {unit})", fmt_num(m.limit))
+        }
         _ => line.push_str(&format!(" (allowed: 0 {unit})")),
     }
     if let Some(share) = f.share_of_footprint {

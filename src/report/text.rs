@@ -29,6 +29,15 @@ impl Text {
 }
 
 fn zone_line(f: &Finding) -> String {
+    if matches!(
+        f.measure.kind,
+        MeasureKind::AttributeExcess | MeasureKind::AttributeMissing
+    ) {
+        return format!(
+            "limit set by: {}",
+            f.zone.name.as_deref().unwrap_or("the rule")
+        );
+    }
     let label = if f.measure.kind == MeasureKind::Distance {
         "baseline"
     } else {
@@ -67,6 +76,12 @@ impl Emitter for Text {
             writeln!(out, "    = measured: {}", measure_text(f))?;
             writeln!(out, "    = {}", zone_line(f))?;
             writeln!(out, "    = law: {}", f.citation)?;
+            if let Some(e) = &f.exception {
+                writeln!(out, "    = exception: {e}")?;
+            }
+            if let Some(a) = &f.approval {
+                writeln!(out, "    = approval by: {a}")?;
+            }
             match &f.triage {
                 crate::triage::Triage::Waived {
                     document,

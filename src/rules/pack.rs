@@ -331,11 +331,130 @@ fn compile(
         TestSpec::Within { layer } => Test::Within {
             layers: check_layers(&layer, sink),
         },
+        TestSpec::Attribute {
+            attribute,
+            unit,
+            max,
+            from,
+            band,
+            layer,
+            limit_field,
+        } => {
+            let unit = match unit.as_deref().map(|u| (u, super::rule::unit(u))) {
+                Some((_, Some(u))) => u,
+                Some((u, None)) => {
+                    sink.at(
+                        test_at,
+                        format!("unit '{u}' is not one of {}", super::rule::UNITS.join(", ")),
+                    );
+                    ""
+                }
+                None => {
+                    sink.at(
+                        test_at,
+                        format!(
+                            "a threshold without a unit: add `unit = \"...\"` ({})",
+                            super::rule::UNITS.join(", ")
+                        ),
+                    );
+                    ""
+                }
+            };
+            let finite = |v: f64| v.is_finite() && v >= 0.0;
+            if max.is_some_and(|m| !finite(m)) {
+                sink.at(test_at, "max must be a finite number ≥ 0");
+            }
+            let mut bands = Vec::new();
+            let mut last = 0.0;
+            for b in &band {
+                if !(finite(b.to_m) && finite(b.max)) || b.to_m <= last {
+                    sink.at(
+                        test_at,
+                        format!(
+                            "bands must have ascending to_m > 0 and max ≥ 0 (band up to {} m)",
+                            b.to_m
+                        ),
+                    );
+                }
+                last = b.to_m;
+                bands.push((b.to_m, b.max));
+            }
+            let from = match (&from, bands.is_empty()) {
+                (Some(l), false) => check_layers(l, sink),
+                (None, false) => {
+                    sink.at(
+                        test_at,
+                        "bands need `from`: the layer they are measured from",
+                    );
+                    Vec::new()
+                }
+                (Some(_), true) => {
+                    sink.at(test_at, "`from` without any [[test.band]]");
+                    Vec::new()
+                }
+                (None, true) => Vec::new(),
+            };
+            let zones = match (&layer, &limit_field) {
+                (Some(l), Some(_)) => check_layers(l, sink),
+                (Some(_), None) => {
+                    sink.at(
+                        test_at,
+                        "zone layers need `limit_field`: the zone attribute holding the limit",
+                    );
+                    Vec::new()
+                }
+                (None, Some(_)) => {
+                    sink.at(test_at, "`limit_field` without `layer`");
+                    Vec::new()
+                }
+                (None, None) => Vec::new(),
+            };
+            if max.is_none() && bands.is_empty() && zones.is_empty() {
+                sink.at(test_at, "an attribute test needs a limit: `max`, [[test.band]] or `layer` + `limit_field`");
+            }
+            let all_layers = from.iter().chain(&zones).cloned().collect();
+            Test::Attribute {
+                attribute,
+                unit,
+                max,
+                from,
+                bands,
+                zones,
+                limit_field,
+                all_layers,
+            }
+        }
     };
+    let mut exceptions = Vec::new();
+    for e in &spec.exceptions {
+        let at = e.span().start;
+        let e = e.get_ref();
+        match Filter::parse(&e.when) {
+            Ok(when) => exceptions.push(super::rule::Exception {
+                when,
+                when_text: e.when.clone(),
+                severity: e.severity,
+                approval: e.approval.clone(),
+                note: e.note.clone(),
+            }),
+            Err(err) => sink.at(at, format!("exception when: {}", err.message)),
+        }
+        if e.severity > spec.severity {
+            sink.at(
+                at,
+                format!(
+                    "an exception may only lower the severity ({} is above the rule's {})",
+                    e.severity, spec.severity
+                ),
+            );
+        }
+    }
     if sink.out.len() > before {
         return None;
     }
     Some(Rule {
+        approval: spec.approval,
+        exceptions,
         code,
         name: spec.name,
         summary: spec.summary,

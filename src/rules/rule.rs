@@ -61,6 +61,39 @@ pub enum TestSpec {
     Within {
         layer: Layers,
     },
+    Attribute {
+        attribute: String,
+        #[serde(default)]
+        unit: Option<String>,
+        #[serde(default)]
+        max: Option<f64>,
+        /// Baseline layer(s) the bands are measured from.
+        #[serde(default)]
+        from: Option<Layers>,
+        #[serde(default)]
+        band: Vec<BandSpec>,
+        /// Zone layer(s) whose zones carry their own limit in `limit_field`.
+        #[serde(default)]
+        layer: Option<Layers>,
+        #[serde(default)]
+        limit_field: Option<String>,
+    },
+}
+
+/// One `[[test.band]]`: up to `to_m` metres from the baseline (inclusive), at most `max`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BandSpec {
+    pub to_m: f64,
+    pub max: f64,
+}
+
+/// The units an attribute limit may be in.
+pub const UNITS: [&str; 6] = ["m", "m2", "floors", "ratio", "%", "years"];
+
+/// A unit name as the `'static` string findings carry.
+pub fn unit(name: &str) -> Option<&'static str> {
+    UNITS.iter().copied().find(|u| *u == name)
 }
 
 /// `rule.toml` as written.
@@ -79,6 +112,34 @@ pub struct RuleSpec {
     pub message: Spanned<String>,
     pub citation: Citation,
     pub test: Spanned<TestSpec>,
+    /// Who must approve, for `requires-approval` (e.g. "State Council").
+    #[serde(default)]
+    pub approval: Option<String>,
+    /// Whitelisted cases: a feature matching `when` gets this severity instead.
+    #[serde(default, rename = "exception")]
+    pub exceptions: Vec<Spanned<ExceptionSpec>>,
+}
+
+/// One `[[exception]]` as written.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExceptionSpec {
+    pub when: String,
+    pub severity: Severity,
+    #[serde(default)]
+    pub approval: Option<String>,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// A loaded exception: features matching `when` are judged at `severity`.
+#[derive(Clone, Debug)]
+pub struct Exception {
+    pub when: Filter,
+    pub when_text: String,
+    pub severity: Severity,
+    pub approval: Option<String>,
+    pub note: Option<String>,
 }
 
 /// The spatial test a rule runs, with its thresholds in metres.
@@ -97,6 +158,22 @@ pub enum Test {
     },
     /// The footprint is covered by the union of the layers' zones.
     Within { layers: Vec<String> },
+    /// An attribute of the feature (height, floors, FAR...) is at most a limit: a flat `max`,
+    /// the limit of the distance band from the `from` layers the footprint falls in (upper
+    /// edges inclusive), and the limit each overlapped zone of `zones` carries in
+    /// `limit_field`. The strictest one applies.
+    Attribute {
+        attribute: String,
+        unit: &'static str,
+        max: Option<f64>,
+        from: Vec<String>,
+        /// (up to metres, inclusive; at most), ascending.
+        bands: Vec<(f64, f64)>,
+        zones: Vec<String>,
+        limit_field: Option<String>,
+        /// `from` then `zones`.
+        all_layers: Vec<String>,
+    },
 }
 
 impl Test {
@@ -106,6 +183,7 @@ impl Test {
             Test::Overlap { layers, .. }
             | Test::Setback { layers, .. }
             | Test::Within { layers } => layers,
+            Test::Attribute { all_layers, .. } => all_layers,
         }
     }
 
@@ -115,6 +193,7 @@ impl Test {
             Test::Overlap { .. } => "overlap",
             Test::Setback { .. } => "setback",
             Test::Within { .. } => "within",
+            Test::Attribute { .. } => "attribute",
         }
     }
 
@@ -127,6 +206,36 @@ impl Test {
             Test::Overlap { .. } => "any overlap (0 m²)".into(),
             Test::Setback { distance_m, .. } => format!("within {distance_m} m (inclusive)"),
             Test::Within { .. } => "0 m² outside".into(),
+            Test::Attribute {
+                attribute,
+                unit,
+                max,
+                from,
+                bands,
+                zones,
+                limit_field,
+                ..
+            } => {
+                let mut parts = Vec::new();
+                if let Some(m) = max {
+                    parts.push(format!("{attribute} ≤ {m} {unit}"));
+                }
+                let mut lo = 0.0;
+                for (to, m) in bands {
+                    parts.push(format!(
+                        "{attribute} ≤ {m} {unit} at {lo}–{to} m from {}",
+                        from.join("+")
+                    ));
+                    lo = *to;
+                }
+                if let Some(f) = limit_field {
+                    parts.push(format!(
+                        "{attribute} ≤ the zone's {f} in {}",
+                        zones.join("+")
+                    ));
+                }
+                parts.join("; ")
+            }
         }
     }
 }
@@ -145,6 +254,10 @@ pub struct Rule {
     /// Shared with every finding of the rule.
     pub citation: std::sync::Arc<Citation>,
     pub test: Test,
+    /// Who must approve a `requires-approval` finding.
+    pub approval: Option<String>,
+    /// Whitelisted cases, first match wins.
+    pub exceptions: Vec<Exception>,
     /// The rule's folder (README.md and fixtures/ live there).
     pub dir: PathBuf,
     /// The pack's id.

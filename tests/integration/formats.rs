@@ -268,7 +268,7 @@ fn kml_gml_flatgeobuf_csv_and_geopackage_in_four_crss_give_the_same_findings() {
     // GeoJSON feature ids become an `id` attribute in the other formats.
     let (_, base, _) = check_json(&[&src], &[]);
     let base = by_id(&base);
-    assert_eq!(base.len(), 19);
+    assert_eq!(base.len(), 26);
     // (file, ogr2ogr arguments, extra check arguments)
     let cases: [(&str, Vec<&str>, Vec<&str>); 5] = [
         ("p.kml", vec!["-f", "KML"], vec![]),
