@@ -38,6 +38,12 @@ pub enum RulesCommand {
         #[command(flatten)]
         packs: PackArgs,
     },
+    /// Report every problem of the packs with file:line:col, without running them: syntax,
+    /// unknown layers, duplicate codes, thresholds without units, README sections, fixtures.
+    Lint {
+        #[command(flatten)]
+        packs: PackArgs,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -162,6 +168,36 @@ pub fn run(cmd: RulesCommand) -> Result<u8> {
                 }
             }
             Ok(0)
+        }
+        RulesCommand::Lint { packs: args } => {
+            // The project's packs against the project's layers; --pack folders against the
+            // layers of their own fixtures project.
+            let targets: Vec<(PathBuf, Option<Vec<String>>)> = if args.packs.is_empty() {
+                let project = super::project(args.project.as_ref())?;
+                let layers = project.layer_names();
+                project
+                    .rule_dirs
+                    .iter()
+                    .map(|d| (d.clone(), Some(layers.clone())))
+                    .collect()
+            } else {
+                args.packs
+                    .iter()
+                    .map(|d| (d.clone(), crate::rules::lint::fixture_layers(d)))
+                    .collect()
+            };
+            let mut problems = 0;
+            for (dir, layers) in &targets {
+                for d in crate::rules::lint::lint(dir, layers.as_deref()) {
+                    println!("{d}");
+                    problems += 1;
+                }
+            }
+            println!(
+                "rules lint: {} pack(s), {problems} problem(s)",
+                targets.len()
+            );
+            Ok(if problems == 0 { 0 } else { 1 })
         }
         RulesCommand::Test { packs: args } => {
             let packs = packs(&args)?;

@@ -189,3 +189,80 @@ fn missing_and_repeated_rule_packs_are_configuration_errors() {
         stderr(&out)
     );
 }
+
+#[test]
+fn rules_lint_passes_the_shipped_pack_and_locates_every_error_of_a_broken_one() {
+    let out = ironrule(&["rules", "lint", "-p", "data/yichang/ironrule.toml"]);
+    assert_eq!(code(&out), 0, "{}", stdout(&out));
+    assert!(stdout(&out).contains("0 problem(s)"));
+
+    let out = ironrule(&["rules", "lint", "--pack", "tests/data/broken_pack"]);
+    assert_eq!(code(&out), 1);
+    let text = stdout(&out);
+    let p = "tests/data/broken_pack";
+    for (place, what) in [
+        (
+            format!("{p}/BP001-unknown-layer/rule.toml:10:1"),
+            "unknown layer 'no_such_layer'",
+        ),
+        (
+            format!("{p}/BP002-no-unit/rule.toml:10:1"),
+            "a threshold without a unit",
+        ),
+        (
+            format!("{p}/BP004-second/rule.toml:1:8"),
+            "duplicate code 'BP003'",
+        ),
+        (
+            format!("{p}/BP005-bad-filter/rule.toml:5:41"),
+            "applies_to: expected a property or a literal",
+        ),
+        (
+            format!("{p}/BP003-first/README.md:1:1"),
+            "missing README.md",
+        ),
+        (
+            format!("{p}/BP006-good-but-undocumented/README.md:1:1"),
+            "missing README section '## Legal basis'",
+        ),
+        (
+            format!("{p}/BP001-unknown-layer/fixtures"),
+            "missing fixtures",
+        ),
+        (
+            format!("{p}/BP006-good-but-undocumented/fixtures/cases.geojson:1:1"),
+            "missing a fixture that fires",
+        ),
+        (
+            format!("{p}/BP006-good-but-undocumented/fixtures/cases.geojson:1:1"),
+            "missing a fixture on the boundary",
+        ),
+    ] {
+        assert!(
+            text.lines().any(|l| l.contains(&place) && l.contains(what)),
+            "no `{what}` at {place} in:\n{text}"
+        );
+    }
+    assert!(text.contains("20 problem(s)"), "{text}");
+}
+
+#[test]
+fn rules_list_json_gives_code_name_severity_and_citation() {
+    let out = ironrule(&[
+        "rules",
+        "list",
+        "-p",
+        "data/yichang/ironrule.toml",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code(&out), 0);
+    let rules: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let rules = rules.as_array().unwrap();
+    assert!(rules.len() >= 15);
+    for r in rules {
+        for key in ["code", "name", "severity", "citation"] {
+            assert!(!r[key].is_null(), "{key} in {r}");
+        }
+    }
+}
