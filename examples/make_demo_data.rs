@@ -394,6 +394,25 @@ fn zones(ctx: &Ctx) -> Result<()> {
             ),
         ],
     )?;
+    // 湿地保护法 第二十条: temporary occupation of a wetland for at most two years.
+    let (wid, wname, wgeom) = ill(
+        "WL-01",
+        "天龙湾湿地 Tianlong Bay wetland (illustrative)",
+        Geometry::Polygon(ctx.poly(&[
+            (111.400, 30.600),
+            (111.425, 30.600),
+            (111.425, 30.615),
+            (111.400, 30.615),
+        ])),
+    );
+    let mut wprops = wname;
+    wprops.insert("max_temporary_years".into(), json!(2));
+    write_collection(
+        &dir.join("wetland.geojson"),
+        "wetland",
+        gk,
+        &[(wid, wprops, wgeom)],
+    )?;
     Ok(())
 }
 
@@ -683,6 +702,12 @@ fn proposals(ctx: &Ctx) -> Result<Vec<Proposal>> {
             geometry: at(111.215, 30.80, 30.0, 30.0),
             expect: &["YC201", "YC203"],
         },
+        Proposal {
+            id: "P27",
+            props: json!({"name": "湿地临时施工便道 temporary haul road across the wetland, 3 years", "kind": "temporary", "land_use": "transport", "start_date": "2026-03-01", "end_date": "2029-03-01"}),
+            geometry: line(&[(111.398, 30.607), (111.427, 30.608)]),
+            expect: &["YC205"],
+        },
     ])
 }
 
@@ -804,6 +829,10 @@ fn rule_props(code: &str) -> (Value, Option<Value>) {
             json!({"purpose": "housing", "kind": "new"}),
             Some(json!({"purpose": "flood_control", "kind": "new"})),
         ),
+        "YC205" => (
+            json!({"kind": "temporary", "land_use": "transport"}),
+            Some(json!({"kind": "new", "land_use": "transport"})),
+        ),
         "YC503" => (
             json!({"land_use": "commercial", "kind": "new", "height_m": 180.0}),
             Some(json!({"land_use": "commercial", "kind": "new", "height_m": 150.0})),
@@ -921,6 +950,81 @@ fn setback_cases(code: &str, layers: &[&ZoneLayer], limit: f64) -> Result<Vec<Ca
         return Ok(cases);
     }
     bail!("{code}: no vertex with clear ground to the north")
+}
+
+/// Fixtures for a duration limited by the zone it falls in (YC205: temporary occupation of
+/// a wetland): durations on and just past the zone's limit, inside and outside the zone.
+fn duration_cases(code: &str, layers: &[&ZoneLayer]) -> Result<Vec<Case>> {
+    let zone = &layers[0].zones[0];
+    let years = zone
+        .properties
+        .get("max_temporary_years")
+        .and_then(Value::as_f64)
+        .context("max_temporary_years")?;
+    let poly = layers[0].pieces.first().context("a wetland polygon")?;
+    let inside = poly.polygon.interior_point().context("interior")?.0;
+    let outside = Coord {
+        x: inside.x,
+        y: inside.y + 20_000.0,
+    };
+    let span = |start: &str, end: &str| json!({"kind": "temporary", "land_use": "transport", "start_date": start, "end_date": end});
+    let y = years as i32;
+    let end_exact = format!("{}-03-01", 2024 + y);
+    let end_over = format!("{}-03-02", 2024 + y);
+    Ok(vec![
+        case(
+            &format!("exactly {y} calendar years: allowed"),
+            &span("2024-03-01", &end_exact),
+            &[],
+            true,
+            square(inside, 30.0),
+        ),
+        case(
+            &format!("{y} years and a day: over"),
+            &span("2024-03-01", &end_over),
+            &[code],
+            true,
+            square(inside, 30.0),
+        ),
+        case(
+            &format!(
+                "{y} years across a leap day (2024-01-01 to {}-01-01): allowed",
+                2024 + y
+            ),
+            &span("2024-01-01", &format!("{}-01-01", 2024 + y)),
+            &[],
+            true,
+            square(inside, 30.0),
+        ),
+        case(
+            "one year: allowed",
+            &span("2025-01-01", "2026-01-01"),
+            &[],
+            false,
+            square(inside, 30.0),
+        ),
+        case(
+            "five years, but outside every wetland",
+            &span("2025-01-01", "2030-01-01"),
+            &[],
+            false,
+            square(outside, 30.0),
+        ),
+        case(
+            "no end date: compliance cannot be shown",
+            &json!({"kind": "temporary", "land_use": "transport", "start_date": "2025-01-01"}),
+            &[code],
+            false,
+            square(inside, 30.0),
+        ),
+        case(
+            "permanent, not temporary: another rule's business",
+            &json!({"kind": "new", "land_use": "transport", "start_date": "2025-01-01", "end_date": "2035-01-01"}),
+            &[],
+            false,
+            square(inside, 30.0),
+        ),
+    ])
 }
 
 /// Attribute fixtures: around a flat `max` (at, just above, well below, not a number), and for
@@ -1252,6 +1356,12 @@ fn fixtures(checker: &Checker) -> Result<()> {
             .collect();
         let cases = match &rule.test {
             Test::Setback { distance_m, .. } => setback_cases(&rule.code, &layers, *distance_m)?,
+            Test::Attribute {
+                max: None,
+                bands,
+                zones,
+                ..
+            } if bands.is_empty() && !zones.is_empty() => duration_cases(&rule.code, &layers)?,
             Test::Attribute { max, bands, .. } => {
                 attribute_cases(&rule.code, *max, bands, &layers)?
             }

@@ -103,6 +103,48 @@ impl Date {
         Date::from_days((secs / 86_400) as i64)
     }
 
+    /// Days since 1970-01-01 (Howard Hinnant's days-from-civil).
+    pub fn days(self) -> i64 {
+        let y = i64::from(self.year) - i64::from(self.month <= 2);
+        let era = y.div_euclid(400);
+        let yoe = y.rem_euclid(400);
+        let m = i64::from(self.month);
+        let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(self.day) - 1;
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        era * 146_097 + doe - 719_468
+    }
+
+    /// The same day `n` years later (29 February becomes 28 February in a common year).
+    pub fn plus_years(self, n: i32) -> Date {
+        let year = self.year + n;
+        let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+        let day = if self.month == 2 && self.day == 29 && !leap {
+            28
+        } else {
+            self.day
+        };
+        Date {
+            year,
+            month: self.month,
+            day,
+        }
+    }
+
+    /// Calendar years from `self` to `end`: whole years, plus the elapsed fraction of the
+    /// next one. Exactly two calendar years is 2.0 whatever the leap days; negative when `end`
+    /// is earlier.
+    pub fn years_until(self, end: Date) -> f64 {
+        if end < self {
+            return -end.years_until(self);
+        }
+        let mut k = end.year - self.year;
+        while self.plus_years(k) > end {
+            k -= 1;
+        }
+        let (a, b) = (self.plus_years(k), self.plus_years(k + 1));
+        f64::from(k) + (end.days() - a.days()) as f64 / (b.days() - a.days()) as f64
+    }
+
     /// The date `days` after 1970-01-01 (Howard Hinnant's civil-from-days).
     pub fn from_days(days: i64) -> Date {
         let z = days + 719_468;
@@ -408,5 +450,14 @@ mod tests {
         assert_eq!(Date::from_days(0).to_string(), "1970-01-01");
         assert_eq!(Date::from_days(20_787).to_string(), "2026-11-30");
         assert!(Date::parse("2026-11-30").unwrap() < Date::parse("2026-12-01").unwrap());
+        for d in ["1970-01-01", "2000-02-29", "2026-11-30", "1969-12-31"] {
+            let date = Date::parse(d).unwrap();
+            assert_eq!(Date::from_days(date.days()), date);
+        }
+        let y = |a: &str, b: &str| Date::parse(a).unwrap().years_until(Date::parse(b).unwrap());
+        assert_eq!(y("2024-01-01", "2026-01-01"), 2.0, "across a leap day");
+        assert_eq!(y("2024-02-29", "2026-02-28"), 2.0);
+        assert!(y("2024-03-01", "2026-03-02") > 2.0);
+        assert!((y("2025-01-01", "2025-07-02") - 0.5).abs() < 0.01);
     }
 }

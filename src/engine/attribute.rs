@@ -2,6 +2,7 @@ use super::{overlap::overlap, setback::setback, Hit};
 use crate::geom::Footprint;
 use crate::index::ZoneLayer;
 use crate::model::{MeasureKind, Properties};
+use crate::rules::rule::Measured;
 
 /// Where an attribute's allowed value came from.
 #[derive(Clone, Debug, PartialEq)]
@@ -34,14 +35,15 @@ pub struct Limit {
 ///     (x: 100., y: 100.), (x: 120., y: 100.), (x: 120., y: 120.), (x: 100., y: 120.)])).unwrap();
 /// let bands = [(100.0, 0.0), (300.0, 24.0), (500.0, 50.0)];
 /// let props = serde_json::json!({"height_m": 30.0}).as_object().unwrap().clone();
-/// let (hit, limit) = attribute(&plot, &props, "height_m", None, &bands, &[&river], &[], None).unwrap();
+/// let height = ironrule::rules::rule::Measured::Field("height_m".into());
+/// let (hit, limit) = attribute(&plot, &props, &height, None, &bands, &[&river], &[], None).unwrap();
 /// assert_eq!((hit.value, limit.allowed), (30.0, 0.0)); // exactly 100 m: the no-building band
 /// ```
 #[allow(clippy::too_many_arguments)]
 pub fn attribute(
     fp: &Footprint,
     props: &Properties,
-    name: &str,
+    measured: &Measured,
     max: Option<f64>,
     bands: &[(f64, f64)],
     from: &[&ZoneLayer],
@@ -113,11 +115,7 @@ pub fn attribute(
         nearest: None,
         geometry: Some(fp.to_geometry()),
     };
-    match props
-        .get(name)
-        .and_then(|v| v.as_f64())
-        .filter(|v| v.is_finite())
-    {
+    match measured.value(props) {
         None => Some((hit(MeasureKind::AttributeMissing, 0.0), strictest)),
         Some(actual) if actual > strictest.allowed => {
             Some((hit(MeasureKind::AttributeExcess, actual), strictest))
@@ -158,7 +156,7 @@ mod tests {
         attribute(
             &plot_at(y),
             &props(h),
-            "height_m",
+            &Measured::Field("height_m".into()),
             None,
             &BANDS,
             &[&river()],
@@ -204,7 +202,7 @@ mod tests {
         let (hit, limit) = attribute(
             &plot_at(200.0),
             &props(json!(20.0)),
-            "height_m",
+            &Measured::Field("height_m".into()),
             Some(100.0),
             &BANDS,
             &[&river()],

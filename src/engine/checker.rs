@@ -300,7 +300,7 @@ impl Checker {
                 }
             }
             Test::Attribute {
-                attribute: name,
+                measured,
                 max,
                 from,
                 bands,
@@ -315,7 +315,7 @@ impl Checker {
                 if let Some((hit, limit)) = super::attribute::attribute(
                     fp,
                     &f.properties,
-                    name,
+                    measured,
                     *max,
                     bands,
                     &from_l,

@@ -92,6 +92,36 @@ fn value(v: FieldValue, width: usize, decimals: u8) -> Value {
     }
 }
 
+/// A record read field by field: a value that does not parse (a zero date `00000000`, a
+/// number that is not one) reads as `None` — null, as GDAL reads it — instead of failing the
+/// whole record; only I/O errors fail it.
+struct Lenient(Vec<Option<FieldValue>>);
+
+impl dbase::ReadableRecord for Lenient {
+    fn read_using<S, M>(
+        it: &mut dbase::FieldIterator<S, M>,
+    ) -> std::result::Result<Self, dbase::FieldError>
+    where
+        S: std::io::Read + std::io::Seek,
+        M: std::io::Read + std::io::Seek,
+    {
+        let mut values = Vec::new();
+        loop {
+            match it.read_next_field() {
+                Ok(v) => values.push(Some(v.value)),
+                Err(e) => match e.kind() {
+                    dbase::ErrorKind::EndOfRecord => break,
+                    dbase::ErrorKind::IoError(_) => return Err(e),
+                    // GDAL writes an empty date as 00000000 and reads it back as null.
+                    dbase::ErrorKind::InvalidDate(_) => values.push(Some(FieldValue::Date(None))),
+                    _ => values.push(None),
+                },
+            }
+        }
+        Ok(Lenient(values))
+    }
+}
+
 fn points<P: Copy>(ps: &[P], xy: impl Fn(P) -> (f64, f64)) -> Vec<Coord<f64>> {
     ps.iter()
         .map(|p| {
@@ -295,7 +325,8 @@ pub fn read(path: &Path, opts: ReadOptions<'_>) -> Result<Source> {
         .collect();
     let mut asm = Assembler::new(path.display().to_string(), crs, &opts)?;
     let mut shape_iter = shapes.iter_shapes();
-    let mut record_iter = records.iter_records();
+    let mut record_iter = records.iter_records_as::<Lenient>();
+    let mut unparsed = 0usize;
     let mut index = 0;
     loop {
         let (shape, record) = match (shape_iter.next(), record_iter.next()) {
@@ -314,11 +345,16 @@ pub fn read(path: &Path, opts: ReadOptions<'_>) -> Result<Source> {
         };
         let mut properties = Properties::new();
         let geometry = match record {
-            Ok(mut rec) => {
+            Ok(Lenient(values)) => {
+                let mut values = values.into_iter();
                 for (name, _, width, decimals) in &fields {
-                    let v = rec
-                        .remove(name)
-                        .map_or(Value::Null, |v| value(v, *width, *decimals));
+                    let v = match values.next().flatten() {
+                        Some(v) => value(v, *width, *decimals),
+                        None => {
+                            unparsed += 1;
+                            Value::Null
+                        }
+                    };
                     properties.insert(name.clone(), v);
                 }
                 shape
@@ -335,6 +371,11 @@ pub fn read(path: &Path, opts: ReadOptions<'_>) -> Result<Source> {
             repaired: None,
         });
         index += 1;
+    }
+    if unparsed > 0 {
+        warnings.push(format!(
+            "{unparsed} attribute value(s) could not be parsed and read as null"
+        ));
     }
     let mut source = asm.finish();
     for w in warnings {

@@ -413,7 +413,12 @@ fn compile(
                 sink.at(test_at, "an attribute test needs a limit: `max`, [[test.band]] or `layer` + `limit_field`");
             }
             let all_layers = from.iter().chain(&zones).cloned().collect();
+            let measured = super::rule::Measured::parse(&attribute).unwrap_or_else(|why| {
+                sink.at(test_at, format!("attribute: {why}"));
+                super::rule::Measured::Field(attribute.clone())
+            });
             Test::Attribute {
+                measured,
                 attribute,
                 unit,
                 max,

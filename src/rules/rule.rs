@@ -88,6 +88,54 @@ pub struct BandSpec {
     pub max: f64,
 }
 
+/// What an attribute test measures: a numeric field, or the calendar years between two date
+/// fields (`years_between(start_date, end_date)`, ISO dates).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Measured {
+    Field(String),
+    YearsBetween(String, String),
+}
+
+impl Measured {
+    /// Parses `field` or `years_between(a, b)`.
+    pub fn parse(text: &str) -> Result<Measured, String> {
+        let t = text.trim();
+        match t
+            .strip_prefix("years_between(")
+            .and_then(|r| r.strip_suffix(')'))
+        {
+            Some(args) => match args.split(',').map(str::trim).collect::<Vec<_>>()[..] {
+                [a, b] if !a.is_empty() && !b.is_empty() => {
+                    Ok(Measured::YearsBetween(a.to_owned(), b.to_owned()))
+                }
+                _ => Err(format!("'{t}': years_between takes two date fields")),
+            },
+            None if t.contains('(') => Err(format!(
+                "'{t}': the only function is years_between(start, end)"
+            )),
+            None if t.is_empty() => Err("an empty attribute name".into()),
+            None => Ok(Measured::Field(t.to_owned())),
+        }
+    }
+
+    /// The value for a feature, if it has one.
+    pub fn value(&self, props: &crate::model::Properties) -> Option<f64> {
+        match self {
+            Measured::Field(f) => props.get(f).and_then(|v| v.as_f64()),
+            Measured::YearsBetween(a, b) => {
+                // ISO dates, or GDAL's YYYY/MM/DD; a time after the date is ignored.
+                let date = |k: &str| {
+                    let s = props.get(k).and_then(|v| v.as_str())?;
+                    let day = s.get(..10).unwrap_or(s).replace('/', "-");
+                    crate::triage::Date::parse(&day).ok()
+                };
+                Some(date(a)?.years_until(date(b)?))
+            }
+        }
+        .filter(|v| v.is_finite())
+    }
+}
+
 /// The units an attribute limit may be in.
 pub const UNITS: [&str; 6] = ["m", "m2", "floors", "ratio", "%", "years"];
 
@@ -164,6 +212,7 @@ pub enum Test {
     /// `limit_field`. The strictest one applies.
     Attribute {
         attribute: String,
+        measured: Measured,
         unit: &'static str,
         max: Option<f64>,
         from: Vec<String>,
