@@ -394,6 +394,54 @@ fn zones(ctx: &Ctx) -> Result<()> {
             ),
         ],
     )?;
+    // Illustrative districts with illustrative landscape targets (S1). D-XL's target sits
+    // between its share before and after the demo proposals, so the rule shows.
+    let district = |id: &str, name: &str, w: [f64; 4], target: f64| {
+        let (i, mut p, g) = ill(
+            id,
+            name,
+            Geometry::Polygon(ctx.poly(&[(w[0], w[1]), (w[2], w[1]), (w[2], w[3]), (w[0], w[3])])),
+        );
+        p.insert("landscape_target".into(), json!(target));
+        (i, p, g)
+    };
+    write_collection(
+        &dir.join("districts.geojson"),
+        "districts",
+        gk,
+        &[
+            district(
+                "D-XL",
+                "西陵 Xiling (illustrative)",
+                [111.22, 30.66, 111.34, 30.76],
+                0.2315,
+            ),
+            district(
+                "D-WJG",
+                "伍家岗 Wujiagang (illustrative)",
+                [111.34, 30.62, 111.45, 30.74],
+                0.01,
+            ),
+            district(
+                "D-DJ",
+                "点军 Dianjun (illustrative)",
+                [111.15, 30.55, 111.34, 30.66],
+                0.01,
+            ),
+            district(
+                "D-XT",
+                "猇亭 Xiaoting (illustrative)",
+                [111.34, 30.45, 111.50, 30.62],
+                0.07,
+            ),
+            district(
+                "D-YL",
+                "夷陵 Yiling (illustrative)",
+                [111.10, 30.66, 111.22, 30.85],
+                0.18,
+            ),
+        ],
+    )?;
     // 湿地保护法 第二十条: temporary occupation of a wetland for at most two years.
     let (wid, wname, wgeom) = ill(
         "WL-01",
@@ -603,7 +651,7 @@ fn proposals(ctx: &Ctx) -> Result<Vec<Proposal>> {
                 40.0,
                 30.0,
             ),
-            expect: &["YC301", "YC401"],
+            expect: &["YC301", "YC401", "YC601"],
         },
         Proposal {
             id: "P12",
@@ -616,7 +664,7 @@ fn proposals(ctx: &Ctx) -> Result<Vec<Proposal>> {
                 30.0,
                 30.0,
             ),
-            expect: &[],
+            expect: &["YC601"],
         },
         Proposal {
             id: "P13",
@@ -628,7 +676,7 @@ fn proposals(ctx: &Ctx) -> Result<Vec<Proposal>> {
             id: "P14",
             props: json!({"name": "磨基山脚住宅 housing on the flank of Moji mountain", "kind": "new", "land_use": "residential"}),
             geometry: at(111.262, 30.687, 200.0, 150.0),
-            expect: &["YC402"],
+            expect: &["YC402", "YC601"],
         },
         Proposal {
             id: "P15",
@@ -767,9 +815,15 @@ fn check_proposals(checker: &Checker, list: &[Proposal]) -> Result<()> {
         "proposals: {:?}",
         src.diagnostics
     );
+    // The whole set, so that the aggregate (share) rules are judged too.
+    let report = checker.check(std::slice::from_ref(&src));
     let mut bad = Vec::new();
     for (f, p) in src.features.iter().zip(list) {
-        let findings = checker.check_feature(f);
+        let findings: Vec<_> = report
+            .findings
+            .iter()
+            .filter(|x| x.feature == f.fref)
+            .collect();
         let got: BTreeSet<&str> = findings.iter().map(|x| x.code.as_str()).collect();
         let want: BTreeSet<&str> = p.expect.iter().copied().collect();
         let detail: Vec<String> = findings
@@ -950,6 +1004,82 @@ fn setback_cases(code: &str, layers: &[&ZoneLayer], limit: f64) -> Result<Vec<Ca
         return Ok(cases);
     }
     bail!("{code}: no vertex with clear ground to the north")
+}
+
+/// Share fixtures: one scenario, judged together. Two plots on Moji mountain's green space in
+/// D-XL take more landscape together than the district can spare above its target, so both
+/// fire; a plot on the city part of D-XL takes none; one touching the green space from outside
+/// takes none (the boundary); one on landscape in a district with room to spare does not fire.
+fn share_cases(code: &str, layers: &[&ZoneLayer]) -> Result<Vec<Case>> {
+    let green = layers
+        .iter()
+        .find(|l| l.name == "green_register")
+        .context("green_register")?;
+    let moji = green
+        .zones
+        .iter()
+        .position(|z| z.id == "G-02")
+        .context("G-02")?;
+    let piece = green
+        .pieces
+        .iter()
+        .find(|p| p.zone == moji)
+        .context("G-02 polygon")?;
+    let c = piece.polygon.interior_point().context("interior")?.0;
+    let east = piece
+        .polygon
+        .exterior()
+        .0
+        .iter()
+        .copied()
+        .max_by(|a, b| a.x.total_cmp(&b.x))
+        .context("vertices")?;
+    let base = json!({"land_use": "residential", "kind": "new"});
+    let at = |dx: f64, dy: f64, s: f64| {
+        square(
+            Coord {
+                x: c.x + dx,
+                y: c.y + dy,
+            },
+            s,
+        )
+    };
+    Ok(vec![
+        case(
+            "70 × 70 m on Moji mountain: together with the next plot, below D-XL's target",
+            &base,
+            &[code],
+            false,
+            at(-200.0, -30.0, 70.0),
+        ),
+        case(
+            "80 × 80 m on Moji mountain: together with the previous plot, below the target",
+            &base,
+            &[code],
+            false,
+            at(100.0, -35.0, 80.0),
+        ),
+        case(
+            "on the city part of D-XL: takes no landscape",
+            &base,
+            &[],
+            false,
+            square(
+                Coord {
+                    x: 531_800.0,
+                    y: 3_397_900.0,
+                },
+                50.0,
+            ),
+        ),
+        case(
+            "touching Moji mountain's green space from outside: takes 0 m²",
+            &base,
+            &[],
+            true,
+            square(east, 40.0),
+        ),
+    ])
 }
 
 /// Fixtures for a duration limited by the zone it falls in (YC205: temporary occupation of
@@ -1205,7 +1335,7 @@ fn area_cases(
         match test {
             Test::Overlap { .. } => layers.iter().any(|l| !overlap(&fp, l, 0.0).is_empty()),
             Test::Within { .. } => within(&fp, layers).is_some(),
-            Test::Setback { .. } | Test::Attribute { .. } => unreachable!(),
+            Test::Setback { .. } | Test::Attribute { .. } | Test::Share { .. } => unreachable!(),
         }
     };
     let bbox = zone.bounding_rect().context("bbox")?;
@@ -1313,7 +1443,7 @@ fn area_cases(
                 ),
                 case("a plot 3 km away", &fire, &[code], false, far.clone()),
             ],
-            Test::Setback { .. } | Test::Attribute { .. } => unreachable!(),
+            Test::Setback { .. } | Test::Attribute { .. } | Test::Share { .. } => unreachable!(),
         };
         // Keep this edge only if the cases the engine sees agree with what they claim: the
         // edge may be next to another zone of the layer.
@@ -1356,6 +1486,7 @@ fn fixtures(checker: &Checker) -> Result<()> {
             .collect();
         let cases = match &rule.test {
             Test::Setback { distance_m, .. } => setback_cases(&rule.code, &layers, *distance_m)?,
+            Test::Share { .. } => share_cases(&rule.code, &layers)?,
             Test::Attribute {
                 max: None,
                 bands,

@@ -275,7 +275,20 @@ fn sweep_sources(
             .map_err(|_| anyhow::anyhow!("the output writer stopped"))
     };
     let mut rows = Rows::default();
-    diagnostic_rows(&mut rows, &mut outcome, checker.diagnostics.clone());
+    let mut notes = checker.diagnostics.clone();
+    // Share rules judge a whole submission together; a stream is never whole.
+    for rule in checker.rules() {
+        if matches!(rule.test, crate::rules::Test::Share { .. }) {
+            notes.push(Diagnostic::warning(
+                rule.dir.join("rule.toml").display().to_string(),
+                format!(
+                    "{} judges a set of proposals together (a district's landscape share): `check` evaluates it, `audit` does not",
+                    rule.code
+                ),
+            ));
+        }
+    }
+    diagnostic_rows(&mut rows, &mut outcome, notes);
     send(rows)?;
     for path in datasets {
         let mut counts = SourceCounts {

@@ -187,6 +187,73 @@ impl Checker {
         )
     }
 
+    /// The findings of the aggregate (share) rules over a set of features: each district's
+    /// landscape share after all the features it applies to are built.
+    pub fn share_findings(&self, features: &[&Feature]) -> Vec<Finding> {
+        let mut out = Vec::new();
+        for rule in self.rules() {
+            let Test::Share {
+                group,
+                landscape,
+                min_share,
+                target_field,
+                ..
+            } = &rule.test
+            else {
+                continue;
+            };
+            let Some(group_layer) = self.layers.get(group) else {
+                continue;
+            };
+            let land: Vec<&ZoneLayer> = landscape
+                .iter()
+                .filter_map(|l| self.layers.get(l))
+                .collect();
+            let applying: Vec<(&Feature, Footprint)> = features
+                .iter()
+                .filter(|f| rule.applies(&f.properties))
+                .filter_map(|f| Footprint::new(&f.geometry).ok().map(|fp| (*f, fp)))
+                .collect();
+            let fps: Vec<&Footprint> = applying.iter().map(|(_, fp)| fp).collect();
+            let hits = super::share::share(
+                group_layer,
+                &land,
+                &fps,
+                *min_share,
+                target_field.as_deref(),
+            );
+            for h in hits {
+                let f = applying[h.feature].0;
+                let hit = Hit {
+                    zone: Some(h.district),
+                    kind: MeasureKind::ShareAfter,
+                    value: h.after * 100.0,
+                    share: None,
+                    nearest: None,
+                    geometry: Some(geo::Geometry::MultiPolygon(h.geometry)),
+                };
+                let mut finding = self.finding(
+                    rule,
+                    f,
+                    group,
+                    Some(group_layer),
+                    hit,
+                    Bound::of(h.target * 100.0),
+                );
+                finding.message.push_str(&format!(
+                    " (before: {} %; this proposal takes {} m² of landscape, {} percentage points)",
+                    fmt_num(h.before * 100.0),
+                    fmt_num(h.taken_m2),
+                    format!("{:.4}", h.marginal * 100.0)
+                        .trim_end_matches('0')
+                        .trim_end_matches('.'),
+                ));
+                out.push(finding);
+            }
+        }
+        out
+    }
+
     /// The district (zone id of the project's `group_by` layer) a feature lies in, by its
     /// first vertex; `None` without `group_by` or outside every district.
     pub fn district_of(&self, f: &Feature) -> Option<String> {
@@ -299,6 +366,8 @@ impl Checker {
                     out.push(self.finding(rule, f, &names.join("+"), None, hit, Bound::of(0.0)));
                 }
             }
+            // Judged over the whole set of proposals: see `share_findings`.
+            Test::Share { .. } => {}
             Test::Attribute {
                 measured,
                 max,
@@ -466,6 +535,7 @@ impl Checker {
                 rules,
             });
         }
+        findings.extend(self.share_findings(&features));
         findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
         let mut diagnostics = self.diagnostics.clone();
         let mut summary = Summary::default();

@@ -162,8 +162,21 @@ fn run_rule(checker: &Checker, rule: &Rule, report: &mut FixtureReport) {
         for d in &source.diagnostics {
             report.problems.push(format!("{}: {d}", rule.code));
         }
+        // A share rule judges the file's features together.
+        let shared = matches!(rule.test, crate::rules::Test::Share { .. }).then(|| {
+            let all: Vec<&Feature> = source.features.iter().collect();
+            checker.share_findings(&all)
+        });
         for f in &source.features {
-            match run_feature(checker, rule, f, report) {
+            let findings = match &shared {
+                Some(all) => all
+                    .iter()
+                    .filter(|x| x.feature == f.fref)
+                    .cloned()
+                    .collect(),
+                None => checker.check_feature(f),
+            };
+            match run_feature(rule, f, findings, report) {
                 Ok((fire, on_boundary)) => {
                     if fire {
                         fires += 1;
@@ -200,9 +213,9 @@ fn run_rule(checker: &Checker, rule: &Rule, report: &mut FixtureReport) {
 /// Checks one fixture feature; returns whether it expects the rule to fire and whether it is
 /// a boundary case.
 fn run_feature(
-    checker: &Checker,
     rule: &Rule,
     f: &Feature,
+    findings: Vec<crate::model::Finding>,
     report: &mut FixtureReport,
 ) -> std::result::Result<(bool, bool), String> {
     if !f.properties.contains_key("expect") {
@@ -218,7 +231,6 @@ fn run_feature(
         .get("boundary")
         .and_then(Value::as_bool)
         .unwrap_or(false);
-    let findings = checker.check_feature(f);
     let fired: BTreeSet<&str> = findings.iter().map(|x| x.code.as_str()).collect();
     let mut scope: BTreeSet<String> = expect.union(&todo).cloned().collect();
     scope.insert(rule.code.clone());

@@ -12,6 +12,8 @@ pub mod fixtures;
 pub mod overlap;
 /// P2: the footprint is within a distance of a zone.
 pub mod setback;
+/// P5: a district's landscape share after a set of proposals.
+pub mod share;
 /// P3: the footprint must lie within a layer.
 pub mod within;
 

@@ -34,6 +34,8 @@ pub enum MeasureKind {
     AttributeExcess,
     /// The attribute a limit applies to is missing or not a number.
     AttributeMissing,
+    /// A district's landscape share after the proposals, %.
+    ShareAfter,
 }
 
 impl MeasureKind {
@@ -44,6 +46,7 @@ impl MeasureKind {
             MeasureKind::OverlapLength | MeasureKind::OutsideLength | MeasureKind::Distance => "m",
             MeasureKind::OverlapPoints | MeasureKind::OutsidePoints => "points",
             MeasureKind::AttributeExcess | MeasureKind::AttributeMissing => "",
+            MeasureKind::ShareAfter => "%",
         }
     }
 
@@ -59,6 +62,7 @@ impl MeasureKind {
             MeasureKind::OutsidePoints => "outside_points",
             MeasureKind::AttributeExcess => "attribute_excess",
             MeasureKind::AttributeMissing => "attribute_missing",
+            MeasureKind::ShareAfter => "share_after",
         }
     }
 
@@ -74,6 +78,7 @@ impl MeasureKind {
             MeasureKind::OutsidePoints => "points outside",
             MeasureKind::AttributeExcess => "value",
             MeasureKind::AttributeMissing => "missing value",
+            MeasureKind::ShareAfter => "landscape share after",
         }
     }
 }

@@ -339,6 +339,7 @@ pub fn measure_text(f: &Finding) -> String {
         MeasureKind::AttributeExcess => {
             line.push_str(&format!(" > allowed {} {unit}", fmt_num(m.limit)))
         }
+        MeasureKind::ShareAfter => line.push_str(&format!(" < target {} %", fmt_num(m.limit))),
         MeasureKind::AttributeMissing => {
             line = format!("no value (allowed: {} {unit})", fmt_num(m.limit))
         }

@@ -331,6 +331,39 @@ fn compile(
         TestSpec::Within { layer } => Test::Within {
             layers: check_layers(&layer, sink),
         },
+        TestSpec::Share {
+            group,
+            layer,
+            min_share,
+            target_field,
+        } => {
+            let group = check_layers(&super::rule::Layers::One(group), sink)
+                .pop()
+                .unwrap_or_default();
+            let landscape = check_layers(&layer, sink);
+            if min_share.is_some_and(|m| !(0.0..=1.0).contains(&m)) {
+                sink.at(
+                    test_at,
+                    "min_share is a fraction between 0 and 1 (0.5 for half)",
+                );
+            }
+            if min_share.is_none() && target_field.is_none() {
+                sink.at(
+                    test_at,
+                    "a share test needs a target: `min_share` or `target_field`",
+                );
+            }
+            let all_layers = std::iter::once(group.clone())
+                .chain(landscape.clone())
+                .collect();
+            Test::Share {
+                group,
+                landscape,
+                min_share,
+                target_field,
+                all_layers,
+            }
+        }
         TestSpec::Attribute {
             attribute,
             unit,

@@ -61,6 +61,16 @@ pub enum TestSpec {
     Within {
         layer: Layers,
     },
+    Share {
+        /// The grouping layer (districts).
+        group: String,
+        /// The landscape layers.
+        layer: Layers,
+        #[serde(default)]
+        min_share: Option<f64>,
+        #[serde(default)]
+        target_field: Option<String>,
+    },
     Attribute {
         attribute: String,
         #[serde(default)]
@@ -206,6 +216,17 @@ pub enum Test {
     },
     /// The footprint is covered by the union of the layers' zones.
     Within { layers: Vec<String> },
+    /// Per district of `group`, the landscape share (the union of `landscape` zones ÷ district
+    /// area) after all the proposals are built stays at or above the district's
+    /// `target_field` (else `min_share`), fractions 0–1. Judged over a set of proposals.
+    Share {
+        group: String,
+        landscape: Vec<String>,
+        min_share: Option<f64>,
+        target_field: Option<String>,
+        /// `group` then `landscape`.
+        all_layers: Vec<String>,
+    },
     /// An attribute of the feature (height, floors, FAR...) is at most a limit: a flat `max`,
     /// the limit of the distance band from the `from` layers the footprint falls in (upper
     /// edges inclusive), and the limit each overlapped zone of `zones` carries in
@@ -232,7 +253,7 @@ impl Test {
             Test::Overlap { layers, .. }
             | Test::Setback { layers, .. }
             | Test::Within { layers } => layers,
-            Test::Attribute { all_layers, .. } => all_layers,
+            Test::Attribute { all_layers, .. } | Test::Share { all_layers, .. } => all_layers,
         }
     }
 
@@ -243,6 +264,7 @@ impl Test {
             Test::Setback { .. } => "setback",
             Test::Within { .. } => "within",
             Test::Attribute { .. } => "attribute",
+            Test::Share { .. } => "share",
         }
     }
 
@@ -255,6 +277,24 @@ impl Test {
             Test::Overlap { .. } => "any overlap (0 m²)".into(),
             Test::Setback { distance_m, .. } => format!("within {distance_m} m (inclusive)"),
             Test::Within { .. } => "0 m² outside".into(),
+            Test::Share {
+                group,
+                landscape,
+                min_share,
+                target_field,
+                ..
+            } => {
+                let target = match (target_field, min_share) {
+                    (Some(f), Some(m)) => format!("the district's {f} (else {:.1} %)", m * 100.0),
+                    (Some(f), None) => format!("the district's {f}"),
+                    (None, Some(m)) => format!("{:.1} %", m * 100.0),
+                    (None, None) => "a target".into(),
+                };
+                format!(
+                    "landscape ({}) share of each {group} district ≥ {target} after the proposals",
+                    landscape.join(" + ")
+                )
+            }
             Test::Attribute {
                 attribute,
                 unit,

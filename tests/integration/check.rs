@@ -92,12 +92,25 @@ fn each_test_kind_carries_its_evidence() {
 #[test]
 fn filters_and_exceptions_hold_on_the_demo() {
     let (_, json, _) = check_json(&[&demo_proposals()], &[]);
-    let ids: BTreeSet<String> = keys(&json).into_iter().map(|(id, _)| id).collect();
+    let keys = keys(&json);
+    let ids: BTreeSet<String> = keys.iter().map(|(id, _)| id.clone()).collect();
     // A chemical rebuild (not covered by art. 26), a safety rebuild of a tailings pond, a
-    // water-supply pump house in zone I, a plot touching the boundary from inside.
-    for clean in ["P02", "P03", "P12", "P15", "P16", "P20", "P22"] {
+    // plot touching the boundary from inside, 45 m housing 420 m from the river.
+    for clean in ["P02", "P03", "P15", "P16", "P20", "P22", "P25"] {
         assert!(!ids.contains(clean), "{clean} should be clean");
     }
+    // The water-supply pump house is allowed in zone I (YC301's filter); it still takes
+    // water surface in a district at its landscape target (YC601).
+    let p12: Vec<&str> = keys
+        .iter()
+        .filter(|(id, _)| id == "P12")
+        .map(|(_, c)| c.as_str())
+        .collect();
+    assert_eq!(p12, ["YC601"]);
+    // The red line's exception: research is requires-approval, not prohibited.
+    let p26 = finding(&json, "P26", "YC201");
+    assert_eq!(p26["severity"], "requires-approval");
+    assert!(p26["approval"].as_str().unwrap().contains("provincial"));
 }
 
 #[test]
@@ -246,7 +259,7 @@ fn csv_has_the_auditors_columns_and_one_row_per_finding() {
     let text = stdout(&out);
     let mut lines = text.lines();
     assert_eq!(lines.next().unwrap(), "code,severity,feature_id,zone_layer,zone_id,measure,value,unit,limit,message,source,feature_index,status");
-    assert_eq!(lines.count(), 27);
+    assert_eq!(lines.count(), 30);
 }
 
 #[test]

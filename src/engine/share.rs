@@ -1,0 +1,194 @@
+//! Aggregate share (P5), the "half landscape, half city" rule: per district of a grouping
+//! layer, the share of its area that is landscape (the union of the landscape layers: water,
+//! mountains, green space, wetland...) must not fall below the district's target once the
+//! proposals are built. Unlike the other tests this one judges a set of proposals together:
+//! their footprints on landscape are united (overlapping proposals do not count twice).
+
+use crate::geom::Footprint;
+use crate::index::ZoneLayer;
+use geo::{Area, BooleanOps, BoundingRect, MultiPolygon, Polygon};
+
+/// One proposal's part in a district whose share falls below its target.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ShareHit {
+    /// Index of the proposal in the slice given.
+    pub feature: usize,
+    /// The district's zone index in the grouping layer.
+    pub district: usize,
+    /// Landscape share of the district before and after all the proposals, 0–1.
+    pub before: f64,
+    pub after: f64,
+    pub target: f64,
+    /// Landscape this proposal takes (m²) and that area as a share of the district (0–1).
+    pub taken_m2: f64,
+    pub marginal: f64,
+    /// The landscape this proposal takes.
+    pub geometry: MultiPolygon<f64>,
+}
+
+fn union_all(polys: Vec<Polygon<f64>>) -> MultiPolygon<f64> {
+    polys.into_iter().fold(MultiPolygon(Vec::new()), |acc, p| {
+        acc.union(&MultiPolygon(vec![p]))
+    })
+}
+
+/// Evaluates the share rule over `features` (areal footprints; others take no area). The
+/// target is the district's `target_field` (a fraction 0–1) or else `min_share`. A district is
+/// judged only where some proposal takes landscape in it; the rule fires when the share after
+/// is **below** the target (reaching it exactly is allowed), once for every proposal that
+/// takes landscape there.
+pub fn share(
+    group: &ZoneLayer,
+    landscape: &[&ZoneLayer],
+    features: &[&Footprint],
+    min_share: Option<f64>,
+    target_field: Option<&str>,
+) -> Vec<ShareHit> {
+    let mut hits = Vec::new();
+    for (z, zone) in group.zones.iter().enumerate() {
+        if !zone.areal {
+            continue;
+        }
+        let target = target_field
+            .and_then(|f| zone.properties.get(f))
+            .and_then(|v| v.as_f64())
+            .or(min_share);
+        let Some(target) = target else { continue };
+        let district: Vec<&Polygon<f64>> = group
+            .pieces
+            .iter()
+            .filter(|p| p.zone == z)
+            .map(|p| &p.polygon)
+            .collect();
+        let Some(bbox) = district
+            .iter()
+            .filter_map(|p| p.bounding_rect())
+            .reduce(crate::geom::union_rect)
+        else {
+            continue;
+        };
+        // Proposals that can take landscape here.
+        let near: Vec<(usize, &MultiPolygon<f64>)> = features
+            .iter()
+            .enumerate()
+            .filter_map(|(i, fp)| match fp {
+                Footprint::Areal(mp) => {
+                    let b = mp.bounding_rect()?;
+                    crate::index::zone_layer::box_distance(b, bbox)
+                        .eq(&0.0)
+                        .then_some((i, mp))
+                }
+                _ => None,
+            })
+            .collect();
+        if near.is_empty() {
+            continue;
+        }
+        // The district's landscape: every landscape piece clipped to it, united.
+        let mut parts = Vec::new();
+        for d in &district {
+            let Some(db) = d.bounding_rect() else {
+                continue;
+            };
+            for layer in landscape {
+                for piece in layer.pieces_in(db) {
+                    parts.extend(d.intersection(&piece.polygon).0);
+                }
+            }
+        }
+        let land = union_all(parts);
+        let land_area = land.unsigned_area();
+        let area: f64 = district.iter().map(|p| p.unsigned_area()).sum();
+        if area <= 0.0 {
+            continue;
+        }
+        let taken: Vec<(usize, MultiPolygon<f64>)> = near
+            .into_iter()
+            .map(|(i, mp)| (i, mp.intersection(&land)))
+            .filter(|(_, t)| t.unsigned_area() > crate::geom::AREA_EPSILON_M2)
+            .collect();
+        if taken.is_empty() {
+            continue;
+        }
+        let all_taken = union_all(
+            taken
+                .iter()
+                .flat_map(|(_, t)| t.0.iter().cloned())
+                .collect(),
+        );
+        let before = land_area / area;
+        let after = (land_area - all_taken.unsigned_area()) / area;
+        if after >= target {
+            continue;
+        }
+        for (i, t) in taken {
+            let taken_m2 = t.unsigned_area();
+            hits.push(ShareHit {
+                feature: i,
+                district: z,
+                before,
+                after,
+                target,
+                taken_m2,
+                marginal: taken_m2 / area,
+                geometry: t,
+            });
+        }
+    }
+    hits
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use geo::{polygon, Geometry};
+
+    fn square(x: f64, y: f64, s: f64) -> Geometry<f64> {
+        Geometry::Polygon(
+            polygon![(x: x, y: y), (x: x + s, y: y), (x: x + s, y: y + s), (x: x, y: y + s)],
+        )
+    }
+
+    #[test]
+    fn the_set_of_proposals_is_judged_together_and_overlaps_count_once() {
+        // A 100 × 100 district, its western half green: 50 % landscape, target 49 %.
+        let mut d = crate::model::Feature {
+            fref: crate::model::FeatureRef {
+                source: "d".into(),
+                index: 0,
+                id: Some("D1".into()),
+            },
+            properties: serde_json::json!({"target": 0.49})
+                .as_object()
+                .unwrap()
+                .clone(),
+            geometry: square(0.0, 0.0, 100.0),
+        };
+        d.fref.index = 0;
+        let districts = ZoneLayer::build("districts", vec![d]);
+        let green = ZoneLayer::from_geometries(
+            "green",
+            vec![Geometry::Polygon(
+                polygon![(x: 0., y: 0.), (x: 50., y: 0.), (x: 50., y: 100.), (x: 0., y: 100.)],
+            )],
+        );
+        let fp = |g| Footprint::new(&g).unwrap();
+        // One proposal takes 60 m² (0.6 points): still 49.4 % ≥ 49 %.
+        let a = fp(square(10.0, 10.0, 60.0_f64.sqrt()));
+        assert!(share(&districts, &[&green], &[&a], None, Some("target")).is_empty());
+        // Two proposals of 10 × 10 on the same spot take 100 m² together, not 200: 49 %
+        // exactly — allowed; a third elsewhere tips it below, and all three are named.
+        let b = fp(square(20.0, 20.0, 10.0));
+        let c = fp(square(20.0, 20.0, 10.0));
+        assert!(share(&districts, &[&green], &[&b, &c], None, Some("target")).is_empty());
+        let e = fp(square(30.0, 60.0, 5.0));
+        let hits = share(&districts, &[&green], &[&b, &c, &e], None, Some("target"));
+        assert_eq!(hits.len(), 3);
+        assert!((hits[0].before - 0.5).abs() < 1e-12);
+        assert!((hits[0].after - 0.4875).abs() < 1e-9);
+        assert!((hits[2].taken_m2 - 25.0).abs() < 1e-9);
+        // Building on the city half takes no landscape: no finding.
+        let f = fp(square(60.0, 60.0, 30.0));
+        assert!(share(&districts, &[&green], &[&f], Some(0.5), None).is_empty());
+    }
+}
