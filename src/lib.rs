@@ -35,3 +35,9 @@ pub mod rules;
 pub mod triage;
 
 pub use error::{Error, Result};
+
+// Two SQLite copies in one process crash GDAL: see the `sqlite-bundled` feature.
+#[cfg(all(feature = "gdal", feature = "sqlite-bundled"))]
+compile_error!(
+    "the `gdal` feature uses the system SQLite: build it with `--no-default-features --features gdal` (or `gdal,proj`)"
+);

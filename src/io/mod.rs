@@ -11,6 +11,8 @@ pub mod fgb;
 pub mod gdal;
 /// The native GeoJSON reader.
 pub mod geojson;
+/// The native GeoPackage reader.
+pub mod gpkg;
 /// The native GeoParquet reader.
 pub mod parquet;
 /// The native Shapefile reader.
@@ -97,12 +99,13 @@ pub fn read(path: &Path, opts: ReadOptions<'_>) -> Result<Source> {
         "geojsons" | "geojsonl" | "geojsonseq" | "ndjson" => geojson::read_seq(path, opts),
         "fgb" => fgb::read(path, opts),
         "shp" => shp::read(path, opts),
+        "gpkg" => gpkg::read(path, opts),
         "parquet" | "geoparquet" => parquet::read(path, opts),
         #[cfg(feature = "gdal")]
         _ => gdal::read(path, opts),
         #[cfg(not(feature = "gdal"))]
         _ => Err(Error::Usage(format!(
-            "{}: cannot read '.{ext}' files in this build; the default build reads GeoJSON (.geojson, .json), GeoJSON sequences (.geojsons, .geojsonl, .ndjson), FlatGeobuf (.fgb), GeoParquet (.parquet) and Shapefile (.shp). Build with `--features gdal` to read Shapefile, GeoPackage, FileGDB, KML, DXF and every other OGR format",
+            "{}: cannot read '.{ext}' files in this build; the default build reads GeoJSON (.geojson, .json), GeoJSON sequences (.geojsons, .geojsonl, .ndjson), FlatGeobuf (.fgb), GeoParquet (.parquet), Shapefile (.shp) and GeoPackage (.gpkg). Build with `--no-default-features --features gdal` to read FileGDB, KML, DXF, GML, CSV, PG: and every other OGR format",
             path.display()
         ))),
     }

@@ -12,7 +12,7 @@ impl Emitter for GeoPackageLayer {
     fn emit(&self, _out: &mut dyn Write, _report: &Report) -> io::Result<()> {
         Err(io::Error::new(
             io::ErrorKind::Unsupported,
-            "the gpkg format is written through GDAL: build with `--features gdal` (or use --format geojson)",
+            "the gpkg format is written through GDAL: build with `--no-default-features --features gdal` (or use --format geojson)",
         ))
     }
 }

@@ -106,7 +106,7 @@ fn audit_of_the_demo_gives_the_findings_check_gives() {
 }
 
 #[test]
-fn flatgeobuf_and_geoparquet_read_natively_give_the_geojson_findings() {
+fn flatgeobuf_geoparquet_and_geopackage_read_natively_give_the_geojson_findings() {
     // The demo proposals written by GeoPandas/pyogrio in EPSG:4546, with the GeoJSON's
     // feature ids in a `pid` column.
     let dir = tempfile::tempdir().unwrap();
@@ -116,6 +116,7 @@ fn flatgeobuf_and_geoparquet_read_natively_give_the_geojson_findings() {
     for file in [
         "tests/data/proposals_4546.fgb",
         "tests/data/proposals_4546.parquet",
+        "tests/data/proposals_4546.gpkg",
     ] {
         let out_dir = dir.path().join(Path::new(file).extension().unwrap());
         let out = audit(&out_dir, &["--id-field", "pid", file]);
@@ -213,6 +214,7 @@ fn the_streamed_reader_gives_the_whole_file_reader_features() {
         demo_proposals(),
         root().join("tests/data/proposals_4546.fgb"),
         root().join("tests/data/proposals_4546.parquet"),
+        root().join("tests/data/proposals_4546.gpkg"),
     ] {
         let whole = io::read(&path, ReadOptions::new(&crs)).unwrap();
         // Batches of 5: features cross batch boundaries.

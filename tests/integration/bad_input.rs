@@ -331,3 +331,31 @@ fn repair_fixes_bowties_and_unclosed_rings_and_says_so() {
         "the closed square"
     );
 }
+
+#[test]
+fn a_broken_or_multi_layer_geopackage_is_an_error_naming_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("plots.gpkg");
+    std::fs::write(&p, b"not a database").unwrap();
+    let (code, json, _) = check_json(&[&p], &[]);
+    assert_eq!(code, 2);
+    let msg = json["diagnostics"][0]["message"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(msg.contains("not a readable GeoPackage"), "{msg}");
+    // A layer that is not there names the ones that are.
+    let (code, json, _) = check_json(
+        &[&root().join("tests/data/proposals_4546.gpkg")],
+        &["--layer", "roads"],
+    );
+    assert_eq!(code, 2);
+    let msg = json["diagnostics"][0]["message"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        msg.contains("no layer 'roads' (layers: proposals)"),
+        "{msg}"
+    );
+}

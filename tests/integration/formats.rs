@@ -384,6 +384,7 @@ fn native_readers_give_the_features_gdal_gives() {
     for file in [
         "tests/data/proposals_polygons_gbk.shp",
         "tests/data/proposals_4546.fgb",
+        "tests/data/proposals_4546.gpkg",
     ] {
         let path = root().join(file);
         let native = io::read(&path, ReadOptions::new(&crs)).unwrap();
@@ -411,5 +412,45 @@ fn native_readers_give_the_features_gdal_gives() {
                 }
             }
         }
+    }
+}
+
+#[test]
+fn an_esri_file_geodatabase_gives_the_geojson_findings() {
+    // OpenFileGDB (GDAL 3.6 writes it), the polygons only (one geometry type per feature
+    // class), in CGCS2000 geographic. Unlike a Shapefile, long field names survive.
+    let dir = tempfile::tempdir().unwrap();
+    let gdb = dir.path().join("proposals.gdb");
+    ogr2ogr(&[
+        "-f",
+        "OpenFileGDB",
+        gdb.to_str().unwrap(),
+        demo_proposals().to_str().unwrap(),
+        "-where",
+        "OGR_GEOMETRY = 'POLYGON'",
+        "-nlt",
+        "MULTIPOLYGON",
+        "-nln",
+        "proposals",
+        "-t_srs",
+        "EPSG:4490",
+    ]);
+    let (_, base, _) = check_json(&[&demo_proposals()], &["--id-field", "name"]);
+    let mut want: Vec<_> = summary(&base)
+        .into_iter()
+        .filter(|(n, _, _)| {
+            !n.contains("步道") && !n.contains("道路") && !n.contains("铁塔") && !n.contains("便道")
+        })
+        .collect();
+    want.sort();
+    let (code, json, err) = check_json(&[&gdb], &["--id-field", "name"]);
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(json["summary"]["read"], 23);
+    let mut got = summary(&json);
+    got.sort();
+    assert_eq!(got.len(), want.len(), "{got:?}");
+    for (a, b) in got.iter().zip(&want) {
+        assert_eq!((&a.0, &a.1), (&b.0, &b.1));
+        assert!((a.2 - b.2).abs() <= 1 + b.2 / 1_000_000, "{a:?} vs {b:?}");
     }
 }
