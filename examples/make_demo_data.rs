@@ -442,6 +442,54 @@ fn zones(ctx: &Ctx) -> Result<()> {
             ),
         ],
     )?;
+    // Waterfront corridors running inland from the north bank (GB 50513 §5.4: view corridors
+    // wider than 20 m, ecological corridors at least 60 m). Each declares its width; a corridor
+    // drawn narrower would be reported when the project loads (tests/integration/check.rs).
+    let corridor = |id: &str, name: &str, x_lon: f64, width: f64, declared: f64| {
+        let sw = ctx.gk(x_lon, 30.668);
+        let (i, mut p, g) = ill(
+            id,
+            name,
+            rect_at(
+                Coord {
+                    x: sw.x + width / 2.0,
+                    y: sw.y + 300.0,
+                },
+                width,
+                600.0,
+            ),
+        );
+        p.insert("declared_width_m".into(), json!(declared));
+        (i, p, g)
+    };
+    write_collection(
+        &dir.join("view_corridors.geojson"),
+        "view_corridors",
+        gk,
+        &[
+            corridor(
+                "VC-01",
+                "东山—长江 view corridor (illustrative)",
+                111.318,
+                20.0,
+                20.0,
+            ),
+            corridor(
+                "VC-02",
+                "夷陵广场 ecological corridor (illustrative)",
+                111.323,
+                60.0,
+                60.0,
+            ),
+            corridor(
+                "VC-03",
+                "滨江公园 view corridor (illustrative)",
+                111.328,
+                24.0,
+                24.0,
+            ),
+        ],
+    )?;
     // 湿地保护法 第二十条: temporary occupation of a wetland for at most two years.
     let (wid, wname, wgeom) = ill(
         "WL-01",
@@ -755,6 +803,22 @@ fn proposals(ctx: &Ctx) -> Result<Vec<Proposal>> {
             props: json!({"name": "湿地临时施工便道 temporary haul road across the wetland, 3 years", "kind": "temporary", "land_use": "transport", "start_date": "2026-03-01", "end_date": "2029-03-01"}),
             geometry: line(&[(111.398, 30.607), (111.427, 30.608)]),
             expect: &["YC205"],
+        },
+        Proposal {
+            id: "P28",
+            props: json!({"name": "滨江商业楼 riverside office block across a view corridor", "kind": "new", "land_use": "commercial"}),
+            geometry: {
+                let sw = ctx.gk(111.318, 30.668);
+                rect_at(
+                    Coord {
+                        x: sw.x + 10.0,
+                        y: sw.y + 300.0,
+                    },
+                    40.0,
+                    30.0,
+                )
+            },
+            expect: &["YC403"],
         },
     ])
 }

@@ -32,6 +32,10 @@ pub struct LayerSpec {
     /// (e.g. `basin_km2 >= 10000` for important tributaries).
     #[serde(default)]
     pub filter: Option<String>,
+    /// The zone attribute declaring how wide each zone must be (view and ecological
+    /// corridors): zones narrower than declared are reported as data problems.
+    #[serde(default)]
+    pub declared_width_field: Option<String>,
     /// What the layer is, for people.
     #[serde(default)]
     pub title: Option<String>,

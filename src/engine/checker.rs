@@ -130,11 +130,14 @@ impl Checker {
                                 format!("filter: {e}"),
                             )])
                         })?;
-                    let features = source
+                    let features: Vec<Feature> = source
                         .features
                         .into_iter()
                         .filter(|f| filter.as_ref().is_none_or(|x| x.matches(&f.properties)))
                         .collect();
+                    if let Some(field) = &spec.declared_width_field {
+                        diagnostics.extend(narrow_zones(&spec.name, field, &features));
+                    }
                     layers.insert(spec.name.clone(), ZoneLayer::build(&spec.name, features));
                 }
                 Err(e) => errors.push(Diagnostic::error(
@@ -613,9 +616,60 @@ impl Checker {
     }
 }
 
+/// The width of the rectangle with a polygon's area and perimeter (exact for a rectangle; for a
+/// long, even strip, its mean width): `(P - sqrt(P² - 16A)) / 4`.
+pub fn strip_width(g: &geo::Geometry<f64>) -> Option<f64> {
+    use geo::{Area, Euclidean, Length};
+    let polygons: Vec<&geo::Polygon<f64>> = match g {
+        geo::Geometry::Polygon(p) => vec![p],
+        geo::Geometry::MultiPolygon(m) => m.iter().collect(),
+        _ => return None,
+    };
+    let area: f64 = polygons.iter().map(|p| p.unsigned_area()).sum();
+    let perimeter: f64 = polygons
+        .iter()
+        .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
+        .map(|r| Euclidean.length(r))
+        .sum();
+    let disc = (perimeter * perimeter - 16.0 * area).max(0.0);
+    (area > 0.0).then(|| (perimeter - disc.sqrt()) / 4.0)
+}
+
+/// Zones of a layer narrower than their declared width (beyond 2 % and 1 cm): data problems,
+/// as warnings that name the zone, its width and the declared one.
+fn narrow_zones(layer: &str, field: &str, features: &[Feature]) -> Vec<Diagnostic> {
+    features
+        .iter()
+        .filter_map(|f| {
+            let declared = f.properties.get(field)?.as_f64()?;
+            let width = strip_width(&f.geometry)?;
+            (width < declared * 0.98 - 0.01).then(|| {
+                Diagnostic::warning(
+                    format!("layer '{layer}'"),
+                    format!(
+                        "zone is about {} m wide, narrower than its declared {} m ({field}): a data problem in the zone layer; redraw it or correct the declaration",
+                        fmt_num(width),
+                        fmt_num(declared)
+                    ),
+                )
+                .feature(f.fref.index, f.fref.id.as_deref())
+            })
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::fmt_num;
+
+    #[test]
+    fn strip_width_is_exact_for_rectangles() {
+        use geo::{polygon, Geometry};
+        let r = Geometry::Polygon(
+            polygon![(x: 0., y: 0.), (x: 20., y: 0.), (x: 20., y: 600.), (x: 0., y: 600.)],
+        );
+        assert!((super::strip_width(&r).unwrap() - 20.0).abs() < 1e-9);
+    }
 
     #[test]
     fn numbers_read_cleanly() {

@@ -108,7 +108,11 @@ pub fn run_pack(pack: &Pack) -> Result<FixtureReport> {
     let pack = load_pack(&pack.dir, Some(&project.layer_names())).map_err(Error::Config)?;
     let checker = Checker::with_packs(project, vec![pack.clone()])?;
     let mut report = FixtureReport::default();
-    for d in &checker.diagnostics {
+    for d in checker
+        .diagnostics
+        .iter()
+        .filter(|d| d.level == crate::model::Level::Error)
+    {
         report.problems.push(format!("fixtures project: {d}"));
     }
     for rule in &pack.rules {

@@ -47,7 +47,7 @@ fn audit_of_the_demo_gives_the_findings_check_gives() {
     let out = audit(dir.path(), &["data/yichang/proposals.geojson"]);
     assert_eq!(code(&out), 1, "{}", stderr(&out));
     assert!(
-        stdout(&out).contains("audited 27 features"),
+        stdout(&out).contains("audited 28 features"),
         "{}",
         stdout(&out)
     );
@@ -61,8 +61,8 @@ fn audit_of_the_demo_gives_the_findings_check_gives() {
     let got = rows(&std::fs::read_to_string(dir.path().join("findings.csv")).unwrap());
     assert_eq!(got, expected);
     let s = summary(dir.path());
-    assert_eq!(s["read"], 27);
-    assert_eq!(s["checked"], 27);
+    assert_eq!(s["read"], 28);
+    assert_eq!(s["checked"], 28);
     assert_eq!(s["rejected"], 0);
     assert_eq!(s["findings"].as_u64().unwrap() as usize, expected.len());
     let by_rule: u64 = s["by_rule"]
@@ -157,9 +157,9 @@ fn a_malformed_feature_is_rejected_and_the_rest_audited() {
     let out = audit(&out_dir, &[input.to_str().unwrap()]);
     assert_eq!(code(&out), 2, "input at fault: {}", stderr(&out));
     let s = summary(&out_dir);
-    assert_eq!(s["read"], 28);
+    assert_eq!(s["read"], 29);
     assert_eq!(s["rejected"], 2);
-    assert_eq!(s["checked"], 26);
+    assert_eq!(s["checked"], 27);
     let diags = std::fs::read_to_string(out_dir.join("diagnostics.csv")).unwrap();
     assert!(diags.contains(",0,,\"malformed feature"), "{diags}");
     assert!(

@@ -11,7 +11,7 @@ fn demo_fires_many_rules_and_exits_1() {
     let codes: BTreeSet<String> = keys(&json).into_iter().map(|(_, c)| c).collect();
     assert!(codes.len() >= 5, "{codes:?}");
     let s = &json["summary"];
-    assert_eq!(s["read"], 27);
+    assert_eq!(s["read"], 28);
     assert_eq!(
         s["read"].as_u64().unwrap(),
         s["checked"].as_u64().unwrap() + s["rejected"].as_u64().unwrap()
@@ -168,7 +168,7 @@ fn text_report_reads_like_compiler_diagnostics() {
         .lines()
         .last()
         .unwrap()
-        .starts_with("27 feature(s) read, 27 checked, 0 rejected"));
+        .starts_with("28 feature(s) read, 28 checked, 0 rejected"));
 }
 
 #[test]
@@ -259,7 +259,7 @@ fn csv_has_the_auditors_columns_and_one_row_per_finding() {
     let text = stdout(&out);
     let mut lines = text.lines();
     assert_eq!(lines.next().unwrap(), "code,severity,feature_id,zone_layer,zone_id,measure,value,unit,limit,message,source,feature_index,status");
-    assert_eq!(lines.count(), 30);
+    assert_eq!(lines.count(), 31);
 }
 
 #[test]
@@ -315,4 +315,43 @@ fn layer_on_a_geojson_says_what_it_is_for() {
         .as_str()
         .unwrap()
         .contains("multi-layer"));
+}
+
+#[test]
+fn a_corridor_drawn_narrower_than_declared_is_a_data_problem() {
+    let dir = tempfile::tempdir().unwrap();
+    // Two corridors in EPSG:4546: 20 m declared and drawn; 20 m declared, 15 m drawn.
+    let corridors = r#"{"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"EPSG:4546"}},"features":[
+{"type":"Feature","id":"OK","properties":{"w":20},"geometry":{"type":"Polygon","coordinates":[[[531000,3397000],[531020,3397000],[531020,3397600],[531000,3397600],[531000,3397000]]]}},
+{"type":"Feature","id":"THIN","properties":{"w":20},"geometry":{"type":"Polygon","coordinates":[[[532000,3397000],[532015,3397000],[532015,3397600],[532000,3397600],[532000,3397000]]]}}]}"#;
+    std::fs::write(dir.path().join("corridors.geojson"), corridors).unwrap();
+    let pack = root().join("rules/yichang");
+    std::fs::write(
+        dir.path().join("ironrule.toml"),
+        format!(
+            "crs = \"EPSG:4546\"\nrules = []\n[[layer]]\nname = \"view_corridors\"\npath = \"corridors.geojson\"\ndeclared_width_field = \"w\"\n# {}\n",
+            pack.display()
+        ),
+    )
+    .unwrap();
+    let out = ironrule(&[
+        "check",
+        "-p",
+        dir.path().join("ironrule.toml").to_str().unwrap(),
+        "data/yichang/proposals.geojson",
+    ]);
+    assert_eq!(
+        code(&out),
+        0,
+        "a warning, not an input error: {}",
+        stderr(&out)
+    );
+    let text = stdout(&out);
+    assert!(
+        text.contains(
+            "(id \"THIN\"): zone is about 15 m wide, narrower than its declared 20 m (w)"
+        ),
+        "{text}"
+    );
+    assert!(!text.contains("\"OK\""), "{text}");
 }

@@ -150,7 +150,7 @@ fn geopackage_findings_layer_opens_in_ogrinfo() {
         .unwrap();
     let text = String::from_utf8_lossy(&info.stdout);
     assert!(text.contains("Layer name: ironrule_findings"), "{text}");
-    assert!(text.contains("Feature Count: 30"), "{text}");
+    assert!(text.contains("Feature Count: 31"), "{text}");
     assert!(
         text.contains("CGCS2000") && text.contains("4546"),
         "in the working CRS: {text}"
@@ -272,7 +272,7 @@ fn kml_gml_flatgeobuf_csv_and_geopackage_in_four_crss_give_the_same_findings() {
     // GeoJSON feature ids become an `id` attribute in the other formats.
     let (_, base, _) = check_json(&[&src], &[]);
     let base = by_id(&base);
-    assert_eq!(base.len(), 30);
+    assert_eq!(base.len(), 31);
     // (file, ogr2ogr arguments, extra check arguments)
     let cases: [(&str, Vec<&str>, Vec<&str>); 5] = [
         ("p.kml", vec!["-f", "KML"], vec![]),
@@ -445,7 +445,7 @@ fn an_esri_file_geodatabase_gives_the_geojson_findings() {
     want.sort();
     let (code, json, err) = check_json(&[&gdb], &["--id-field", "name"]);
     assert_eq!(code, 1, "{err}");
-    assert_eq!(json["summary"]["read"], 23);
+    assert_eq!(json["summary"]["read"], 24);
     let mut got = summary(&json);
     got.sort();
     assert_eq!(got.len(), want.len(), "{got:?}");
