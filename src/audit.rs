@@ -307,12 +307,7 @@ fn sweep_sources(
             Ok(o) => o,
             Err(e) => {
                 // A source that cannot be opened is reported; the others are still audited.
-                let why = e.to_string();
-                let mut rows = Rows::default();
-                let d = vec![Diagnostic::error(counts.name.clone(), why.clone())];
-                diagnostic_rows(&mut rows, &mut outcome, d);
-                send(rows)?;
-                counts.error = Some(why);
+                send(source_error(&mut outcome, &mut counts, e))?;
                 outcome.sources.push(counts);
                 continue;
             }
@@ -339,12 +334,7 @@ fn sweep_sources(
                 Ok(None) => break,
                 Err(e) => {
                     // The rest of the source is unreadable: say where, keep what was done.
-                    let why = e.to_string();
-                    let mut rows = Rows::default();
-                    let d = vec![Diagnostic::error(counts.name.clone(), why.clone())];
-                    diagnostic_rows(&mut rows, &mut outcome, d);
-                    send(rows)?;
-                    counts.error = Some(why);
+                    send(source_error(&mut outcome, &mut counts, e))?;
                     break;
                 }
             };
@@ -435,6 +425,16 @@ fn check_one<'c>(
         .map(|x| (checker.code(&x.code), x.severity))
         .collect();
     (found, district, csv_rows, layer_rows)
+}
+
+/// A source that cannot be read (any further): its error, counted and as a row.
+fn source_error(outcome: &mut Outcome, counts: &mut SourceCounts, e: crate::Error) -> Rows {
+    let why = e.to_string();
+    let mut rows = Rows::default();
+    let d = vec![Diagnostic::error(counts.name.clone(), why.clone())];
+    diagnostic_rows(&mut rows, outcome, d);
+    counts.error = Some(why);
+    rows
 }
 
 /// Diagnostics as `diagnostics.csv` rows, counted.

@@ -1,7 +1,6 @@
 use super::FailOn;
 use crate::audit::{self, Progress, DEFAULT_BATCH};
-use crate::crs::Crs;
-use crate::engine::{Checker, ReadRequest};
+
 use crate::io::stream::Unit;
 use anyhow::{Context, Result};
 use clap::Args;
@@ -13,12 +12,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 #[derive(Debug, Args)]
 pub struct AuditArgs {
     /// Datasets to sweep: GeoParquet, FlatGeobuf, GeoJSON, GeoJSON sequences (streamed);
+    /// Shapefile, GeoPackage (read whole, checked in batches);
     /// any OGR format with the `gdal` feature (read whole).
     #[arg(required = true, value_name = "DATASET")]
     pub datasets: Vec<PathBuf>,
-    /// The project file; default: ironrule.toml in the working directory or a parent.
-    #[arg(long, short = 'p', value_name = "FILE")]
-    pub project: Option<PathBuf>,
+    #[command(flatten)]
+    pub read: super::check::ReadArgs,
     /// Folder for findings.csv, findings.geojsonl, diagnostics.csv and summary.json
     /// (created if missing; the files are replaced only when the audit completes).
     #[arg(long, value_name = "DIR")]
@@ -26,23 +25,6 @@ pub struct AuditArgs {
     /// Exit 1 when a finding is at or above this severity.
     #[arg(long, value_enum, default_value_t = FailOn::Prohibited)]
     pub fail_on: FailOn,
-    /// CRS of datasets that do not declare one (e.g. EPSG:4546).
-    #[arg(long, value_name = "CRS")]
-    pub assume_crs: Option<String>,
-    /// Attribute holding each feature's id; default: the feature id (row number for
-    /// FlatGeobuf and GeoParquet).
-    #[arg(long, value_name = "FIELD")]
-    pub id_field: Option<String>,
-    /// The layer to read from multi-layer sources (gdal feature).
-    #[arg(long, value_name = "NAME")]
-    pub layer: Option<String>,
-    /// Repair invalid polygons instead of rejecting them (each repair is a warning).
-    #[arg(long)]
-    pub repair: bool,
-    /// Text encoding of Shapefile attributes (GBK, GB18030, UTF-8, BIG5...), over the
-    /// `.cpg` file; without either, GBK when the dBase header says so, else UTF-8.
-    #[arg(long, value_name = "NAME")]
-    pub encoding: Option<String>,
     /// Features per batch (memory grows with it; throughput barely does past 10,000).
     #[arg(long, default_value_t = DEFAULT_BATCH as u64, value_name = "N",
           value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
@@ -127,21 +109,8 @@ fn thousands(n: usize) -> String {
 }
 
 pub fn run(args: AuditArgs) -> Result<u8> {
-    let project = super::project(args.project.as_ref())?;
-    let assume = args
-        .assume_crs
-        .as_deref()
-        .map(Crs::parse)
-        .transpose()
-        .context("--assume-crs")?;
-    let checker = Checker::load(project)?;
-    let request = ReadRequest {
-        assume_crs: assume.as_ref(),
-        id_field: args.id_field.as_deref(),
-        layer: args.layer.as_deref(),
-        repair: args.repair,
-        encoding: args.encoding.as_deref(),
-    };
+    let (checker, assume) = args.read.load()?;
+    let request = args.read.request(assume.as_ref());
     // A second Ctrl-C ends the process at once.
     let _ = ctrlc::set_handler(|| {
         if STOP.swap(true, Ordering::SeqCst) {

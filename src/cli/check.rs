@@ -10,24 +10,22 @@ use clap::Args;
 use std::io::Write;
 use std::path::PathBuf;
 
-/// What to check and how to read it (shared by `check` and `baseline write`).
+/// How to find the project and read proposal files (shared by `check`, `baseline write` and
+/// `audit`).
 #[derive(Debug, Args)]
-pub struct InputArgs {
-    /// Proposal files: GeoJSON, FlatGeobuf, GeoParquet, Shapefile; any OGR format with the
-    /// `gdal` feature.
-    #[arg(required = true, value_name = "PROPOSALS")]
-    pub proposals: Vec<PathBuf>,
+pub struct ReadArgs {
     /// The project file; default: ironrule.toml in the working directory or a parent.
     #[arg(long, short = 'p', value_name = "FILE")]
     pub project: Option<PathBuf>,
-    /// CRS of proposal files that do not declare one (e.g. EPSG:4490, EPSG:4546); GeoJSON
-    /// without a `crs` member is otherwise WGS 84 (RFC 7946).
+    /// CRS of files that do not declare one (e.g. EPSG:4490, EPSG:4546); GeoJSON without a
+    /// `crs` member is otherwise WGS 84 (RFC 7946).
     #[arg(long, value_name = "CRS")]
     pub assume_crs: Option<String>,
-    /// Attribute holding each proposal's id; default: the feature id.
+    /// Attribute holding each feature's id; default: the feature id (the row number for
+    /// FlatGeobuf, GeoParquet and Shapefile, the fid for GeoPackage).
     #[arg(long, value_name = "FIELD")]
     pub id_field: Option<String>,
-    /// The layer to read from multi-layer sources (GeoPackage, FileGDB, DXF...; gdal feature).
+    /// The layer to read from multi-layer sources (GeoPackage, FileGDB, DXF...).
     #[arg(long, value_name = "NAME")]
     pub layer: Option<String>,
     /// Repair invalid polygons (self-intersections, unclosed rings) with geo's MakeValid
@@ -38,6 +36,42 @@ pub struct InputArgs {
     /// `.cpg` file; without either, GBK when the dBase header says so, else UTF-8.
     #[arg(long, value_name = "NAME")]
     pub encoding: Option<String>,
+}
+
+impl ReadArgs {
+    /// The checker for the project, and `--assume-crs` parsed.
+    pub(crate) fn load(&self) -> Result<(Checker, Option<Crs>)> {
+        let project = super::project(self.project.as_ref())?;
+        let assume = self
+            .assume_crs
+            .as_deref()
+            .map(Crs::parse)
+            .transpose()
+            .context("--assume-crs")?;
+        Ok((Checker::load(project)?, assume))
+    }
+
+    /// The reading options, with `assume` from [`ReadArgs::load`].
+    pub(crate) fn request<'a>(&'a self, assume: Option<&'a Crs>) -> ReadRequest<'a> {
+        ReadRequest {
+            assume_crs: assume,
+            id_field: self.id_field.as_deref(),
+            layer: self.layer.as_deref(),
+            repair: self.repair,
+            encoding: self.encoding.as_deref(),
+        }
+    }
+}
+
+/// What to check and how to read it (shared by `check` and `baseline write`).
+#[derive(Debug, Args)]
+pub struct InputArgs {
+    /// Proposal files: GeoJSON, FlatGeobuf, GeoParquet, Shapefile, GeoPackage; any OGR format
+    /// with the `gdal` feature.
+    #[arg(required = true, value_name = "PROPOSALS")]
+    pub proposals: Vec<PathBuf>,
+    #[command(flatten)]
+    pub read: ReadArgs,
     /// Approvals (TOML `[[waiver]]` entries): a waived finding is reported as waived and
     /// does not fail the run; expired and unused waivers are warnings.
     #[arg(long, value_name = "FILE")]
@@ -98,14 +132,7 @@ impl ColorChoice {
 pub(crate) fn checked(
     input: &InputArgs,
 ) -> Result<(Checker, Vec<crate::io::Source>, crate::report::Report)> {
-    let project = super::project(input.project.as_ref())?;
-    let assume = input
-        .assume_crs
-        .as_deref()
-        .map(Crs::parse)
-        .transpose()
-        .context("--assume-crs")?;
-    let checker = Checker::load(project)?;
+    let (checker, assume) = input.read.load()?;
     let today = match &input.as_of {
         Some(d) => Date::parse(d).map_err(|e| anyhow::anyhow!("--as-of: {e}"))?,
         None => Date::today(),
@@ -117,13 +144,7 @@ pub(crate) fn checked(
         }
         None => Vec::new(),
     };
-    let request = ReadRequest {
-        assume_crs: assume.as_ref(),
-        id_field: input.id_field.as_deref(),
-        layer: input.layer.as_deref(),
-        repair: input.repair,
-        encoding: input.encoding.as_deref(),
-    };
+    let request = input.read.request(assume.as_ref());
     let mut sources = Vec::new();
     let mut file_errors = Vec::new();
     for path in &input.proposals {
