@@ -95,68 +95,72 @@ impl Outcome {
     }
 }
 
-/// Output files, written under temporary names and renamed together at the end.
-struct Outputs {
-    dir: PathBuf,
-    files: Vec<(PathBuf, PathBuf, BufWriter<File>)>,
+/// One output file: written under a temporary name, renamed into place at the end.
+struct Output {
+    target: PathBuf,
+    tmp: PathBuf,
+    w: BufWriter<File>,
 }
 
-const FINDINGS_CSV: usize = 0;
-const FINDINGS_LAYER: usize = 1;
-const DIAGNOSTICS: usize = 2;
+impl Output {
+    fn create(dir: &Path, name: &str) -> std::io::Result<Output> {
+        let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+        let f = File::create(&tmp)?;
+        Ok(Output {
+            target: dir.join(name),
+            tmp,
+            w: BufWriter::with_capacity(1 << 20, f),
+        })
+    }
+}
+
+/// The audit's output files, renamed together at the end; the findings layer is optional.
+struct Outputs {
+    dir: PathBuf,
+    csv: Output,
+    layer: Option<Output>,
+    diagnostics: Output,
+}
 
 impl Outputs {
     fn create(dir: &Path, layer: bool) -> std::io::Result<Outputs> {
         std::fs::create_dir_all(dir)?;
-        let mut files = Vec::new();
-        // Without the layer its slot is a sink that is never renamed into place.
-        let layer_name = if layer { "findings.geojsonl" } else { "" };
-        for name in ["findings.csv", layer_name, "diagnostics.csv"] {
-            if name.is_empty() {
-                let f = File::create(if cfg!(windows) { "NUL" } else { "/dev/null" })?;
-                files.push((PathBuf::new(), PathBuf::new(), BufWriter::new(f)));
-                continue;
-            }
-            let target = dir.join(name);
-            let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-            let f = File::create(&tmp)?;
-            files.push((target, tmp, BufWriter::with_capacity(1 << 20, f)));
-        }
         Ok(Outputs {
             dir: dir.to_owned(),
-            files,
+            csv: Output::create(dir, "findings.csv")?,
+            layer: layer
+                .then(|| Output::create(dir, "findings.geojsonl"))
+                .transpose()?,
+            diagnostics: Output::create(dir, "diagnostics.csv")?,
         })
     }
 
-    fn w(&mut self, which: usize) -> &mut BufWriter<File> {
-        &mut self.files[which].2
+    fn all(self) -> impl Iterator<Item = Output> {
+        [Some(self.csv), self.layer, Some(self.diagnostics)]
+            .into_iter()
+            .flatten()
     }
 
     /// Flushes, syncs and renames every file into place; `summary.json` last.
     fn commit(self, summary: &Value) -> std::io::Result<()> {
+        let dir = self.dir.clone();
         let mut renames = Vec::new();
-        for (target, tmp, w) in self.files {
-            let f = w.into_inner().map_err(|e| e.into_error())?;
-            if target.as_os_str().is_empty() {
-                continue;
-            }
-            f.sync_all()?;
-            renames.push((tmp, target));
+        for o in self.all() {
+            o.w.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+            renames.push((o.tmp, o.target));
         }
         for (tmp, target) in renames {
             std::fs::rename(tmp, target)?;
         }
         let text = serde_json::to_string_pretty(summary).map_err(std::io::Error::other)?;
-        crate::io::atomic::write_atomic(&self.dir.join("summary.json"), text.as_bytes())
+        crate::io::atomic::write_atomic(&dir.join("summary.json"), text.as_bytes())
     }
 
     /// Removes the temporary files (interrupted or failed audit).
     fn discard(self) {
-        for (target, tmp, w) in self.files {
-            drop(w);
-            if !target.as_os_str().is_empty() {
-                let _ = std::fs::remove_file(tmp);
-            }
+        for o in self.all() {
+            drop(o.w);
+            let _ = std::fs::remove_file(o.tmp);
         }
     }
 }
@@ -237,15 +241,17 @@ fn sweep(
     std::thread::scope(|scope| {
         let (tx, rx) = std::sync::mpsc::sync_channel::<Rows>(4);
         let writer = scope.spawn(move || -> std::io::Result<()> {
-            write!(out.w(FINDINGS_CSV), "{}\r\n", csv::header())?;
+            write!(out.csv.w, "{}\r\n", csv::header())?;
             write!(
-                out.w(DIAGNOSTICS),
+                out.diagnostics.w,
                 "level,source,feature_index,feature_id,message\r\n"
             )?;
             for rows in rx {
-                out.w(FINDINGS_CSV).write_all(&rows.csv)?;
-                out.w(FINDINGS_LAYER).write_all(&rows.layer)?;
-                out.w(DIAGNOSTICS).write_all(&rows.diagnostics)?;
+                out.csv.w.write_all(&rows.csv)?;
+                if let Some(layer) = &mut out.layer {
+                    layer.w.write_all(&rows.layer)?;
+                }
+                out.diagnostics.w.write_all(&rows.diagnostics)?;
             }
             Ok(())
         });

@@ -122,6 +122,31 @@ pub fn run_pack(pack: &Pack) -> Result<FixtureReport> {
     Ok(report)
 }
 
+/// The README sections (of [`README_SECTIONS`]) that `text` lacks as `## ` headings.
+pub(crate) fn missing_sections(text: &str) -> Vec<&'static str> {
+    README_SECTIONS
+        .into_iter()
+        .filter(|section| {
+            !text
+                .lines()
+                .any(|l| l.starts_with("##") && l.trim_start_matches('#').trim() == *section)
+        })
+        .collect()
+}
+
+/// A rule's fixture files (`fixtures/*.geojson`), sorted; none when the folder is missing.
+pub(crate) fn fixture_files(rule_dir: &std::path::Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(rule_dir.join("fixtures"))
+        .map(|rd| {
+            rd.filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|e| e == "geojson"))
+                .collect()
+        })
+        .unwrap_or_default();
+    files.sort();
+    files
+}
+
 fn check_readme(rule: &Rule, report: &mut FixtureReport) {
     let Some(text) = rule.readme() else {
         report.problems.push(format!(
@@ -131,29 +156,16 @@ fn check_readme(rule: &Rule, report: &mut FixtureReport) {
         ));
         return;
     };
-    for section in README_SECTIONS {
-        let present = text
-            .lines()
-            .any(|l| l.trim_start_matches('#').trim() == section && l.starts_with("##"));
-        if !present {
-            report.problems.push(format!(
-                "{}: README.md has no '## {section}' section",
-                rule.code
-            ));
-        }
+    for section in missing_sections(&text) {
+        report.problems.push(format!(
+            "{}: README.md has no '## {section}' section",
+            rule.code
+        ));
     }
 }
 
 fn run_rule(checker: &Checker, rule: &Rule, report: &mut FixtureReport) {
-    let dir = rule.dir.join("fixtures");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .map(|rd| {
-            rd.filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| p.extension().is_some_and(|e| e == "geojson"))
-                .collect()
-        })
-        .unwrap_or_default();
-    files.sort();
+    let files = fixture_files(&rule.dir);
     let (mut fires, mut quiet, mut boundary) = (0, 0, 0);
     for file in files {
         let source = match checker.read(&file, &Default::default()) {

@@ -4,7 +4,7 @@
 //! fire, do not fire, and sit on the boundary.
 
 use super::load_pack;
-use crate::engine::fixtures::README_SECTIONS;
+use crate::engine::fixtures::{fixture_files, missing_sections, README_SECTIONS};
 use crate::model::Diagnostic;
 use serde_json::Value;
 use std::path::Path;
@@ -57,33 +57,21 @@ fn readme(rule_dir: &Path, out: &mut Vec<Diagnostic>) {
         );
         return;
     };
-    for section in README_SECTIONS {
-        let present = text
-            .lines()
-            .any(|l| l.starts_with("##") && l.trim_start_matches('#').trim() == section);
-        if !present {
-            out.push(
-                Diagnostic::error(
-                    path.display().to_string(),
-                    format!("missing README section '## {section}'"),
-                )
-                .at(1, 1),
-            );
-        }
+    for section in missing_sections(&text) {
+        out.push(
+            Diagnostic::error(
+                path.display().to_string(),
+                format!("missing README section '## {section}'"),
+            )
+            .at(1, 1),
+        );
     }
 }
 
 fn fixtures(rule_dir: &Path, out: &mut Vec<Diagnostic>) {
-    let dir = rule_dir.join("fixtures");
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .map(|rd| {
-            rd.filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| p.extension().is_some_and(|e| e == "geojson"))
-                .collect()
-        })
-        .unwrap_or_default();
-    files.sort();
+    let files = fixture_files(rule_dir);
     if files.is_empty() {
+        let dir = rule_dir.join("fixtures");
         out.push(Diagnostic::error(
             dir.display().to_string(),
             "missing fixtures: add fixtures/*.geojson with cases that fire, do not fire, and sit on the boundary",

@@ -331,3 +331,22 @@ fn the_demo_audit_counts_findings_by_district() {
     assert_eq!(d["D-XL"]["YC402"], 1, "{d}");
     assert!(d["D-YL"]["YC201"].as_u64().unwrap() >= 1, "{d}");
 }
+
+#[test]
+fn without_the_findings_layer_no_layer_file_and_no_temporary_is_left() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = audit(
+        dir.path(),
+        &["--findings-layer", "none", "data/yichang/proposals.geojson"],
+    );
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let names: BTreeSet<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    let want: BTreeSet<String> = ["diagnostics.csv", "findings.csv", "summary.json"]
+        .map(String::from)
+        .into();
+    assert_eq!(names, want);
+    assert!(summary(dir.path())["files"]["findings_layer"].is_null());
+}
