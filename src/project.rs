@@ -105,7 +105,7 @@ impl Project {
                     Error::parse(path, None, format!("layer '{}': crs: {e}", l.name))
                 })?;
             }
-            if !l.path.to_string_lossy().starts_with("PG:") {
+            if !crate::io::is_connection(&l.path) {
                 l.path = dir.join(&l.path);
             }
         }

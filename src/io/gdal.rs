@@ -8,9 +8,9 @@ use crate::crs::Crs;
 use crate::{Error, Result};
 use gdal::spatial_ref::SpatialRef;
 use gdal::vector::{FieldValue, LayerAccess};
-use gdal::Dataset;
+use gdal::{Dataset, DatasetOptions, GdalOpenFlags};
 use serde_json::Value;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Reads one layer of an OGR data source.
 pub fn read(path: &Path, opts: ReadOptions<'_>) -> Result<Source> {
@@ -18,8 +18,17 @@ pub fn read(path: &Path, opts: ReadOptions<'_>) -> Result<Source> {
     if let Some(enc) = opts.encoding {
         let _ = gdal::config::set_config_option("SHAPE_ENCODING", enc);
     }
-    let ds = Dataset::open(path)
-        .map_err(|e| Error::parse(path, None, format!("GDAL cannot open it: {e}")))?;
+    // Vector drivers only: opened for rasters too, a `PG:` database is browsed for PostGIS
+    // Raster tables, which fails where the raster extension is not installed.
+    let vector = DatasetOptions {
+        open_flags: GdalOpenFlags::GDAL_OF_VECTOR,
+        ..Default::default()
+    };
+    let ds = Dataset::open_ex(path, vector);
+    // From here on the source is named as `shown`: a connection string's password is masked.
+    let shown = PathBuf::from(super::shown(path).into_owned());
+    let path = shown.as_path();
+    let ds = ds.map_err(|e| Error::parse(path, None, format!("GDAL cannot open it: {e}")))?;
     let names: Vec<String> = ds.layers().map(|l| l.name()).collect();
     // In a CAD file every entity is in one OGR layer; --layer names the CAD layer instead.
     let cad = matches!(ds.driver().short_name().as_str(), "DXF" | "CAD");
@@ -48,7 +57,7 @@ pub fn read(path: &Path, opts: ReadOptions<'_>) -> Result<Source> {
                 path,
                 None,
                 format!(
-                    "the source has {} layers ({}); name one with `source_layer`",
+                    "the source has {} layers ({}); name one with `source_layer` or --layer",
                     names.len(),
                     names.join(", ")
                 ),

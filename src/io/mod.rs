@@ -89,6 +89,13 @@ impl Source {
 /// Reads any supported source: GeoJSON, FlatGeobuf and GeoParquet natively, everything else through GDAL when built
 /// with the `gdal` feature.
 pub fn read(path: &Path, opts: ReadOptions<'_>) -> Result<Source> {
+    #[cfg(not(feature = "gdal"))]
+    if is_connection(path) {
+        return Err(Error::Usage(format!(
+            "{}: database connections are read through GDAL; build with `--no-default-features --features gdal` to read `PG:` sources",
+            shown(path)
+        )));
+    }
     let ext = path
         .extension()
         .and_then(|e| e.to_str())
@@ -109,6 +116,54 @@ pub fn read(path: &Path, opts: ReadOptions<'_>) -> Result<Source> {
             path.display()
         ))),
     }
+}
+
+/// Whether a source is a database connection string (`PG:...`) rather than a file.
+pub fn is_connection(path: &Path) -> bool {
+    path.to_string_lossy().starts_with("PG:")
+}
+
+/// A source as messages and reports show it: a connection string's `password=` value is
+/// masked, so a CI log or a SARIF file never carries a database password.
+pub fn shown(path: &Path) -> std::borrow::Cow<'_, str> {
+    let s = path.to_string_lossy();
+    if !is_connection(path) || !s.contains("password") {
+        return s;
+    }
+    // libpq keyword/value pairs: `password=secret` or `password = 'sec ret'`.
+    let mut out = String::with_capacity(s.len());
+    let mut rest: &str = &s;
+    while let Some(at) = rest.find("password") {
+        out.push_str(&rest[..at + "password".len()]);
+        rest = &rest[at + "password".len()..];
+        let after_eq = rest.trim_start();
+        let Some(value) = after_eq.strip_prefix('=') else {
+            continue;
+        };
+        out.push_str("=***");
+        let value = value.trim_start();
+        rest = if let Some(quoted) = value.strip_prefix('\'') {
+            // Up to the closing quote; a backslash escapes the next character.
+            let mut end = quoted.len();
+            let mut escaped = false;
+            for (i, c) in quoted.char_indices() {
+                match c {
+                    _ if escaped => escaped = false,
+                    '\\' => escaped = true,
+                    '\'' => {
+                        end = i + 1;
+                        break;
+                    }
+                    _ => {}
+                }
+            }
+            &quoted[end.min(quoted.len())..]
+        } else {
+            &value[value.find(char::is_whitespace).unwrap_or(value.len())..]
+        };
+    }
+    out.push_str(rest);
+    std::borrow::Cow::Owned(out)
 }
 
 /// A feature as a reader found it, before transform and validation.
@@ -408,5 +463,32 @@ pub(crate) fn resolve_crs(
                 "the source has no CRS; declare it with `crs = \"EPSG:...\"` on the project layer or --assume-crs (never measured in unknown units)",
             )
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn connection_passwords_are_masked() {
+        let shown = |s: &str| shown(Path::new(s)).into_owned();
+        assert_eq!(
+            shown("PG:host=db dbname=plan user=gis password=s3cret port=5432"),
+            "PG:host=db dbname=plan user=gis password=*** port=5432"
+        );
+        assert_eq!(
+            shown("PG:dbname=plan password = 'a b\\'c' user=gis"),
+            "PG:dbname=plan password=*** user=gis"
+        );
+        assert_eq!(
+            shown("PG:dbname=plan password=x"),
+            "PG:dbname=plan password=***"
+        );
+        assert_eq!(shown("PG:dbname=plan"), "PG:dbname=plan");
+        // Files are shown as they are, even with 'password' in their name.
+        assert_eq!(shown("data/password=1.geojson"), "data/password=1.geojson");
+        assert!(is_connection(Path::new("PG:dbname=plan")));
+        assert!(!is_connection(Path::new("pg.geojson")));
     }
 }

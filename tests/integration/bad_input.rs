@@ -199,6 +199,27 @@ fn unsupported_format_names_the_feature_flag() {
 }
 
 #[test]
+fn a_database_connection_is_refused_or_reported_without_its_password() {
+    // Port 1: nothing listens there, so the gdal build cannot connect either.
+    let conn = std::path::PathBuf::from("PG:host=127.0.0.1 port=1 dbname=plan password=s3cret");
+    let (code, json, _) = check_json(&[&conn], &[]);
+    assert_eq!(code, 2);
+    let msg = json["diagnostics"][0]["message"].as_str().unwrap();
+    if cfg!(feature = "gdal") {
+        assert!(msg.contains("GDAL cannot open it"), "{msg}");
+    } else {
+        assert!(
+            msg.contains("--features gdal") && msg.contains("PG:"),
+            "{msg}"
+        );
+    }
+    assert!(
+        msg.contains("password=***") && !msg.contains("s3cret"),
+        "{msg}"
+    );
+}
+
+#[test]
 fn a_broken_shapefile_is_an_error_naming_the_file() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("plots.shp");
