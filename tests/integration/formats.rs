@@ -454,3 +454,188 @@ fn an_esri_file_geodatabase_gives_the_geojson_findings() {
         assert!((a.2 - b.2).abs() <= 1 + b.2 / 1_000_000, "{a:?} vs {b:?}");
     }
 }
+
+/// The PostGIS database the `PG:` test writes to, as a libpq connection string, from
+/// IRONRULE_TEST_PG: `.ci/run` starts `tests/postgis/cluster.sh` and sets it, and sets
+/// IRONRULE_REQUIRE_PG so that a CI run without the server fails instead of skipping.
+fn postgis() -> Option<String> {
+    match std::env::var("IRONRULE_TEST_PG") {
+        Ok(conn) if !conn.is_empty() => Some(conn),
+        _ if std::env::var_os("IRONRULE_REQUIRE_PG").is_some() => {
+            panic!("IRONRULE_REQUIRE_PG is set but IRONRULE_TEST_PG is not: start tests/postgis/cluster.sh and export its connection string")
+        }
+        _ => {
+            eprintln!("skipped: set IRONRULE_TEST_PG=\"$(tests/postgis/cluster.sh start)\" to run the PostGIS test");
+            None
+        }
+    }
+}
+
+/// Drops the test's tables when it ends, passed or not.
+struct DropTables(String, Vec<String>);
+
+impl Drop for DropTables {
+    fn drop(&mut self) {
+        for table in &self.1 {
+            let _ = Command::new("ogrinfo")
+                .args([&self.0, "-sql", &format!("DROP TABLE IF EXISTS {table}")])
+                .output();
+        }
+    }
+}
+
+#[test]
+fn postgis_tables_give_the_geojson_findings_as_proposals_and_as_zones() {
+    let Some(conn) = postgis() else { return };
+    let pg = format!("PG:{conn}");
+    // Table names unique to this run: parallel runs share the server.
+    let suffix = std::process::id();
+    let proposals = format!("proposals_4546_{suffix}");
+    let red_line = format!("red_line_4490_{suffix}");
+    let yangtze = format!("yangtze_4546_{suffix}");
+    let _drop = DropTables(
+        pg.clone(),
+        vec![proposals.clone(), red_line.clone(), yangtze.clone()],
+    );
+    let src = demo_proposals();
+    // The proposals in CGCS2000 Gauss-Kruger (4546); two zone layers, one in CGCS2000
+    // geographic (4490), so the zones are reprojected on reading too.
+    ogr2ogr(&[
+        "-f",
+        "PostgreSQL",
+        &pg,
+        src.to_str().unwrap(),
+        "-nln",
+        &proposals,
+        "-t_srs",
+        "EPSG:4546",
+        "-overwrite",
+    ]);
+    let zones = root().join("data/yichang/zones");
+    for (table, file, crs) in [
+        (&red_line, "red_line.geojson", "EPSG:4490"),
+        (&yangtze, "yangtze.geojson", "EPSG:4546"),
+    ] {
+        ogr2ogr(&[
+            "-f",
+            "PostgreSQL",
+            &pg,
+            zones.join(file).to_str().unwrap(),
+            "-nln",
+            table,
+            "-t_srs",
+            crs,
+            "-overwrite",
+        ]);
+    }
+
+    let (_, base, _) = check_json(&[&src], &[]);
+    let base = by_id(&base);
+    let same = |what: &str, json: &serde_json::Value| {
+        let got = by_id(json);
+        assert_eq!(got.len(), base.len(), "{what}: {got:?}");
+        for (a, b) in base.iter().zip(&got) {
+            assert_eq!((&a.0, &a.1, &a.2), (&b.0, &b.1, &b.2), "{what}");
+            assert!(
+                (a.3 - b.3).abs() <= 1e-6 * a.3.abs().max(1.0),
+                "{what} {} {}: {} vs {}",
+                a.0,
+                a.1,
+                a.3,
+                b.3
+            );
+        }
+    };
+
+    // Proposals from a table: the GeoJSON ids became an `id` column.
+    let pg_source = std::path::PathBuf::from(&pg);
+    let (status, json, err) =
+        check_json(&[&pg_source], &["--layer", &proposals, "--id-field", "id"]);
+    assert_eq!(status, 1, "{err}");
+    assert_eq!(json["summary"]["read"], 28, "{err}");
+    same("proposals from PostGIS", &json);
+
+    // Zone layers from tables: a copy of the demo project with red_line and yangtze in PostGIS.
+    let dir = tempfile::tempdir().unwrap();
+    let mut project = std::fs::read_to_string(demo_project()).unwrap();
+    let demo_dir = root().join("data/yichang");
+    project = project.replace(
+        "rules = [\"../../rules/yichang\"]",
+        &format!("rules = [{:?}]", root().join("rules/yichang")),
+    );
+    project = project.replace(
+        "path = \"zones/",
+        &format!("path = \"{}/zones/", demo_dir.display()),
+    );
+    for (layer, table) in [("red_line", &red_line), ("yangtze", &yangtze)] {
+        let file = format!("path = \"{}/zones/{layer}.geojson\"", demo_dir.display());
+        assert!(project.contains(&file), "{layer}");
+        project = project.replace(
+            &file,
+            &format!("path = {pg:?}\nsource_layer = {table:?}\nid_field = \"id\""),
+        );
+    }
+    let project_file = dir.path().join("ironrule.toml");
+    std::fs::write(&project_file, project).unwrap();
+    let out = ironrule(&[
+        "check",
+        "-p",
+        project_file.to_str().unwrap(),
+        "--format",
+        "json",
+        src.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    same("zones from PostGIS", &json);
+
+    // An audit of the table reconciles its counts, and a wrong table name is an input error
+    // that lists the tables there are.
+    let out_dir = dir.path().join("audit");
+    let out = ironrule(&[
+        "audit",
+        "-p",
+        "data/yichang/ironrule.toml",
+        "--layer",
+        &proposals,
+        "--out",
+        out_dir.to_str().unwrap(),
+        &pg,
+    ]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let s: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out_dir.join("summary.json")).unwrap())
+            .unwrap();
+    assert_eq!(
+        (&s["read"], &s["checked"], &s["rejected"]),
+        (&28.into(), &28.into(), &0.into())
+    );
+    let out = ironrule(&[
+        "check",
+        "-p",
+        "data/yichang/ironrule.toml",
+        "--layer",
+        "no_such_table",
+        &pg,
+    ]);
+    assert_eq!(code(&out), 2);
+    assert!(
+        stdout(&out).contains("no layer 'no_such_table'") && stdout(&out).contains(&proposals),
+        "{}",
+        stdout(&out)
+    );
+    // A password in the connection string never reaches a report.
+    let secret = format!("{pg} password=not-printed");
+    let out = ironrule(&[
+        "check",
+        "-p",
+        "data/yichang/ironrule.toml",
+        "--layer",
+        &proposals,
+        "-f",
+        "sarif",
+        &secret,
+    ]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert!(stdout(&out).contains("password=***") && !stdout(&out).contains("not-printed"));
+}
