@@ -298,7 +298,7 @@ fn sweep_sources(
     send(rows)?;
     for path in datasets {
         let mut counts = SourceCounts {
-            name: path.display().to_string(),
+            name: crate::io::shown(path).into_owned(),
             ..SourceCounts::default()
         };
         let opts = ReadOptions {
@@ -308,6 +308,7 @@ fn sweep_sources(
             layer: request.layer,
             repair: request.repair,
             encoding: request.encoding,
+            datums: checker.project.datums.as_deref(),
         };
         let mut opened = match stream::open(path, opts) {
             Ok(o) => o,
@@ -319,6 +320,16 @@ fn sweep_sources(
             }
         };
         counts.crs = Some(opened.crs.name.clone());
+        // Warnings about the source as a whole (a ballpark datum transform).
+        if !opened.diagnostics.is_empty() {
+            let mut rows = Rows::default();
+            diagnostic_rows(
+                &mut rows,
+                &mut outcome,
+                std::mem::take(&mut opened.diagnostics),
+            );
+            send(rows)?;
+        }
         progress.start(&counts.name, opened.total, opened.unit);
         let mut ids = IdBook::default();
         loop {

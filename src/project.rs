@@ -56,6 +56,8 @@ struct ProjectFile {
     layers: Vec<LayerSpec>,
     #[serde(default)]
     group_by: Option<String>,
+    #[serde(default)]
+    datums: Option<Vec<String>>,
 }
 
 /// A loaded project file.
@@ -71,6 +73,9 @@ pub struct Project {
     pub layers: Vec<LayerSpec>,
     /// A layer of districts (areal zones): `audit` counts findings per district.
     pub group_by: Option<String>,
+    /// The datums inputs may be on (canonical names, see
+    /// [`crate::crs::definition::datum_name`]); `None` accepts any the transform knows.
+    pub datums: Option<Vec<String>>,
 }
 
 impl Project {
@@ -118,7 +123,30 @@ impl Project {
                 ));
             }
         }
+        let datums = match file.datums {
+            None => None,
+            Some(names) => {
+                let datums: Vec<String> = names
+                    .iter()
+                    .map(|d| crate::crs::definition::datum_name(d))
+                    .collect();
+                let working = crs.datum().unwrap_or_else(|| "unknown".into());
+                if !datums.contains(&working) {
+                    return Err(Error::parse(
+                        path,
+                        None,
+                        format!(
+                            "datums = [{}] leaves out {working}, the datum of the working CRS {}",
+                            datums.join(", "),
+                            crs.name
+                        ),
+                    ));
+                }
+                Some(datums)
+            }
+        };
         Ok(Project {
+            datums,
             group_by: file.group_by,
             path: path.to_owned(),
             name: file.name,

@@ -152,7 +152,7 @@ pub(crate) fn checked(
             Ok(s) => sources.push(s),
             // A file that cannot be read is reported; the other files are still checked.
             Err(e) => file_errors.push(Diagnostic::error(
-                path.display().to_string(),
+                crate::io::shown(path).into_owned(),
                 strip_path(&e.to_string(), path),
             )),
         }
@@ -210,9 +210,9 @@ pub fn run(args: CheckArgs) -> Result<u8> {
 
 /// Error messages already start with the path; the diagnostic names it once.
 fn strip_path(message: &str, path: &std::path::Path) -> String {
-    let p = path.display().to_string();
+    let p = crate::io::shown(path);
     message
-        .strip_prefix(&p)
+        .strip_prefix(p.as_ref())
         .map(|rest| rest.trim_start_matches(':').trim_start().to_owned())
         .unwrap_or_else(|| message.to_owned())
 }

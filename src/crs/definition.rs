@@ -165,6 +165,38 @@ impl Crs {
         })
     }
 
+    /// The geodetic datum, by the name planners use ([`datum_name`]): `CGCS2000`, `WGS 84`,
+    /// `Xian 1980`, `Beijing 1954`, `GCJ-02`, `BD-09`...; `None` where it cannot be told (a
+    /// PROJ string without `+datum=`).
+    ///
+    /// ```
+    /// use ironrule::crs::Crs;
+    /// assert_eq!(Crs::parse("EPSG:4546").unwrap().datum().as_deref(), Some("CGCS2000"));
+    /// assert_eq!(Crs::parse("OGC:CRS84").unwrap().datum().as_deref(), Some("WGS 84"));
+    /// assert_eq!(Crs::parse("GCJ-02").unwrap().datum().as_deref(), Some("GCJ-02"));
+    /// ```
+    pub fn datum(&self) -> Option<String> {
+        if let Some(web) = self.web_datum {
+            return Some(web.name().to_owned());
+        }
+        match self.epsg {
+            Some(4490 | 4513..=4554) => Some("CGCS2000".into()),
+            Some(4326 | 3857 | 32601..=32660 | 32701..=32760) => Some("WGS 84".into()),
+            #[cfg(feature = "proj")]
+            Some(code) => proj_datum(&format!("EPSG:{code}")).map(|d| datum_name(&d)),
+            #[cfg(not(feature = "proj"))]
+            Some(code) => registry::needs_proj(code)
+                .filter(|d| !d.contains('/'))
+                .map(str::to_owned),
+            None => self
+                .proj4
+                .as_deref()?
+                .split_whitespace()
+                .find_map(|p| p.strip_prefix("+datum="))
+                .map(datum_name),
+        }
+    }
+
     /// Refuses a CRS in which metres cannot be measured.
     pub fn check_working(&self) -> Result<(), CrsError> {
         if self.geographic {
@@ -180,6 +212,66 @@ impl Crs {
             });
         }
         Ok(())
+    }
+}
+
+/// A datum's name as planners write it, whatever the spelling: PROJ's `China 2000` and
+/// `CGCS 2000` are `CGCS2000`; `World Geodetic System 1984` (and its ensemble) and `WGS84` are
+/// `WGS 84`; `xian80` is `Xian 1980`. Other names are kept as given.
+///
+/// ```
+/// use ironrule::crs::definition::datum_name;
+/// assert_eq!(datum_name("China 2000"), "CGCS2000");
+/// assert_eq!(datum_name("World Geodetic System 1984 ensemble"), "WGS 84");
+/// assert_eq!(datum_name("xian_1980"), "Xian 1980");
+/// ```
+pub fn datum_name(name: &str) -> String {
+    let key: String = name
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .collect::<String>()
+        .to_ascii_lowercase();
+    match key.as_str() {
+        "cgcs2000" | "china2000" | "chinageodeticcoordinatesystem2000" => "CGCS2000",
+        k if k == "wgs84" || k.starts_with("worldgeodeticsystem1984") => "WGS 84",
+        "xian1980" | "xian80" | "xian" => "Xian 1980",
+        "beijing1954" | "beijing54" => "Beijing 1954",
+        "newbeijing" => "New Beijing",
+        "gcj02" => "GCJ-02",
+        "bd09" | "bd09ll" => "BD-09",
+        _ => return name.trim().to_owned(),
+    }
+    .to_owned()
+}
+
+/// The name of a CRS's datum (or datum ensemble), as PROJ gives it.
+#[cfg(feature = "proj")]
+fn proj_datum(definition: &str) -> Option<String> {
+    use proj_sys::*;
+    let c = std::ffi::CString::new(definition).ok()?;
+    // SAFETY: a fresh context; every object is checked for null and destroyed before the
+    // context; the name is copied out before its object is destroyed.
+    unsafe {
+        let ctx = proj_context_create();
+        let crs = proj_create(ctx, c.as_ptr());
+        let mut out = None;
+        if !crs.is_null() {
+            let datum = proj_crs_get_datum_forced(ctx, crs);
+            if !datum.is_null() {
+                let name = proj_get_name(datum);
+                if !name.is_null() {
+                    out = Some(
+                        std::ffi::CStr::from_ptr(name)
+                            .to_string_lossy()
+                            .into_owned(),
+                    );
+                }
+                proj_destroy(datum);
+            }
+            proj_destroy(crs);
+        }
+        proj_context_destroy(ctx);
+        out
     }
 }
 

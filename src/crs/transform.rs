@@ -18,6 +18,8 @@ pub struct Transformer {
     from: Crs,
     to: Crs,
     backend: Backend,
+    /// Why the transform may be off by more than planning accuracy (see [`Self::caveat`]).
+    caveat: Option<String>,
 }
 
 enum Backend {
@@ -35,8 +37,8 @@ enum Backend {
 impl Transformer {
     /// A transform from `from` to `to`; the identity when they are the same CRS.
     pub fn new(from: &Crs, to: &Crs) -> Result<Transformer, CrsError> {
-        let backend = if from.name == to.name {
-            Backend::Identity
+        let (backend, caveat) = if from.name == to.name {
+            (Backend::Identity, None)
         } else {
             Self::backend(from, to)?
         };
@@ -44,11 +46,20 @@ impl Transformer {
             from: from.clone(),
             to: to.clone(),
             backend,
+            caveat,
         })
     }
 
+    /// Why positions may be off by more than planning accuracy: PROJ knows no published
+    /// transformation between the two datums (Xian 1980 or Beijing 1954 to CGCS2000) and uses
+    /// a "ballpark" one that ignores the datum shift. WGS 84 and CGCS2000, which differ by
+    /// centimetres, are not flagged.
+    pub fn caveat(&self) -> Option<&str> {
+        self.caveat.as_deref()
+    }
+
     #[cfg(feature = "proj")]
-    fn backend(from: &Crs, to: &Crs) -> Result<Backend, CrsError> {
+    fn backend(from: &Crs, to: &Crs) -> Result<(Backend, Option<String>), CrsError> {
         let def = |c: &Crs| {
             c.epsg
                 .map_or_else(|| c.name.clone(), |code| format!("EPSG:{code}"))
@@ -60,12 +71,15 @@ impl Transformer {
                 reason: format!("PROJ: {e}"),
             }
         })?;
-        Ok(Backend::Proj(proj))
+        let operation = proj.proj_info().description.unwrap_or_default();
+        let caveat = ballpark(from, to, &operation);
+        Ok((Backend::Proj(proj), caveat))
     }
 
     #[cfg(not(feature = "proj"))]
-    fn backend(from: &Crs, to: &Crs) -> Result<Backend, CrsError> {
-        Self::proj4rs_backend(from, to)
+    fn backend(from: &Crs, to: &Crs) -> Result<(Backend, Option<String>), CrsError> {
+        // The pure-Rust build refuses the EPSG codes that need a datum shift (Crs::from_epsg).
+        Ok((Self::proj4rs_backend(from, to)?, None))
     }
 
     /// The pure-Rust transform, whatever the build (used to compare it with PROJ).
@@ -75,6 +89,7 @@ impl Transformer {
             from: from.clone(),
             to: to.clone(),
             backend: Self::proj4rs_backend(from, to)?,
+            caveat: None,
         })
     }
 
@@ -188,6 +203,24 @@ impl Transformer {
 
 /// `try_map_coords_in_place` over every kind of geometry. (geo's own impl on `Geometry`
 /// nests a reference per collection level and cannot be instantiated with a closure.)
+/// The caveat for a PROJ operation that bridges two datums with a "ballpark" offset, which
+/// keeps latitude and longitude as they are across the datum change.
+#[cfg_attr(not(feature = "proj"), allow(dead_code))]
+fn ballpark(from: &Crs, to: &Crs, operation: &str) -> Option<String> {
+    if !operation.contains("Ballpark") {
+        return None;
+    }
+    let (a, b) = (from.datum()?, to.datum()?);
+    let close = |d: &str| d == "WGS 84" || d == "CGCS2000";
+    if a == b || (close(&a) && close(&b)) {
+        return None;
+    }
+    Some(format!(
+        "{} ({a}) to {} ({b}): PROJ knows no published transformation between these datums and uses a ballpark one that ignores the datum shift, so positions and distances can be off by tens of metres or more; convert the data with the survey bureau's parameters (or give the CRS as a PROJ string with +towgs84=...), or refuse such inputs with `datums = [...]` in the project file",
+        from.name, to.name
+    ))
+}
+
 fn map_geometry(
     g: &mut Geometry<f64>,
     f: &dyn Fn(Coord<f64>) -> Result<Coord<f64>, CrsError>,
@@ -284,6 +317,21 @@ mod tests {
                     );
                 }
             }
+        }
+    }
+
+    #[test]
+    fn a_ballpark_datum_bridge_carries_a_caveat() {
+        // WGS 84 / CGCS2000 (centimetres apart) and same-datum transforms carry none.
+        for (from, to) in [("EPSG:4326", "EPSG:4546"), ("EPSG:4490", "EPSG:4525")] {
+            assert_eq!(t(from, to).caveat(), None, "{from}");
+        }
+        // PROJ 9.1 has no published Xian 1980 or Beijing 1954 → CGCS2000 transformation.
+        #[cfg(feature = "proj")]
+        for (from, datum) in [("EPSG:2383", "Xian 1980"), ("EPSG:4214", "Beijing 1954")] {
+            let t = t(from, "EPSG:4546");
+            let why = t.caveat().expect(from);
+            assert!(why.contains(datum) && why.contains("ballpark"), "{why}");
         }
     }
 

@@ -113,6 +113,7 @@ impl Checker {
                 layer: spec.source_layer.as_deref(),
                 repair: false,
                 encoding: spec.encoding.as_deref(),
+                datums: project.datums.as_deref(),
             };
             match io::read(&spec.path, opts) {
                 Ok(source) => {
@@ -186,6 +187,7 @@ impl Checker {
                 layer: request.layer,
                 repair: request.repair,
                 encoding: request.encoding,
+                datums: self.project.datums.as_deref(),
             },
         )
     }

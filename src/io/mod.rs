@@ -47,6 +47,10 @@ pub struct ReadOptions<'a> {
     /// The text encoding of a Shapefile's attributes (`GBK`, `GB18030`, `UTF-8`...), over
     /// its `.cpg`.
     pub encoding: Option<&'a str>,
+    /// The datums the project accepts (`datums` in the project file, names as
+    /// [`crate::crs::definition::datum_name`] gives them): a source on another datum, or
+    /// on one that cannot be told, is refused.
+    pub datums: Option<&'a [String]>,
 }
 
 impl<'a> ReadOptions<'a> {
@@ -60,6 +64,7 @@ impl<'a> ReadOptions<'a> {
             layer: None,
             repair: false,
             encoding: None,
+            datums: None,
         }
     }
 }
@@ -328,13 +333,18 @@ pub(crate) struct Assembler<'a> {
 impl<'a> Assembler<'a> {
     pub fn new(source: String, crs: Crs, opts: &ReadOptions<'a>) -> Result<Self> {
         let transformer = Transformer::new(&crs, opts.target)?;
+        let diagnostics = transformer
+            .caveat()
+            .map(|why| Diagnostic::warning(&source, why))
+            .into_iter()
+            .collect();
         Ok(Assembler {
             out: Source {
                 name: source.clone(),
                 crs,
                 read: 0,
                 features: Vec::new(),
-                diagnostics: Vec::new(),
+                diagnostics,
             },
             prep: Prep {
                 source,
@@ -440,6 +450,32 @@ fn zone_warning(working: &Crs, features: &[Feature]) -> Option<String> {
 
 /// Resolves the CRS of a source from what the file declares and what the user declared.
 pub(crate) fn resolve_crs(
+    path: &Path,
+    in_file: Option<Crs>,
+    format_default: Option<Crs>,
+    opts: &ReadOptions<'_>,
+) -> Result<Crs> {
+    let crs = source_crs(path, in_file, format_default, opts)?;
+    if let Some(allowed) = opts.datums {
+        let why = match crs.datum() {
+            Some(d) if allowed.contains(&d) => return Ok(crs),
+            Some(d) => format!("its CRS {} is on the {d} datum", crs.name),
+            None => format!("the datum of its CRS {} cannot be told", crs.name),
+        };
+        return Err(Error::parse(
+            path,
+            None,
+            format!(
+                "{why}, and the project accepts only {} (`datums` in the project file); convert it to one of them first",
+                allowed.join(", ")
+            ),
+        ));
+    }
+    Ok(crs)
+}
+
+/// The CRS a source is in: the file's, the declared one, or the format's default.
+fn source_crs(
     path: &Path,
     in_file: Option<Crs>,
     format_default: Option<Crs>,

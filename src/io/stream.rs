@@ -91,40 +91,48 @@ pub fn open<'a>(path: &Path, opts: ReadOptions<'a>) -> Result<Opened<'a>> {
         .and_then(|e| e.to_str())
         .map(str::to_ascii_lowercase)
         .unwrap_or_default();
-    let name = path.display().to_string();
+    let name = super::shown(path).into_owned();
     let prep = Prep {
         source: name.clone(),
         id_field: opts.id_field,
         repair: opts.repair,
     };
-    let (crs, total, unit, stream): (Crs, Option<u64>, Unit, Box<dyn RawStream>) = match ext
-        .as_str()
-    {
-        "geojson" | "json" => match JsonStream::open(path, &opts)? {
-            Some((crs, s)) => {
-                let total = s.len;
-                (crs, Some(total), Unit::Bytes, Box::new(s))
+    let (crs, total, unit, stream, read_whole): (Crs, Option<u64>, Unit, Box<dyn RawStream>, bool) =
+        match ext.as_str() {
+            "geojson" | "json" => match JsonStream::open(path, &opts)? {
+                Some((crs, s)) => {
+                    let total = s.len;
+                    (crs, Some(total), Unit::Bytes, Box::new(s), false)
+                }
+                // Not a FeatureCollection (a single Feature or a bare geometry): small.
+                None => whole(geojson::read(path, opts)?),
+            },
+            "geojsons" | "geojsonl" | "geojsonseq" | "ndjson" => {
+                if let Some(layer) = opts.layer {
+                    return Err(Error::parse(path, None, format!("a GeoJSON sequence has one layer; --layer {layer} applies to multi-layer sources")));
+                }
+                let crs = super::resolve_crs(path, None, Some(Crs::wgs84()), &opts)?;
+                let s = SeqStream::open(path, opts.repair)?;
+                (crs, Some(s.len), Unit::Bytes, Box::new(s), false)
             }
-            // Not a FeatureCollection (a single Feature or a bare geometry): small.
-            None => whole(geojson::read(path, opts)?),
-        },
-        "geojsons" | "geojsonl" | "geojsonseq" | "ndjson" => {
-            if let Some(layer) = opts.layer {
-                return Err(Error::parse(path, None, format!("a GeoJSON sequence has one layer; --layer {layer} applies to multi-layer sources")));
+            "fgb" => {
+                let (crs, s) = super::fgb::FgbStream::open(path, &opts)?;
+                (crs, s.total(), Unit::Features, Box::new(s), false)
             }
-            let crs = super::resolve_crs(path, None, Some(Crs::wgs84()), &opts)?;
-            let s = SeqStream::open(path, opts.repair)?;
-            (crs, Some(s.len), Unit::Bytes, Box::new(s))
-        }
-        "fgb" => {
-            let (crs, s) = super::fgb::FgbStream::open(path, &opts)?;
-            (crs, s.total(), Unit::Features, Box::new(s))
-        }
-        "parquet" | "geoparquet" => {
-            let (crs, s) = super::parquet::ParquetStream::open(path, &opts)?;
-            (crs, Some(s.total()), Unit::Features, Box::new(s))
-        }
-        _ => whole(super::read(path, opts)?),
+            "parquet" | "geoparquet" => {
+                let (crs, s) = super::parquet::ParquetStream::open(path, &opts)?;
+                (crs, Some(s.total()), Unit::Features, Box::new(s), false)
+            }
+            _ => whole(super::read(path, opts)?),
+        };
+    // A whole read already carries the transform's caveat among its diagnostics.
+    let diagnostics = match read_whole {
+        true => Vec::new(),
+        false => Transformer::new(&crs, opts.target)?
+            .caveat()
+            .map(|why| Diagnostic::warning(&name, why))
+            .into_iter()
+            .collect(),
     };
     Ok(Opened {
         name,
@@ -135,12 +143,12 @@ pub fn open<'a>(path: &Path, opts: ReadOptions<'a>) -> Result<Opened<'a>> {
         ahead: None,
         done: 0,
         prep,
-        diagnostics: Vec::new(),
+        diagnostics,
     })
 }
 
 /// A whole-file read handed out in batches.
-fn whole(source: Source) -> (Crs, Option<u64>, Unit, Box<dyn RawStream>) {
+fn whole(source: Source) -> (Crs, Option<u64>, Unit, Box<dyn RawStream>, bool) {
     let total = source.read as u64;
     let crs = source.crs.clone();
     (
@@ -148,6 +156,7 @@ fn whole(source: Source) -> (Crs, Option<u64>, Unit, Box<dyn RawStream>) {
         Some(total),
         Unit::Features,
         Box::new(WholeStream::new(source)),
+        true,
     )
 }
 

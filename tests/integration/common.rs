@@ -15,6 +15,22 @@ pub fn demo_proposals() -> PathBuf {
     root().join("data/yichang/proposals.geojson")
 }
 
+/// The demo project file's text with its zone paths and rule pack made absolute, to be
+/// edited and written into a temporary folder.
+pub fn demo_project_text() -> String {
+    let demo = root().join("data/yichang");
+    std::fs::read_to_string(demo_project())
+        .unwrap()
+        .replace(
+            "rules = [\"../../rules/yichang\"]",
+            &format!("rules = [\"{}\"]", root().join("rules/yichang").display()),
+        )
+        .replace(
+            "path = \"zones/",
+            &format!("path = \"{}/zones/", demo.display()),
+        )
+}
+
 /// Runs `ironrule` with `args` in the repository root.
 pub fn ironrule(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_ironrule"))

@@ -146,3 +146,79 @@ fn gcj02_declared_gives_the_original_findings_and_undeclared_is_the_trap() {
         wrong.iter().map(|x| (&x.0, &x.1)).collect::<Vec<_>>()
     );
 }
+
+/// The demo project with `datums = [...]` added, written into `dir`.
+fn project_with_datums(dir: &std::path::Path, datums: &str) -> std::path::PathBuf {
+    let text = demo_project_text().replace(
+        "crs = \"EPSG:4546\"",
+        &format!("crs = \"EPSG:4546\"\ndatums = {datums}"),
+    );
+    let p = dir.join("ironrule.toml");
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+#[test]
+fn a_project_that_declares_its_datums_refuses_inputs_on_others() {
+    let dir = tempfile::tempdir().unwrap();
+    // The demo's GeoJSON is WGS 84 (RFC 7946) and its working CRS CGCS2000: both listed,
+    // spelled as people and PROJ spell them.
+    let project = project_with_datums(dir.path(), r#"["China 2000", "wgs84"]"#);
+    let p = project.to_str().unwrap();
+    let out = ironrule(&["check", "-p", p, "data/yichang/proposals.geojson"]);
+    assert_eq!(code(&out), 1, "{}", stdout(&out));
+
+    // Coordinates copied from a web map, declared as such: GCJ-02 is not on the list.
+    let gcj = proposals_in_gcj02(dir.path());
+    let out = ironrule(&[
+        "check",
+        "-p",
+        p,
+        "--assume-crs",
+        "GCJ-02",
+        gcj.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&out), 2);
+    let text = stdout(&out);
+    assert!(
+        text.contains("is on the GCJ-02 datum") && text.contains("accepts only CGCS2000, WGS 84"),
+        "{text}"
+    );
+    // The audit refuses it the same way, and says so in its diagnostics.
+    let out_dir = dir.path().join("audit");
+    let out = ironrule(&[
+        "audit",
+        "-p",
+        p,
+        "--assume-crs",
+        "GCJ-02",
+        "--out",
+        out_dir.to_str().unwrap(),
+        gcj.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    let diags = std::fs::read_to_string(out_dir.join("diagnostics.csv")).unwrap();
+    assert!(diags.contains("GCJ-02 datum"), "{diags}");
+
+    // Only CGCS2000: the zones (EPSG:4546) pass, the WGS 84 proposals are refused by name.
+    let project = project_with_datums(dir.path(), r#"["CGCS2000"]"#);
+    let out = check_with_project(&project);
+    assert_eq!(code(&out), 2);
+    assert!(
+        stdout(&out).contains(
+            "proposals.geojson: its CRS EPSG:4326 is on the WGS 84 datum, and the project accepts only CGCS2000"
+        ),
+        "{}",
+        stdout(&out)
+    );
+
+    // A list that leaves out the working CRS's own datum is a project error.
+    let project = project_with_datums(dir.path(), r#"["WGS 84"]"#);
+    let out = check_with_project(&project);
+    assert_eq!(code(&out), 2);
+    assert!(
+        stderr(&out).contains("leaves out CGCS2000, the datum of the working CRS EPSG:4546"),
+        "{}",
+        stderr(&out)
+    );
+}

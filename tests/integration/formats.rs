@@ -557,16 +557,8 @@ fn postgis_tables_give_the_geojson_findings_as_proposals_and_as_zones() {
 
     // Zone layers from tables: a copy of the demo project with red_line and yangtze in PostGIS.
     let dir = tempfile::tempdir().unwrap();
-    let mut project = std::fs::read_to_string(demo_project()).unwrap();
+    let mut project = demo_project_text();
     let demo_dir = root().join("data/yichang");
-    project = project.replace(
-        "rules = [\"../../rules/yichang\"]",
-        &format!("rules = [{:?}]", root().join("rules/yichang")),
-    );
-    project = project.replace(
-        "path = \"zones/",
-        &format!("path = \"{}/zones/", demo_dir.display()),
-    );
     for (layer, table) in [("red_line", &red_line), ("yangtze", &yangtze)] {
         let file = format!("path = \"{}/zones/{layer}.geojson\"", demo_dir.display());
         assert!(project.contains(&file), "{layer}");
@@ -638,4 +630,101 @@ fn postgis_tables_give_the_geojson_findings_as_proposals_and_as_zones() {
     ]);
     assert_eq!(code(&out), 1, "{}", stderr(&out));
     assert!(stdout(&out).contains("password=***") && !stdout(&out).contains("not-printed"));
+    let out_dir = dir.path().join("audit-secret");
+    let out = ironrule(&[
+        "audit",
+        "-p",
+        "data/yichang/ironrule.toml",
+        "--layer",
+        &proposals,
+        "--out",
+        out_dir.to_str().unwrap(),
+        &secret,
+    ]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    for file in ["summary.json", "findings.csv", "diagnostics.csv"] {
+        let text = std::fs::read_to_string(out_dir.join(file)).unwrap();
+        assert!(!text.contains("not-printed"), "{file}: {text}");
+    }
+    assert!(!stderr(&out).contains("not-printed"), "{}", stderr(&out));
+}
+
+/// Xian 1980 data: PROJ 9.1 has no published Xian 1980 → CGCS2000 transformation and bridges
+/// the datums with a "ballpark" offset. ironrule reads it, and says so on every source; a
+/// project that lists its datums refuses it.
+#[cfg(feature = "proj")]
+#[test]
+fn xian_1980_data_carries_the_ballpark_warning_and_a_datum_list_refuses_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = demo_proposals();
+    // Xian 1980 / 3-degree Gauss-Kruger CM 111E.
+    let gpkg = dir.path().join("p_2382.gpkg");
+    let fgb = dir.path().join("p_2382.fgb");
+    for (out, format) in [(&gpkg, "GPKG"), (&fgb, "FlatGeobuf")] {
+        ogr2ogr(&[
+            "-f",
+            format,
+            "-t_srs",
+            "EPSG:2382",
+            out.to_str().unwrap(),
+            src.to_str().unwrap(),
+        ]);
+    }
+    let (status, json, err) = check_json(&[&gpkg], &["--id-field", "id"]);
+    assert_eq!(status, 1, "{err}");
+    let warning = json["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["message"].as_str().unwrap_or("").contains("ballpark"))
+        .unwrap_or_else(|| panic!("no ballpark warning: {}", json["diagnostics"]));
+    assert_eq!(warning["level"], "warning", "{warning}");
+    assert!(
+        warning["message"]
+            .as_str()
+            .unwrap()
+            .contains("EPSG:2382 (Xian 1980)"),
+        "{warning}"
+    );
+    assert_eq!(json["summary"]["checked"], 28);
+
+    // The streamed audit says it too (FlatGeobuf is read in batches).
+    let out_dir = dir.path().join("audit");
+    let out = ironrule(&[
+        "audit",
+        "-p",
+        "data/yichang/ironrule.toml",
+        "--out",
+        out_dir.to_str().unwrap(),
+        fgb.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let diags = std::fs::read_to_string(out_dir.join("diagnostics.csv")).unwrap();
+    assert!(
+        diags.contains("ballpark") && diags.contains("Xian 1980"),
+        "{diags}"
+    );
+
+    // A project that accepts CGCS2000 and WGS 84 only refuses it.
+    let project = dir.path().join("ironrule.toml");
+    std::fs::write(
+        &project,
+        demo_project_text().replace(
+            "crs = \"EPSG:4546\"",
+            "crs = \"EPSG:4546\"\ndatums = [\"CGCS2000\", \"WGS 84\"]",
+        ),
+    )
+    .unwrap();
+    let out = ironrule(&[
+        "check",
+        "-p",
+        project.to_str().unwrap(),
+        gpkg.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&out), 2);
+    assert!(
+        stdout(&out).contains("its CRS EPSG:2382 is on the Xian 1980 datum"),
+        "{}",
+        stdout(&out)
+    );
 }

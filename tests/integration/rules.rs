@@ -59,11 +59,8 @@ fn rules_list_json_gives_code_name_severity_citation() {
 
 /// A copy of the demo project whose pack is `pack` (a temporary folder).
 fn project_with_pack(dir: &std::path::Path) -> std::path::PathBuf {
-    let zones = root().join("data/yichang/zones");
-    let text = std::fs::read_to_string(demo_project()).unwrap();
-    let text = text
-        .replace("\"../../rules/yichang\"", "\"pack\"")
-        .replace("path = \"zones/", &format!("path = \"{}/", zones.display()));
+    let pack = format!("\"{}\"", root().join("rules/yichang").display());
+    let text = demo_project_text().replace(&pack, "\"pack\"");
     let p = dir.join("ironrule.toml");
     std::fs::write(&p, text).unwrap();
     p

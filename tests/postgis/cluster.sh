@@ -22,6 +22,7 @@ if [ -z "$bin" ]; then
 fi
 as_server=()
 if [ "$(id -u)" = 0 ]; then as_server=(runuser -u postgres --); fi
+export PGOPTIONS="-c client_min_messages=warning"
 psql=("$bin/psql" -h 127.0.0.1 -p "$port" -U postgres -v ON_ERROR_STOP=1 -Atq)
 
 case "${1:-}" in
