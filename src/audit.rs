@@ -13,7 +13,7 @@
 
 use crate::crs::{Crs, Transformer};
 use crate::engine::{Checker, ReadRequest};
-use crate::io::stream::{self, Unit};
+use crate::io::stream::{self, Pending, Unit};
 use crate::io::{IdBook, ReadOptions};
 use crate::model::{Diagnostic, Feature, Level, Severity};
 use crate::report::csv;
@@ -81,6 +81,56 @@ pub struct Outcome {
 }
 
 impl Outcome {
+    /// Counts one feature's findings by rule, severity and district.
+    fn count(&mut self, found: &[(&str, Severity)], district: Option<&str>) {
+        for (code, severity) in found {
+            match self.by_rule.get_mut(*code) {
+                Some(e) => e.0 += 1,
+                None => {
+                    self.by_rule.insert(code.to_string(), (1, 0));
+                }
+            }
+            *self.by_severity.entry(*severity).or_default() += 1;
+            if let Some(d) = district {
+                let rules = match self.by_district.get_mut(d) {
+                    Some(rules) => rules,
+                    None => self.by_district.entry(d.to_owned()).or_default(),
+                };
+                *rules.entry(code.to_string()).or_default() += 1;
+            }
+        }
+        // Features with at least one finding of the rule.
+        let mut codes: Vec<&str> = found.iter().map(|(c, _)| *c).collect();
+        codes.sort_unstable();
+        codes.dedup();
+        for c in codes {
+            if let Some(e) = self.by_rule.get_mut(c) {
+                e.1 += 1;
+            }
+        }
+    }
+
+    /// Adds the writer thread's counts: findings by rule, severity and district, and the
+    /// diagnostics it wrote.
+    fn add(&mut self, other: Outcome) {
+        for (code, (findings, features)) in other.by_rule {
+            let e = self.by_rule.entry(code).or_default();
+            e.0 += findings;
+            e.1 += features;
+        }
+        for (severity, n) in other.by_severity {
+            *self.by_severity.entry(severity).or_default() += n;
+        }
+        for (district, rules) in other.by_district {
+            let d = self.by_district.entry(district).or_default();
+            for (code, n) in rules {
+                *d.entry(code).or_default() += n;
+            }
+        }
+        self.errors += other.errors;
+        self.warnings += other.warnings;
+    }
+
     /// 2 when input was at fault, 1 when a finding is at or above `fail_on`, else 0.
     pub fn exit_code(&self, fail_on: Option<Severity>) -> u8 {
         if self.errors > 0 {
@@ -216,16 +266,24 @@ pub fn run(
     Ok(outcome)
 }
 
-/// One batch's output, formatted on the workers and written by the writer thread.
+/// `diagnostics.csv` rows, formatted for the writer thread.
 #[derive(Default)]
 struct Rows {
-    csv: Vec<u8>,
-    layer: Vec<u8>,
     diagnostics: Vec<u8>,
 }
 
 /// One checked feature: its findings as (code, severity), its district, its output lines.
 type Checked<'c> = (Vec<(&'c str, Severity)>, Option<String>, Vec<u8>, Vec<u8>);
+
+/// What the sweep hands the writer thread, in source order.
+enum Msg<'c> {
+    /// Diagnostics already formatted (notes, a source that cannot be read).
+    Rows(Rows),
+    /// A new source begins: duplicate ids are looked for within a source.
+    Source(IdBook),
+    /// A checked batch, to settle (duplicate ids, rejections), count and write.
+    Batch(Pending<Checked<'c>>),
+}
 
 fn sweep(
     checker: &Checker,
@@ -236,48 +294,69 @@ fn sweep(
     stop: &AtomicBool,
     out: &mut Outputs,
 ) -> anyhow::Result<Outcome> {
-    // The writer runs on its own thread: formatting is done by the workers, so the main
-    // thread only counts, and nothing waits for the disk.
+    // The workers check and format; the writer thread does the in-order rest (duplicate ids,
+    // rejections, the counts by rule, severity and district) and writes, while the workers
+    // check the next batch. The main thread only reads counts and moves batches along.
     std::thread::scope(|scope| {
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Rows>(4);
-        let writer = scope.spawn(move || -> std::io::Result<()> {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Msg>(4);
+        let writer = scope.spawn(move || -> std::io::Result<Outcome> {
+            let mut tally = Outcome::default();
+            let mut ids = IdBook::default();
             write!(out.csv.w, "{}\r\n", csv::header())?;
             write!(
                 out.diagnostics.w,
                 "level,source,feature_index,feature_id,message\r\n"
             )?;
-            for rows in rx {
-                out.csv.w.write_all(&rows.csv)?;
-                if let Some(layer) = &mut out.layer {
-                    layer.w.write_all(&rows.layer)?;
+            for msg in rx {
+                match msg {
+                    Msg::Rows(rows) => out.diagnostics.w.write_all(&rows.diagnostics)?,
+                    Msg::Source(book) => ids = book,
+                    Msg::Batch(pending) => {
+                        let processed = pending.settle(&mut ids);
+                        let mut rows = Rows::default();
+                        diagnostic_rows(&mut rows, &mut tally, processed.diagnostics);
+                        out.diagnostics.w.write_all(&rows.diagnostics)?;
+                        for (found, district, csv_rows, layer_rows) in processed.results {
+                            if found.is_empty() {
+                                continue;
+                            }
+                            out.csv.w.write_all(&csv_rows)?;
+                            if let Some(layer) = &mut out.layer {
+                                layer.w.write_all(&layer_rows)?;
+                            }
+                            tally.count(&found, district.as_deref());
+                        }
+                    }
                 }
-                out.diagnostics.w.write_all(&rows.diagnostics)?;
             }
-            Ok(())
+            Ok(tally)
         });
         let result = sweep_sources(checker, datasets, request, settings, progress, stop, &tx);
         drop(tx);
         let written = writer.join().expect("the writer thread does not panic");
         // A write error explains a stopped sweep better than the sweep's own error.
-        written?;
-        result
+        let tally = written?;
+        result.map(|mut outcome| {
+            outcome.add(tally);
+            outcome
+        })
     })
 }
 
-fn sweep_sources(
-    checker: &Checker,
+fn sweep_sources<'c>(
+    checker: &'c Checker,
     datasets: &[PathBuf],
     request: &ReadRequest<'_>,
     settings: Settings,
     progress: &mut dyn Progress,
     stop: &AtomicBool,
-    tx: &std::sync::mpsc::SyncSender<Rows>,
+    tx: &std::sync::mpsc::SyncSender<Msg<'c>>,
 ) -> anyhow::Result<Outcome> {
     let working = &checker.project.crs;
     let wgs84 = Crs::wgs84();
     let mut outcome = Outcome::default();
-    let send = |rows: Rows| {
-        tx.send(rows)
+    let send = |msg: Msg<'c>| {
+        tx.send(msg)
             .map_err(|_| anyhow::anyhow!("the output writer stopped"))
     };
     let mut rows = Rows::default();
@@ -295,7 +374,7 @@ fn sweep_sources(
         }
     }
     diagnostic_rows(&mut rows, &mut outcome, notes);
-    send(rows)?;
+    send(Msg::Rows(rows))?;
     for path in datasets {
         let mut counts = SourceCounts {
             name: crate::io::shown(path).into_owned(),
@@ -314,7 +393,7 @@ fn sweep_sources(
             Ok(o) => o,
             Err(e) => {
                 // A source that cannot be opened is reported; the others are still audited.
-                send(source_error(&mut outcome, &mut counts, e))?;
+                send(Msg::Rows(source_error(&mut outcome, &mut counts, e)))?;
                 outcome.sources.push(counts);
                 continue;
             }
@@ -328,10 +407,14 @@ fn sweep_sources(
                 &mut outcome,
                 std::mem::take(&mut opened.diagnostics),
             );
-            send(rows)?;
+            send(Msg::Rows(rows))?;
         }
         progress.start(&counts.name, opened.total, opened.unit);
-        let mut ids = IdBook::default();
+        // Sized up front where the feature count is known: no rehashing a million ids.
+        send(Msg::Source(match (opened.unit, opened.total) {
+            (Unit::Features, Some(n)) => IdBook::with_capacity(n as usize),
+            _ => IdBook::default(),
+        }))?;
         loop {
             if stop.load(Ordering::Relaxed) {
                 outcome.interrupted = true;
@@ -339,62 +422,30 @@ fn sweep_sources(
                 return Ok(outcome);
             }
             // Read, validate, transform and check in one parallel pass.
-            let batch = opened.next_with(
+            let batch = opened.next_pending(
                 settings.batch,
                 working,
-                &mut ids,
                 || Transformer::new(working, &wgs84).ok(),
                 |to_wgs84, f| check_one(checker, to_wgs84.as_ref(), f, settings.layer),
             );
-            let processed = match batch {
+            let pending = match batch {
                 Ok(Some(p)) => p,
                 Ok(None) => break,
                 Err(e) => {
                     // The rest of the source is unreadable: say where, keep what was done.
-                    send(source_error(&mut outcome, &mut counts, e))?;
+                    send(Msg::Rows(source_error(&mut outcome, &mut counts, e)))?;
                     break;
                 }
             };
-            counts.read += processed.read;
-            counts.checked += processed.accepted;
-            counts.rejected += processed.read - processed.accepted;
-            let mut rows = Rows::default();
-            diagnostic_rows(&mut rows, &mut outcome, processed.diagnostics);
-            for (found, district, csv_rows, layer_rows) in processed.results {
-                if found.is_empty() {
-                    continue;
-                }
-                rows.csv.extend_from_slice(&csv_rows);
-                rows.layer.extend_from_slice(&layer_rows);
-                for (code, severity) in &found {
-                    match outcome.by_rule.get_mut(*code) {
-                        Some(e) => e.0 += 1,
-                        None => {
-                            outcome.by_rule.insert(code.to_string(), (1, 0));
-                        }
-                    }
-                    *outcome.by_severity.entry(*severity).or_default() += 1;
-                    if let Some(d) = &district {
-                        *outcome
-                            .by_district
-                            .entry(d.clone())
-                            .or_default()
-                            .entry(code.to_string())
-                            .or_default() += 1;
-                    }
-                }
-                // Features with at least one finding of the rule.
-                let mut codes: Vec<&str> = found.iter().map(|(c, _)| *c).collect();
-                codes.sort_unstable();
-                codes.dedup();
-                for c in codes {
-                    if let Some(e) = outcome.by_rule.get_mut(c) {
-                        e.1 += 1;
-                    }
-                }
-                counts.findings += found.len();
-            }
-            send(rows)?;
+            let read = pending.read();
+            let (accepted, findings) = pending
+                .results()
+                .fold((0, 0), |(n, f), r| (n + 1, f + r.0.len()));
+            counts.read += read;
+            counts.checked += accepted;
+            counts.rejected += read - accepted;
+            counts.findings += findings;
+            send(Msg::Batch(pending))?;
             progress.advance(opened.done(), counts.read as u64, counts.findings as u64);
         }
         progress.finish();

@@ -3,7 +3,7 @@ use crate::geom::Footprint;
 use crate::index::ZoneLayer;
 use crate::io::{self, ReadOptions, Source};
 use crate::model::{Diagnostic, Feature, Finding, Measure, MeasureKind, ZoneRef};
-use crate::project::Project;
+use crate::project::{LayerSpec, Project};
 use crate::report::{Case, MapData, MapFeature, MapLayer, Report, RuleDoc, Summary};
 use crate::rules::{load_pack, Pack, Rule, Test};
 use crate::{Error, Result};
@@ -60,6 +60,71 @@ pub fn fmt_num(v: f64) -> String {
     }
 }
 
+/// One zone layer, read and indexed.
+struct Loaded {
+    layer: ZoneLayer,
+    /// Features the source held, before the layer's filter.
+    read: usize,
+    diagnostics: Vec<Diagnostic>,
+}
+
+/// Reads, filters and indexes one zone layer. A source that cannot be read is a
+/// diagnostic (every such layer is reported together); a broken project entry is an error.
+fn load_layer(
+    project: &Project,
+    spec: &LayerSpec,
+) -> Result<std::result::Result<Loaded, Diagnostic>> {
+    let declared = spec
+        .crs
+        .as_deref()
+        .map(crate::crs::Crs::parse)
+        .transpose()?;
+    let opts = ReadOptions {
+        id_field: spec.id_field.as_deref(),
+        declared_crs: declared.as_ref(),
+        target: &project.crs,
+        layer: spec.source_layer.as_deref(),
+        repair: false,
+        encoding: spec.encoding.as_deref(),
+        datums: project.datums.as_deref(),
+    };
+    let source = match io::read(&spec.path, opts) {
+        Ok(source) => source,
+        Err(e) => {
+            return Ok(Err(Diagnostic::error(
+                format!("layer '{}'", spec.name),
+                e.to_string(),
+            )))
+        }
+    };
+    let mut diagnostics = source.diagnostics;
+    // The layer's filter picks its zones (validated when the project loaded).
+    let filter = spec
+        .filter
+        .as_deref()
+        .map(crate::rules::filter::Filter::parse)
+        .transpose()
+        .map_err(|e| {
+            Error::Config(vec![Diagnostic::error(
+                format!("layer '{}'", spec.name),
+                format!("filter: {e}"),
+            )])
+        })?;
+    let features: Vec<Feature> = source
+        .features
+        .into_iter()
+        .filter(|f| filter.as_ref().is_none_or(|x| x.matches(&f.properties)))
+        .collect();
+    if let Some(field) = &spec.declared_width_field {
+        diagnostics.extend(narrow_zones(&spec.name, field, &features));
+    }
+    Ok(Ok(Loaded {
+        layer: ZoneLayer::build(&spec.name, features),
+        read: source.read,
+        diagnostics,
+    }))
+}
+
 impl Checker {
     /// Loads the project's packs and layers. Every pack error, in every file, is reported
     /// together.
@@ -97,54 +162,24 @@ impl Checker {
                 }
             }
         }
+        // Layers are read, validated and indexed in parallel (a big red line or river
+        // network takes a while), then taken in file order.
+        let loaded: Vec<Result<std::result::Result<Loaded, Diagnostic>>> = project
+            .layers
+            .par_iter()
+            .map(|spec| load_layer(&project, spec))
+            .collect();
         let mut layers = BTreeMap::new();
         let mut diagnostics = Vec::new();
         let mut zones_read = BTreeMap::new();
-        for spec in &project.layers {
-            let declared = spec
-                .crs
-                .as_deref()
-                .map(crate::crs::Crs::parse)
-                .transpose()?;
-            let opts = ReadOptions {
-                id_field: spec.id_field.as_deref(),
-                declared_crs: declared.as_ref(),
-                target: &project.crs,
-                layer: spec.source_layer.as_deref(),
-                repair: false,
-                encoding: spec.encoding.as_deref(),
-                datums: project.datums.as_deref(),
-            };
-            match io::read(&spec.path, opts) {
-                Ok(source) => {
-                    diagnostics.extend(source.diagnostics.iter().cloned());
-                    zones_read.insert(spec.name.clone(), source.read);
-                    // The layer's filter picks its zones (validated when the project loaded).
-                    let filter = spec
-                        .filter
-                        .as_deref()
-                        .map(crate::rules::filter::Filter::parse)
-                        .transpose()
-                        .map_err(|e| {
-                            Error::Config(vec![Diagnostic::error(
-                                format!("layer '{}'", spec.name),
-                                format!("filter: {e}"),
-                            )])
-                        })?;
-                    let features: Vec<Feature> = source
-                        .features
-                        .into_iter()
-                        .filter(|f| filter.as_ref().is_none_or(|x| x.matches(&f.properties)))
-                        .collect();
-                    if let Some(field) = &spec.declared_width_field {
-                        diagnostics.extend(narrow_zones(&spec.name, field, &features));
-                    }
-                    layers.insert(spec.name.clone(), ZoneLayer::build(&spec.name, features));
+        for (spec, result) in project.layers.iter().zip(loaded) {
+            match result? {
+                Ok(l) => {
+                    diagnostics.extend(l.diagnostics);
+                    zones_read.insert(spec.name.clone(), l.read);
+                    layers.insert(spec.name.clone(), l.layer);
                 }
-                Err(e) => errors.push(Diagnostic::error(
-                    format!("layer '{}'", spec.name),
-                    e.to_string(),
-                )),
+                Err(e) => errors.push(e),
             }
         }
         if !errors.is_empty() {

@@ -83,6 +83,76 @@ pub struct Processed<T> {
     pub accepted: usize,
 }
 
+/// One batch after its parallel pass, before the in-order bookkeeping of
+/// [`Pending::settle`].
+pub struct Pending<T> {
+    source: String,
+    batch: Ready<T>,
+}
+
+enum Ready<T> {
+    /// A whole-file read: already settled.
+    Done(Processed<T>),
+    /// Per feature: how it was assembled, and `each`'s result if it was accepted.
+    Raw(Vec<(Assembled, Option<T>)>),
+}
+
+impl<T> Pending<T> {
+    /// Features the batch held (accepted + rejected).
+    pub fn read(&self) -> usize {
+        match &self.batch {
+            Ready::Done(p) => p.read,
+            Ready::Raw(v) => v.len(),
+        }
+    }
+
+    /// The results of the accepted features, in source order.
+    pub fn results(&self) -> Box<dyn Iterator<Item = &T> + '_> {
+        match &self.batch {
+            Ready::Done(p) => Box::new(p.results.iter()),
+            Ready::Raw(v) => Box::new(v.iter().filter_map(|(_, r)| r.as_ref())),
+        }
+    }
+
+    /// The in-order half of a batch: duplicate ids (across batches, through `ids`), each
+    /// feature's warnings, and one error per rejected feature.
+    pub fn settle(self, ids: &mut IdBook) -> Processed<T> {
+        let done = match self.batch {
+            Ready::Done(p) => return p,
+            Ready::Raw(done) => done,
+        };
+        let source = &self.source;
+        let mut out = Processed {
+            read: done.len(),
+            accepted: 0,
+            diagnostics: Vec::new(),
+            results: Vec::with_capacity(done.len()),
+        };
+        for (a, result) in done {
+            let diag = |d: Diagnostic| d.feature(a.index, a.id.as_deref());
+            if let (true, Some(id)) = (a.parsed, &a.id) {
+                if let Some(why) = ids.see(a.index, id) {
+                    out.diagnostics.push(diag(Diagnostic::warning(source, why)));
+                }
+            }
+            for w in &a.warnings {
+                out.diagnostics
+                    .push(diag(Diagnostic::warning(source, w.clone())));
+            }
+            match result {
+                Some(r) => out.results.push(r),
+                None => {
+                    let why = a.result.err().unwrap_or_default();
+                    out.diagnostics
+                        .push(Diagnostic::error(source, why).feature(a.index, a.id.as_deref()));
+                }
+            }
+        }
+        out.accepted = out.results.len();
+        out
+    }
+}
+
 /// Opens a source for streaming. Errors are those of [`super::read`]: unreadable file,
 /// unknown or conflicting CRS, unsupported format.
 pub fn open<'a>(path: &Path, opts: ReadOptions<'a>) -> Result<Opened<'a>> {
@@ -184,6 +254,22 @@ impl<'a> Opened<'a> {
         init: impl Fn() -> S + Sync + Send,
         each: impl Fn(&mut S, Feature) -> T + Sync + Send,
     ) -> Result<Option<Processed<T>>> {
+        Ok(self
+            .next_pending(max, target, init, each)?
+            .map(|p| p.settle(ids)))
+    }
+
+    /// The parallel half of [`Opened::next_with`]: the batch read, validated, transformed
+    /// and run through `each`. The in-order half ([`Pending::settle`]: duplicate ids,
+    /// warnings, rejections) can then run on another thread while the next batch's parallel
+    /// pass runs.
+    pub fn next_pending<S, T: Send>(
+        &mut self,
+        max: usize,
+        target: &Crs,
+        init: impl Fn() -> S + Sync + Send,
+        each: impl Fn(&mut S, Feature) -> T + Sync + Send,
+    ) -> Result<Option<Pending<T>>> {
         // Reading (and decoding) runs one batch ahead on its own thread, so the next batch is
         // being read while this one is checked.
         if let Some(mut stream) = self.stream.take() {
@@ -212,80 +298,53 @@ impl<'a> Opened<'a> {
             self.ahead = None;
             return Ok(None);
         };
-        let mut out = Processed {
-            results: Vec::new(),
-            diagnostics: Vec::new(),
-            read: 0,
-            accepted: 0,
-        };
-        match batch {
+        let batch = match batch {
             Batch::Ready {
                 features,
                 diagnostics,
                 read,
-            } => {
-                out.read = read;
-                out.accepted = features.len();
-                out.diagnostics = diagnostics;
-                out.results = features.into_par_iter().map_init(&init, &each).collect();
-            }
+            } => Ready::Done(Processed {
+                read,
+                accepted: features.len(),
+                diagnostics,
+                results: features.into_par_iter().map_init(&init, &each).collect(),
+            }),
             Batch::Raw(raws) => {
                 let (from, prep) = (&self.crs, &self.prep);
-                let done: Vec<(Assembled, Option<T>)> = raws
-                    .into_par_iter()
-                    .map_init(
-                        || (Transformer::new(from, target), init()),
-                        |(t, state), raw| {
-                            let mut a = match t {
-                                Ok(t) => prep.assemble(raw, t),
-                                Err(e) => Assembled {
-                                    index: raw.index,
-                                    id: raw.id,
-                                    parsed: false,
-                                    warnings: Vec::new(),
-                                    result: Err(format!("{e}; rejected")),
-                                },
-                            };
-                            let result = match std::mem::replace(&mut a.result, Err(String::new()))
-                            {
-                                Ok(f) => Some(each(state, f)),
-                                Err(why) => {
-                                    a.result = Err(why);
-                                    None
-                                }
-                            };
-                            (a, result)
-                        },
-                    )
-                    .collect();
-                out.read = done.len();
-                out.results.reserve(done.len());
-                for (a, result) in done {
-                    let source = &self.name;
-                    let diag = |d: Diagnostic| d.feature(a.index, a.id.as_deref());
-                    if let (true, Some(id)) = (a.parsed, &a.id) {
-                        if let Some(why) = ids.see(a.index, id) {
-                            out.diagnostics.push(diag(Diagnostic::warning(source, why)));
-                        }
-                    }
-                    for w in &a.warnings {
-                        out.diagnostics
-                            .push(diag(Diagnostic::warning(source, w.clone())));
-                    }
-                    match result {
-                        Some(r) => out.results.push(r),
-                        None => {
-                            let why = a.result.err().unwrap_or_default();
-                            out.diagnostics.push(
-                                Diagnostic::error(source, why).feature(a.index, a.id.as_deref()),
-                            )
-                        }
-                    }
-                }
-                out.accepted = out.results.len();
+                Ready::Raw(
+                    raws.into_par_iter()
+                        .map_init(
+                            || (Transformer::new(from, target), init()),
+                            |(t, state), raw| {
+                                let mut a = match t {
+                                    Ok(t) => prep.assemble(raw, t),
+                                    Err(e) => Assembled {
+                                        index: raw.index,
+                                        id: raw.id,
+                                        parsed: false,
+                                        warnings: Vec::new(),
+                                        result: Err(format!("{e}; rejected")),
+                                    },
+                                };
+                                let result =
+                                    match std::mem::replace(&mut a.result, Err(String::new())) {
+                                        Ok(f) => Some(each(state, f)),
+                                        Err(why) => {
+                                            a.result = Err(why);
+                                            None
+                                        }
+                                    };
+                                (a, result)
+                            },
+                        )
+                        .collect(),
+                )
             }
-        }
-        Ok(Some(out))
+        };
+        Ok(Some(Pending {
+            source: self.name.clone(),
+            batch,
+        }))
     }
 
     /// Progress so far, in [`Opened::unit`]s.

@@ -350,3 +350,75 @@ fn without_the_findings_layer_no_layer_file_and_no_temporary_is_left() {
     assert_eq!(names, want);
     assert!(summary(dir.path())["files"]["findings_layer"].is_null());
 }
+
+#[test]
+fn duplicate_ids_are_found_across_batches_and_per_source() {
+    // Seven plots in batches of 3: the repeated id "a" sits in batches 1 and 3; a bowtie is
+    // rejected in batch 2. A second file reuses the ids: duplicates are per source.
+    let dir = tempfile::tempdir().unwrap();
+    let plot = |id: &str, x: f64| {
+        feature(
+            id,
+            r#"{"land_use":"residential"}"#,
+            &square(111.30 + x, 30.70, 0.0005),
+        )
+    };
+    let bowtie = feature(
+        "bow",
+        r#"{"land_use":"residential"}"#,
+        r#"{"type":"Polygon","coordinates":[[[111.3,30.7],[111.301,30.701],[111.301,30.7],[111.3,30.701],[111.3,30.7]]]}"#,
+    );
+    let features = vec![
+        plot("a", 0.000),
+        plot("b", 0.001),
+        plot("c", 0.002),
+        plot("d", 0.003),
+        bowtie,
+        plot("e", 0.004),
+        plot("a", 0.005),
+    ];
+    let first = dir.path().join("first.geojson");
+    let second = dir.path().join("second.geojson");
+    std::fs::write(&first, collection(None, &features)).unwrap();
+    std::fs::write(&second, collection(None, &features[..3])).unwrap();
+    let out_dir = dir.path().join("out");
+    let out = audit(
+        &out_dir,
+        &[
+            "--batch-size",
+            "3",
+            first.to_str().unwrap(),
+            second.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    let diags = std::fs::read_to_string(out_dir.join("diagnostics.csv")).unwrap();
+    let duplicates: Vec<&str> = diags
+        .lines()
+        .filter(|l| l.contains("duplicate id"))
+        .collect();
+    assert_eq!(duplicates.len(), 1, "{diags}");
+    assert!(
+        duplicates[0].contains("first.geojson,6,a,") && duplicates[0].contains("also feature #0"),
+        "{diags}"
+    );
+    let s = summary(&out_dir);
+    assert_eq!(
+        (&s["read"], &s["checked"], &s["rejected"]),
+        (&10.into(), &9.into(), &1.into())
+    );
+    // The summary's counts are the diagnostics file's rows.
+    let count = |level: &str| diags.lines().filter(|l| l.starts_with(level)).count();
+    let d = &s["diagnostics"];
+    assert_eq!(
+        d["errors"].as_u64().unwrap() as usize,
+        count("error,"),
+        "{diags}"
+    );
+    assert_eq!(
+        d["warnings"].as_u64().unwrap() as usize,
+        count("warning,"),
+        "{diags}"
+    );
+    assert_eq!(count("error,"), 1, "{diags}");
+}
