@@ -366,15 +366,11 @@ impl Checker {
     }
 
     fn apply(&self, rule: &Rule, f: &Feature, fp: &Footprint, out: &mut Vec<Finding>) {
-        let layers: Vec<&ZoneLayer> = rule
-            .test
-            .layers()
-            .iter()
-            .filter_map(|l| self.layers.get(l))
-            .collect();
+        // The rule's zone layers, looked up per feature without collecting (hot path).
+        let layers = || rule.test.layers().iter().filter_map(|l| self.layers.get(l));
         match &rule.test {
             Test::Overlap { min_area_m2, .. } => {
-                for layer in &layers {
+                for layer in layers() {
                     for hit in overlap(fp, layer, *min_area_m2) {
                         out.push(self.finding(
                             rule,
@@ -388,7 +384,7 @@ impl Checker {
                 }
             }
             Test::Setback { distance_m, .. } => {
-                for layer in &layers {
+                for layer in layers() {
                     for hit in setback(fp, layer, *distance_m) {
                         out.push(self.finding(
                             rule,
@@ -402,6 +398,7 @@ impl Checker {
                 }
             }
             Test::Within { layers: names } => {
+                let layers: Vec<&ZoneLayer> = layers().collect();
                 if let Some(hit) = within(fp, &layers) {
                     out.push(self.finding(rule, f, &names.join("+"), None, hit, Bound::of(0.0)));
                 }
