@@ -415,6 +415,8 @@ fn sweep_sources<'c>(
             (Unit::Features, Some(n)) => IdBook::with_capacity(n as usize),
             _ => IdBook::default(),
         }))?;
+        // The extent of what was streamed, for the central-meridian warning.
+        let mut extent = None;
         loop {
             if stop.load(Ordering::Relaxed) {
                 outcome.interrupted = true;
@@ -437,6 +439,9 @@ fn sweep_sources<'c>(
                     break;
                 }
             };
+            if let Some(b) = pending.bbox() {
+                extent = Some(extent.map_or(b, |e| crate::geom::union_rect(e, b)));
+            }
             let read = pending.read();
             let (accepted, findings) = pending
                 .results()
@@ -449,6 +454,12 @@ fn sweep_sources<'c>(
             progress.advance(opened.done(), counts.read as u64, counts.findings as u64);
         }
         progress.finish();
+        if let Some(why) = extent.and_then(|b| crate::io::meridian_warning(working, b)) {
+            let mut rows = Rows::default();
+            let d = vec![Diagnostic::warning(counts.name.clone(), why)];
+            diagnostic_rows(&mut rows, &mut outcome, d);
+            send(Msg::Rows(rows))?;
+        }
         outcome.read += counts.read;
         outcome.checked += counts.checked;
         outcome.rejected += counts.rejected;

@@ -424,6 +424,15 @@ impl<'a> Assembler<'a> {
 /// A warning when features lie far from the working CRS's central meridian, where its scale
 /// error grows: about (Δλ·cos φ)²/2, 0.1 % at 3° from the meridian near Yichang.
 fn zone_warning(working: &Crs, features: &[Feature]) -> Option<String> {
+    meridian_warning(
+        working,
+        crate::geom::bbox_of(features.iter().map(|f| &f.geometry))?,
+    )
+}
+
+/// [`zone_warning`] for the box around a source's features (working CRS), for sources read
+/// in batches.
+pub(crate) fn meridian_warning(working: &Crs, bbox: geo::Rect<f64>) -> Option<String> {
     let lon0: f64 = working
         .proj4
         .as_deref()?
@@ -431,7 +440,6 @@ fn zone_warning(working: &Crs, features: &[Feature]) -> Option<String> {
         .find_map(|p| p.strip_prefix("+lon_0="))?
         .parse()
         .ok()?;
-    let bbox = crate::geom::bbox_of(features.iter().map(|f| &f.geometry))?;
     let back = Transformer::new(working, &Crs::wgs84()).ok()?;
     let (mut worst, mut lat) = (0.0_f64, 0.0);
     for c in [

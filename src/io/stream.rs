@@ -93,8 +93,9 @@ pub struct Pending<T> {
 enum Ready<T> {
     /// A whole-file read: already settled.
     Done(Processed<T>),
-    /// Per feature: how it was assembled, and `each`'s result if it was accepted.
-    Raw(Vec<(Assembled, Option<T>)>),
+    /// Per feature: how it was assembled, `each`'s result if it was accepted, and the
+    /// accepted feature's box (working CRS).
+    Raw(Vec<(Assembled, Option<T>, Option<geo::Rect<f64>>)>),
 }
 
 impl<T> Pending<T> {
@@ -110,7 +111,19 @@ impl<T> Pending<T> {
     pub fn results(&self) -> Box<dyn Iterator<Item = &T> + '_> {
         match &self.batch {
             Ready::Done(p) => Box::new(p.results.iter()),
-            Ready::Raw(v) => Box::new(v.iter().filter_map(|(_, r)| r.as_ref())),
+            Ready::Raw(v) => Box::new(v.iter().filter_map(|(_, r, _)| r.as_ref())),
+        }
+    }
+
+    /// The box around the batch's accepted features (working CRS); `None` for a source read
+    /// whole, whose own diagnostics already looked at its extent.
+    pub fn bbox(&self) -> Option<geo::Rect<f64>> {
+        match &self.batch {
+            Ready::Done(_) => None,
+            Ready::Raw(v) => v
+                .iter()
+                .filter_map(|(_, _, b)| *b)
+                .reduce(crate::geom::union_rect),
         }
     }
 
@@ -128,7 +141,7 @@ impl<T> Pending<T> {
             diagnostics: Vec::new(),
             results: Vec::with_capacity(done.len()),
         };
-        for (a, result) in done {
+        for (a, result, _) in done {
             let diag = |d: Diagnostic| d.feature(a.index, a.id.as_deref());
             if let (true, Some(id)) = (a.parsed, &a.id) {
                 if let Some(why) = ids.see(a.index, id) {
@@ -326,15 +339,18 @@ impl<'a> Opened<'a> {
                                         result: Err(format!("{e}; rejected")),
                                     },
                                 };
-                                let result =
+                                let (result, bbox) =
                                     match std::mem::replace(&mut a.result, Err(String::new())) {
-                                        Ok(f) => Some(each(state, f)),
+                                        Ok(f) => {
+                                            let bbox = crate::geom::bbox_of([&f.geometry]);
+                                            (Some(each(state, f)), bbox)
+                                        }
                                         Err(why) => {
                                             a.result = Err(why);
-                                            None
+                                            (None, None)
                                         }
                                     };
-                                (a, result)
+                                (a, result, bbox)
                             },
                         )
                         .collect(),

@@ -422,3 +422,53 @@ fn duplicate_ids_are_found_across_batches_and_per_source() {
     );
     assert_eq!(count("error,"), 1, "{diags}");
 }
+
+#[test]
+fn a_streamed_source_far_from_the_central_meridian_gets_the_warning_check_gives() {
+    // Plots near 117.5°E, 6.5° from EPSG:4546's central meridian (111°E): distances there
+    // are stretched by about 0.5 %. `check` reads the file whole; `audit` streams it.
+    let dir = tempfile::tempdir().unwrap();
+    let far = dir.path().join("far.geojson");
+    let plots: Vec<String> = (0..5)
+        .map(|i| {
+            feature(
+                &format!("f{i}"),
+                r#"{"land_use":"residential"}"#,
+                &square(117.5 + f64::from(i) * 0.001, 30.7, 0.0005),
+            )
+        })
+        .collect();
+    std::fs::write(&far, collection(None, &plots)).unwrap();
+    let (_, json, _) = check_json(&[&far], &[]);
+    let from_check = json["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["message"].as_str().unwrap().contains("central meridian"))
+        .unwrap_or_else(|| panic!("{}", json["diagnostics"]))["message"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let out_dir = dir.path().join("out");
+    let out = audit(&out_dir, &["--batch-size", "2", far.to_str().unwrap()]);
+    assert!(code(&out) <= 1, "{}", stderr(&out));
+    let diags = std::fs::read_to_string(out_dir.join("diagnostics.csv")).unwrap();
+    let warnings: Vec<&str> = diags
+        .lines()
+        .filter(|l| l.contains("central meridian"))
+        .collect();
+    assert_eq!(warnings.len(), 1, "{diags}");
+    assert!(warnings[0].contains(&from_check), "{diags}\n{from_check}");
+    assert!(
+        summary(&out_dir)["diagnostics"]["warnings"]
+            .as_u64()
+            .unwrap()
+            >= 1
+    );
+
+    // The demo, inside its zone, gets none.
+    let out_dir = dir.path().join("demo");
+    audit(&out_dir, &["data/yichang/proposals.geojson"]);
+    let diags = std::fs::read_to_string(out_dir.join("diagnostics.csv")).unwrap();
+    assert!(!diags.contains("central meridian"), "{diags}");
+}
