@@ -25,26 +25,10 @@ fn rows(csv: &str) -> BTreeSet<(String, String, i64)> {
         .collect()
 }
 
-fn audit(out: &Path, extra: &[&str]) -> std::process::Output {
-    let mut args = vec![
-        "audit",
-        "-p",
-        "data/yichang/ironrule.toml",
-        "--out",
-        out.to_str().unwrap(),
-    ];
-    args.extend(extra);
-    ironrule(&args)
-}
-
-fn summary(out: &Path) -> serde_json::Value {
-    serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap()
-}
-
 #[test]
 fn audit_of_the_demo_gives_the_findings_check_gives() {
     let dir = tempfile::tempdir().unwrap();
-    let out = audit(dir.path(), &["data/yichang/proposals.geojson"]);
+    let out = audit_demo(dir.path(), &["data/yichang/proposals.geojson"]);
     assert_eq!(code(&out), 1, "{}", stderr(&out));
     assert!(
         stdout(&out).contains("audited 28 features"),
@@ -60,7 +44,7 @@ fn audit_of_the_demo_gives_the_findings_check_gives() {
     assert!(expected.len() > 10);
     let got = rows(&std::fs::read_to_string(dir.path().join("findings.csv")).unwrap());
     assert_eq!(got, expected);
-    let s = summary(dir.path());
+    let s = audit_summary(dir.path());
     assert_eq!(s["read"], 28);
     assert_eq!(s["checked"], 28);
     assert_eq!(s["rejected"], 0);
@@ -119,11 +103,11 @@ fn flatgeobuf_geoparquet_and_geopackage_read_natively_give_the_geojson_findings(
         "tests/data/proposals_4546.gpkg",
     ] {
         let out_dir = dir.path().join(Path::new(file).extension().unwrap());
-        let out = audit(&out_dir, &["--id-field", "pid", file]);
+        let out = audit_demo(&out_dir, &["--id-field", "pid", file]);
         assert_eq!(code(&out), 1, "{file}: {}", stderr(&out));
         let got = rows(&std::fs::read_to_string(out_dir.join("findings.csv")).unwrap());
         assert_eq!(got, expected, "{file}");
-        assert_eq!(summary(&out_dir)["sources"][0]["crs"], "EPSG:4546");
+        assert_eq!(audit_summary(&out_dir)["sources"][0]["crs"], "EPSG:4546");
         // `check` reads them natively too.
         let out = ironrule(&[
             "check",
@@ -154,9 +138,9 @@ fn a_malformed_feature_is_rejected_and_the_rest_audited() {
     let input = dir.path().join("broken.geojson");
     std::fs::write(&input, broken).unwrap();
     let out_dir = dir.path().join("out");
-    let out = audit(&out_dir, &[input.to_str().unwrap()]);
+    let out = audit_demo(&out_dir, &[input.to_str().unwrap()]);
     assert_eq!(code(&out), 2, "input at fault: {}", stderr(&out));
-    let s = summary(&out_dir);
+    let s = audit_summary(&out_dir);
     assert_eq!(s["read"], 29);
     assert_eq!(s["rejected"], 2);
     assert_eq!(s["checked"], 27);
@@ -175,10 +159,10 @@ fn a_truncated_file_is_an_error_that_names_the_byte() {
     let input = dir.path().join("cut.geojson");
     std::fs::write(&input, &text.as_bytes()[..text.len() / 2]).unwrap();
     let out_dir = dir.path().join("out");
-    let out = audit(&out_dir, &[input.to_str().unwrap()]);
+    let out = audit_demo(&out_dir, &[input.to_str().unwrap()]);
     assert_eq!(code(&out), 2);
     assert!(stderr(&out).contains("truncated?"), "{}", stderr(&out));
-    let s = summary(&out_dir);
+    let s = audit_summary(&out_dir);
     assert!(s["sources"][0]["error"]
         .as_str()
         .unwrap()
@@ -243,7 +227,7 @@ fn a_crs_after_the_features_is_refused_by_the_streamed_reader() {
     let input = dir.path().join("late_crs.geojson");
     std::fs::write(&input, late).unwrap();
     let out_dir = dir.path().join("out");
-    let out = audit(&out_dir, &[input.to_str().unwrap()]);
+    let out = audit_demo(&out_dir, &[input.to_str().unwrap()]);
     assert_eq!(code(&out), 2);
     assert!(
         stderr(&out).contains("comes after `features`"),
@@ -322,9 +306,9 @@ fn a_gbk_shapefile_is_read_natively_with_its_chinese_names_and_prj() {
 #[test]
 fn the_demo_audit_counts_findings_by_district() {
     let dir = tempfile::tempdir().unwrap();
-    let out = audit(dir.path(), &["data/yichang/proposals.geojson"]);
+    let out = audit_demo(dir.path(), &["data/yichang/proposals.geojson"]);
     assert_eq!(code(&out), 1, "{}", stderr(&out));
-    let s = summary(dir.path());
+    let s = audit_summary(dir.path());
     assert_eq!(s["by_district"]["layer"], "districts");
     let d = &s["by_district"]["districts"];
     // P14 builds on Moji mountain in D-XL; P06 in the red line in D-YL.
@@ -335,7 +319,7 @@ fn the_demo_audit_counts_findings_by_district() {
 #[test]
 fn without_the_findings_layer_no_layer_file_and_no_temporary_is_left() {
     let dir = tempfile::tempdir().unwrap();
-    let out = audit(
+    let out = audit_demo(
         dir.path(),
         &["--findings-layer", "none", "data/yichang/proposals.geojson"],
     );
@@ -348,7 +332,7 @@ fn without_the_findings_layer_no_layer_file_and_no_temporary_is_left() {
         .map(String::from)
         .into();
     assert_eq!(names, want);
-    assert!(summary(dir.path())["files"]["findings_layer"].is_null());
+    assert!(audit_summary(dir.path())["files"]["findings_layer"].is_null());
 }
 
 #[test]
@@ -382,7 +366,7 @@ fn duplicate_ids_are_found_across_batches_and_per_source() {
     std::fs::write(&first, collection(None, &features)).unwrap();
     std::fs::write(&second, collection(None, &features[..3])).unwrap();
     let out_dir = dir.path().join("out");
-    let out = audit(
+    let out = audit_demo(
         &out_dir,
         &[
             "--batch-size",
@@ -402,7 +386,7 @@ fn duplicate_ids_are_found_across_batches_and_per_source() {
         duplicates[0].contains("first.geojson,6,a,") && duplicates[0].contains("also feature #0"),
         "{diags}"
     );
-    let s = summary(&out_dir);
+    let s = audit_summary(&out_dir);
     assert_eq!(
         (&s["read"], &s["checked"], &s["rejected"]),
         (&10.into(), &9.into(), &1.into())
@@ -450,7 +434,7 @@ fn a_streamed_source_far_from_the_central_meridian_gets_the_warning_check_gives(
         .unwrap()
         .to_owned();
     let out_dir = dir.path().join("out");
-    let out = audit(&out_dir, &["--batch-size", "2", far.to_str().unwrap()]);
+    let out = audit_demo(&out_dir, &["--batch-size", "2", far.to_str().unwrap()]);
     assert!(code(&out) <= 1, "{}", stderr(&out));
     let diags = std::fs::read_to_string(out_dir.join("diagnostics.csv")).unwrap();
     let warnings: Vec<&str> = diags
@@ -460,7 +444,7 @@ fn a_streamed_source_far_from_the_central_meridian_gets_the_warning_check_gives(
     assert_eq!(warnings.len(), 1, "{diags}");
     assert!(warnings[0].contains(&from_check), "{diags}\n{from_check}");
     assert!(
-        summary(&out_dir)["diagnostics"]["warnings"]
+        audit_summary(&out_dir)["diagnostics"]["warnings"]
             .as_u64()
             .unwrap()
             >= 1
@@ -468,7 +452,7 @@ fn a_streamed_source_far_from_the_central_meridian_gets_the_warning_check_gives(
 
     // The demo, inside its zone, gets none.
     let out_dir = dir.path().join("demo");
-    audit(&out_dir, &["data/yichang/proposals.geojson"]);
+    audit_demo(&out_dir, &["data/yichang/proposals.geojson"]);
     let diags = std::fs::read_to_string(out_dir.join("diagnostics.csv")).unwrap();
     assert!(!diags.contains("central meridian"), "{diags}");
 }

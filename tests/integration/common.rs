@@ -71,6 +71,29 @@ pub fn check_with_project(project: &Path) -> Output {
     ])
 }
 
+/// `audit` against `project` into the folder `out`, with `extra` arguments (datasets last).
+pub fn audit_with(project: &Path, out: &Path, extra: &[&str]) -> Output {
+    let mut args = vec![
+        "audit",
+        "-p",
+        project.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    args.extend(extra);
+    ironrule(&args)
+}
+
+/// `audit` on the demo project into the folder `out`.
+pub fn audit_demo(out: &Path, extra: &[&str]) -> Output {
+    audit_with(&demo_project(), out, extra)
+}
+
+/// The `summary.json` an audit wrote into `out`.
+pub fn audit_summary(out: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap()
+}
+
 /// `check --format json` on the demo project.
 pub fn check_json(files: &[&Path], extra: &[&str]) -> (i32, serde_json::Value, String) {
     let project = demo_project();

@@ -186,16 +186,11 @@ fn a_project_that_declares_its_datums_refuses_inputs_on_others() {
     );
     // The audit refuses it the same way, and says so in its diagnostics.
     let out_dir = dir.path().join("audit");
-    let out = ironrule(&[
-        "audit",
-        "-p",
-        p,
-        "--assume-crs",
-        "GCJ-02",
-        "--out",
-        out_dir.to_str().unwrap(),
-        gcj.to_str().unwrap(),
-    ]);
+    let out = audit_with(
+        &project,
+        &out_dir,
+        &["--assume-crs", "GCJ-02", gcj.to_str().unwrap()],
+    );
     assert_eq!(code(&out), 2, "{}", stderr(&out));
     let diags = std::fs::read_to_string(out_dir.join("diagnostics.csv")).unwrap();
     assert!(diags.contains("GCJ-02 datum"), "{diags}");

@@ -351,20 +351,9 @@ fn an_audit_of_a_gdal_source_reconciles_its_counts() {
     let gpkg = dir.path().join("two.gpkg");
     ogr2ogr(&["-f", "GPKG", gpkg.to_str().unwrap(), src.to_str().unwrap()]);
     let out_dir = dir.path().join("out");
-    let out = ironrule(&[
-        "audit",
-        "-p",
-        "data/yichang/ironrule.toml",
-        "--id-field",
-        "pid",
-        "--out",
-        out_dir.to_str().unwrap(),
-        gpkg.to_str().unwrap(),
-    ]);
+    let out = audit_demo(&out_dir, &["--id-field", "pid", gpkg.to_str().unwrap()]);
     assert_eq!(code(&out), 2, "{}", stderr(&out));
-    let s: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out_dir.join("summary.json")).unwrap())
-            .unwrap();
+    let s = audit_summary(&out_dir);
     assert_eq!(s["read"], 2);
     assert_eq!(s["checked"], 1);
     assert_eq!(s["rejected"], 1);
@@ -584,20 +573,9 @@ fn postgis_tables_give_the_geojson_findings_as_proposals_and_as_zones() {
     // An audit of the table reconciles its counts, and a wrong table name is an input error
     // that lists the tables there are.
     let out_dir = dir.path().join("audit");
-    let out = ironrule(&[
-        "audit",
-        "-p",
-        "data/yichang/ironrule.toml",
-        "--layer",
-        &proposals,
-        "--out",
-        out_dir.to_str().unwrap(),
-        &pg,
-    ]);
+    let out = audit_demo(&out_dir, &["--layer", &proposals, &pg]);
     assert_eq!(code(&out), 1, "{}", stderr(&out));
-    let s: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out_dir.join("summary.json")).unwrap())
-            .unwrap();
+    let s = audit_summary(&out_dir);
     assert_eq!(
         (&s["read"], &s["checked"], &s["rejected"]),
         (&28.into(), &28.into(), &0.into())
@@ -631,16 +609,7 @@ fn postgis_tables_give_the_geojson_findings_as_proposals_and_as_zones() {
     assert_eq!(code(&out), 1, "{}", stderr(&out));
     assert!(stdout(&out).contains("password=***") && !stdout(&out).contains("not-printed"));
     let out_dir = dir.path().join("audit-secret");
-    let out = ironrule(&[
-        "audit",
-        "-p",
-        "data/yichang/ironrule.toml",
-        "--layer",
-        &proposals,
-        "--out",
-        out_dir.to_str().unwrap(),
-        &secret,
-    ]);
+    let out = audit_demo(&out_dir, &["--layer", &proposals, &secret]);
     assert_eq!(code(&out), 1, "{}", stderr(&out));
     for file in ["summary.json", "findings.csv", "diagnostics.csv"] {
         let text = std::fs::read_to_string(out_dir.join(file)).unwrap();
@@ -690,14 +659,7 @@ fn xian_1980_data_carries_the_ballpark_warning_and_a_datum_list_refuses_it() {
 
     // The streamed audit says it too (FlatGeobuf is read in batches).
     let out_dir = dir.path().join("audit");
-    let out = ironrule(&[
-        "audit",
-        "-p",
-        "data/yichang/ironrule.toml",
-        "--out",
-        out_dir.to_str().unwrap(),
-        fgb.to_str().unwrap(),
-    ]);
+    let out = audit_demo(&out_dir, &[fgb.to_str().unwrap()]);
     assert_eq!(code(&out), 1, "{}", stderr(&out));
     let diags = std::fs::read_to_string(out_dir.join("diagnostics.csv")).unwrap();
     assert!(
