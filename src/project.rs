@@ -130,17 +130,20 @@ impl Project {
                     .iter()
                     .map(|d| crate::crs::definition::datum_name(d))
                     .collect();
-                let working = crs.datum().unwrap_or_else(|| "unknown".into());
-                if !datums.contains(&working) {
-                    return Err(Error::parse(
-                        path,
-                        None,
-                        format!(
-                            "datums = [{}] leaves out {working}, the datum of the working CRS {}",
-                            datums.join(", "),
-                            crs.name
-                        ),
-                    ));
+                let why = match crs.datum() {
+                    Some(d) if datums.contains(&d) => None,
+                    Some(d) => Some(format!(
+                        "datums = [{}] leaves out {d}, the datum of the working CRS {}",
+                        datums.join(", "),
+                        crs.name
+                    )),
+                    None => Some(format!(
+                        "datums = [...] needs a working CRS whose datum can be told; {} does not say (name it by EPSG code, or add +datum= to the PROJ string)",
+                        crs.name
+                    )),
+                };
+                if let Some(why) = why {
+                    return Err(Error::parse(path, None, why));
                 }
                 Some(datums)
             }
@@ -195,5 +198,40 @@ mod tests {
             err.contains("ironrule.toml:3:1") && err.contains("path"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn datums_are_named_as_people_write_them_and_must_include_the_working_crs() {
+        let tmp = tempfile::tempdir().unwrap();
+        let p = tmp.path().join(FILE_NAME);
+        let load = |crs: &str, datums: &str| {
+            std::fs::write(
+                &p,
+                format!("crs = {crs:?}\nrules = []\ndatums = {datums}\n"),
+            )
+            .unwrap();
+            Project::load(&p)
+        };
+        let project = load("EPSG:4546", r#"["China 2000", "wgs84"]"#).unwrap();
+        assert_eq!(project.datums.unwrap(), ["CGCS2000", "WGS 84"]);
+        let err = load("EPSG:32649", r#"["CGCS2000"]"#)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("leaves out WGS 84"), "{err}");
+        let err = load(
+            "+proj=tmerc +lon_0=111 +k=1 +x_0=500000 +ellps=GRS80 +units=m",
+            r#"["CGCS2000"]"#,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("cannot be told") || err.contains("does not say"),
+            "{err}"
+        );
+        assert!(load(
+            "+proj=tmerc +lon_0=111 +k=1 +x_0=500000 +datum=WGS84 +units=m",
+            r#"["WGS 84"]"#
+        )
+        .is_ok());
     }
 }
