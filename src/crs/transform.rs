@@ -18,8 +18,6 @@ pub struct Transformer {
     from: Crs,
     to: Crs,
     backend: Backend,
-    /// Why the transform may be off by more than planning accuracy (see [`Self::caveat`]).
-    caveat: Option<String>,
 }
 
 enum Backend {
@@ -37,8 +35,8 @@ enum Backend {
 impl Transformer {
     /// A transform from `from` to `to`; the identity when they are the same CRS.
     pub fn new(from: &Crs, to: &Crs) -> Result<Transformer, CrsError> {
-        let (backend, caveat) = if from.name == to.name {
-            (Backend::Identity, None)
+        let backend = if from.name == to.name {
+            Backend::Identity
         } else {
             Self::backend(from, to)?
         };
@@ -46,40 +44,25 @@ impl Transformer {
             from: from.clone(),
             to: to.clone(),
             backend,
-            caveat,
         })
     }
 
-    /// Why positions may be off by more than planning accuracy: PROJ knows no published
-    /// transformation between the two datums (Xian 1980 or Beijing 1954 to CGCS2000) and uses
-    /// a "ballpark" one that ignores the datum shift. WGS 84 and CGCS2000, which differ by
-    /// centimetres, are not flagged.
-    pub fn caveat(&self) -> Option<&str> {
-        self.caveat.as_deref()
-    }
-
     #[cfg(feature = "proj")]
-    fn backend(from: &Crs, to: &Crs) -> Result<(Backend, Option<String>), CrsError> {
-        let def = |c: &Crs| {
-            c.epsg
-                .map_or_else(|| c.name.clone(), |code| format!("EPSG:{code}"))
-        };
-        let proj = proj::Proj::new_known_crs(&def(from), &def(to), None).map_err(|e| {
-            CrsError::Transform {
-                from: from.name.clone(),
-                to: to.name.clone(),
-                reason: format!("PROJ: {e}"),
-            }
-        })?;
-        let operation = proj.proj_info().description.unwrap_or_default();
-        let caveat = ballpark(from, to, &operation);
-        Ok((Backend::Proj(proj), caveat))
+    fn backend(from: &Crs, to: &Crs) -> Result<Backend, CrsError> {
+        let proj =
+            proj::Proj::new_known_crs(&proj_def(from), &proj_def(to), None).map_err(|e| {
+                CrsError::Transform {
+                    from: from.name.clone(),
+                    to: to.name.clone(),
+                    reason: format!("PROJ: {e}"),
+                }
+            })?;
+        Ok(Backend::Proj(proj))
     }
 
     #[cfg(not(feature = "proj"))]
-    fn backend(from: &Crs, to: &Crs) -> Result<(Backend, Option<String>), CrsError> {
-        // The pure-Rust build refuses the EPSG codes that need a datum shift (Crs::from_epsg).
-        Ok((Self::proj4rs_backend(from, to)?, None))
+    fn backend(from: &Crs, to: &Crs) -> Result<Backend, CrsError> {
+        Self::proj4rs_backend(from, to)
     }
 
     /// The pure-Rust transform, whatever the build (used to compare it with PROJ).
@@ -89,7 +72,6 @@ impl Transformer {
             from: from.clone(),
             to: to.clone(),
             backend: Self::proj4rs_backend(from, to)?,
-            caveat: None,
         })
     }
 
@@ -201,15 +183,43 @@ impl Transformer {
     }
 }
 
-/// `try_map_coords_in_place` over every kind of geometry. (geo's own impl on `Geometry`
-/// nests a reference per collection level and cannot be instantiated with a closure.)
-/// The caveat for a PROJ operation that bridges two datums with a "ballpark" offset, which
-/// keeps latitude and longitude as they are across the datum change.
-#[cfg_attr(not(feature = "proj"), allow(dead_code))]
-fn ballpark(from: &Crs, to: &Crs, operation: &str) -> Option<String> {
-    if !operation.contains("Ballpark") {
-        return None;
+/// How PROJ names a CRS: its EPSG code, else its definition.
+#[cfg(feature = "proj")]
+fn proj_def(c: &Crs) -> String {
+    c.epsg
+        .map_or_else(|| c.name.clone(), |code| format!("EPSG:{code}"))
+}
+
+/// Why a transform from `from` to `to` may be off by more than planning accuracy: PROJ
+/// knows no published transformation between the two datums (Xian 1980 or Beijing 1954 to
+/// CGCS2000) and bridges them with a "ballpark" offset, which keeps latitude and longitude as
+/// they are across the datum change. WGS 84 and CGCS2000, which differ by centimetres, are
+/// not flagged. Asked once per source, not per [`Transformer`]: it builds its own PROJ
+/// operation. The pure-Rust build refuses the EPSG codes that need a datum shift
+/// (`Crs::from_epsg`), so it has nothing to say.
+pub fn caveat(from: &Crs, to: &Crs) -> Option<String> {
+    #[cfg(feature = "proj")]
+    {
+        if from.name == to.name {
+            return None;
+        }
+        let proj = proj::Proj::new_known_crs(&proj_def(from), &proj_def(to), None).ok()?;
+        let operation = proj.proj_info().description.unwrap_or_default();
+        if !operation.contains("Ballpark") {
+            return None;
+        }
+        ballpark(from, to)
     }
+    #[cfg(not(feature = "proj"))]
+    {
+        let _ = (from, to);
+        None
+    }
+}
+
+/// The caveat text for a ballpark bridge between two different datums.
+#[cfg_attr(not(feature = "proj"), allow(dead_code))]
+fn ballpark(from: &Crs, to: &Crs) -> Option<String> {
     let (a, b) = (from.datum()?, to.datum()?);
     let close = |d: &str| d == "WGS 84" || d == "CGCS2000";
     if a == b || (close(&a) && close(&b)) {
@@ -221,6 +231,8 @@ fn ballpark(from: &Crs, to: &Crs, operation: &str) -> Option<String> {
     ))
 }
 
+/// `try_map_coords_in_place` over every kind of geometry. (geo's own impl on `Geometry`
+/// nests a reference per collection level and cannot be instantiated with a closure.)
 fn map_geometry(
     g: &mut Geometry<f64>,
     f: &dyn Fn(Coord<f64>) -> Result<Coord<f64>, CrsError>,
@@ -324,13 +336,14 @@ mod tests {
     fn a_ballpark_datum_bridge_carries_a_caveat() {
         // WGS 84 / CGCS2000 (centimetres apart) and same-datum transforms carry none.
         for (from, to) in [("EPSG:4326", "EPSG:4546"), ("EPSG:4490", "EPSG:4525")] {
-            assert_eq!(t(from, to).caveat(), None, "{from}");
+            let (from_crs, to_crs) = (Crs::parse(from).unwrap(), Crs::parse(to).unwrap());
+            assert_eq!(caveat(&from_crs, &to_crs), None, "{from}");
         }
         // PROJ 9.1 has no published Xian 1980 or Beijing 1954 → CGCS2000 transformation.
         #[cfg(feature = "proj")]
         for (from, datum) in [("EPSG:2383", "Xian 1980"), ("EPSG:4214", "Beijing 1954")] {
-            let t = t(from, "EPSG:4546");
-            let why = t.caveat().expect(from);
+            let to = Crs::parse("EPSG:4546").unwrap();
+            let why = caveat(&Crs::parse(from).unwrap(), &to).expect(from);
             assert!(why.contains(datum) && why.contains("ballpark"), "{why}");
         }
     }

@@ -347,8 +347,7 @@ pub(crate) struct Assembler<'a> {
 impl<'a> Assembler<'a> {
     pub fn new(source: String, crs: Crs, opts: &ReadOptions<'a>) -> Result<Self> {
         let transformer = Transformer::new(&crs, opts.target)?;
-        let diagnostics = transformer
-            .caveat()
+        let diagnostics = crate::crs::transform::caveat(&crs, opts.target)
             .map(|why| Diagnostic::warning(&source, why))
             .into_iter()
             .collect();

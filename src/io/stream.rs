@@ -148,9 +148,8 @@ impl<T> Pending<T> {
                     out.diagnostics.push(diag(Diagnostic::warning(source, why)));
                 }
             }
-            for w in &a.warnings {
-                out.diagnostics
-                    .push(diag(Diagnostic::warning(source, w.clone())));
+            for w in a.warnings {
+                out.diagnostics.push(diag(Diagnostic::warning(source, w)));
             }
             match result {
                 Some(r) => out.results.push(r),
@@ -211,8 +210,7 @@ pub fn open<'a>(path: &Path, opts: ReadOptions<'a>) -> Result<Opened<'a>> {
     // A whole read already carries the transform's caveat among its diagnostics.
     let diagnostics = match read_whole {
         true => Vec::new(),
-        false => Transformer::new(&crs, opts.target)?
-            .caveat()
+        false => crate::crs::transform::caveat(&crs, opts.target)
             .map(|why| Diagnostic::warning(&name, why))
             .into_iter()
             .collect(),
