@@ -42,27 +42,13 @@ pub fn read(path: &Path, opts: ReadOptions<'_>) -> Result<Source> {
         return read_layer(path, &mut layer, opts, true);
     }
     let mut layer = match opts.layer {
-        Some(name) => ds.layer_by_name(name).map_err(|_| {
-            Error::parse(
-                path,
-                None,
-                format!("no layer '{name}' (layers: {})", names.join(", ")),
-            )
-        })?,
+        Some(name) => ds
+            .layer_by_name(name)
+            .map_err(|_| super::no_such_layer(path, name, &names))?,
         None if names.len() == 1 => ds
             .layer(0)
             .map_err(|e| Error::parse(path, None, e.to_string()))?,
-        None => {
-            return Err(Error::parse(
-                path,
-                None,
-                format!(
-                    "the source has {} layers ({}); name one with `source_layer` or --layer",
-                    names.len(),
-                    names.join(", ")
-                ),
-            ))
-        }
+        None => return Err(super::layer_needed(path, &names)),
     };
     read_layer(path, &mut layer, opts, cad)
 }

@@ -59,13 +59,11 @@ pub fn read(path: &Path, opts: ReadOptions<'_>) -> Result<Source> {
         .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
         .map_err(e)?;
     let table = match opts.layer {
-        Some(name) => tables.iter().find(|t| *t == name).cloned().ok_or_else(|| {
-            Error::parse(
-                path,
-                None,
-                format!("no layer '{name}' (layers: {})", tables.join(", ")),
-            )
-        })?,
+        Some(name) => tables
+            .iter()
+            .find(|t| *t == name)
+            .cloned()
+            .ok_or_else(|| super::no_such_layer(path, name, &tables))?,
         None if tables.len() == 1 => tables[0].clone(),
         None if tables.is_empty() => {
             return Err(Error::parse(
@@ -74,17 +72,7 @@ pub fn read(path: &Path, opts: ReadOptions<'_>) -> Result<Source> {
                 "the GeoPackage has no feature table",
             ))
         }
-        None => {
-            return Err(Error::parse(
-                path,
-                None,
-                format!(
-                    "the source has {} layers ({}); name one with `source_layer` or --layer",
-                    tables.len(),
-                    tables.join(", ")
-                ),
-            ))
-        }
+        None => return Err(super::layer_needed(path, &tables)),
     };
     let (geom_col, srs_id): (String, i64) = conn
         .query_row(

@@ -123,6 +123,28 @@ pub fn read(path: &Path, opts: ReadOptions<'_>) -> Result<Source> {
     }
 }
 
+/// The error for a layer name a multi-layer source does not hold; it lists those it does.
+pub(crate) fn no_such_layer(path: &Path, name: &str, layers: &[String]) -> Error {
+    Error::parse(
+        path,
+        None,
+        format!("no layer '{name}' (layers: {})", layers.join(", ")),
+    )
+}
+
+/// The error for a multi-layer source read without naming a layer.
+pub(crate) fn layer_needed(path: &Path, layers: &[String]) -> Error {
+    Error::parse(
+        path,
+        None,
+        format!(
+            "the source has {} layers ({}); name one with `source_layer` or --layer",
+            layers.len(),
+            layers.join(", ")
+        ),
+    )
+}
+
 /// Whether a source is a database connection string (`PG:...`) rather than a file.
 pub fn is_connection(path: &Path) -> bool {
     path.to_string_lossy().starts_with("PG:")

@@ -38,10 +38,7 @@ fn truncated_file_is_reported_not_panicked() {
     std::fs::write(&p, &text[..text.len() / 2]).unwrap();
     let (code, json, _) = check_json(&[&p], &[]);
     assert_eq!(code, 2);
-    assert!(json["diagnostics"][0]["message"]
-        .as_str()
-        .unwrap()
-        .contains("malformed JSON"));
+    assert!(first_message(&json).contains("malformed JSON"));
 }
 
 #[test]
@@ -120,7 +117,7 @@ fn missing_crs_is_refused_not_measured_in_the_wrong_units() {
     .unwrap();
     let (code, json, _) = check_json(&[&p], &[]);
     assert_eq!(code, 2);
-    let msg = json["diagnostics"][0]["message"].as_str().unwrap();
+    let msg = first_message(&json);
     assert!(
         msg.contains("not a longitude/latitude") && msg.contains("--assume-crs"),
         "{msg}"
@@ -142,10 +139,7 @@ fn declared_and_assumed_crs_must_agree() {
     .unwrap();
     let (code, json, _) = check_json(&[&p], &["--assume-crs", "EPSG:4490"]);
     assert_eq!(code, 2);
-    assert!(json["diagnostics"][0]["message"]
-        .as_str()
-        .unwrap()
-        .contains("declares EPSG:4546"));
+    assert!(first_message(&json).contains("declares EPSG:4546"));
 }
 
 #[test]
@@ -159,7 +153,7 @@ fn unknown_crs_names_what_would_help() {
     .unwrap();
     let (code, json, _) = check_json(&[&p], &[]);
     assert_eq!(code, 2);
-    let msg = json["diagnostics"][0]["message"].as_str().unwrap();
+    let msg = first_message(&json);
     assert!(msg.contains("EPSG:999999"), "{msg}");
 }
 
@@ -187,10 +181,7 @@ fn unsupported_format_names_the_feature_flag() {
     std::fs::write(&p, b"not really").unwrap();
     let (code, json, _) = check_json(&[&p], &[]);
     assert_eq!(code, 2);
-    let msg = json["diagnostics"][0]["message"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let msg = first_message(&json);
     if cfg!(feature = "gdal") {
         assert!(msg.contains("GDAL"), "{msg}");
     } else {
@@ -204,7 +195,7 @@ fn a_database_connection_is_refused_or_reported_without_its_password() {
     let conn = std::path::PathBuf::from("PG:host=127.0.0.1 port=1 dbname=plan password=s3cret");
     let (code, json, _) = check_json(&[&conn], &[]);
     assert_eq!(code, 2);
-    let msg = json["diagnostics"][0]["message"].as_str().unwrap();
+    let msg = first_message(&json);
     if cfg!(feature = "gdal") {
         assert!(msg.contains("GDAL cannot open it"), "{msg}");
     } else {
@@ -226,19 +217,13 @@ fn a_broken_shapefile_is_an_error_naming_the_file() {
     // No .dbf next to it.
     let (code, json, _) = check_json(&[&p], &["--assume-crs", "EPSG:4546"]);
     assert_eq!(code, 2);
-    let msg = json["diagnostics"][0]["message"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let msg = first_message(&json);
     assert!(msg.contains(".dbf"), "{msg}");
     // A .dbf that is not one.
     std::fs::write(dir.path().join("plots.dbf"), b"x").unwrap();
     let (code, json, _) = check_json(&[&p], &["--assume-crs", "EPSG:4546"]);
     assert_eq!(code, 2);
-    let msg = json["diagnostics"][0]["message"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let msg = first_message(&json);
     assert!(msg.contains("dBase"), "{msg}");
     // A .prj the pure-Rust build cannot identify says which feature would.
     std::fs::write(
@@ -248,10 +233,7 @@ fn a_broken_shapefile_is_an_error_naming_the_file() {
     .unwrap();
     let (code, json, _) = check_json(&[&p], &[]);
     assert_eq!(code, 2);
-    let msg = json["diagnostics"][0]["message"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let msg = first_message(&json);
     assert!(
         msg.contains("plots.prj") && msg.contains("--features proj"),
         "{msg}"
@@ -359,10 +341,7 @@ fn a_broken_or_multi_layer_geopackage_is_an_error_naming_the_file() {
     std::fs::write(&p, b"not a database").unwrap();
     let (code, json, _) = check_json(&[&p], &[]);
     assert_eq!(code, 2);
-    let msg = json["diagnostics"][0]["message"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let msg = first_message(&json);
     assert!(msg.contains("not a readable GeoPackage"), "{msg}");
     // A layer that is not there names the ones that are.
     let (code, json, _) = check_json(
@@ -370,10 +349,7 @@ fn a_broken_or_multi_layer_geopackage_is_an_error_naming_the_file() {
         &["--layer", "roads"],
     );
     assert_eq!(code, 2);
-    let msg = json["diagnostics"][0]["message"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let msg = first_message(&json);
     assert!(
         msg.contains("no layer 'roads' (layers: proposals)"),
         "{msg}"

@@ -311,10 +311,7 @@ fn findings_do_not_depend_on_feature_order() {
 fn layer_on_a_geojson_says_what_it_is_for() {
     let (code, json, _) = check_json(&[&demo_proposals()], &["--layer", "x"]);
     assert_eq!(code, 2);
-    assert!(json["diagnostics"][0]["message"]
-        .as_str()
-        .unwrap()
-        .contains("multi-layer"));
+    assert!(first_message(&json).contains("multi-layer"));
 }
 
 #[test]

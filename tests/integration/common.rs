@@ -94,6 +94,14 @@ pub fn audit_summary(out: &Path) -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap()
 }
 
+/// The message of a JSON report's first diagnostic (it must have one).
+pub fn first_message(json: &serde_json::Value) -> String {
+    json["diagnostics"][0]["message"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no diagnostic: {json}"))
+        .to_owned()
+}
+
 /// `check --format json` on the demo project.
 pub fn check_json(files: &[&Path], extra: &[&str]) -> (i32, serde_json::Value, String) {
     let project = demo_project();

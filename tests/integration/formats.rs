@@ -204,7 +204,7 @@ fn multi_layer_sources_need_a_layer_name() {
     ]);
     let (code, json, _) = check_json(&[&gpkg], &[]);
     assert_eq!(code, 2);
-    let msg = json["diagnostics"][0]["message"].as_str().unwrap();
+    let msg = first_message(&json);
     assert!(
         msg.contains("2 layers") && msg.contains("all_projects") && msg.contains("p01_only"),
         "{msg}"
