@@ -245,10 +245,7 @@ impl Checker {
             let Some(group_layer) = self.layers.get(group) else {
                 continue;
             };
-            let land: Vec<&ZoneLayer> = landscape
-                .iter()
-                .filter_map(|l| self.layers.get(l))
-                .collect();
+            let land: Vec<&ZoneLayer> = self.zone_layers(landscape).collect();
             let applying: Vec<(&Feature, Footprint)> = features
                 .iter()
                 .filter(|f| rule.applies(&f.properties))
@@ -365,9 +362,14 @@ impl Checker {
         self.run_rules(&f, &fp, None)
     }
 
+    /// The loaded zone layers of these names; `load_pack` has refused names the project lacks.
+    fn zone_layers<'s>(&'s self, names: &'s [String]) -> impl Iterator<Item = &'s ZoneLayer> {
+        names.iter().filter_map(|l| self.layers.get(l))
+    }
+
     fn apply(&self, rule: &Rule, f: &Feature, fp: &Footprint, out: &mut Vec<Finding>) {
         // The rule's zone layers, looked up per feature without collecting (hot path).
-        let layers = || rule.test.layers().iter().filter_map(|l| self.layers.get(l));
+        let layers = || self.zone_layers(rule.test.layers());
         match &rule.test {
             Test::Overlap { min_area_m2, .. } => {
                 for layer in layers() {
@@ -414,10 +416,8 @@ impl Checker {
                 limit_field,
                 ..
             } => {
-                let get = |names: &[String]| -> Vec<&ZoneLayer> {
-                    names.iter().filter_map(|l| self.layers.get(l)).collect()
-                };
-                let (from_l, zone_l) = (get(from), get(zones));
+                let from_l: Vec<&ZoneLayer> = self.zone_layers(from).collect();
+                let zone_l: Vec<&ZoneLayer> = self.zone_layers(zones).collect();
                 if let Some((hit, limit)) = super::attribute::attribute(
                     fp,
                     &f.properties,
