@@ -69,6 +69,8 @@ pub struct Outcome {
     pub checked: usize,
     pub rejected: usize,
     pub findings: usize,
+    /// Of the findings, the undetermined results (rules that could not be decided).
+    pub undetermined: usize,
     pub by_rule: BTreeMap<String, (usize, usize)>,
     pub by_severity: BTreeMap<Severity, usize>,
     /// District id → rule code → findings (when the project sets `group_by`).
@@ -82,8 +84,9 @@ pub struct Outcome {
 
 impl Outcome {
     /// Counts one feature's findings by rule, severity and district.
-    fn count(&mut self, found: &[(&str, Severity)], district: Option<&str>) {
-        for (code, severity) in found {
+    fn count(&mut self, found: &[(&str, Severity, bool)], district: Option<&str>) {
+        for (code, severity, undetermined) in found {
+            self.undetermined += usize::from(*undetermined);
             match self.by_rule.get_mut(*code) {
                 Some(e) => e.0 += 1,
                 None => {
@@ -100,7 +103,7 @@ impl Outcome {
             }
         }
         // Features with at least one finding of the rule.
-        let mut codes: Vec<&str> = found.iter().map(|(c, _)| *c).collect();
+        let mut codes: Vec<&str> = found.iter().map(|(c, _, _)| *c).collect();
         codes.sort_unstable();
         codes.dedup();
         for c in codes {
@@ -129,6 +132,7 @@ impl Outcome {
         }
         self.errors += other.errors;
         self.warnings += other.warnings;
+        self.undetermined += other.undetermined;
     }
 
     /// 2 when input was at fault, 1 when a finding is at or above `fail_on`, else 0.
@@ -272,8 +276,16 @@ struct Rows {
     diagnostics: Vec<u8>,
 }
 
-/// One checked feature: its findings as (code, severity), its district, its output lines.
-type Checked<'c> = (Vec<(&'c str, Severity)>, Option<String>, Vec<u8>, Vec<u8>);
+/// One checked feature: its findings, its district, its output lines.
+struct Checked<'c> {
+    /// (code, severity, undetermined) per finding.
+    found: Vec<(&'c str, Severity, bool)>,
+    district: Option<String>,
+    csv_rows: Vec<u8>,
+    layer_rows: Vec<u8>,
+    /// The error for a feature outside the project's area: it was not checked.
+    outside: Option<Diagnostic>,
+}
 
 /// What the sweep hands the writer thread, in source order.
 enum Msg<'c> {
@@ -316,15 +328,21 @@ fn sweep(
                         let mut rows = Rows::default();
                         diagnostic_rows(&mut rows, &mut tally, processed.diagnostics);
                         out.diagnostics.w.write_all(&rows.diagnostics)?;
-                        for (found, district, csv_rows, layer_rows) in processed.results {
-                            if found.is_empty() {
+                        for c in processed.results {
+                            if let Some(d) = c.outside {
+                                let mut rows = Rows::default();
+                                diagnostic_rows(&mut rows, &mut tally, vec![d]);
+                                out.diagnostics.w.write_all(&rows.diagnostics)?;
                                 continue;
                             }
-                            out.csv.w.write_all(&csv_rows)?;
-                            if let Some(layer) = &mut out.layer {
-                                layer.w.write_all(&layer_rows)?;
+                            if c.found.is_empty() {
+                                continue;
                             }
-                            tally.count(&found, district.as_deref());
+                            out.csv.w.write_all(&c.csv_rows)?;
+                            if let Some(layer) = &mut out.layer {
+                                layer.w.write_all(&c.layer_rows)?;
+                            }
+                            tally.count(&c.found, c.district.as_deref());
                         }
                     }
                 }
@@ -443,9 +461,11 @@ fn sweep_sources<'c>(
                 extent = Some(extent.map_or(b, |e| crate::geom::union_rect(e, b)));
             }
             let read = pending.read();
+            // A feature outside the project's area counts as rejected, as in `check`.
             let (accepted, findings) = pending
                 .results()
-                .fold((0, 0), |(n, f), r| (n + 1, f + r.0.len()));
+                .filter(|r| r.outside.is_none())
+                .fold((0, 0), |(n, f), r| (n + 1, f + r.found.len()));
             counts.read += read;
             counts.checked += accepted;
             counts.rejected += read - accepted;
@@ -477,6 +497,17 @@ fn check_one<'c>(
     f: Feature,
     layer: bool,
 ) -> Checked<'c> {
+    let mut f = f;
+    checker.normalize(&mut f.properties);
+    if let Some(d) = checker.outside_area(&f) {
+        return Checked {
+            found: Vec::new(),
+            district: None,
+            csv_rows: Vec::new(),
+            layer_rows: Vec::new(),
+            outside: Some(d),
+        };
+    }
     let district = checker
         .project
         .group_by
@@ -501,9 +532,15 @@ fn check_one<'c>(
     }
     let found = findings
         .iter()
-        .map(|x| (checker.code(&x.code), x.severity))
+        .map(|x| (checker.code(&x.code), x.severity, x.undetermined.is_some()))
         .collect();
-    (found, district, csv_rows, layer_rows)
+    Checked {
+        found,
+        district,
+        csv_rows,
+        layer_rows,
+        outside: None,
+    }
 }
 
 /// A source that cannot be read (any further): its error, counted and as a row.
@@ -586,6 +623,7 @@ fn summary_json(checker: &Checker, o: &Outcome, dir: &Path, settings: Settings) 
         "checked": o.checked,
         "rejected": o.rejected,
         "findings": o.findings,
+        "undetermined": o.undetermined,
         "by_rule": rules,
         "by_severity": severities,
         "by_district": checker.project.group_by.as_ref().map(|layer| json!({

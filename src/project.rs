@@ -58,7 +58,23 @@ struct ProjectFile {
     group_by: Option<String>,
     #[serde(default)]
     datums: Option<Vec<String>>,
+    /// A department's own names for the packs' attributes and values.
+    #[serde(default)]
+    attributes: std::collections::BTreeMap<String, crate::rules::dictionary::Mapping>,
+    /// The severity undetermined results are lowered to (never dropped).
+    #[serde(default)]
+    undetermined_severity: Option<crate::model::Severity>,
+    /// The area proposals must lie in, in the working CRS: `[min_x, min_y, max_x, max_y]`.
+    #[serde(default)]
+    area: Option<[f64; 4]>,
+    /// Without `area`: how far beyond the zone layers' extent a proposal may lie (metres).
+    #[serde(default)]
+    area_margin_m: Option<f64>,
 }
+
+/// The margin around the zone layers' extent that makes a project's area when it declares
+/// none: 20 km, far more than any rule's distance, far less than a wrong CRS's offset.
+pub const DEFAULT_AREA_MARGIN_M: f64 = 20_000.0;
 
 /// A loaded project file.
 #[derive(Clone, Debug)]
@@ -76,6 +92,15 @@ pub struct Project {
     /// The datums inputs may be on (canonical names, see
     /// [`crate::crs::definition::datum_name`]); `None` accepts any the transform knows.
     pub datums: Option<Vec<String>>,
+    /// A department's own names for the packs' attributes and values (`[attributes.NAME]`).
+    pub attributes: std::collections::BTreeMap<String, crate::rules::dictionary::Mapping>,
+    /// Undetermined results are reported at most at this severity (`undetermined_severity`);
+    /// `None`: at their rule's severity.
+    pub undetermined_severity: Option<crate::model::Severity>,
+    /// The declared area proposals must lie in (working CRS), if any.
+    pub area: Option<geo::Rect<f64>>,
+    /// The margin around the zone layers' extent when no area is declared, metres.
+    pub area_margin_m: f64,
 }
 
 impl Project {
@@ -148,7 +173,32 @@ impl Project {
                 Some(datums)
             }
         };
+        let area = match file.area {
+            Some([x0, y0, x1, y1]) if [x0, y0, x1, y1].iter().all(|v| v.is_finite()) && x0 < x1 && y0 < y1 => {
+                Some(geo::Rect::new((x0, y0), (x1, y1)))
+            }
+            Some(a) => {
+                return Err(Error::parse(
+                    path,
+                    None,
+                    format!("area = {a:?} must be [min_x, min_y, max_x, max_y] in the working CRS, with min < max"),
+                ))
+            }
+            None => None,
+        };
+        let area_margin_m = file.area_margin_m.unwrap_or(DEFAULT_AREA_MARGIN_M);
+        if !(area_margin_m.is_finite() && area_margin_m >= 0.0) {
+            return Err(Error::parse(
+                path,
+                None,
+                format!("area_margin_m = {area_margin_m} must be a number of metres ≥ 0"),
+            ));
+        }
         Ok(Project {
+            attributes: file.attributes,
+            undetermined_severity: file.undetermined_severity,
+            area,
+            area_margin_m,
             datums,
             group_by: file.group_by,
             path: path.to_owned(),

@@ -159,6 +159,16 @@ pub fn run(args: AuditArgs) -> Result<u8> {
             thousands(rate as usize),
         );
         for rule in checker.rules() {
+            if matches!(rule.test, crate::rules::Test::Share { .. }) {
+                println!(
+                    "  {:<8} {:<19} {:>10}  {} (a share rule judges one submission's proposals together: run `check` on the submission)",
+                    rule.code,
+                    rule.severity.as_str(),
+                    "not evaluated",
+                    rule.name
+                );
+                continue;
+            }
             let (findings, features) = outcome.by_rule.get(&rule.code).copied().unwrap_or_default();
             println!(
                 "  {:<8} {:<19} {:>10} findings on {:>10} features  {}",
@@ -167,6 +177,12 @@ pub fn run(args: AuditArgs) -> Result<u8> {
                 thousands(findings),
                 thousands(features),
                 rule.name
+            );
+        }
+        if outcome.undetermined > 0 {
+            println!(
+                "  undetermined: {} of the findings are rules that could not be decided (status 'undetermined' in findings.csv): fix the attributes they name",
+                thousands(outcome.undetermined)
             );
         }
         println!(

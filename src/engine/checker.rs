@@ -2,9 +2,12 @@ use super::{overlap::overlap, setback::setback, within::within, Hit};
 use crate::geom::Footprint;
 use crate::index::ZoneLayer;
 use crate::io::{self, ReadOptions, Source};
-use crate::model::{Diagnostic, Feature, Finding, Measure, MeasureKind, ZoneRef};
+use crate::model::{
+    Diagnostic, Feature, Finding, Measure, MeasureKind, Properties, Undetermined, ZoneRef,
+};
 use crate::project::{LayerSpec, Project};
 use crate::report::{Case, MapData, MapFeature, MapLayer, Report, RuleDoc, Summary};
+use crate::rules::dictionary::{self, Dictionary};
 use crate::rules::{load_pack, Pack, Rule, Test};
 use crate::{Error, Result};
 use rayon::prelude::*;
@@ -47,6 +50,37 @@ pub struct Checker {
     pub diagnostics: Vec<Diagnostic>,
     /// Zone features read per layer.
     pub zones_read: BTreeMap<String, usize>,
+    /// The packs' attribute dictionaries with the project's own names (`[attributes.NAME]`).
+    pub dictionary: Dictionary,
+    /// Where proposals may lie (working CRS): the project's `area`, else the zone layers'
+    /// extent plus `area_margin_m`; `None` for a project without zones.
+    pub area: Option<geo::Rect<f64>>,
+}
+
+/// The packs' dictionaries merged, with the project's own names on top; conflicts are
+/// errors naming the pack or the project file.
+fn merged_dictionary(
+    project: &Project,
+    packs: &[Pack],
+    errors: &mut Vec<Diagnostic>,
+) -> Dictionary {
+    let mut d = Dictionary::default();
+    for pack in packs {
+        for a in pack.dictionary.iter().flat_map(|d| d.attributes()) {
+            if let Err(why) = d.add(a.clone()) {
+                errors.push(Diagnostic::error(
+                    pack.dir.join(dictionary::FILE_NAME).display().to_string(),
+                    why,
+                ));
+            }
+        }
+    }
+    for (name, mapping) in &project.attributes {
+        if let Err(why) = d.map(name, mapping) {
+            errors.push(Diagnostic::error(project.path.display().to_string(), why));
+        }
+    }
+    d
 }
 
 /// Formats a measured number for messages: at most two decimals, no trailing zeros.
@@ -182,16 +216,65 @@ impl Checker {
                 Err(e) => errors.push(e),
             }
         }
+        let dictionary = merged_dictionary(&project, &packs, &mut errors);
         if !errors.is_empty() {
             return Err(Error::Config(errors));
         }
+        let area = project.area.or_else(|| {
+            use geo::BoundingRect;
+            layers
+                .values()
+                .flat_map(|l| {
+                    let pieces = l.pieces.iter().filter_map(|p| p.polygon.bounding_rect());
+                    pieces.chain(l.edges.iter().map(|e| e.bbox))
+                })
+                .reduce(crate::geom::union_rect)
+                .map(|r| crate::index::zone_layer::expand(r, project.area_margin_m))
+        });
         Ok(Checker {
             project,
             packs,
             layers,
             diagnostics,
             zones_read,
+            dictionary,
+            area,
         })
+    }
+
+    /// Rewrites a feature's attributes to the dictionary's names, values and types (see
+    /// [`Dictionary::normalize`]); a no-op without a dictionary.
+    pub fn normalize(&self, props: &mut Properties) {
+        self.dictionary.normalize(props);
+    }
+
+    /// The error for a feature that lies outside the project's area, naming where it lies and
+    /// the likely causes; `None` inside (or for a project without an area).
+    pub fn outside_area(&self, f: &Feature) -> Option<Diagnostic> {
+        use geo::{BoundingRect, Intersects};
+        let area = self.area?;
+        let b = f.geometry.bounding_rect()?;
+        if area.intersects(&b) {
+            return None;
+        }
+        let c = b.center();
+        Some(
+            Diagnostic::error(
+                f.fref.source.clone(),
+                format!(
+                    "the footprint lies outside the project's area: around ({}, {}) in {}, {} km from the area [{}, {}, {}, {}]. Likely causes: a wrong or missing CRS (pass --assume-crs or fix the file's .prj), coordinates copied from a web map in GCJ-02, or x and y swapped. It was not checked",
+                    fmt_num(c.x),
+                    fmt_num(c.y),
+                    self.project.crs.name,
+                    fmt_num(crate::index::zone_layer::box_distance(area, b) / 1000.0),
+                    fmt_num(area.min().x),
+                    fmt_num(area.min().y),
+                    fmt_num(area.max().x),
+                    fmt_num(area.max().y),
+                ),
+            )
+            .feature(f.fref.index, f.fref.id.as_deref()),
+        )
     }
 
     /// Every rule of every pack, in pack then code order.
@@ -211,8 +294,22 @@ impl Checker {
         self.rules().find(|r| r.code.eq_ignore_ascii_case(code))
     }
 
-    /// Reads a proposal source into the working CRS.
+    /// Reads a proposal source into the working CRS, its attributes through the dictionary;
+    /// a feature outside the project's area is rejected with an error.
     pub fn read(&self, path: &std::path::Path, request: &ReadRequest<'_>) -> Result<Source> {
+        let mut source = self.read_raw(path, request)?;
+        let features = std::mem::take(&mut source.features);
+        for mut f in features {
+            self.normalize(&mut f.properties);
+            match self.outside_area(&f) {
+                Some(d) => source.diagnostics.push(d),
+                None => source.features.push(f),
+            }
+        }
+        Ok(source)
+    }
+
+    fn read_raw(&self, path: &std::path::Path, request: &ReadRequest<'_>) -> Result<Source> {
         io::read(
             path,
             ReadOptions {
@@ -333,14 +430,87 @@ impl Checker {
     ) -> Vec<Finding> {
         let mut out = Vec::new();
         for rule in self.rules() {
-            if rule.applies(&f.properties) {
-                self.apply(rule, f, fp, &mut out);
-                if let Some(a) = applied.as_deref_mut() {
-                    a.push(rule.code.clone());
+            let start = out.len();
+            match rule.decide(&f.properties) {
+                Some(true) => self.apply(rule, f, fp, &mut out),
+                Some(false) => continue,
+                // Unknown whether the rule applies: run its test as if it did. If it would not
+                // fire, the rule is decided either way; if it would, the result is
+                // undetermined, with the evidence measured.
+                None => {
+                    self.apply(rule, f, fp, &mut out);
+                    if out.len() > start {
+                        let why = self.why_unknown(rule, &f.properties);
+                        for x in &mut out[start..] {
+                            if x.undetermined.is_none() {
+                                self.mark_undetermined(x, why.clone());
+                            }
+                        }
+                    }
                 }
+            }
+            if let Some(a) = applied.as_deref_mut() {
+                a.push(rule.code.clone());
             }
         }
         out
+    }
+
+    /// Why a rule's `applies_to` is unknown for these properties.
+    fn why_unknown(&self, rule: &Rule, props: &Properties) -> Undetermined {
+        let attributes = rule
+            .applies_to
+            .as_ref()
+            .map(|f| f.unknowns(props))
+            .unwrap_or_default();
+        let reason = attributes
+            .iter()
+            .map(|a| self.describe(a, props))
+            .collect::<Vec<_>>()
+            .join("; ");
+        Undetermined {
+            attributes,
+            reason: format!("cannot tell whether {} applies: {reason}", rule.code),
+        }
+    }
+
+    /// What is wrong with one attribute of a feature, and what would be accepted.
+    fn describe(&self, attribute: &str, props: &Properties) -> String {
+        let accepted = self
+            .dictionary
+            .accepted(attribute)
+            .map(|a| format!(" (accepted: {a})"))
+            .unwrap_or_default();
+        let aliases = self
+            .dictionary
+            .get(attribute)
+            .filter(|a| !a.aliases.is_empty())
+            .map(|a| format!(", or as {}", a.aliases.join(", ")))
+            .unwrap_or_default();
+        match props.get(attribute) {
+            None | Some(serde_json::Value::Null) => {
+                format!("{attribute} is missing; give it as {attribute}{aliases}{accepted}")
+            }
+            Some(v) => match dictionary::invalid(v) {
+                Some(m) => format!(
+                    "{} = {}: {}{accepted}",
+                    m.get("field").and_then(|f| f.as_str()).unwrap_or(attribute),
+                    m.get("value").map(|v| v.to_string()).unwrap_or_default(),
+                    m.get("reason").and_then(|r| r.as_str()).unwrap_or_default()
+                ),
+                None => format!("{attribute} = {v} cannot be compared{accepted}"),
+            },
+        }
+    }
+
+    /// Turns a finding into an undetermined result: the reason first, then what the finding
+    /// would say if the rule applied; at most the project's `undetermined_severity`.
+    fn mark_undetermined(&self, x: &mut Finding, why: Undetermined) {
+        x.message = format!("undetermined: {}; if it applies: {}", why.reason, x.message);
+        x.undetermined = Some(why);
+        if let Some(cap) = self.project.undetermined_severity {
+            x.severity = x.severity.min(cap);
+        }
     }
 
     /// All findings for a feature the caller no longer needs: its geometry becomes the
@@ -510,13 +680,28 @@ impl Checker {
         } else {
             measure.unit
         };
-        let message = match (&rule.test, hit.kind) {
-            (crate::rules::Test::Attribute { attribute, .. }, MeasureKind::AttributeMissing) => {
-                format!(
-                    "{attribute} is missing or not a number on {feature_label}: the limit of {limit_s} {unit} ({zone_label}) cannot be checked"
-                )
+        let missing = match (&rule.test, hit.kind) {
+            (Test::Attribute { measured, .. }, MeasureKind::AttributeMissing) => {
+                let attributes: Vec<String> =
+                    measured.fields().into_iter().map(str::to_owned).collect();
+                let reason = attributes
+                    .iter()
+                    .map(|a| self.describe(a, &f.properties))
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                Some(Undetermined {
+                    reason: format!(
+                        "{}: the limit of {limit_s} {unit} ({zone_label}) cannot be checked: {reason}",
+                        rule.code
+                    ),
+                    attributes,
+                })
             }
-            _ => rule.message.render(&[
+            _ => None,
+        };
+        let message = match &missing {
+            Some(why) => format!("undetermined: {}", why.reason),
+            None => rule.message.render(&[
                 &value,
                 &limit_s,
                 unit,
@@ -530,7 +715,13 @@ impl Checker {
             .exceptions
             .iter()
             .find(|e| e.when.matches(&f.properties));
+        let severity = exception.map_or(rule.severity, |e| e.severity);
+        let severity = match (&missing, self.project.undetermined_severity) {
+            (Some(_), Some(cap)) => severity.min(cap),
+            _ => severity,
+        };
         Finding {
+            undetermined: missing,
             approval: exception
                 .and_then(|e| e.approval.clone())
                 .or_else(|| rule.approval.clone()),
@@ -540,7 +731,7 @@ impl Checker {
             }),
             code: rule.code.clone(),
             rule_name: rule.name.clone(),
-            severity: exception.map_or(rule.severity, |e| e.severity),
+            severity,
             feature: f.fref.clone(),
             feature_name: f.name().map(str::to_owned),
             zone,

@@ -242,13 +242,31 @@ fn run_feature(
     }
     let expect = codes(&f.properties, "expect")?;
     let todo = codes(&f.properties, "todo_expect")?;
+    // Codes that must come out undetermined (the feature lacks what the rule needs).
+    let unsure = codes(&f.properties, "undetermined")?;
     let on_boundary = f
         .properties
         .get("boundary")
         .and_then(Value::as_bool)
         .unwrap_or(false);
-    let fired: BTreeSet<&str> = findings.iter().map(|x| x.code.as_str()).collect();
-    let mut scope: BTreeSet<String> = expect.union(&todo).cloned().collect();
+    let fired: BTreeSet<&str> = findings
+        .iter()
+        .filter(|x| x.undetermined.is_none())
+        .map(|x| x.code.as_str())
+        .collect();
+    let open: BTreeSet<&str> = findings
+        .iter()
+        .filter(|x| x.undetermined.is_some())
+        .map(|x| x.code.as_str())
+        .collect();
+    let message = |code: &str| {
+        findings
+            .iter()
+            .find(|x| x.code == code)
+            .map(|x| x.message.clone())
+            .unwrap_or_default()
+    };
+    let mut scope: BTreeSet<String> = expect.union(&todo).chain(&unsure).cloned().collect();
     scope.insert(rule.code.clone());
     let label = f
         .name()
@@ -256,7 +274,36 @@ fn run_feature(
         .unwrap_or_else(|| format!("#{}", f.fref.index));
     for code in scope {
         let did = fired.contains(code.as_str());
-        let (verdict, detail) = if todo.contains(&code) {
+        let unsure_now = open.contains(code.as_str());
+        let (verdict, detail) = if unsure.contains(&code) {
+            match (unsure_now, did) {
+                (true, _) => (Verdict::Pass, format!("{code} undetermined")),
+                (false, true) => (
+                    Verdict::Fail,
+                    format!(
+                        "expected {code} undetermined, but it was decided: {}",
+                        message(&code)
+                    ),
+                ),
+                (false, false) => (
+                    Verdict::Fail,
+                    format!("expected {code} undetermined, but it did not fire"),
+                ),
+            }
+        } else if unsure_now {
+            (
+                Verdict::Fail,
+                format!(
+                    "{code} came out undetermined{}: {}",
+                    if expect.contains(&code) {
+                        ", not as the decided finding expected"
+                    } else {
+                        " but was not expected (list it in `undetermined`)"
+                    },
+                    message(&code)
+                ),
+            )
+        } else if todo.contains(&code) {
             if did {
                 (
                     Verdict::Fail,
@@ -275,14 +322,9 @@ fn run_feature(
                 },
             )
         } else if did {
-            let msg = findings
-                .iter()
-                .find(|x| x.code == code)
-                .map(|x| x.message.clone())
-                .unwrap_or_default();
             (
                 Verdict::Fail,
-                format!("{code} fired but was not expected: {msg}"),
+                format!("{code} fired but was not expected: {}", message(&code)),
             )
         } else {
             (
@@ -301,7 +343,7 @@ fn run_feature(
         });
     }
     Ok((
-        expect.contains(&rule.code) || todo.contains(&rule.code),
+        expect.contains(&rule.code) || todo.contains(&rule.code) || unsure.contains(&rule.code),
         on_boundary,
     ))
 }

@@ -126,7 +126,20 @@ impl std::fmt::Display for Citation {
     }
 }
 
-/// One violation of one rule by one feature (against one zone, for overlap and setback).
+/// Why a rule could not be decided for a feature: the attributes it needed and, in words,
+/// what was found and what would be accepted. An undetermined result is reported like a
+/// finding (with the evidence the spatial test measured, as if the rule applied) and fails
+/// the run at its severity: a gate never passes what it cannot judge.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Undetermined {
+    /// The attributes (the dictionary's names) that were missing or could not be read.
+    pub attributes: Vec<String>,
+    /// What was found and what would be accepted, for people.
+    pub reason: String,
+}
+
+/// One violation of one rule by one feature (against one zone, for overlap and setback), or
+/// one rule that could not be decided for it ([`Finding::undetermined`]).
 #[derive(Clone, Debug)]
 pub struct Finding {
     pub code: String,
@@ -146,6 +159,9 @@ pub struct Finding {
     pub approval: Option<String>,
     /// The rule exception (whitelist) that set the severity, as its `when` and note.
     pub exception: Option<String>,
+    /// Set when the rule could not be decided: the feature lacks an attribute it needs, or
+    /// holds a value that could not be read.
+    pub undetermined: Option<Undetermined>,
     /// Active, waived (by which approval) or baselined.
     pub triage: crate::triage::Triage,
     /// The offending part (overlap, part outside, nearest-points segment), working CRS.
@@ -154,6 +170,16 @@ pub struct Finding {
 }
 
 impl Finding {
+    /// The result as reports name it: `undetermined` for an active undetermined result, else
+    /// the triage status (`active`, `waived`, `baselined`).
+    pub fn status(&self) -> &'static str {
+        if self.undetermined.is_some() && self.triage.is_active() {
+            "undetermined"
+        } else {
+            self.triage.as_str()
+        }
+    }
+
     /// The order reports use: by source, feature position, code, zone.
     pub fn sort_key(&self) -> (&str, usize, &str, &ZoneRef) {
         (

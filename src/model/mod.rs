@@ -11,5 +11,5 @@ pub mod severity;
 
 pub use diagnostic::{Diagnostic, Level};
 pub use feature::{Feature, FeatureRef, Properties};
-pub use finding::{Citation, Finding, Measure, MeasureKind, ZoneRef};
+pub use finding::{Citation, Finding, Measure, MeasureKind, Undetermined, ZoneRef};
 pub use severity::Severity;

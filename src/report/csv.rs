@@ -4,7 +4,7 @@ use std::io::{self, Write};
 
 /// CSV (RFC 4180) for auditors: one row per finding with the columns `code, severity,
 /// feature_id, zone_layer, zone_id, measure, value, unit, limit, message, source,
-/// feature_index, status` (`active`, `waived`, `baselined`). Values in metres or m², to the
+/// feature_index, status` (`active`, `undetermined`, `waived`, `baselined`). Values in metres or m², to the
 /// micrometre.
 pub struct Csv;
 
@@ -83,7 +83,7 @@ pub fn row(f: &Finding) -> String {
     num.clear();
     let _ = write!(num, "{}", f.feature.index);
     put(&num, false);
-    put(f.triage.as_str(), true);
+    put(f.status(), true);
     out
 }
 

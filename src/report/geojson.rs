@@ -55,7 +55,7 @@ pub fn feature(f: &Finding, geometry: Option<&Geometry<f64>>) -> Value {
             "limit": f.measure.limit,
             "message": f.message,
             "citation": f.citation.to_string(),
-            "status": f.triage.as_str(),
+            "status": f.status(),
         },
         "geometry": geometry.map_or(Value::Null, |g| json!(geojson::Geometry::new(geojson::GeometryValue::from(g)))),
     })

@@ -39,8 +39,15 @@ impl Emitter for Github {
                 "::{level} file={},title={}::{}",
                 prop(&f.feature.source),
                 prop(&format!(
-                    "{} {} ({}, feature {feature})",
-                    f.code, f.rule_name, f.severity
+                    "{} {} ({}{}, feature {feature})",
+                    f.code,
+                    f.rule_name,
+                    f.severity,
+                    if f.undetermined.is_some() {
+                        ", undetermined"
+                    } else {
+                        ""
+                    }
                 )),
                 data(&format!(
                     "{}\n{}\nlaw: {}",

@@ -99,7 +99,7 @@ fn write(path: &std::path::Path, report: &Report) -> gdal::errors::Result<()> {
             (10, f.measure.unit.to_owned()),
             (12, f.message.clone()),
             (13, f.citation.to_string()),
-            (14, f.triage.as_str().to_owned()),
+            (14, f.status().to_owned()),
         ];
         for (i, s) in &strings {
             feature.set_field_string(*i, s)?;

@@ -194,14 +194,14 @@ fn map_svg(map: &MapData, report: &Report) -> String {
     format!(r#"<figure>{svg}<figcaption>{legend}</figcaption></figure>"#)
 }
 
-const STYLE: &str = "body{font:15px/1.45 system-ui,sans-serif;margin:2em auto;max-width:1000px;color:#222}h1{font-size:1.6em}table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #ddd;padding:.3em .5em;text-align:left;vertical-align:top}.sev{font-weight:bold;white-space:nowrap}.prohibited{color:#c0152f}.requires-approval,.requires-assessment{color:#e66101}.notice{color:#2166ac}.key{margin-right:1em;white-space:nowrap}.key i{display:inline-block;width:.9em;height:.9em;margin-right:.3em;vertical-align:middle}article{border-left:4px solid #ccc;padding:.2em 1em;margin:1em 0}dt{font-weight:bold}figure{margin:0}svg{border:1px solid #ccc;max-width:100%;height:auto}.diag{color:#c0152f}";
+const STYLE: &str = "body{font:15px/1.45 system-ui,sans-serif;margin:2em auto;max-width:1000px;color:#222}h1{font-size:1.6em}table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #ddd;padding:.3em .5em;text-align:left;vertical-align:top}.sev{font-weight:bold;white-space:nowrap}.prohibited{color:#c0152f}.requires-approval,.requires-assessment{color:#e66101}.notice{color:#2166ac}.key{margin-right:1em;white-space:nowrap}.key i{display:inline-block;width:.9em;height:.9em;margin-right:.3em;vertical-align:middle}article{border-left:4px solid #ccc;padding:.2em 1em;margin:1em 0}dt{font-weight:bold}figure{margin:0}svg{border:1px solid #ccc;max-width:100%;height:auto}.diag{color:#c0152f}.undetermined{color:#762a83;font-weight:bold}";
 
 impl Emitter for Html {
     fn emit(&self, out: &mut dyn Write, report: &Report) -> io::Result<()> {
         let s = &report.summary;
         let mut h = String::new();
         let _ = write!(h, "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>ironrule report</title><style>{STYLE}</style></head><body>\n");
-        let _ = write!(h, "<h1>ironrule report</h1>\n<p>{} feature(s) read, {} checked, {} rejected; <strong>{} finding(s)</strong>.</p>\n", s.read, s.checked, s.rejected, s.findings);
+        let _ = write!(h, "<h1>ironrule report</h1>\n<p>{} feature(s) read, {} checked, {} rejected; <strong>{} finding(s)</strong>{}.</p>\n", s.read, s.checked, s.rejected, s.findings, if s.undetermined > 0 { format!(r#", of which <span class="undetermined">{} undetermined</span> (a rule could not be decided)"#, s.undetermined) } else { String::new() });
         if let Some(map) = &report.map {
             h.push_str("<h2>Map</h2>\n");
             h.push_str(&map_svg(map, report));
@@ -241,10 +241,15 @@ impl Emitter for Html {
             };
             let _ = writeln!(
                 h,
-                r#"<article><h3><span class="sev {}">{}[{}]</span> {}</h3><p>{}</p><dl><dt>measured</dt><dd>{}</dd><dt>zone</dt><dd>{}</dd><dt>feature</dt><dd>{}</dd><dt>law</dt><dd>{}{}</dd></dl></article>"#,
+                r#"<article><h3><span class="sev {}">{}[{}]</span>{} {}</h3><p>{}</p><dl><dt>measured</dt><dd>{}</dd><dt>zone</dt><dd>{}</dd><dt>feature</dt><dd>{}</dd><dt>law</dt><dd>{}{}</dd></dl></article>"#,
                 f.severity,
                 f.severity,
                 xml_escape(&f.code),
+                if f.undetermined.is_some() {
+                    r#" <span class="undetermined">undetermined</span>"#
+                } else {
+                    ""
+                },
                 xml_escape(&feature),
                 xml_escape(&f.message),
                 xml_escape(&measure_text(f)),

@@ -6,7 +6,8 @@ use std::io::{self, Write};
 /// JSON: `{"findings": [...], "summary": {...}, "diagnostics": [...]}`. Each finding has
 /// `code`, `name`, `severity`, `feature {source, index, id, name}`, `zone {layer, id, name}`,
 /// `measure {kind, value, unit, limit, op}`, `share_of_footprint`, `nearest`, `message`,
-/// `citation`, `fingerprint`, and `geometry` (GeoJSON) with `nearest` in `geometry_crs`,
+/// `citation`, `status` (`active`, `undetermined`, `waived`, `baselined`), `undetermined`
+/// (`{attributes, reason}` when the rule could not be decided), `fingerprint`, and `geometry` (GeoJSON) with `nearest` in `geometry_crs`,
 /// the CRS of the proposal file.
 pub struct Json;
 
@@ -32,6 +33,8 @@ pub fn finding_json(report: &Report, f: &Finding) -> Value {
         "citation": f.citation,
         "approval": f.approval,
         "exception": f.exception,
+        "status": f.status(),
+        "undetermined": f.undetermined,
         "triage": f.triage,
         "fingerprint": super::fingerprint(f),
         "geometry": geometry.as_ref().map(|g| geojson::Geometry::new(geojson::GeometryValue::from(g))),

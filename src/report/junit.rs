@@ -6,7 +6,8 @@ use std::io::{self, Write};
 /// JUnit XML: one `<testsuite>` per proposal file, one `<testcase>` per (feature, rule)
 /// pair checked — a rule whose `applies_to` matched the feature — named
 /// `CODE rule-name` in class `source#index (id)`, unique and stable; a `<failure>` per
-/// finding, typed by severity. Rejected features and other input errors are `<error>`
+/// finding, typed by severity (an `<error>` for an undetermined result: the rule could not
+/// reach a verdict). Rejected features and other input errors are `<error>`
 /// test cases in an `ironrule input` suite.
 pub struct Junit;
 
@@ -40,12 +41,16 @@ impl Emitter for Junit {
         }
         let tests: usize =
             report.cases.iter().map(|c| c.rules.len()).sum::<usize>() + report.diagnostics.len();
-        let failures = findings.len();
+        // A case whose findings are all undetermined is an error (no verdict), else a failure.
+        let open = |fs: &Vec<&crate::model::Finding>| fs.iter().all(|f| f.undetermined.is_some());
+        let failures = findings.values().filter(|fs| !open(fs)).count();
+        let undetermined = findings.values().filter(|fs| open(fs)).count();
         let errors = report
             .diagnostics
             .iter()
             .filter(|d| d.level == Level::Error)
-            .count();
+            .count()
+            + undetermined;
         writeln!(out, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
         writeln!(
             out,
@@ -53,10 +58,12 @@ impl Emitter for Junit {
         )?;
         for (source, cases) in &suites {
             let n: usize = cases.iter().map(|c| c.rules.len()).sum();
-            let failed = findings.keys().filter(|(s, _, _)| s == source).count();
+            let mine = || findings.iter().filter(|((s, _, _), _)| s == source);
+            let failed = mine().filter(|(_, fs)| !open(fs)).count();
+            let unsure = mine().filter(|(_, fs)| open(fs)).count();
             writeln!(
                 out,
-                r#"  <testsuite name="{}" tests="{n}" failures="{failed}" errors="0">"#,
+                r#"  <testsuite name="{}" tests="{n}" failures="{failed}" errors="{unsure}">"#,
                 xml_escape(source)
             )?;
             for c in cases {
@@ -109,9 +116,16 @@ impl Emitter for Junit {
                                     f.zone.layer,
                                     f.citation
                                 );
+                                // Undetermined: the check could not run to a verdict, which
+                                // JUnit calls an error, not a failure.
+                                let element = if f.undetermined.is_some() {
+                                    "error"
+                                } else {
+                                    "failure"
+                                };
                                 writeln!(
                                     out,
-                                    r#"      <failure message="{}" type="{}">{}</failure>"#,
+                                    r#"      <{element} message="{}" type="{}">{}</{element}>"#,
                                     xml_escape(&f.message),
                                     f.severity,
                                     xml_escape(&body)

@@ -38,6 +38,8 @@ pub struct Summary {
     pub checked: usize,
     pub rejected: usize,
     pub findings: usize,
+    /// Of the findings, the active undetermined results: rules that could not be decided.
+    pub undetermined: usize,
     pub by_severity: BTreeMap<Severity, usize>,
     pub by_rule: BTreeMap<String, usize>,
     /// Findings covered by a waiver, and findings already in the baseline: reported, but
@@ -52,6 +54,7 @@ impl Summary {
     /// Adds the findings' counts.
     pub fn count(&mut self, findings: &[Finding]) {
         self.findings += findings.len();
+        self.undetermined += findings.iter().filter(|f| f.undetermined.is_some()).count();
         for f in findings {
             *self.by_severity.entry(f.severity).or_default() += 1;
             *self.by_rule.entry(f.code.clone()).or_default() += 1;
@@ -68,6 +71,10 @@ impl Summary {
         self.baselined = findings
             .iter()
             .filter(|f| f.triage == Triage::Baselined)
+            .count();
+        self.undetermined = findings
+            .iter()
+            .filter(|f| f.status() == "undetermined")
             .count();
     }
 }

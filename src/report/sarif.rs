@@ -84,6 +84,12 @@ impl Emitter for Sarif {
                 if let Some(i) = index.get(f.code.as_str()) {
                     result["ruleIndex"] = json!(i);
                 }
+                // SARIF's "open": the tool could not tell whether the result is a pass or a
+                // fail (the rule needs an attribute the feature lacks).
+                if let Some(u) = &f.undetermined {
+                    result["kind"] = json!("open");
+                    result["properties"]["undetermined"] = json!(u);
+                }
                 // A waiver is an external, accepted suppression; a baseline says which
                 // results are new.
                 if let crate::triage::Triage::Waived { document, body, expires, reason } = &f.triage {

@@ -66,12 +66,19 @@ impl Emitter for Text {
                 writeln!(out, "{}", self.paint(&head, "1"))?;
                 current = Some(&f.feature);
             }
+            let status = if f.undetermined.is_some() {
+                self.paint(" undetermined", "1;35")
+            } else {
+                String::new()
+            };
             writeln!(
                 out,
-                "  {}[{}] {}",
+                "  {}[{}]{status} {}",
                 self.severity(f.severity),
                 self.paint(&f.code, "1"),
                 f.message
+                    .strip_prefix("undetermined: ")
+                    .unwrap_or(&f.message)
             )?;
             writeln!(out, "    = measured: {}", measure_text(f))?;
             writeln!(out, "    = {}", zone_line(f))?;
@@ -147,6 +154,10 @@ impl Emitter for Text {
             )?;
         }
         let triaged: Vec<String> = [
+            (
+                s.undetermined,
+                "undetermined (a rule could not be decided: fix the attributes)",
+            ),
             (s.waived, "waived"),
             (s.baselined, "baselined"),
             (s.fixed, "fixed since the baseline"),

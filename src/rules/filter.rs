@@ -450,6 +450,32 @@ impl Filter {
         eval(&self.expr, props) == Some(true)
     }
 
+    /// The filter's value: `Some(true)`, `Some(false)`, or `None` for unknown (a property it
+    /// needs is missing, null, unreadable, or of a type it cannot be compared as).
+    pub fn decide(&self, props: &Properties) -> Option<bool> {
+        eval(&self.expr, props)
+    }
+
+    /// What makes the filter unknown for these properties: the properties of its unknown
+    /// terms (not those of terms that are decided either way) that are missing, null, or hold
+    /// a value that could not be read; for a term whose properties are all there (a
+    /// comparison between types), all its properties.
+    pub fn unknowns(&self, props: &Properties) -> Vec<String> {
+        let mut out = Vec::new();
+        culprits(&self.expr, props, &mut out);
+        let mut seen = std::collections::HashSet::new();
+        out.retain(|p| seen.insert(p.clone()));
+        out
+    }
+
+    /// Each comparison the filter makes: a property and what it is compared with (for
+    /// `rules lint`, which checks them against the attribute dictionary).
+    pub fn comparisons(&self) -> Vec<(String, Compared)> {
+        let mut out = Vec::new();
+        collect_cmps(&self.expr, &mut out);
+        out
+    }
+
     /// The property names the filter reads.
     pub fn properties(&self) -> Vec<String> {
         let mut out = Vec::new();
@@ -457,6 +483,70 @@ impl Filter {
         out.sort();
         out.dedup();
         out
+    }
+}
+
+/// What a property is compared with.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Compared {
+    Text(String),
+    Number(f64),
+    Bool(bool),
+    /// Another property (`a = b`): rare, and often a string written without its quotes.
+    Property(String),
+    /// `IS [NOT] NULL` or `LIKE`: no value to check.
+    Nothing,
+}
+
+fn collect_cmps(e: &Expr, out: &mut Vec<(String, Compared)>) {
+    let as_compared = |o: &Operand| match o {
+        Operand::Prop(p) => Compared::Property(p.clone()),
+        Operand::Lit(Lit::Str(s)) => Compared::Text(s.clone()),
+        Operand::Lit(Lit::Num(n)) => Compared::Number(*n),
+        Operand::Lit(Lit::Bool(b)) => Compared::Bool(*b),
+    };
+    let mut pair = |a: &Operand, b: &Operand| match (a, b) {
+        (Operand::Prop(p), other) => out.push((p.clone(), as_compared(other))),
+        (Operand::Lit(_), Operand::Prop(p)) => out.push((p.clone(), as_compared(a))),
+        _ => {}
+    };
+    match e {
+        Expr::And(terms) | Expr::Or(terms) => terms.iter().for_each(|t| collect_cmps(t, out)),
+        Expr::Not(a) => collect_cmps(a, out),
+        Expr::Cmp(a, _, b) => pair(a, b),
+        Expr::In(a, list, _) => list.iter().for_each(|b| pair(a, b)),
+        Expr::Between(a, b, c, _) => {
+            pair(a, b);
+            pair(a, c);
+        }
+        Expr::Like(Operand::Prop(p), _, _) | Expr::IsNull(Operand::Prop(p), _) => {
+            out.push((p.clone(), Compared::Nothing))
+        }
+        Expr::Like(..) | Expr::IsNull(..) | Expr::Const(_) => {}
+    }
+}
+
+fn culprits(e: &Expr, props: &Properties, out: &mut Vec<String>) {
+    if eval(e, props).is_some() {
+        return;
+    }
+    match e {
+        Expr::And(terms) | Expr::Or(terms) => terms.iter().for_each(|t| culprits(t, props, out)),
+        Expr::Not(a) => culprits(a, props, out),
+        leaf => {
+            let mut all = Vec::new();
+            collect_props(leaf, &mut all);
+            let absent: Vec<String> = all
+                .iter()
+                .filter(|p| {
+                    props
+                        .get(p.as_str())
+                        .is_none_or(|v| v.is_null() || v.is_object() || v.is_array())
+                })
+                .cloned()
+                .collect();
+            out.extend(if absent.is_empty() { all } else { absent });
+        }
     }
 }
 
@@ -632,7 +722,13 @@ fn eval(e: &Expr, props: &Properties) -> Option<bool> {
         }
         Expr::IsNull(a, neg) => {
             let null = match a {
-                Operand::Prop(p) => props.get(p).is_none_or(Value::is_null),
+                Operand::Prop(p) => match props.get(p) {
+                    None | Some(Value::Null) => true,
+                    // A value the dictionary could not read (its marker), or any other
+                    // non-scalar: something is there, but not what it is: unknown.
+                    Some(Value::Object(_) | Value::Array(_)) => return None,
+                    Some(_) => false,
+                },
                 Operand::Lit(_) => false,
             };
             Some(null != *neg)
@@ -689,6 +785,41 @@ mod tests {
         assert!(m("discharges = FALSE", json!({"discharges": 0})));
         assert!(!m("discharges = TRUE", json!({"discharges": 2})));
         assert!(!m("NOT discharges = TRUE", json!({"discharges": 2})));
+    }
+
+    #[test]
+    fn an_unreadable_value_is_unknown_even_for_is_null() {
+        let bad = json!({"land_use": {"$invalid": {"value": "xyz"}}});
+        let f = Filter::parse("land_use IS NULL OR land_use <> 'agriculture'").unwrap();
+        assert_eq!(f.decide(bad.as_object().unwrap()), None);
+        assert_eq!(f.unknowns(bad.as_object().unwrap()), vec!["land_use"]);
+        // Only the terms that leave it unknown: `kind IN (...)` decided the OR.
+        let f = Filter::parse(
+            "industry = 'pond' AND (kind IN ('new') OR (kind = 'rebuild' AND safety IS NULL))",
+        )
+        .unwrap();
+        let p = json!({"kind": "new"});
+        assert_eq!(f.unknowns(p.as_object().unwrap()), vec!["industry"]);
+        let p = json!({"industry": "pond", "kind": 3});
+        assert_eq!(f.unknowns(p.as_object().unwrap()), vec!["kind"]);
+        // Decided where the rest of the filter decides it.
+        let f = Filter::parse("kind = 'new' AND land_use IS NULL").unwrap();
+        let p = json!({"kind": "old", "land_use": {"$invalid": {}}});
+        assert_eq!(f.decide(p.as_object().unwrap()), Some(false));
+    }
+
+    #[test]
+    fn comparisons_name_both_sides() {
+        let f = Filter::parse("用地性质 = 居住 AND kind IN ('new', 3) AND x IS NULL").unwrap();
+        assert_eq!(
+            f.comparisons(),
+            vec![
+                ("用地性质".to_owned(), Compared::Property("居住".into())),
+                ("kind".to_owned(), Compared::Text("new".into())),
+                ("kind".to_owned(), Compared::Number(3.0)),
+                ("x".to_owned(), Compared::Nothing),
+            ]
+        );
     }
 
     #[test]

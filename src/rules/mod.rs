@@ -1,5 +1,7 @@
 //! Rule packs: rules as data (TOML), each with its legal citation, README and fixtures.
 
+/// The attribute dictionary: names, types, values and aliases of what rules read.
+pub mod dictionary;
 /// A documented subset of CQL2 text for `applies_to`.
 pub mod filter;
 /// `rules lint`: every problem of a pack, with its location.

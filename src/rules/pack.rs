@@ -1,4 +1,5 @@
-use super::filter::Filter;
+use super::dictionary::{self, Dictionary};
+use super::filter::{Compared, Filter};
 use super::rule::{Rule, RuleSpec, Test, TestSpec};
 use super::template::Template;
 use crate::error::line_col;
@@ -39,6 +40,9 @@ pub struct Pack {
     pub fixtures_project: Option<PathBuf>,
     /// Rules in code order.
     pub rules: Vec<Rule>,
+    /// The attribute dictionary (`attributes.toml`), when the pack has one: every attribute
+    /// its rules read, their types, values and aliases.
+    pub dictionary: Option<Dictionary>,
 }
 
 /// Collects diagnostics for one file, turning byte spans into line and column.
@@ -105,6 +109,7 @@ pub fn load_pack(dir: &Path, known_layers: Option<&[String]>) -> Result<Pack, Ve
     };
     rule_dirs.sort();
 
+    let dictionary = load_dictionary(dir, &mut errors);
     let mut rules = Vec::new();
     let mut seen: BTreeMap<String, String> = BTreeMap::new();
     for rule_dir in rule_dirs {
@@ -122,7 +127,10 @@ pub fn load_pack(dir: &Path, known_layers: Option<&[String]>) -> Result<Pack, Ve
             &text,
             &spec,
             &rule_dir,
-            known_layers,
+            Context {
+                known_layers,
+                dictionary: dictionary.as_ref(),
+            },
             &mut seen,
             &mut errors,
         ) {
@@ -144,7 +152,140 @@ pub fn load_pack(dir: &Path, known_layers: Option<&[String]>) -> Result<Pack, Ve
         description: spec.description,
         dir: dir.to_owned(),
         rules,
+        dictionary,
     })
+}
+
+/// What a rule is checked against beyond its own file: the project's layers and the pack's
+/// attribute dictionary.
+#[derive(Clone, Copy, Default)]
+struct Context<'a> {
+    known_layers: Option<&'a [String]>,
+    dictionary: Option<&'a Dictionary>,
+}
+
+/// The pack's `attributes.toml`, if it has one; its errors (with line and column) go to
+/// `errors`.
+fn load_dictionary(dir: &Path, errors: &mut Vec<Diagnostic>) -> Option<Dictionary> {
+    let path = dir.join(dictionary::FILE_NAME);
+    let text = std::fs::read_to_string(&path).ok()?;
+    match Dictionary::parse(&text) {
+        Ok(d) => Some(d),
+        Err(found) => {
+            let mut sink = Sink {
+                file: path.display().to_string(),
+                text: &text,
+                out: errors,
+            };
+            for (at, why) in found {
+                sink.at(at, why);
+            }
+            None
+        }
+    }
+}
+
+/// The name among `names` within two edits of `word` (a typo's likely meaning), if any.
+fn closest<'a>(word: &str, names: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    let distance = |a: &str, b: &str| {
+        let b: Vec<char> = b.chars().collect();
+        let mut row: Vec<usize> = (0..=b.len()).collect();
+        for (i, ca) in a.chars().enumerate() {
+            let mut prev = row[0];
+            row[0] = i + 1;
+            for (j, cb) in b.iter().enumerate() {
+                let cur = row[j + 1];
+                row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
+                prev = cur;
+            }
+        }
+        row[b.len()]
+    };
+    names
+        .map(|n| (distance(word, n), n))
+        .filter(|(d, _)| *d <= 2)
+        .min()
+        .map(|(_, n)| n)
+}
+
+/// Checks a filter's attributes and values against the dictionary: every attribute is
+/// declared (an alias gets its name, an unquoted word compared with an attribute gets "did
+/// you mean the text"), and every text compared with an enumeration is one of its values.
+fn check_vocabulary(d: &Dictionary, what: &str, filter: &Filter) -> Vec<String> {
+    let mut out = Vec::new();
+    let undeclared = |name: &str, out: &mut Vec<String>| {
+        let msg = match d.resolve_field(name) {
+            Some(a) => format!(
+                "{what}: '{name}' is an alias of the attribute '{}'; rules use its name",
+                a.name
+            ),
+            None => format!(
+                "{what}: '{name}' is not an attribute of the dictionary{} ({}); declare it in {}",
+                closest(name, d.attributes().iter().map(|a| a.name.as_str()))
+                    .map(|c| format!("; did you mean '{c}'?"))
+                    .unwrap_or_default(),
+                d.attributes()
+                    .iter()
+                    .map(|a| a.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                dictionary::FILE_NAME
+            ),
+        };
+        if !out.contains(&msg) {
+            out.push(msg);
+        }
+    };
+    for (prop, other) in filter.comparisons() {
+        let declared = d.get(&prop);
+        match (&other, declared) {
+            // `用地性质 = 居住`: two identifiers; one of them is meant as text.
+            (Compared::Property(word), _)
+                if d.get(word).is_none() && d.resolve_field(word).is_none() =>
+            {
+                let attr = declared.map_or(prop.as_str(), |a| a.name.as_str());
+                let hint = d
+                    .resolve_field(&prop)
+                    .and_then(|a| d.resolve_value(&a.name, word).map(|v| (a.name.clone(), v)));
+                let msg = match hint {
+                    Some((a, v)) => format!(
+                        "{what}: {word} is not an attribute; did you mean the text '{v}' (the value of {a} that '{word}' names)? Quote text: '{v}'"
+                    ),
+                    None => format!(
+                        "{what}: {word} is not an attribute; did you mean the text '{word}'? Quote text in single quotes ({attr} = '{word}')"
+                    ),
+                };
+                out.push(msg);
+                if declared.is_none() {
+                    undeclared(&prop, &mut out);
+                }
+                continue;
+            }
+            (Compared::Property(p2), _) if d.get(p2).is_none() => undeclared(p2, &mut out),
+            _ => {}
+        }
+        let Some(a) = declared else {
+            undeclared(&prop, &mut out);
+            continue;
+        };
+        if let (Compared::Text(t), dictionary::AttrType::Enum) = (&other, a.kind) {
+            if !a.values.iter().any(|v| &v.value == t) {
+                let msg = match d.resolve_value(&a.name, t) {
+                    Some(v) => format!(
+                        "{what}: '{t}' is an alias; compare {} with its value '{v}'",
+                        a.name
+                    ),
+                    None => format!(
+                        "{what}: '{t}' is not a value of {} ({})",
+                        a.name,
+                        d.accepted(&a.name).unwrap_or_default()
+                    ),
+                };
+                out.push(msg);
+            }
+        }
+    }
+    out
 }
 
 /// The byte offset of the `chars`-th character of `s`.
@@ -158,7 +299,7 @@ fn parse_rule(
     text: &str,
     spec: &PackSpec,
     dir: &Path,
-    known_layers: Option<&[String]>,
+    cx: Context<'_>,
     seen: &mut BTreeMap<String, String>,
     errors: &mut Vec<Diagnostic>,
 ) -> Option<Rule> {
@@ -168,7 +309,7 @@ fn parse_rule(
         out: errors,
     };
     match toml::from_str::<RuleSpec>(text) {
-        Ok(parsed) => compile(parsed, spec, dir, known_layers, seen, &mut sink),
+        Ok(parsed) => compile(parsed, spec, dir, cx, seen, &mut sink),
         Err(e) => {
             sink.at(
                 e.span().map_or(0, |s| s.start),
@@ -202,7 +343,10 @@ pub fn check_rule_text(
         text,
         &spec,
         Path::new("."),
-        known_layers,
+        Context {
+            known_layers,
+            dictionary: None,
+        },
         &mut BTreeMap::new(),
         &mut errors,
     );
@@ -216,10 +360,11 @@ fn compile(
     spec: RuleSpec,
     pack: &PackSpec,
     dir: &Path,
-    known_layers: Option<&[String]>,
+    cx: Context<'_>,
     seen: &mut BTreeMap<String, String>,
     sink: &mut Sink<'_>,
 ) -> Option<Rule> {
+    let known_layers = cx.known_layers;
     let before = sink.out.len();
     let code = spec.code.get_ref().clone();
     let code_at = spec.code.span().start;
@@ -271,6 +416,11 @@ fn compile(
                     None
                 }
             });
+    if let (Some(d), Some(f), Some(text)) = (cx.dictionary, &applies_to, &spec.applies_to) {
+        for why in check_vocabulary(d, "applies_to", f) {
+            sink.at(text.span().start, why);
+        }
+    }
     let message = match Template::parse(spec.message.get_ref()) {
         Ok(t) => Some(t),
         Err((offset, why)) => {
@@ -450,6 +600,19 @@ fn compile(
                 sink.at(test_at, format!("attribute: {why}"));
                 super::rule::Measured::Field(attribute.clone())
             });
+            if let Some(d) = cx.dictionary {
+                for field in measured.fields() {
+                    if d.get(field).is_none() {
+                        sink.at(
+                            test_at,
+                            format!(
+                                "attribute '{field}' is not declared in {}",
+                                dictionary::FILE_NAME
+                            ),
+                        );
+                    }
+                }
+            }
             Test::Attribute {
                 measured,
                 attribute,
@@ -469,7 +632,14 @@ fn compile(
         let e = e.get_ref();
         match Filter::parse(&e.when) {
             Ok(when) => exceptions.push(super::rule::Exception {
-                when,
+                when: {
+                    if let Some(d) = cx.dictionary {
+                        for why in check_vocabulary(d, "exception when", &when) {
+                            sink.at(at, why);
+                        }
+                    }
+                    when
+                },
                 when_text: e.when.clone(),
                 severity: e.severity,
                 approval: e.approval.clone(),

@@ -128,6 +128,14 @@ impl Measured {
         }
     }
 
+    /// The fields it reads.
+    pub fn fields(&self) -> Vec<&str> {
+        match self {
+            Measured::Field(f) => vec![f],
+            Measured::YearsBetween(a, b) => vec![a, b],
+        }
+    }
+
     /// The value for a feature, if it has one.
     pub fn value(&self, props: &crate::model::Properties) -> Option<f64> {
         match self {
@@ -356,8 +364,19 @@ pub struct Rule {
 impl Rule {
     /// Whether the rule applies to a feature with these properties.
     pub fn applies(&self, props: &crate::model::Properties) -> bool {
-        self.status != Status::Deprecated
-            && self.applies_to.as_ref().is_none_or(|f| f.matches(props))
+        self.decide(props) == Some(true)
+    }
+
+    /// Whether the rule applies: `None` when its `applies_to` is unknown for these
+    /// properties (an attribute it needs is missing or could not be read).
+    pub fn decide(&self, props: &crate::model::Properties) -> Option<bool> {
+        if self.status == Status::Deprecated {
+            return Some(false);
+        }
+        match &self.applies_to {
+            None => Some(true),
+            Some(f) => f.decide(props),
+        }
     }
 
     /// The rule's README, if it has one.

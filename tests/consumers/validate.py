@@ -36,20 +36,26 @@ def junit(report_path, jsonl_path):
 
     findings = [json.loads(line) for line in open(jsonl_path, encoding="utf-8")]
     findings = [f for f in findings if f["type"] == "finding"]
-    expected = {(f["feature"]["source"], f["feature"]["index"], f["code"]) for f in findings}
+    key = lambda f: (f["feature"]["source"], f["feature"]["index"], f["code"])
+    # An undetermined result (no verdict) is a JUnit <error>; a finding is a <failure>.
+    expected = {key(f) for f in findings if f["status"] != "undetermined"}
+    undetermined = {key(f) for f in findings if f["status"] == "undetermined"} - expected
     xml = JUnitXml.fromfile(report_path)
-    seen, failed = set(), set()
+    seen, failed, errored = set(), set(), set()
     for suite in xml:
         for case in suite:
-            key = (case.classname, case.name)
-            assert key not in seen, f"duplicate test case {key}"
-            seen.add(key)
+            k = (case.classname, case.name)
+            assert k not in seen, f"duplicate test case {k}"
+            seen.add(k)
+            source, index = case.classname.split(" ")[0].rsplit("#", 1)
+            code = (source, int(index), case.name.split(" ")[0])
             if any(isinstance(r, Failure) for r in case.result):
-                source, index = case.classname.split(" ")[0].rsplit("#", 1)
-                failed.add((source, int(index), case.name.split(" ")[0]))
-            assert not any(isinstance(r, Error) for r in case.result), key
+                failed.add(code)
+            elif any(isinstance(r, Error) for r in case.result):
+                errored.add(code)
     assert failed == expected, f"failures {sorted(failed ^ expected)} differ from the findings"
-    print(f"junit: {len(seen)} test cases, {len(failed)} failing, as in the JSON Lines report")
+    assert errored == undetermined, f"errors {sorted(errored ^ undetermined)} differ from the undetermined results"
+    print(f"junit: {len(seen)} test cases, {len(failed)} failing, {len(errored)} undetermined, as in the JSON Lines report")
 
 
 def png(path):

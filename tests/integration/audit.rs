@@ -435,8 +435,16 @@ fn a_streamed_source_far_from_the_central_meridian_gets_the_warning_check_gives(
         .to_owned();
     let out_dir = dir.path().join("out");
     let out = audit_demo(&out_dir, &["--batch-size", "2", far.to_str().unwrap()]);
-    assert!(code(&out) <= 1, "{}", stderr(&out));
+    // 600 km from the demo's zones: outside the project's area too, and so refused (exit 2),
+    // by the audit as by `check`.
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
     let diags = std::fs::read_to_string(out_dir.join("diagnostics.csv")).unwrap();
+    assert_eq!(
+        diags.matches("outside the project's area").count(),
+        5,
+        "{diags}"
+    );
+    assert_eq!(audit_summary(&out_dir)["rejected"], 5);
     let warnings: Vec<&str> = diags
         .lines()
         .filter(|l| l.contains("central meridian"))

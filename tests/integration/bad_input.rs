@@ -53,10 +53,10 @@ fn invalid_features_are_rejected_by_name_and_the_rest_still_checked() {
         Some("EPSG:4546"),
         &[
             feature("good", r#"{"land_use":"residential"}"#, &red_line_plot()),
-            feature("bowtie", "{}", bowtie),
-            feature("unclosed", "{}", unclosed),
-            feature("empty", "{}", empty),
-            feature("gc", "{}", collection_geom),
+            feature("bowtie", PLOT, bowtie),
+            feature("unclosed", PLOT, unclosed),
+            feature("empty", PLOT, empty),
+            feature("gc", PLOT, collection_geom),
             r#"{"type":"Feature","id":"nogeom","properties":{},"geometry":null}"#.to_owned(),
             r#"{"type":"Feature","id":"short","properties":{},"geometry":{"type":"LineString","coordinates":[[520000,3409000]]}}"#.to_owned(),
         ],
@@ -112,7 +112,7 @@ fn missing_crs_is_refused_not_measured_in_the_wrong_units() {
     // Gauss-Kruger metres in a file that does not say so: RFC 7946 says WGS 84.
     std::fs::write(
         &p,
-        collection(None, &[feature("a", "{}", &red_line_plot())]),
+        collection(None, &[feature("a", PLOT, &red_line_plot())]),
     )
     .unwrap();
     let (code, json, _) = check_json(&[&p], &[]);
@@ -134,7 +134,7 @@ fn declared_and_assumed_crs_must_agree() {
     let p = dir.path().join("gk.geojson");
     std::fs::write(
         &p,
-        collection(Some("EPSG:4546"), &[feature("a", "{}", &red_line_plot())]),
+        collection(Some("EPSG:4546"), &[feature("a", PLOT, &red_line_plot())]),
     )
     .unwrap();
     let (code, json, _) = check_json(&[&p], &["--assume-crs", "EPSG:4490"]);
@@ -148,7 +148,7 @@ fn unknown_crs_names_what_would_help() {
     let p = dir.path().join("xian.geojson");
     std::fs::write(
         &p,
-        collection(Some("EPSG:999999"), &[feature("a", "{}", &red_line_plot())]),
+        collection(Some("EPSG:999999"), &[feature("a", PLOT, &red_line_plot())]),
     )
     .unwrap();
     let (code, json, _) = check_json(&[&p], &[]);
@@ -280,8 +280,8 @@ fn repair_fixes_bowties_and_unclosed_rings_and_says_so() {
         collection(
             Some("EPSG:4546"),
             &[
-                feature("bowtie", "{}", &bowtie),
-                feature("unclosed", "{}", &unclosed),
+                feature("bowtie", PLOT, &bowtie),
+                feature("unclosed", PLOT, &unclosed),
             ],
         ),
     )

@@ -134,8 +134,12 @@ fn exit_0_when_clean_and_fail_on_moves_the_threshold() {
     let (code, json, _) = check_json(&[&clean], &[]);
     assert_eq!((code, json["findings"].as_array().unwrap().len()), (0, 0));
 
+    // P13 as a riverside park pavilion, not a building: YC401 (blue line) alone.
     let blue = dir.path().join("blue.geojson");
-    std::fs::write(&blue, only(&["P13"])).unwrap();
+    let p13 = only(&["P13"])
+        .replace(r#""land_use":"commercial""#, r#""land_use":"park""#)
+        .replace(r#","height_m":36.0"#, "");
+    std::fs::write(&blue, p13).unwrap();
     assert_eq!(
         check_json(&[&blue], &[]).0,
         0,
@@ -259,7 +263,7 @@ fn csv_has_the_auditors_columns_and_one_row_per_finding() {
     let text = stdout(&out);
     let mut lines = text.lines();
     assert_eq!(lines.next().unwrap(), "code,severity,feature_id,zone_layer,zone_id,measure,value,unit,limit,message,source,feature_index,status");
-    assert_eq!(lines.count(), 31);
+    assert_eq!(lines.count(), 36);
 }
 
 #[test]
@@ -326,7 +330,7 @@ fn a_corridor_drawn_narrower_than_declared_is_a_data_problem() {
     std::fs::write(
         dir.path().join("ironrule.toml"),
         format!(
-            "crs = \"EPSG:4546\"\nrules = []\n[[layer]]\nname = \"view_corridors\"\npath = \"corridors.geojson\"\ndeclared_width_field = \"w\"\n# {}\n",
+            "crs = \"EPSG:4546\"\nrules = []\n# The demo proposals lie up to 25 km from these two corridors.\narea_margin_m = 50000\n[[layer]]\nname = \"view_corridors\"\npath = \"corridors.geojson\"\ndeclared_width_field = \"w\"\n# {}\n",
             pack.display()
         ),
     )

@@ -133,6 +133,11 @@ pub fn collection(crs: Option<&str>, features: &[String]) -> String {
 }
 
 /// A feature with properties (JSON object text) and geometry (JSON text).
+/// Attributes that decide every Yichang rule for a plain plot (not a building, not
+/// industry, not temporary, no discharge): tests about geometry and CRSs use them so that
+/// their findings are not undetermined results.
+pub const PLOT: &str = r#"{"land_use":"tourism","kind":"new","discharges":false}"#;
+
 pub fn feature(id: &str, props: &str, geometry: &str) -> String {
     format!(r#"{{"type":"Feature","id":"{id}","properties":{props},"geometry":{geometry}}}"#)
 }

@@ -12,7 +12,7 @@ fn good() -> String {
         c.iter().map(|p| p[0]).sum::<f64>() / c.len() as f64,
         c.iter().map(|p| p[1]).sum::<f64>() / c.len() as f64,
     );
-    feature("good", "{}", &square(x.round(), y.round(), 40.0))
+    feature("good", PLOT, &square(x.round(), y.round(), 40.0))
 }
 
 fn origin() -> (f64, f64) {
@@ -84,7 +84,7 @@ fn case(
 }
 
 fn f(id: &str, geometry: &str) -> String {
-    feature(id, "{}", geometry)
+    feature(id, PLOT, geometry)
 }
 
 fn cases() -> Vec<Case> {
@@ -168,17 +168,18 @@ fn cases() -> Vec<Case> {
         case("linked legacy CRS", Text(r#"{"type":"FeatureCollection","crs":{"type":"link","properties":{"href":"x"}},"features":[]}"#.into()), 2, (0, 0, 0), &["linked CRSs are not supported"]),
         case("unknown legacy CRS", Text(r#"{"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"EPSG:123456"}},"features":[]}"#.into()), 2, (0, 0, 0), &["EPSG:123456"]),
         case(
-            "far outside the working CRS's zone",
+            // Shanghai, 1,000 km from the project's area: refused, with the likely causes.
+            "far outside the working CRS's zone and the project's area",
             Text(r#"{"type":"FeatureCollection","features":[{"type":"Feature","id":"shanghai","properties":{},"geometry":{"type":"Point","coordinates":[121.47,31.23]}}]}"#.into()),
-            0,
-            (1, 1, 0),
-            &["central meridian"],
+            2,
+            (1, 0, 1),
+            &["central meridian", "outside the project's area", "GCJ-02"],
         ),
         case(
             // Documented as undetectable: GCJ-02 coordinates look like WGS 84. The file is read
             // without complaint (see README and tests/integration/crs.rs for the fix).
             "GCJ-02 data declared as WGS 84 is not detected",
-            Text(r#"{"type":"FeatureCollection","features":[{"type":"Feature","id":"gcj","properties":{},"geometry":{"type":"Point","coordinates":[111.2947,30.6977]}}]}"#.into()),
+            Text(r#"{"type":"FeatureCollection","features":[{"type":"Feature","id":"gcj","properties":{"land_use":"tourism","kind":"new","discharges":false},"geometry":{"type":"Point","coordinates":[111.2947,30.6977]}}]}"#.into()),
             0,
             (1, 1, 0),
             &[],

@@ -1,0 +1,676 @@
+//! The attribute dictionary: what every attribute a pack's rules read is called, what type it
+//! has, which values it may take, and the names submissions use for both. A pack declares it
+//! in `attributes.toml`; a project adds its own departments' names under `[attributes.NAME]`
+//! in `ironrule.toml`.
+//!
+//! [`Dictionary::normalize`] rewrites a feature's properties before any rule reads them:
+//! - a field whose name is an attribute's name or alias (after trimming, case folding and
+//!   full-width → half-width folding) is renamed to the attribute's name;
+//! - a value is read as the attribute's type: an enumeration value or one of its aliases
+//!   (folded the same way; a number such as a land-use code `1001` is read as its text), a
+//!   number, a boolean (`true`/`false`, `1`/`0`, `是`/`否`...), a date (`2026-03-01`,
+//!   `2026/3/1`, `2026年3月1日` → `2026-03-01`), or text;
+//! - a value that cannot be read is replaced by a marker ([`invalid`]) that the filters treat
+//!   as *unknown* (even `IS NULL`), so a rule that needs it is undetermined, never passed;
+//! - a missing attribute with a `default` gets it.
+//!
+//! Fields the dictionary does not know are left as they are.
+//!
+//! ```
+//! use ironrule::rules::dictionary::Dictionary;
+//! let d = Dictionary::parse(r#"
+//! [[attribute]]
+//! name = "industry"
+//! type = "enum"
+//! aliases = ["行业类别"]
+//! values = [{ value = "chemical", aliases = ["化工"] }, { value = "food" }]
+//! "#).unwrap();
+//! let mut props = serde_json::json!({"行业类别": " 化工 "}).as_object().unwrap().clone();
+//! d.normalize(&mut props);
+//! assert_eq!(props["industry"], "chemical");
+//! let mut props = serde_json::json!({"industry": "Chemical"}).as_object().unwrap().clone();
+//! d.normalize(&mut props);
+//! assert_eq!(props["industry"], "chemical");
+//! let mut props = serde_json::json!({"industry": "石化"}).as_object().unwrap().clone();
+//! d.normalize(&mut props);
+//! assert!(ironrule::rules::dictionary::invalid(&props["industry"]).is_some());
+//! ```
+
+use crate::model::Properties;
+use serde::Deserialize;
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// The key of the marker object that stands for a value that could not be read.
+pub const INVALID: &str = "$invalid";
+
+/// The file in a pack's folder.
+pub const FILE_NAME: &str = "attributes.toml";
+
+/// An attribute's type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AttrType {
+    /// Free text.
+    Text,
+    /// One of the declared `values`.
+    Enum,
+    /// A number, in `unit`.
+    Number,
+    /// true or false.
+    Boolean,
+    /// A calendar date, ISO 8601 (`YYYY-MM-DD`).
+    Date,
+}
+
+impl AttrType {
+    /// The name used in `attributes.toml`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AttrType::Text => "text",
+            AttrType::Enum => "enum",
+            AttrType::Number => "number",
+            AttrType::Boolean => "boolean",
+            AttrType::Date => "date",
+        }
+    }
+}
+
+/// One value of an enumeration, and the names submissions use for it.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnumValue {
+    pub value: String,
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    /// What the value means, for people (shown in "accepted" lists).
+    #[serde(default)]
+    pub title: Option<String>,
+}
+
+/// One `[[attribute]]`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Attribute {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub kind: AttrType,
+    /// What it is, for people (e.g. "行业类别 industry").
+    #[serde(default)]
+    pub title: Option<String>,
+    /// The unit of a number (`m`, `m2`, `years`...).
+    #[serde(default)]
+    pub unit: Option<String>,
+    /// Other field names that mean this attribute.
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    /// The values of an enumeration.
+    #[serde(default)]
+    pub values: Vec<EnumValue>,
+    /// The value a feature without the attribute gets.
+    #[serde(default)]
+    pub default: Option<toml::Value>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DictFile {
+    #[serde(default, rename = "attribute")]
+    attributes: Vec<toml::Spanned<Attribute>>,
+}
+
+/// A project's additions for one attribute (`[attributes.NAME]` in `ironrule.toml`).
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Mapping {
+    /// More field names for the attribute.
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    /// More names for values: `{ chemical = ["化工类"] }`.
+    #[serde(default)]
+    pub values: BTreeMap<String, Vec<String>>,
+}
+
+/// The attribute dictionary: the declared attributes, with lookup tables from folded names.
+#[derive(Clone, Debug, Default)]
+pub struct Dictionary {
+    attributes: Vec<Attribute>,
+    /// Folded field name or alias → attribute index.
+    fields: BTreeMap<String, usize>,
+    /// (attribute index, folded value or alias) → canonical value.
+    values: BTreeMap<(usize, String), String>,
+}
+
+/// Folds text for matching: trims, maps full-width ASCII and the ideographic space to their
+/// half-width forms, collapses inner whitespace, and lower-cases.
+///
+/// ```
+/// use ironrule::rules::dictionary::fold;
+/// assert_eq!(fold("  ＣＨＥＭＩＣＡＬ　"), "chemical");
+/// assert_eq!(fold("Tailings  Pond"), "tailings pond");
+/// ```
+pub fn fold(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut space = false;
+    for c in s.chars() {
+        let c = match c {
+            '\u{3000}' => ' ',
+            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+            c => c,
+        };
+        if c.is_whitespace() {
+            space = !out.is_empty();
+            continue;
+        }
+        if space {
+            out.push(' ');
+            space = false;
+        }
+        out.extend(c.to_lowercase());
+    }
+    out
+}
+
+/// The marker's content when `v` is the marker of a value that could not be read: the field
+/// it came from, the value as written, and why it was not accepted.
+pub fn invalid(v: &Value) -> Option<&serde_json::Map<String, Value>> {
+    v.as_object()?.get(INVALID)?.as_object()
+}
+
+fn marker(field: &str, raw: &Value, why: String) -> Value {
+    serde_json::json!({ INVALID: { "field": field, "value": raw, "reason": why } })
+}
+
+impl Dictionary {
+    /// Parses an `attributes.toml`; errors carry the byte offset of what is wrong.
+    pub fn parse(text: &str) -> Result<Dictionary, Vec<(usize, String)>> {
+        let file: DictFile = toml::from_str(text).map_err(|e| {
+            vec![(
+                e.span().map_or(0, |s| s.start),
+                e.message().trim().to_owned(),
+            )]
+        })?;
+        let mut d = Dictionary::default();
+        let mut errors = Vec::new();
+        for spanned in file.attributes {
+            let at = spanned.span().start;
+            if let Err(why) = d.add(spanned.into_inner()) {
+                errors.push((at, why));
+            }
+        }
+        if errors.is_empty() {
+            Ok(d)
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// True when no attribute is declared (normalising is then a no-op).
+    pub fn is_empty(&self) -> bool {
+        self.attributes.is_empty()
+    }
+
+    /// The declared attributes, in declaration order.
+    pub fn attributes(&self) -> &[Attribute] {
+        &self.attributes
+    }
+
+    /// The attribute of this name (not alias).
+    pub fn get(&self, name: &str) -> Option<&Attribute> {
+        self.attributes.iter().find(|a| a.name == name)
+    }
+
+    /// The attribute a field name (or alias) stands for.
+    pub fn resolve_field(&self, field: &str) -> Option<&Attribute> {
+        self.fields.get(&fold(field)).map(|i| &self.attributes[*i])
+    }
+
+    /// The canonical value of an enumeration attribute for a written value or alias.
+    pub fn resolve_value(&self, attribute: &str, written: &str) -> Option<&str> {
+        let i = self.attributes.iter().position(|a| a.name == attribute)?;
+        self.values.get(&(i, fold(written))).map(String::as_str)
+    }
+
+    /// Adds an attribute, or merges a second pack's declaration of the same name (same type
+    /// required; aliases and values are united).
+    pub fn add(&mut self, a: Attribute) -> Result<(), String> {
+        if a.name.trim().is_empty() {
+            return Err("an attribute needs a name".into());
+        }
+        if a.kind == AttrType::Enum && a.values.is_empty() {
+            return Err(format!(
+                "attribute '{}' is an enumeration without values: add values = [{{ value = \"...\" }}]",
+                a.name
+            ));
+        }
+        if a.kind != AttrType::Enum && !a.values.is_empty() {
+            return Err(format!(
+                "attribute '{}' has values but is of type {}: only an enum has values",
+                a.name,
+                a.kind.as_str()
+            ));
+        }
+        if let Some(unit) = &a.unit {
+            if crate::rules::rule::unit(unit).is_none() {
+                return Err(format!(
+                    "attribute '{}': unit '{unit}' is not one of {}",
+                    a.name,
+                    crate::rules::rule::UNITS.join(", ")
+                ));
+            }
+        }
+        let index = match self.attributes.iter().position(|x| x.name == a.name) {
+            Some(i) if self.attributes[i].kind != a.kind => {
+                return Err(format!(
+                    "attribute '{}' is declared as {} elsewhere and as {} here",
+                    a.name,
+                    self.attributes[i].kind.as_str(),
+                    a.kind.as_str()
+                ))
+            }
+            Some(i) => {
+                let mut more = a.clone();
+                let have = &mut self.attributes[i];
+                have.aliases.append(&mut more.aliases);
+                for v in more.values {
+                    match have.values.iter_mut().find(|x| x.value == v.value) {
+                        Some(x) => x.aliases.extend(v.aliases),
+                        None => have.values.push(v),
+                    }
+                }
+                i
+            }
+            None => {
+                self.attributes.push(a.clone());
+                self.attributes.len() - 1
+            }
+        };
+        for name in std::iter::once(&a.name).chain(&a.aliases) {
+            if let Some(other) = self.fields.insert(fold(name), index) {
+                if other != index {
+                    return Err(format!(
+                        "field name '{name}' is given to '{}' and to '{}'",
+                        self.attributes[other].name, a.name
+                    ));
+                }
+            }
+        }
+        for v in &a.values {
+            for written in std::iter::once(&v.value).chain(&v.aliases) {
+                let key = (index, fold(written));
+                if let Some(other) = self.values.insert(key, v.value.clone()) {
+                    if other != v.value {
+                        return Err(format!(
+                            "attribute '{}': '{written}' names both '{other}' and '{}'",
+                            a.name, v.value
+                        ));
+                    }
+                }
+            }
+        }
+        if let Some(d) = &a.default {
+            let raw = toml_to_json(d);
+            if invalid(&self.read(index, &a.name, &raw)).is_some() {
+                return Err(format!(
+                    "attribute '{}': default {d} is not a valid {}",
+                    a.name,
+                    a.kind.as_str()
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Adds a project's names for an attribute the packs declare.
+    pub fn map(&mut self, name: &str, m: &Mapping) -> Result<(), String> {
+        let Some(have) = self.get(name) else {
+            let known: Vec<&str> = self.attributes.iter().map(|a| a.name.as_str()).collect();
+            return Err(format!(
+                "[attributes.{name}]: the rule packs declare no attribute '{name}' (they declare: {})",
+                known.join(", ")
+            ));
+        };
+        let mut more = have.clone();
+        more.aliases = m.aliases.clone();
+        more.default = None;
+        more.values = Vec::new();
+        for (value, aliases) in &m.values {
+            if have.kind != AttrType::Enum {
+                return Err(format!(
+                    "[attributes.{name}]: values are for enumerations; '{name}' is {}",
+                    have.kind.as_str()
+                ));
+            }
+            if !have.values.iter().any(|v| &v.value == value) {
+                return Err(format!(
+                    "[attributes.{name}]: '{value}' is not a value of '{name}' (values: {})",
+                    have.values
+                        .iter()
+                        .map(|v| v.value.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ));
+            }
+            more.values.push(EnumValue {
+                value: value.clone(),
+                aliases: aliases.clone(),
+                title: None,
+            });
+        }
+        self.add(more)
+    }
+
+    /// What an attribute accepts, for messages: "one of chemical (化工), food" or "a number of
+    /// m".
+    pub fn accepted(&self, name: &str) -> Option<String> {
+        let a = self.get(name)?;
+        Some(match a.kind {
+            AttrType::Enum => {
+                let vals: Vec<String> = a
+                    .values
+                    .iter()
+                    .map(|v| match v.aliases.first() {
+                        Some(alias) => format!("{} ({alias})", v.value),
+                        None => v.value.clone(),
+                    })
+                    .collect();
+                format!("one of {}", vals.join(", "))
+            }
+            AttrType::Number => match a.unit.as_deref() {
+                Some("m2") => "a number of m²".into(),
+                Some(u) => format!("a number of {u}"),
+                None => "a number".into(),
+            },
+            AttrType::Boolean => "true or false (是/否, 1/0)".into(),
+            AttrType::Date => "a date, YYYY-MM-DD".into(),
+            AttrType::Text => "text".into(),
+        })
+    }
+
+    /// Rewrites properties to the dictionary's names, values and types (see the module docs).
+    pub fn normalize(&self, props: &mut Properties) {
+        if self.attributes.is_empty() {
+            return;
+        }
+        // Fields to rename, and their attribute; done in two steps to keep the order of the
+        // other fields.
+        let mut found: Vec<(usize, String)> = Vec::new();
+        for key in props.keys() {
+            if let Some(i) = self.fields.get(&fold(key)) {
+                found.push((*i, key.clone()));
+            }
+        }
+        let mut done: Vec<usize> = Vec::new();
+        for (i, key) in &found {
+            let Some(raw) = props.remove(key) else {
+                continue;
+            };
+            let name = self.attributes[*i].name.clone();
+            let value = if raw.is_null() {
+                raw.clone()
+            } else {
+                self.read(*i, key, &raw)
+            };
+            if done.contains(i) {
+                // Two fields for one attribute: they must agree.
+                match props.get(&name) {
+                    Some(v) if v == &value || value.is_null() => {}
+                    Some(v) if v.is_null() => {
+                        props.insert(name, value);
+                    }
+                    Some(v) => {
+                        let why =
+                            format!("two fields give {name}: {} and {}", shown(v), shown(&value));
+                        props.insert(name, marker(key, &raw, why));
+                    }
+                    None => {
+                        props.insert(name, value);
+                    }
+                }
+            } else {
+                props.insert(name, value);
+                done.push(*i);
+            }
+        }
+        for (i, a) in self.attributes.iter().enumerate() {
+            if let Some(d) = &a.default {
+                if props.get(&a.name).is_none_or(Value::is_null) {
+                    let v = self.read(i, &a.name, &toml_to_json(d));
+                    props.insert(a.name.clone(), v);
+                }
+            }
+        }
+    }
+
+    /// A written value read as attribute `i`'s type, or the marker saying why it cannot be.
+    fn read(&self, i: usize, field: &str, raw: &Value) -> Value {
+        let a = &self.attributes[i];
+        let text = match raw {
+            Value::String(s) => Some(s.clone()),
+            // 1001.0 from a dBase numeric field is the code 1001.
+            Value::Number(n) => Some(match n.as_f64() {
+                Some(x) if x.fract() == 0.0 && x.abs() < 1e15 => format!("{}", x as i64),
+                _ => n.to_string(),
+            }),
+            Value::Bool(b) => Some(b.to_string()),
+            _ => None,
+        };
+        let bad = |what: String| marker(field, raw, what);
+        let Some(text) = text else {
+            return bad(format!(
+                "{} is not {}",
+                shown(raw),
+                self.accepted(&a.name).unwrap_or_default()
+            ));
+        };
+        let folded = fold(&text);
+        match a.kind {
+            AttrType::Text => Value::String(text.trim().to_owned()),
+            AttrType::Enum => match self.values.get(&(i, folded.clone())).or_else(|| {
+                // A code with a leading zero (0701) stored in a numeric field reads 701.
+                let digits = folded.bytes().all(|b| b.is_ascii_digit());
+                (digits && folded.len() % 2 == 1)
+                    .then(|| self.values.get(&(i, format!("0{folded}"))))
+                    .flatten()
+            }) {
+                Some(v) => Value::String(v.clone()),
+                None => bad(format!(
+                    "'{}' is not a known value of {}",
+                    text.trim(),
+                    a.name
+                )),
+            },
+            AttrType::Number => match raw {
+                Value::Number(n) if n.as_f64().is_some_and(f64::is_finite) => raw.clone(),
+                _ => match folded.parse::<f64>() {
+                    Ok(x) if x.is_finite() && !folded.is_empty() => serde_json::Number::from_f64(x)
+                        .map_or_else(|| bad("not a finite number".into()), Value::Number),
+                    _ => bad(format!(
+                        "'{}' is not {}{}",
+                        text.trim(),
+                        self.accepted(&a.name).unwrap_or_default(),
+                        number_hint(&folded, a.unit.as_deref())
+                    )),
+                },
+            },
+            AttrType::Boolean => match folded.as_str() {
+                "true" | "t" | "yes" | "y" | "1" | "是" | "有" | "真" => Value::Bool(true),
+                "false" | "f" | "no" | "n" | "0" | "否" | "无" | "假" => Value::Bool(false),
+                _ => bad(format!(
+                    "'{}' is not true or false (是/否, 1/0)",
+                    text.trim()
+                )),
+            },
+            AttrType::Date => match parse_date(&folded) {
+                Some(d) => Value::String(d),
+                None => bad(format!("'{}' is not a date (YYYY-MM-DD)", text.trim())),
+            },
+        }
+    }
+}
+
+/// "such as 30" when a number was written with its unit.
+fn number_hint(folded: &str, unit: Option<&str>) -> String {
+    let digits: String = folded
+        .chars()
+        .take_while(|c| c.is_ascii_digit() || *c == '.' || *c == '-')
+        .collect();
+    match (digits.parse::<f64>(), unit) {
+        (Ok(x), Some(u)) if !digits.is_empty() => {
+            let u = if u == "m2" { "m²" } else { u };
+            format!(", such as {x}, not the text \"{folded}\" (the unit, {u}, is implied)")
+        }
+        _ => String::new(),
+    }
+}
+
+/// `2026-03-01`, `2026/3/1`, `2026.3.1`, `2026年3月1日` (a time after the date is ignored) →
+/// `2026-03-01`, checked to be a real day.
+fn parse_date(s: &str) -> Option<String> {
+    let s = s.split(['t', ' ']).next()?;
+    let s = s.replace(['年', '月', '/', '.'], "-").replace('日', "");
+    let mut it = s.split('-');
+    let (y, m, d) = (it.next()?, it.next()?, it.next()?);
+    if it.next().is_some() || y.len() != 4 {
+        return None;
+    }
+    let iso = format!(
+        "{y}-{:02}-{:02}",
+        m.parse::<u32>().ok()?,
+        d.parse::<u32>().ok()?
+    );
+    crate::triage::Date::parse(&iso).ok().map(|_| iso)
+}
+
+fn shown(v: &Value) -> String {
+    match invalid(v) {
+        Some(m) => shown(m.get("value").unwrap_or(&Value::Null)),
+        None => match v {
+            Value::String(s) => format!("'{s}'"),
+            v => v.to_string(),
+        },
+    }
+}
+
+fn toml_to_json(v: &toml::Value) -> Value {
+    match v {
+        toml::Value::String(s) => Value::String(s.clone()),
+        toml::Value::Integer(i) => Value::from(*i),
+        toml::Value::Float(f) => {
+            serde_json::Number::from_f64(*f).map_or(Value::Null, Value::Number)
+        }
+        toml::Value::Boolean(b) => Value::Bool(*b),
+        other => Value::String(other.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const DICT: &str = r#"
+[[attribute]]
+name = "industry"
+type = "enum"
+aliases = ["行业类别", "行业"]
+values = [{ value = "chemical", aliases = ["化工"] }, { value = "food", aliases = ["食品"] }]
+
+[[attribute]]
+name = "land_use"
+type = "enum"
+aliases = ["用地性质"]
+values = [{ value = "industrial", aliases = ["工业用地", "1001"] }]
+
+[[attribute]]
+name = "height_m"
+type = "number"
+unit = "m"
+aliases = ["建筑高度"]
+
+[[attribute]]
+name = "discharges"
+type = "boolean"
+default = false
+
+[[attribute]]
+name = "start_date"
+type = "date"
+"#;
+
+    fn norm(props: serde_json::Value) -> Properties {
+        let d = Dictionary::parse(DICT).unwrap();
+        let mut p = props.as_object().unwrap().clone();
+        d.normalize(&mut p);
+        p
+    }
+
+    #[test]
+    fn names_and_values_are_folded_and_mapped() {
+        let p =
+            norm(json!({"行业类别": "化工", "用地性质": 1001, "建筑高度": "１８０", "other": "x"}));
+        assert_eq!(p["industry"], "chemical");
+        assert_eq!(p["land_use"], "industrial");
+        assert_eq!(p["height_m"], 180.0);
+        assert_eq!(p["other"], "x");
+        assert_eq!(p["discharges"], false, "the default");
+        let p = norm(json!({" INDUSTRY ": "ＣＨＥＭＩＣＡＬ", "start_date": "2026年3月1日"}));
+        assert_eq!(p["industry"], "chemical");
+        assert_eq!(p["start_date"], "2026-03-01");
+    }
+
+    #[test]
+    fn what_cannot_be_read_is_marked_not_dropped() {
+        let p = norm(json!({"industry": "石化", "height_m": "30m", "start_date": "2026-02-30"}));
+        let m = invalid(&p["industry"]).unwrap();
+        assert_eq!(m["value"], "石化");
+        assert!(m["reason"].as_str().unwrap().contains("not a known value"));
+        let why = invalid(&p["height_m"]).unwrap()["reason"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert!(
+            why.contains("a number of m") && why.contains("such as 30"),
+            "{why}"
+        );
+        assert!(invalid(&p["start_date"]).is_some());
+        // Two fields that disagree.
+        let p = norm(json!({"industry": "food", "行业": "化工"}));
+        assert!(invalid(&p["industry"]).is_some());
+        let p = norm(json!({"industry": "food", "行业": "食品"}));
+        assert_eq!(p["industry"], "food");
+    }
+
+    #[test]
+    fn declarations_that_contradict_are_errors() {
+        let errs = Dictionary::parse(
+            "[[attribute]]\nname = \"a\"\ntype = \"enum\"\n[[attribute]]\nname = \"b\"\ntype = \"number\"\naliases = [\"B\"]\nunit = \"furlong\"\n",
+        )
+        .unwrap_err();
+        assert_eq!(errs.len(), 2, "{errs:?}");
+        assert!(errs[0].1.contains("without values"));
+        assert!(errs[1].1.contains("furlong"));
+        let mut d = Dictionary::parse(DICT).unwrap();
+        let e = d
+            .map(
+                "industry",
+                &Mapping {
+                    aliases: vec![],
+                    values: [("petro".to_owned(), vec!["x".to_owned()])].into(),
+                },
+            )
+            .unwrap_err();
+        assert!(e.contains("not a value"), "{e}");
+        d.map(
+            "industry",
+            &Mapping {
+                aliases: vec!["HYLB".into()],
+                values: [("chemical".to_owned(), vec!["化工类".to_owned()])].into(),
+            },
+        )
+        .unwrap();
+        let mut p = json!({"hylb": "化工类"}).as_object().unwrap().clone();
+        d.normalize(&mut p);
+        assert_eq!(p["industry"], "chemical");
+    }
+}
