@@ -8,6 +8,7 @@ mod bad_input;
 mod check;
 mod corpus;
 mod crs;
+mod fail_closed;
 #[cfg(feature = "gdal")]
 mod formats;
 mod fuzz_replay;
