@@ -226,6 +226,8 @@ pub struct Settings {
     pub batch: usize,
     /// Write the findings layer (`findings.geojsonl`).
     pub layer: bool,
+    /// Start the CSV files with a UTF-8 byte-order mark.
+    pub csv_bom: bool,
 }
 
 impl Default for Settings {
@@ -233,6 +235,7 @@ impl Default for Settings {
         Settings {
             batch: DEFAULT_BATCH,
             layer: true,
+            csv_bom: false,
         }
     }
 }
@@ -314,6 +317,10 @@ fn sweep(
         let writer = scope.spawn(move || -> std::io::Result<Outcome> {
             let mut tally = Outcome::default();
             let mut ids = IdBook::default();
+            if settings.csv_bom {
+                out.csv.w.write_all(csv::BOM.as_bytes())?;
+                out.diagnostics.w.write_all(csv::BOM.as_bytes())?;
+            }
             write!(out.csv.w, "{}\r\n", csv::header())?;
             write!(
                 out.diagnostics.w,

@@ -37,6 +37,10 @@ pub struct AuditArgs {
     /// No progress bar and no summary on standard output.
     #[arg(long, short = 'q')]
     pub quiet: bool,
+    /// Start findings.csv and diagnostics.csv with a UTF-8 byte-order mark, for Excel on
+    /// Chinese Windows.
+    #[arg(long)]
+    pub csv_bom: bool,
 }
 
 /// Formats of the findings layer.
@@ -129,6 +133,7 @@ pub fn run(args: AuditArgs) -> Result<u8> {
         audit::Settings {
             batch: args.batch_size as usize,
             layer: args.findings_layer == LayerFormat::Geojsonl,
+            csv_bom: args.csv_bom,
         },
         &mut bar,
         &STOP,

@@ -105,6 +105,10 @@ pub struct CheckArgs {
     /// Colour in text output: auto (a terminal, and NO_COLOR unset), always, never.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
     pub color: ColorChoice,
+    /// Start CSV with a UTF-8 byte-order mark, so that Excel on Chinese Windows reads the
+    /// Chinese names as UTF-8 (without it, Excel assumes GBK and shows mojibake).
+    #[arg(long)]
+    pub csv_bom: bool,
 }
 
 /// When to colour text output.
@@ -190,6 +194,7 @@ pub fn run(args: CheckArgs) -> Result<u8> {
     use std::io::IsTerminal;
     let style = Style {
         color: args.output.is_none() && args.color.enabled(std::io::stdout().is_terminal()),
+        csv_bom: args.csv_bom,
     };
     let mut buf = Vec::new();
     args.format.emitter(style).emit(&mut buf, &report)?;

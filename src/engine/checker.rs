@@ -356,6 +356,19 @@ impl Checker {
                 *min_share,
                 target_field.as_deref(),
             );
+            // Per district, the proposals that take landscape there: a finding names the
+            // others, since the district falls under its target by all of them together.
+            let mut takers: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+            for h in &hits {
+                takers.entry(h.district).or_default().push(h.feature);
+            }
+            let label = |f: &Feature| {
+                f.fref
+                    .id
+                    .clone()
+                    .or_else(|| f.name().map(str::to_owned))
+                    .unwrap_or_else(|| format!("#{}", f.fref.index))
+            };
             for h in hits {
                 let f = applying[h.feature].0;
                 let hit = Hit {
@@ -382,6 +395,20 @@ impl Checker {
                         .trim_end_matches('0')
                         .trim_end_matches('.'),
                 ));
+                let others: Vec<String> = takers[&h.district]
+                    .iter()
+                    .filter(|i| **i != h.feature)
+                    .map(|i| label(applying[*i].0))
+                    .collect();
+                match others.len() {
+                    0 => finding
+                        .message
+                        .push_str("; it alone takes landscape there in this submission"),
+                    n => finding.message.push_str(&format!(
+                        "; together with {n} other proposal(s) of this submission that take landscape there: {}",
+                        others.join(", ")
+                    )),
+                }
                 out.push(finding);
             }
         }

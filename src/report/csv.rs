@@ -6,7 +6,14 @@ use std::io::{self, Write};
 /// feature_id, zone_layer, zone_id, measure, value, unit, limit, message, source,
 /// feature_index, status` (`active`, `undetermined`, `waived`, `baselined`). Values in metres or m², to the
 /// micrometre.
-pub struct Csv;
+pub struct Csv {
+    /// Start with a UTF-8 byte-order mark (`--csv-bom`): Excel on Chinese Windows reads a
+    /// CSV without one as GBK.
+    pub bom: bool,
+}
+
+/// The UTF-8 byte-order mark.
+pub const BOM: &str = "\u{feff}";
 
 /// The header row.
 pub const COLUMNS: [&str; 13] = [
@@ -36,6 +43,9 @@ pub fn field(s: &str) -> String {
 
 impl Emitter for Csv {
     fn emit(&self, out: &mut dyn Write, report: &Report) -> io::Result<()> {
+        if self.bom {
+            out.write_all(BOM.as_bytes())?;
+        }
         write!(out, "{}\r\n", header())?;
         for f in &report.findings {
             write!(out, "{}\r\n", row(f))?;

@@ -293,6 +293,8 @@ pub enum Format {
 pub struct Style {
     /// ANSI colours in text output.
     pub color: bool,
+    /// A UTF-8 byte-order mark before CSV (for Excel on Chinese Windows).
+    pub csv_bom: bool,
 }
 
 impl Format {
@@ -302,7 +304,7 @@ impl Format {
             Format::Text => Box::new(text::Text { color: style.color }),
             Format::Json => Box::new(json::Json),
             Format::Jsonl => Box::new(jsonl::JsonLines),
-            Format::Csv => Box::new(csv::Csv),
+            Format::Csv => Box::new(csv::Csv { bom: style.csv_bom }),
             Format::Sarif => Box::new(sarif::Sarif),
             Format::Junit => Box::new(junit::Junit),
             Format::Github => Box::new(github::Github),
