@@ -417,3 +417,22 @@ fn audit_counts_undetermined_results_and_says_share_rules_are_not_evaluated() {
     );
     assert!(console.contains("undetermined: 3"), "{console}");
 }
+
+#[test]
+fn csv_bom_is_one_flag_away_for_excel_on_chinese_windows() {
+    let plain = stdout(&check_demo(&["-f", "csv"]));
+    assert!(plain.starts_with("code,"));
+    let out = check_demo(&["-f", "csv", "--csv-bom"]);
+    assert_eq!(code(&out), 1);
+    assert_eq!(stdout(&out), format!("\u{feff}{plain}"));
+    let dir = tempfile::tempdir().unwrap();
+    let out = audit_demo(
+        &dir.path().join("a"),
+        &["--csv-bom", "--quiet", "data/yichang/proposals.geojson"],
+    );
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    for file in ["findings.csv", "diagnostics.csv"] {
+        let bytes = std::fs::read(dir.path().join("a").join(file)).unwrap();
+        assert!(bytes.starts_with("\u{feff}".as_bytes()), "{file}");
+    }
+}
