@@ -112,8 +112,8 @@ fn thousands(n: usize) -> String {
     out
 }
 
-pub fn run(args: AuditArgs) -> Result<u8> {
-    let (checker, assume) = args.read.load()?;
+pub fn run(args: AuditArgs, lang: crate::model::Lang) -> Result<u8> {
+    let (checker, assume) = args.read.load(lang)?;
     let request = args.read.request(assume.as_ref());
     // A second Ctrl-C ends the process at once.
     let _ = ctrlc::set_handler(|| {
@@ -153,56 +153,95 @@ pub fn run(args: AuditArgs) -> Result<u8> {
         }
     }
     if !args.quiet {
-        let rate = outcome.read as f64 / outcome.seconds.max(1e-9);
-        println!(
-            "audited {} features ({} checked, {} rejected) from {} source(s) in {:.2} s, {} features/s",
-            thousands(outcome.read),
-            thousands(outcome.checked),
-            thousands(outcome.rejected),
-            outcome.sources.len(),
-            outcome.seconds,
-            thousands(rate as usize),
-        );
-        for rule in checker.rules() {
-            if matches!(rule.test, crate::rules::Test::Share { .. }) {
-                println!(
-                    "  {:<8} {:<19} {:>10}  {} (a share rule judges one submission's proposals together: run `check` on the submission)",
-                    rule.code,
-                    rule.severity.as_str(),
-                    "not evaluated",
-                    rule.name
-                );
-                continue;
-            }
-            let (findings, features) = outcome.by_rule.get(&rule.code).copied().unwrap_or_default();
-            println!(
-                "  {:<8} {:<19} {:>10} findings on {:>10} features  {}",
-                rule.code,
-                rule.severity.as_str(),
-                thousands(findings),
-                thousands(features),
-                rule.name
-            );
-        }
-        if outcome.undetermined > 0 {
-            println!(
-                "  undetermined: {} of the findings are rules that could not be decided (status 'undetermined' in findings.csv): fix the attributes they name",
-                thousands(outcome.undetermined)
-            );
-        }
-        println!(
-            "  diagnostics: {} errors, {} warnings (diagnostics.csv)",
-            thousands(outcome.errors),
-            thousands(outcome.warnings)
-        );
-        let layer = match args.findings_layer {
-            LayerFormat::Geojsonl => " findings.geojsonl,",
-            LayerFormat::None => "",
-        };
-        println!(
-            "wrote findings.csv,{layer} diagnostics.csv and summary.json to {}",
-            args.out.display()
-        );
+        print!("{}", console_summary(&checker, &outcome, &args, lang));
     }
     Ok(outcome.exit_code(args.fail_on.severity()))
+}
+
+/// What `audit` prints when it is done, in `lang`: counts and rate, each rule's findings
+/// (share rules: not evaluated), undetermined results, diagnostics, the files written.
+fn console_summary(
+    checker: &crate::engine::Checker,
+    outcome: &audit::Outcome,
+    args: &AuditArgs,
+    lang: crate::model::Lang,
+) -> String {
+    use crate::model::Lang;
+    use std::fmt::Write as _;
+    let mut s = String::new();
+    let rate = outcome.read as f64 / outcome.seconds.max(1e-9);
+    let (read, checked, rejected) = (
+        thousands(outcome.read),
+        thousands(outcome.checked),
+        thousands(outcome.rejected),
+    );
+    let (sources, seconds, rate) = (
+        outcome.sources.len(),
+        outcome.seconds,
+        thousands(rate as usize),
+    );
+    let _ = match lang {
+        Lang::En => writeln!(s, "audited {read} features ({checked} checked, {rejected} rejected) from {sources} source(s) in {seconds:.2} s, {rate} features/s"),
+        Lang::Zh => writeln!(s, "已审查 {read} 个要素（审查 {checked} 个，拒收 {rejected} 个），来自 {sources} 个数据源，用时 {seconds:.2} 秒，每秒 {rate} 个"),
+    };
+    for rule in checker.rules() {
+        let sev = rule.severity.label(lang);
+        if matches!(rule.test, crate::rules::Test::Share { .. }) {
+            let _ = match lang {
+                Lang::En => writeln!(s, "  {:<8} {sev:<19} {:>10}  {} (a share rule judges one submission's proposals together: run `check` on the submission)", rule.code, "not evaluated", rule.name),
+                Lang::Zh => writeln!(s, "  {:<8} {sev:<19} {:>10}  {}（占比类规则对一次提交的项目合并判定：请对该提交运行 `check`）", rule.code, "未评估", rule.name),
+            };
+            continue;
+        }
+        let (findings, features) = outcome.by_rule.get(&rule.code).copied().unwrap_or_default();
+        let (findings, features) = (thousands(findings), thousands(features));
+        let _ = match lang {
+            Lang::En => writeln!(
+                s,
+                "  {:<8} {sev:<19} {findings:>10} findings on {features:>10} features  {}",
+                rule.code, rule.name
+            ),
+            Lang::Zh => writeln!(
+                s,
+                "  {:<8} {sev:<19} {findings:>10} 项发现，涉及 {features:>10} 个要素  {}",
+                rule.code,
+                rule.summary_in(lang)
+            ),
+        };
+    }
+    if outcome.undetermined > 0 {
+        let n = thousands(outcome.undetermined);
+        let _ = match lang {
+            Lang::En => writeln!(s, "  undetermined: {n} of the findings are rules that could not be decided (status 'undetermined' in findings.csv): fix the attributes they name"),
+            Lang::Zh => writeln!(s, "  无法判定：{n} 项发现为无法判定的规则（findings.csv 中 status 为 'undetermined'）：请补正其所列属性"),
+        };
+    }
+    let (errors, warnings) = (thousands(outcome.errors), thousands(outcome.warnings));
+    let _ = match lang {
+        Lang::En => writeln!(
+            s,
+            "  diagnostics: {errors} errors, {warnings} warnings (diagnostics.csv)"
+        ),
+        Lang::Zh => writeln!(
+            s,
+            "  输入问题：{errors} 个错误，{warnings} 个警告（diagnostics.csv）"
+        ),
+    };
+    let layer = match (args.findings_layer, lang) {
+        (LayerFormat::Geojsonl, Lang::En) => " findings.geojsonl,",
+        (LayerFormat::Geojsonl, Lang::Zh) => "findings.geojsonl、",
+        (LayerFormat::None, _) => "",
+    };
+    let out = args.out.display();
+    let _ = match lang {
+        Lang::En => writeln!(
+            s,
+            "wrote findings.csv,{layer} diagnostics.csv and summary.json to {out}"
+        ),
+        Lang::Zh => writeln!(
+            s,
+            "已写入 findings.csv、{layer}diagnostics.csv 和 summary.json 至 {out}"
+        ),
+    };
+    s
 }

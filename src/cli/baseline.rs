@@ -19,10 +19,10 @@ pub struct WriteArgs {
     pub output: PathBuf,
 }
 
-pub fn run(cmd: BaselineCommand) -> Result<u8> {
+pub fn run(cmd: BaselineCommand, lang: crate::model::Lang) -> Result<u8> {
     match cmd {
         BaselineCommand::Write(args) => {
-            let (_, _, report) = checked(&args.input)?;
+            let (_, _, report) = checked(&args.input, lang)?;
             for d in &report.diagnostics {
                 eprintln!("{d}");
             }

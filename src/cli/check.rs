@@ -3,6 +3,7 @@ use crate::crs::Crs;
 use crate::engine::{Checker, ReadRequest};
 use crate::io::atomic::write_atomic;
 use crate::model::Diagnostic;
+use crate::model::Lang;
 use crate::report::{Format, Style};
 use crate::triage::Date;
 use anyhow::{Context, Result};
@@ -40,7 +41,7 @@ pub struct ReadArgs {
 
 impl ReadArgs {
     /// The checker for the project, and `--assume-crs` parsed.
-    pub(crate) fn load(&self) -> Result<(Checker, Option<Crs>)> {
+    pub(crate) fn load(&self, lang: Lang) -> Result<(Checker, Option<Crs>)> {
         let project = super::project(self.project.as_ref())?;
         let assume = self
             .assume_crs
@@ -48,7 +49,9 @@ impl ReadArgs {
             .map(Crs::parse)
             .transpose()
             .context("--assume-crs")?;
-        Ok((Checker::load(project)?, assume))
+        let mut checker = Checker::load(project)?;
+        checker.lang = lang;
+        Ok((checker, assume))
     }
 
     /// The reading options, with `assume` from [`ReadArgs::load`].
@@ -135,8 +138,9 @@ impl ColorChoice {
 /// `baseline write` start from.
 pub(crate) fn checked(
     input: &InputArgs,
+    lang: Lang,
 ) -> Result<(Checker, Vec<crate::io::Source>, crate::report::Report)> {
-    let (checker, assume) = input.read.load()?;
+    let (checker, assume) = input.read.load(lang)?;
     let today = match &input.as_of {
         Some(d) => Date::parse(d).map_err(|e| anyhow::anyhow!("--as-of: {e}"))?,
         None => Date::today(),
@@ -171,7 +175,7 @@ pub(crate) fn checked(
     Ok((checker, sources, report))
 }
 
-pub fn run(args: CheckArgs) -> Result<u8> {
+pub fn run(args: CheckArgs, lang: Lang) -> Result<u8> {
     if args.format == Format::Gpkg && args.output.is_none() {
         anyhow::bail!("--format gpkg writes a binary file: give --output FILE.gpkg");
     }
@@ -180,7 +184,7 @@ pub fn run(args: CheckArgs) -> Result<u8> {
         .as_ref()
         .map(|p| crate::triage::Baseline::load(p))
         .transpose()?;
-    let (checker, sources, mut report) = checked(&args.input)?;
+    let (checker, sources, mut report) = checked(&args.input, lang)?;
     if let Some(b) = &baseline {
         report.fixed = b.apply(&mut report.findings);
         report.baseline_used = true;

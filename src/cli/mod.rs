@@ -10,7 +10,7 @@ pub mod check;
 /// `ironrule rule CODE` and `ironrule rules list|test`.
 pub mod rules;
 
-use crate::model::Severity;
+use crate::model::{Lang, Severity};
 use crate::project::Project;
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
@@ -24,6 +24,10 @@ use std::process::ExitCode;
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// The language of messages and of the text and HTML reports: zh (简体中文) or en;
+    /// default: from LC_ALL, LC_MESSAGES or LANG (zh_CN.UTF-8 → zh), else en.
+    #[arg(long, global = true, value_enum, value_name = "LANG")]
+    pub lang: Option<Lang>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -97,12 +101,13 @@ where
             return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
         }
     };
+    let lang = cli.lang.unwrap_or_else(Lang::from_env);
     let result = match cli.command {
-        Command::Check(args) => check::run(args),
-        Command::Audit(args) => audit::run(args),
-        Command::Baseline(cmd) => baseline::run(cmd),
-        Command::Rule(args) => rules::rule(args),
-        Command::Rules(cmd) => rules::run(cmd),
+        Command::Check(args) => check::run(args, lang),
+        Command::Audit(args) => audit::run(args, lang),
+        Command::Baseline(cmd) => baseline::run(cmd, lang),
+        Command::Rule(args) => rules::rule(args, lang),
+        Command::Rules(cmd) => rules::run(cmd, lang),
     };
     match result {
         Ok(code) => ExitCode::from(code),

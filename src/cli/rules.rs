@@ -1,5 +1,6 @@
 use crate::engine::fixtures::{run_pack, Verdict};
 use crate::engine::Checker;
+use crate::model::Lang;
 use crate::rules::{load_pack, Pack, Rule};
 use anyhow::{bail, Result};
 use clap::{Args, Subcommand, ValueEnum};
@@ -71,7 +72,7 @@ fn packs(args: &PackArgs) -> Result<Vec<Pack>> {
     Ok(Checker::load(project)?.packs)
 }
 
-pub fn rule(args: RuleArgs) -> Result<u8> {
+pub fn rule(args: RuleArgs, lang: Lang) -> Result<u8> {
     let packs = packs(&args.packs)?;
     let Some((pack, rule)) = packs.iter().find_map(|p| {
         p.rules
@@ -85,39 +86,53 @@ pub fn rule(args: RuleArgs) -> Result<u8> {
             .collect();
         bail!("no rule {} (known: {})", args.code, known.join(", "));
     };
-    print!("{}", describe(pack, rule));
+    print!("{}", describe(pack, rule, lang));
     Ok(0)
 }
 
-/// A rule's header and README, as `ironrule rule CODE` prints it.
-pub fn describe(pack: &Pack, rule: &Rule) -> String {
+/// A rule's header and README, as `ironrule rule CODE` prints it, in `lang` (the rule's
+/// `[zh]` summary and README.zh.md for Chinese, where it has them).
+pub fn describe(pack: &Pack, rule: &Rule, lang: Lang) -> String {
+    let t = |en, zh| lang.pick(en, zh);
     let mut s = format!(
         "{} {} ({}, {})\n",
         rule.code,
         rule.name,
-        rule.severity,
+        rule.severity.label(lang),
         rule.status.as_str()
     );
-    s.push_str(&format!("  {}\n", rule.summary));
+    s.push_str(&format!("  {}\n", rule.summary_in(lang)));
     s.push_str(&format!(
-        "  pack: {} {} ({})\n",
-        pack.id, pack.version, pack.title
+        "  {}{} {} ({})\n",
+        t("pack: ", "规则包："),
+        pack.id,
+        pack.version,
+        pack.title
     ));
     s.push_str(&format!(
-        "  applies to: {}\n",
-        rule.applies_to_text.as_deref().unwrap_or("every proposal")
+        "  {}{}\n",
+        t("applies to: ", "适用于："),
+        rule.applies_to_text
+            .as_deref()
+            .unwrap_or(t("every proposal", "所有项目"))
     ));
     s.push_str(&format!(
-        "  test: {} against {}: {}\n",
+        "  {}{} {} {}: {}\n",
+        t("test: ", "检验："),
         rule.test.kind(),
+        t("against", "对照"),
         rule.test.layers().join(", "),
         rule.test.threshold()
     ));
-    s.push_str(&format!("  law: {}\n", rule.citation));
+    s.push_str(&format!(
+        "  {}{}\n",
+        t("law: ", "法律依据："),
+        rule.citation
+    ));
     if let Some(url) = &rule.citation.url {
         s.push_str(&format!("  url: {url}\n"));
     }
-    if let Some(readme) = rule.readme() {
+    if let Some(readme) = rule.readme_in(lang) {
         s.push('\n');
         s.push_str(&readme);
         if !readme.ends_with('\n') {
@@ -127,7 +142,7 @@ pub fn describe(pack: &Pack, rule: &Rule) -> String {
     s
 }
 
-pub fn run(cmd: RulesCommand) -> Result<u8> {
+pub fn run(cmd: RulesCommand, lang: Lang) -> Result<u8> {
     match cmd {
         RulesCommand::List {
             packs: args,
@@ -144,7 +159,7 @@ pub fn run(cmd: RulesCommand) -> Result<u8> {
                                 r.code,
                                 r.severity.as_str(),
                                 r.test.kind(),
-                                r.summary
+                                r.summary_in(lang)
                             );
                         }
                     }
@@ -156,6 +171,7 @@ pub fn run(cmd: RulesCommand) -> Result<u8> {
                             p.rules.iter().map(move |r| {
                                 json!({
                                     "code": r.code, "name": r.name, "summary": r.summary,
+                                    "summary_zh": r.summary_zh,
                                     "severity": r.severity, "status": r.status, "pack": p.id,
                                     "applies_to": r.applies_to_text,
                                     "test": {"kind": r.test.kind(), "layers": r.test.layers(), "threshold": r.test.threshold()},

@@ -3,7 +3,7 @@ use crate::geom::Footprint;
 use crate::index::ZoneLayer;
 use crate::io::{self, ReadOptions, Source};
 use crate::model::{
-    Diagnostic, Feature, Finding, Measure, MeasureKind, Properties, Undetermined, ZoneRef,
+    Diagnostic, Feature, Finding, Lang, Measure, MeasureKind, Properties, Undetermined, ZoneRef,
 };
 use crate::project::{LayerSpec, Project};
 use crate::report::{Case, MapData, MapFeature, MapLayer, Report, RuleDoc, Summary};
@@ -55,6 +55,8 @@ pub struct Checker {
     /// Where proposals may lie (working CRS): the project's `area`, else the zone layers'
     /// extent plus `area_margin_m`; `None` for a project without zones.
     pub area: Option<geo::Rect<f64>>,
+    /// The language of the findings' messages (`--lang`); English by default.
+    pub lang: Lang,
 }
 
 /// The packs' dictionaries merged, with the project's own names on top; conflicts are
@@ -239,6 +241,7 @@ impl Checker {
             zones_read,
             dictionary,
             area,
+            lang: Lang::default(),
         })
     }
 
@@ -258,22 +261,26 @@ impl Checker {
             return None;
         }
         let c = b.center();
+        let (x, y, crs) = (fmt_num(c.x), fmt_num(c.y), &self.project.crs.name);
+        let km = fmt_num(crate::index::zone_layer::box_distance(area, b) / 1000.0);
+        let rect = format!(
+            "[{}, {}, {}, {}]",
+            fmt_num(area.min().x),
+            fmt_num(area.min().y),
+            fmt_num(area.max().x),
+            fmt_num(area.max().y)
+        );
+        let message = match self.lang {
+            Lang::En => format!(
+                "the footprint lies outside the project's area: around ({x}, {y}) in {crs}, {km} km from the area {rect}. Likely causes: a wrong or missing CRS (pass --assume-crs or fix the file's .prj), coordinates copied from a web map in GCJ-02, or x and y swapped. It was not checked"
+            ),
+            Lang::Zh => format!(
+                "用地位于项目范围之外（outside the project's area）：约在 {crs} 的 ({x}, {y})，距项目范围 {rect} {km} 公里。可能原因：坐标系错误或缺失（用 --assume-crs 指定，或修正文件的 .prj）、从网络地图复制的 GCJ-02 坐标、或 x 与 y 颠倒。未予审查"
+            ),
+        };
         Some(
-            Diagnostic::error(
-                f.fref.source.clone(),
-                format!(
-                    "the footprint lies outside the project's area: around ({}, {}) in {}, {} km from the area [{}, {}, {}, {}]. Likely causes: a wrong or missing CRS (pass --assume-crs or fix the file's .prj), coordinates copied from a web map in GCJ-02, or x and y swapped. It was not checked",
-                    fmt_num(c.x),
-                    fmt_num(c.y),
-                    self.project.crs.name,
-                    fmt_num(crate::index::zone_layer::box_distance(area, b) / 1000.0),
-                    fmt_num(area.min().x),
-                    fmt_num(area.min().y),
-                    fmt_num(area.max().x),
-                    fmt_num(area.max().y),
-                ),
-            )
-            .feature(f.fref.index, f.fref.id.as_deref()),
+            Diagnostic::error(f.fref.source.clone(), message)
+                .feature(f.fref.index, f.fref.id.as_deref()),
         )
     }
 
@@ -387,28 +394,34 @@ impl Checker {
                     hit,
                     Bound::of(h.target * 100.0),
                 );
-                finding.message.push_str(&format!(
-                    " (before: {} %; this proposal takes {} m² of landscape, {} percentage points)",
-                    fmt_num(h.before * 100.0),
-                    fmt_num(h.taken_m2),
-                    format!("{:.4}", h.marginal * 100.0)
-                        .trim_end_matches('0')
-                        .trim_end_matches('.'),
-                ));
+                let points = format!("{:.4}", h.marginal * 100.0);
+                let points = points.trim_end_matches('0').trim_end_matches('.');
+                let (before, taken) = (fmt_num(h.before * 100.0), fmt_num(h.taken_m2));
+                finding.message.push_str(&match self.lang {
+                    Lang::En => format!(
+                        " (before: {before} %; this proposal takes {taken} m² of landscape, {points} percentage points)"
+                    ),
+                    Lang::Zh => format!(
+                        "（此前：{before} %；本项目占用山水用地 {taken} 平方米，{points} 个百分点）"
+                    ),
+                });
                 let others: Vec<String> = takers[&h.district]
                     .iter()
                     .filter(|i| **i != h.feature)
                     .map(|i| label(applying[*i].0))
                     .collect();
-                match others.len() {
-                    0 => finding
-                        .message
-                        .push_str("; it alone takes landscape there in this submission"),
-                    n => finding.message.push_str(&format!(
+                finding.message.push_str(&match (others.len(), self.lang) {
+                    (0, Lang::En) => "; it alone takes landscape there in this submission".into(),
+                    (0, Lang::Zh) => "；本次提交中仅此项目占用该区山水用地".into(),
+                    (n, Lang::En) => format!(
                         "; together with {n} other proposal(s) of this submission that take landscape there: {}",
                         others.join(", ")
-                    )),
-                }
+                    ),
+                    (n, Lang::Zh) => format!(
+                        "；与本次提交中另外 {n} 个占用该区山水用地的项目共同导致：{}",
+                        others.join("、")
+                    ),
+                });
                 out.push(finding);
             }
         }
@@ -495,14 +508,18 @@ impl Checker {
             .map(|a| self.describe(a, props))
             .collect::<Vec<_>>()
             .join("; ");
-        Undetermined {
-            attributes,
-            reason: format!("cannot tell whether {} applies: {reason}", rule.code),
-        }
+        let reason = match self.lang {
+            Lang::En => format!("cannot tell whether {} applies: {reason}", rule.code),
+            Lang::Zh => format!("不能确定 {} 是否适用：{reason}", rule.code),
+        };
+        Undetermined { attributes, reason }
     }
 
     /// What is wrong with one attribute of a feature, and what would be accepted.
     fn describe(&self, attribute: &str, props: &Properties) -> String {
+        if self.lang == Lang::Zh {
+            return self.describe_zh(attribute, props);
+        }
         let accepted = self
             .dictionary
             .accepted(attribute)
@@ -530,10 +547,60 @@ impl Checker {
         }
     }
 
+    /// [`Checker::describe`] in Chinese.
+    fn describe_zh(&self, attribute: &str, props: &Properties) -> String {
+        use dictionary::Problem;
+        let accepted = self
+            .dictionary
+            .accepted_in(attribute, Lang::Zh)
+            .map(|a| format!("；可接受：{a}"))
+            .unwrap_or_default();
+        let title = self
+            .dictionary
+            .get(attribute)
+            .and_then(|a| a.aliases.first())
+            .map(|t| format!("{t}（{attribute}）"))
+            .unwrap_or_else(|| attribute.to_owned());
+        match props.get(attribute) {
+            None | Some(serde_json::Value::Null) => {
+                let names = self
+                    .dictionary
+                    .get(attribute)
+                    .map(|a| {
+                        std::iter::once(a.name.as_str())
+                            .chain(a.aliases.iter().map(String::as_str))
+                            .collect::<Vec<_>>()
+                            .join("、")
+                    })
+                    .unwrap_or_else(|| attribute.to_owned());
+                format!("缺少{title}（字段名可为：{names}{accepted}）")
+            }
+            Some(v) => match dictionary::invalid(v) {
+                Some(m) => {
+                    let field = m.get("field").and_then(|f| f.as_str()).unwrap_or(attribute);
+                    let value = m.get("value").map(|v| v.to_string()).unwrap_or_default();
+                    let what = match Problem::of(m) {
+                        Some(Problem::UnknownValue) => "不是已知取值",
+                        Some(Problem::NotNumber) => "不是数字（单位已隐含，只填数字）",
+                        Some(Problem::NotBoolean) => "不是“是/否”",
+                        Some(Problem::NotDate) => "不是日期",
+                        Some(Problem::Conflict) => "与同义字段的取值不一致",
+                        Some(Problem::NotScalar) | None => "无法读取",
+                    };
+                    format!("{field} = {value}：{what}（{title}{accepted}）")
+                }
+                None => format!("{title} = {v} 无法比较{accepted}"),
+            },
+        }
+    }
+
     /// Turns a finding into an undetermined result: the reason first, then what the finding
     /// would say if the rule applied; at most the project's `undetermined_severity`.
     fn mark_undetermined(&self, x: &mut Finding, why: Undetermined) {
-        x.message = format!("undetermined: {}; if it applies: {}", why.reason, x.message);
+        x.message = match self.lang {
+            Lang::En => format!("undetermined: {}; if it applies: {}", why.reason, x.message),
+            Lang::Zh => format!("无法判定：{}；若适用：{}", why.reason, x.message),
+        };
         x.undetermined = Some(why);
         if let Some(cap) = self.project.undetermined_severity {
             x.severity = x.severity.min(cap);
@@ -702,10 +769,14 @@ impl Checker {
             .map(str::to_owned)
             .or_else(|| f.fref.id.clone())
             .unwrap_or_else(|| format!("#{}", f.fref.index));
-        let unit = if measure.unit == "m2" {
-            "m²"
-        } else {
-            measure.unit
+        let unit = match (self.lang, measure.unit) {
+            (Lang::En, "m2") => "m²",
+            (Lang::Zh, "m2") => "平方米",
+            (Lang::Zh, "m") => "米",
+            (Lang::Zh, "years") => "年",
+            (Lang::Zh, "floors") => "层",
+            (Lang::Zh, "points") => "个点",
+            (_, u) => u,
         };
         let missing = match (&rule.test, hit.kind) {
             (Test::Attribute { measured, .. }, MeasureKind::AttributeMissing) => {
@@ -716,19 +787,27 @@ impl Checker {
                     .map(|a| self.describe(a, &f.properties))
                     .collect::<Vec<_>>()
                     .join("; ");
-                Some(Undetermined {
-                    reason: format!(
+                let reason = match self.lang {
+                    Lang::En => format!(
                         "{}: the limit of {limit_s} {unit} ({zone_label}) cannot be checked: {reason}",
                         rule.code
                     ),
-                    attributes,
-                })
+                    Lang::Zh => format!(
+                        "{}：无法核查 {limit_s} {unit} 的限值（{zone_label}）：{reason}",
+                        rule.code
+                    ),
+                };
+                Some(Undetermined { reason, attributes })
             }
             _ => None,
         };
         let message = match &missing {
-            Some(why) => format!("undetermined: {}", why.reason),
-            None => rule.message.render(&[
+            Some(why) => format!(
+                "{}{}",
+                self.lang.pick("undetermined: ", "无法判定："),
+                why.reason
+            ),
+            None => rule.message_in(self.lang).render(&[
                 &value,
                 &limit_s,
                 unit,
@@ -805,7 +884,8 @@ impl Checker {
             findings,
             summary,
             diagnostics,
-            rules: self.rules().map(RuleDoc::from).collect(),
+            rules: self.rules().map(|r| RuleDoc::new(r, self.lang)).collect(),
+            lang: self.lang,
             cases,
             working_crs: Some(self.project.crs.clone()),
             source_crs: sources

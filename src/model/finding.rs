@@ -66,6 +66,25 @@ impl MeasureKind {
         }
     }
 
+    /// How a reader says it, in `lang`.
+    pub fn label_in(self, lang: super::Lang) -> &'static str {
+        if lang == super::Lang::En {
+            return self.label();
+        }
+        match self {
+            MeasureKind::OverlapArea => "重叠面积",
+            MeasureKind::OverlapLength => "范围内长度",
+            MeasureKind::OverlapPoints => "范围内点数",
+            MeasureKind::Distance => "距离",
+            MeasureKind::OutsideArea => "范围外面积",
+            MeasureKind::OutsideLength => "范围外长度",
+            MeasureKind::OutsidePoints => "范围外点数",
+            MeasureKind::AttributeExcess => "数值",
+            MeasureKind::AttributeMissing => "缺失值",
+            MeasureKind::ShareAfter => "调整后山水占比",
+        }
+    }
+
     /// How a reader says it.
     pub fn label(self) -> &'static str {
         match self {

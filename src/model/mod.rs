@@ -6,10 +6,13 @@ pub mod diagnostic;
 pub mod feature;
 /// Findings and their measured evidence.
 pub mod finding;
+/// The language of human text (`--lang`).
+pub mod lang;
 /// How bad a finding is.
 pub mod severity;
 
 pub use diagnostic::{Diagnostic, Level};
 pub use feature::{Feature, FeatureRef, Properties};
 pub use finding::{Citation, Finding, Measure, MeasureKind, Undetermined, ZoneRef};
+pub use lang::Lang;
 pub use severity::Severity;

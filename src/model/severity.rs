@@ -26,6 +26,17 @@ impl Severity {
         Severity::Prohibited,
     ];
 
+    /// How a reader says it, in `lang` (the text and HTML reports).
+    pub fn label(self, lang: super::Lang) -> &'static str {
+        match (self, lang) {
+            (_, super::Lang::En) => self.as_str(),
+            (Severity::Notice, _) => "提示",
+            (Severity::RequiresAssessment, _) => "需评估",
+            (Severity::RequiresApproval, _) => "需审批",
+            (Severity::Prohibited, _) => "禁止",
+        }
+    }
+
     /// The name used in rule files, reports and on the command line.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -52,7 +52,7 @@ impl Emitter for Github {
                 data(&format!(
                     "{}\n{}\nlaw: {}",
                     f.message,
-                    measure_text(f),
+                    measure_text(f, report.lang),
                     f.citation
                 ))
             )?;

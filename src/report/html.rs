@@ -1,5 +1,5 @@
 use super::{measure_text, xml_escape, Emitter, MapData, Report};
-use crate::model::Severity;
+use crate::model::{Lang, Severity};
 use geo::{Centroid, Coord, CoordsIter, Geometry, LineString, Polygon, Rect};
 use std::fmt::Write as _;
 use std::io::{self, Write};
@@ -177,13 +177,14 @@ fn map_svg(map: &MapData, report: &Report) -> String {
         }
     }
     svg.push_str("</svg>");
+    let t = |en, zh| report.lang.pick(en, zh);
     for (label, s) in [
-        ("prohibited", Some(Severity::Prohibited)),
+        (t("prohibited", "禁止"), Some(Severity::Prohibited)),
         (
-            "requires approval / assessment",
+            t("requires approval / assessment", "需审批 / 需评估"),
             Some(Severity::RequiresApproval),
         ),
-        ("no finding", None),
+        (t("no finding", "无发现"), None),
     ] {
         let _ = write!(
             legend,
@@ -199,15 +200,38 @@ const STYLE: &str = "body{font:15px/1.45 system-ui,sans-serif;margin:2em auto;ma
 impl Emitter for Html {
     fn emit(&self, out: &mut dyn Write, report: &Report) -> io::Result<()> {
         let s = &report.summary;
+        let lang = report.lang;
+        let t = |en, zh| lang.pick(en, zh);
+        let title = t("ironrule report", "ironrule 审查报告");
         let mut h = String::new();
-        let _ = write!(h, "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>ironrule report</title><style>{STYLE}</style></head><body>\n");
-        let _ = write!(h, "<h1>ironrule report</h1>\n<p>{} feature(s) read, {} checked, {} rejected; <strong>{} finding(s)</strong>{}.</p>\n", s.read, s.checked, s.rejected, s.findings, if s.undetermined > 0 { format!(r#", of which <span class="undetermined">{} undetermined</span> (a rule could not be decided)"#, s.undetermined) } else { String::new() });
+        let _ = write!(h, "<!DOCTYPE html>\n<html lang=\"{}\"><head><meta charset=\"utf-8\"><title>{title}</title><style>{STYLE}</style></head><body>\n", t("en", "zh-CN"));
+        let undetermined = match (s.undetermined, lang) {
+            (0, _) => String::new(),
+            (n, Lang::En) => format!(
+                r#", of which <span class="undetermined">{n} undetermined</span> (a rule could not be decided)"#
+            ),
+            (n, Lang::Zh) => format!(
+                r#"，其中 <span class="undetermined">{n} 项无法判定</span>（规则无法判定）"#
+            ),
+        };
+        let _ = match lang {
+            Lang::En => write!(h, "<h1>{title}</h1>\n<p>{} feature(s) read, {} checked, {} rejected; <strong>{} finding(s)</strong>{undetermined}.</p>\n", s.read, s.checked, s.rejected, s.findings),
+            Lang::Zh => write!(h, "<h1>{title}</h1>\n<p>读取 {} 个要素，审查 {} 个，拒收 {} 个；<strong>发现 {} 项</strong>{undetermined}。</p>\n", s.read, s.checked, s.rejected, s.findings),
+        };
         if let Some(map) = &report.map {
-            h.push_str("<h2>Map</h2>\n");
+            let _ = writeln!(h, "<h2>{}</h2>", t("Map", "地图"));
             h.push_str(&map_svg(map, report));
             h.push('\n');
         }
-        h.push_str("<h2>By rule</h2>\n<table><tr><th>rule</th><th>severity</th><th>what it forbids</th><th>findings</th></tr>\n");
+        let _ = writeln!(
+            h,
+            "<h2>{}</h2>\n<table><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
+            t("By rule", "按规则"),
+            t("rule", "规则"),
+            t("severity", "严重程度"),
+            t("what it forbids", "禁止事项"),
+            t("findings", "发现")
+        );
         for r in &report.rules {
             let n = s.by_rule.get(&r.code).copied().unwrap_or(0);
             let _ = writeln!(
@@ -215,19 +239,24 @@ impl Emitter for Html {
                 r#"<tr><td>{}</td><td class="sev {}">{}</td><td>{}</td><td>{n}</td></tr>"#,
                 xml_escape(&r.code),
                 r.severity,
-                r.severity,
+                r.severity.label(lang),
                 xml_escape(&r.summary)
             );
         }
-        h.push_str("</table>\n<h2>By severity</h2>\n<table>");
+        let _ = write!(
+            h,
+            "</table>\n<h2>{}</h2>\n<table>",
+            t("By severity", "按严重程度")
+        );
         for (sev, n) in s.by_severity.iter().rev() {
             let _ = write!(
                 h,
-                r#"<tr><td class="sev {sev}">{sev}</td><td>{n}</td></tr>"#
+                r#"<tr><td class="sev {sev}">{}</td><td>{n}</td></tr>"#,
+                sev.label(lang)
             );
         }
         h.push_str("</table>\n");
-        h.push_str("<h2>Findings</h2>\n");
+        let _ = writeln!(h, "<h2>{}</h2>", t("Findings", "发现"));
         for f in &report.findings {
             let feature = f
                 .feature_name
@@ -241,20 +270,27 @@ impl Emitter for Html {
             };
             let _ = writeln!(
                 h,
-                r#"<article><h3><span class="sev {}">{}[{}]</span>{} {}</h3><p>{}</p><dl><dt>measured</dt><dd>{}</dd><dt>zone</dt><dd>{}</dd><dt>feature</dt><dd>{}</dd><dt>law</dt><dd>{}{}</dd></dl></article>"#,
+                r#"<article><h3><span class="sev {}">{}[{}]</span>{} {}</h3><p>{}</p><dl><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}{}</dd></dl></article>"#,
                 f.severity,
-                f.severity,
+                f.severity.label(lang),
                 xml_escape(&f.code),
                 if f.undetermined.is_some() {
-                    r#" <span class="undetermined">undetermined</span>"#
+                    match lang {
+                        Lang::En => r#" <span class="undetermined">undetermined</span>"#,
+                        Lang::Zh => r#" <span class="undetermined">无法判定</span>"#,
+                    }
                 } else {
                     ""
                 },
                 xml_escape(&feature),
                 xml_escape(&f.message),
-                xml_escape(&measure_text(f)),
+                t("measured", "实测"),
+                xml_escape(&measure_text(f, lang)),
+                t("zone", "区域"),
                 xml_escape(&zone),
+                t("feature", "项目"),
                 xml_escape(&f.feature.to_string()),
+                t("law", "法律依据"),
                 xml_escape(&f.citation.to_string()),
                 f.citation
                     .url
@@ -264,7 +300,7 @@ impl Emitter for Html {
             );
         }
         if !report.diagnostics.is_empty() {
-            h.push_str("<h2>Input problems</h2>\n<ul>\n");
+            let _ = writeln!(h, "<h2>{}</h2>\n<ul>", t("Input problems", "输入问题"));
             for d in &report.diagnostics {
                 let _ = writeln!(h, r#"<li class="diag">{}</li>"#, xml_escape(&d.to_string()));
             }

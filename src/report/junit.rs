@@ -112,7 +112,7 @@ impl Emitter for Junit {
                                 let body = format!(
                                     "{}\n{}\nzone: {}{zone}\nlaw: {}",
                                     f.message,
-                                    measure_text(f),
+                                    measure_text(f, report.lang),
                                     f.zone.layer,
                                     f.citation
                                 );

@@ -23,7 +23,7 @@ pub mod sarif;
 pub mod text;
 
 use crate::crs::{Crs, Transformer};
-use crate::model::{Citation, Diagnostic, FeatureRef, Finding, Level, Severity};
+use crate::model::{Citation, Diagnostic, FeatureRef, Finding, Lang, Level, Severity};
 use crate::rules::Rule;
 use geo::{Geometry, LineString, Polygon, Rect};
 use serde::Serialize;
@@ -94,10 +94,18 @@ pub struct RuleDoc {
 
 impl From<&Rule> for RuleDoc {
     fn from(r: &Rule) -> Self {
+        RuleDoc::new(r, Lang::En)
+    }
+}
+
+impl RuleDoc {
+    /// The rule's documentation in `lang` (its `[zh]` summary and README.zh.md for Chinese,
+    /// where it has them).
+    pub fn new(r: &Rule, lang: Lang) -> Self {
         RuleDoc {
             code: r.code.clone(),
             name: r.name.clone(),
-            summary: r.summary.clone(),
+            summary: r.summary_in(lang).to_owned(),
             severity: r.severity,
             citation: (*r.citation).clone(),
             test: format!(
@@ -106,7 +114,7 @@ impl From<&Rule> for RuleDoc {
                 r.test.layers().join(", "),
                 r.test.threshold()
             ),
-            help: r.readme(),
+            help: r.readme_in(lang),
         }
     }
 }
@@ -161,6 +169,8 @@ pub struct Report {
     pub fixed: Vec<crate::triage::Entry>,
     /// Whether a baseline was given (SARIF then says which results are new).
     pub baseline_used: bool,
+    /// The language of the text and HTML reports' own words (`--lang`).
+    pub lang: Lang,
     pub(crate) transforms: RefCell<BTreeMap<String, Option<Transformer>>>,
 }
 
@@ -333,29 +343,41 @@ pub(crate) fn xml_escape(s: &str) -> String {
     out
 }
 
-/// The measured evidence in one line: "distance 595.51 m ≤ limit 1000 m".
-pub fn measure_text(f: &Finding) -> String {
+/// The measured evidence in one line, in `lang`: "distance 595.51 m ≤ limit 1000 m",
+/// "距离 595.51 m ≤ 限值 1000 m".
+pub fn measure_text(f: &Finding, lang: Lang) -> String {
     use crate::engine::checker::fmt_num;
     use crate::model::MeasureKind;
     let m = &f.measure;
     let unit = if m.unit == "m2" { "m²" } else { m.unit };
-    let mut line = format!("{} {} {unit}", m.kind.label(), fmt_num(m.value));
+    let t = |en, zh| lang.pick(en, zh);
+    let (value, limit) = (fmt_num(m.value), fmt_num(m.limit));
+    let mut line = format!("{} {value} {unit}", m.kind.label_in(lang));
     match m.kind {
-        MeasureKind::Distance => line.push_str(&format!(" ≤ limit {} m", fmt_num(m.limit))),
+        MeasureKind::Distance => line.push_str(&format!(" ≤ {} {limit} m", t("limit", "限值"))),
         MeasureKind::OverlapArea if m.limit > 0.0 => {
-            line.push_str(&format!(" ≥ threshold {} m²", fmt_num(m.limit)))
+            line.push_str(&format!(" ≥ {} {limit} m²", t("threshold", "阈值")))
         }
         MeasureKind::AttributeExcess => {
-            line.push_str(&format!(" > allowed {} {unit}", fmt_num(m.limit)))
+            line.push_str(&format!(" > {} {limit} {unit}", t("allowed", "允许")))
         }
-        MeasureKind::ShareAfter => line.push_str(&format!(" < target {} %", fmt_num(m.limit))),
+        MeasureKind::ShareAfter => line.push_str(&format!(" < {} {limit} %", t("target", "目标"))),
         MeasureKind::AttributeMissing => {
-            line = format!("no value (allowed: {} {unit})", fmt_num(m.limit))
+            line = match lang {
+                Lang::En => format!("no value (allowed: {limit} {unit})"),
+                Lang::Zh => format!("无值（允许：{limit} {unit}）"),
+            }
         }
-        _ => line.push_str(&format!(" (allowed: 0 {unit})")),
+        _ => line.push_str(&match lang {
+            Lang::En => format!(" (allowed: 0 {unit})"),
+            Lang::Zh => format!("（允许：0 {unit}）"),
+        }),
     }
     if let Some(share) = f.share_of_footprint {
-        line.push_str(&format!(", {:.1}% of the footprint", share * 100.0));
+        line.push_str(&match lang {
+            Lang::En => format!(", {:.1}% of the footprint", share * 100.0),
+            Lang::Zh => format!("，占用地 {:.1}%", share * 100.0),
+        });
     }
     line
 }

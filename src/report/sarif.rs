@@ -59,7 +59,7 @@ impl Emitter for Sarif {
                 let mut result = json!({
                     "ruleId": f.code,
                     "level": level(f.severity),
-                    "message": {"text": format!("{} ({})", f.message, measure_text(f))},
+                    "message": {"text": format!("{} ({})", f.message, measure_text(f, report.lang))},
                     "locations": [{
                         "physicalLocation": {
                             "artifactLocation": {"uri": uri(&f.feature.source)},

@@ -177,8 +177,53 @@ pub fn invalid(v: &Value) -> Option<&serde_json::Map<String, Value>> {
     v.as_object()?.get(INVALID)?.as_object()
 }
 
-fn marker(field: &str, raw: &Value, why: String) -> Value {
-    serde_json::json!({ INVALID: { "field": field, "value": raw, "reason": why } })
+/// What was wrong with a value, for messages in any language.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Problem {
+    /// Not one of an enumeration's values or aliases.
+    UnknownValue,
+    /// Not a number (a number attribute).
+    NotNumber,
+    /// Not true or false.
+    NotBoolean,
+    /// Not a date.
+    NotDate,
+    /// Two fields give the attribute different values.
+    Conflict,
+    /// An array or object where a value was expected.
+    NotScalar,
+}
+
+impl Problem {
+    fn as_str(self) -> &'static str {
+        match self {
+            Problem::UnknownValue => "unknown_value",
+            Problem::NotNumber => "not_number",
+            Problem::NotBoolean => "not_boolean",
+            Problem::NotDate => "not_date",
+            Problem::Conflict => "conflict",
+            Problem::NotScalar => "not_scalar",
+        }
+    }
+
+    /// The problem recorded in a marker.
+    pub fn of(marker: &serde_json::Map<String, Value>) -> Option<Problem> {
+        let p = marker.get("problem")?.as_str()?;
+        [
+            Problem::UnknownValue,
+            Problem::NotNumber,
+            Problem::NotBoolean,
+            Problem::NotDate,
+            Problem::Conflict,
+            Problem::NotScalar,
+        ]
+        .into_iter()
+        .find(|x| x.as_str() == p)
+    }
+}
+
+fn marker(field: &str, raw: &Value, problem: Problem, why: String) -> Value {
+    serde_json::json!({ INVALID: { "field": field, "value": raw, "problem": problem.as_str(), "reason": why } })
 }
 
 impl Dictionary {
@@ -363,7 +408,37 @@ impl Dictionary {
     /// What an attribute accepts, for messages: "one of chemical (化工), food" or "a number of
     /// m".
     pub fn accepted(&self, name: &str) -> Option<String> {
+        self.accepted_in(name, crate::model::Lang::En)
+    }
+
+    /// [`Dictionary::accepted`] in `lang`.
+    pub fn accepted_in(&self, name: &str, lang: crate::model::Lang) -> Option<String> {
         let a = self.get(name)?;
+        if lang == crate::model::Lang::Zh {
+            return Some(match a.kind {
+                AttrType::Enum => {
+                    let vals: Vec<String> = a
+                        .values
+                        .iter()
+                        .map(|v| match v.aliases.first() {
+                            Some(alias) => format!("{alias}（{}）", v.value),
+                            None => v.value.clone(),
+                        })
+                        .collect();
+                    format!("以下之一：{}", vals.join("、"))
+                }
+                AttrType::Number => match a.unit.as_deref() {
+                    Some("m") => "以米计的数字".into(),
+                    Some("m2") => "以平方米计的数字".into(),
+                    Some("years") => "以年计的数字".into(),
+                    Some(u) => format!("以 {u} 计的数字"),
+                    None => "数字".into(),
+                },
+                AttrType::Boolean => "是或否（true/false、1/0）".into(),
+                AttrType::Date => "日期，YYYY-MM-DD".into(),
+                AttrType::Text => "文本".into(),
+            });
+        }
         Some(match a.kind {
             AttrType::Enum => {
                 let vals: Vec<String> = a
@@ -421,7 +496,7 @@ impl Dictionary {
                     Some(v) => {
                         let why =
                             format!("two fields give {name}: {} and {}", shown(v), shown(&value));
-                        props.insert(name, marker(key, &raw, why));
+                        props.insert(name, marker(key, &raw, Problem::Conflict, why));
                     }
                     None => {
                         props.insert(name, value);
@@ -455,13 +530,16 @@ impl Dictionary {
             Value::Bool(b) => Some(b.to_string()),
             _ => None,
         };
-        let bad = |what: String| marker(field, raw, what);
+        let bad = |problem: Problem, what: String| marker(field, raw, problem, what);
         let Some(text) = text else {
-            return bad(format!(
-                "{} is not {}",
-                shown(raw),
-                self.accepted(&a.name).unwrap_or_default()
-            ));
+            return bad(
+                Problem::NotScalar,
+                format!(
+                    "{} is not {}",
+                    shown(raw),
+                    self.accepted(&a.name).unwrap_or_default()
+                ),
+            );
         };
         let folded = fold(&text);
         match a.kind {
@@ -474,36 +552,44 @@ impl Dictionary {
                     .flatten()
             }) {
                 Some(v) => Value::String(v.clone()),
-                None => bad(format!(
-                    "'{}' is not a known value of {}",
-                    text.trim(),
-                    a.name
-                )),
+                None => bad(
+                    Problem::UnknownValue,
+                    format!("'{}' is not a known value of {}", text.trim(), a.name),
+                ),
             },
             AttrType::Number => match raw {
                 Value::Number(n) if n.as_f64().is_some_and(f64::is_finite) => raw.clone(),
                 _ => match folded.parse::<f64>() {
                     Ok(x) if x.is_finite() && !folded.is_empty() => serde_json::Number::from_f64(x)
-                        .map_or_else(|| bad("not a finite number".into()), Value::Number),
-                    _ => bad(format!(
-                        "'{}' is not {}{}",
-                        text.trim(),
-                        self.accepted(&a.name).unwrap_or_default(),
-                        number_hint(&folded, a.unit.as_deref())
-                    )),
+                        .map_or_else(
+                            || bad(Problem::NotNumber, "not a finite number".into()),
+                            Value::Number,
+                        ),
+                    _ => bad(
+                        Problem::NotNumber,
+                        format!(
+                            "'{}' is not {}{}",
+                            text.trim(),
+                            self.accepted(&a.name).unwrap_or_default(),
+                            number_hint(&folded, a.unit.as_deref())
+                        ),
+                    ),
                 },
             },
             AttrType::Boolean => match folded.as_str() {
                 "true" | "t" | "yes" | "y" | "1" | "是" | "有" | "真" => Value::Bool(true),
                 "false" | "f" | "no" | "n" | "0" | "否" | "无" | "假" => Value::Bool(false),
-                _ => bad(format!(
-                    "'{}' is not true or false (是/否, 1/0)",
-                    text.trim()
-                )),
+                _ => bad(
+                    Problem::NotBoolean,
+                    format!("'{}' is not true or false (是/否, 1/0)", text.trim()),
+                ),
             },
             AttrType::Date => match parse_date(&folded) {
                 Some(d) => Value::String(d),
-                None => bad(format!("'{}' is not a date (YYYY-MM-DD)", text.trim())),
+                None => bad(
+                    Problem::NotDate,
+                    format!("'{}' is not a date (YYYY-MM-DD)", text.trim()),
+                ),
             },
         }
     }

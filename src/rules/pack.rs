@@ -421,14 +421,32 @@ fn compile(
             sink.at(text.span().start, why);
         }
     }
-    let message = match Template::parse(spec.message.get_ref()) {
-        Ok(t) => Some(t),
-        Err((offset, why)) => {
-            let bytes = char_to_byte(spec.message.get_ref(), offset);
-            sink.at(spec.message.span().start + 1 + bytes, why);
-            None
+    let template =
+        |text: &toml::Spanned<String>, sink: &mut Sink<'_>| match Template::parse(text.get_ref()) {
+            Ok(t) => Some(t),
+            Err((offset, why)) => {
+                let bytes = char_to_byte(text.get_ref(), offset);
+                sink.at(text.span().start + 1 + bytes, why);
+                None
+            }
+        };
+    let message = template(&spec.message, sink);
+    let message_zh = spec.zh.as_ref().and_then(|zh| {
+        let t = template(&zh.message, sink)?;
+        if let Some(en) = &message {
+            if en.placeholders() != t.placeholders() {
+                sink.at(
+                    zh.message.span().start,
+                    format!(
+                        "[zh] message uses {{{}}}, the message uses {{{}}}: translations must carry the same values",
+                        t.placeholders().join("}, {"),
+                        en.placeholders().join("}, {")
+                    ),
+                );
+            }
         }
-    };
+        Some(t)
+    });
     let test_at = spec.test.span().start;
     // Spans do not survive serde's buffering of internally tagged enums, so layer errors
     // point at the [test] table.
@@ -671,6 +689,8 @@ fn compile(
         applies_to_text: spec.applies_to.map(|s| s.into_inner()),
         applies_to,
         message: message?,
+        summary_zh: spec.zh.map(|z| z.summary),
+        message_zh,
         citation: std::sync::Arc::new(spec.citation),
         test,
         dir: dir.to_owned(),

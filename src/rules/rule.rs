@@ -184,6 +184,18 @@ pub struct RuleSpec {
     /// Whitelisted cases: a feature matching `when` gets this severity instead.
     #[serde(default, rename = "exception")]
     pub exceptions: Vec<Spanned<ExceptionSpec>>,
+    /// The summary and message in Chinese (`--lang zh`).
+    #[serde(default)]
+    pub zh: Option<TextSpec>,
+}
+
+/// A rule's human text in another language (`[zh]`).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TextSpec {
+    pub summary: String,
+    /// The message template, with the same placeholders as the rule's.
+    pub message: Spanned<String>,
 }
 
 /// One `[[exception]]` as written.
@@ -355,7 +367,10 @@ pub struct Rule {
     pub approval: Option<String>,
     /// Whitelisted cases, first match wins.
     pub exceptions: Vec<Exception>,
-    /// The rule's folder (README.md and fixtures/ live there).
+    /// The summary and message template in Chinese, where the rule has them (`[zh]`).
+    pub summary_zh: Option<String>,
+    pub message_zh: Option<Template>,
+    /// The rule's folder (README.md, README.zh.md and fixtures/ live there).
     pub dir: PathBuf,
     /// The pack's id.
     pub pack: String,
@@ -382,5 +397,31 @@ impl Rule {
     /// The rule's README, if it has one.
     pub fn readme(&self) -> Option<String> {
         std::fs::read_to_string(self.dir.join("README.md")).ok()
+    }
+
+    /// The README in `lang` (`README.zh.md` for Chinese), else the English one.
+    pub fn readme_in(&self, lang: crate::model::Lang) -> Option<String> {
+        match lang {
+            crate::model::Lang::Zh => std::fs::read_to_string(self.dir.join("README.zh.md"))
+                .ok()
+                .or_else(|| self.readme()),
+            crate::model::Lang::En => self.readme(),
+        }
+    }
+
+    /// The summary in `lang`, else the English one.
+    pub fn summary_in(&self, lang: crate::model::Lang) -> &str {
+        match (lang, &self.summary_zh) {
+            (crate::model::Lang::Zh, Some(s)) => s,
+            _ => &self.summary,
+        }
+    }
+
+    /// The message template in `lang`, else the English one.
+    pub fn message_in(&self, lang: crate::model::Lang) -> &Template {
+        match (lang, &self.message_zh) {
+            (crate::model::Lang::Zh, Some(t)) => t,
+            _ => &self.message,
+        }
     }
 }

@@ -79,6 +79,22 @@ impl Template {
         Ok(Template { segs })
     }
 
+    /// The placeholders the template uses, each once, in [`PLACEHOLDERS`] order.
+    pub fn placeholders(&self) -> Vec<&'static str> {
+        let mut used = [false; PLACEHOLDERS.len()];
+        for seg in &self.segs {
+            if let Seg::Var(i) = seg {
+                used[*i] = true;
+            }
+        }
+        PLACEHOLDERS
+            .iter()
+            .zip(used)
+            .filter(|(_, u)| *u)
+            .map(|(p, _)| *p)
+            .collect()
+    }
+
     /// Renders with values given in the order of [`PLACEHOLDERS`].
     pub fn render(&self, values: &[&str; 7]) -> String {
         let mut out = String::new();

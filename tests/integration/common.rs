@@ -31,12 +31,21 @@ pub fn demo_project_text() -> String {
         )
 }
 
-/// Runs `ironrule` with `args` in the repository root.
+/// Runs `ironrule` with `args` in the repository root, in an English locale (the language
+/// of messages follows LC_ALL/LC_MESSAGES/LANG; a tester's zh_CN must not change them).
 pub fn ironrule(args: &[&str]) -> Output {
+    ironrule_in("C.UTF-8", args)
+}
+
+/// Runs `ironrule` with `LANG` set to `locale` (and no LC_ALL or LC_MESSAGES).
+pub fn ironrule_in(locale: &str, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_ironrule"))
         .args(args)
         .current_dir(root())
         .env("NO_COLOR", "1")
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .env("LANG", locale)
         .output()
         .expect("the binary runs")
 }
