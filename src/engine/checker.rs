@@ -350,9 +350,11 @@ impl Checker {
                 continue;
             };
             let land: Vec<&ZoneLayer> = self.zone_layers(landscape).collect();
+            // A proposal the rule cannot be decided for counts as taking landscape (the
+            // strict reading); its own finding is then undetermined.
             let applying: Vec<(&Feature, Footprint)> = features
                 .iter()
-                .filter(|f| rule.applies(&f.properties))
+                .filter(|f| rule.decide(&f.properties) != Some(false))
                 .filter_map(|f| Footprint::new(&f.geometry).ok().map(|fp| (*f, fp)))
                 .collect();
             let fps: Vec<&Footprint> = applying.iter().map(|(_, fp)| fp).collect();
@@ -422,6 +424,10 @@ impl Checker {
                         others.join("、")
                     ),
                 });
+                if rule.decide(&f.properties).is_none() {
+                    let why = self.why_unknown(rule, &f.properties);
+                    self.mark_undetermined(&mut finding, why);
+                }
                 out.push(finding);
             }
         }

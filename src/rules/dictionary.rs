@@ -452,7 +452,10 @@ impl Dictionary {
                 format!("one of {}", vals.join(", "))
             }
             AttrType::Number => match a.unit.as_deref() {
-                Some("m2") => "a number of m²".into(),
+                Some("m") => "a number of metres".into(),
+                Some("m2") => "a number of square metres".into(),
+                Some("%") => "a number, in percent".into(),
+                Some("ratio") => "a number (a ratio)".into(),
                 Some(u) => format!("a number of {u}"),
                 None => "a number".into(),
             },
@@ -716,7 +719,7 @@ type = "date"
             .unwrap()
             .to_owned();
         assert!(
-            why.contains("a number of m") && why.contains("such as 30"),
+            why.contains("a number of metres") && why.contains("such as 30"),
             "{why}"
         );
         assert!(invalid(&p["start_date"]).is_some());

@@ -19,12 +19,30 @@ fn demo_feature(id: &str, props: &str) -> String {
     feature(id, props, &f["geometry"].to_string())
 }
 
-fn check_one(dir: &Path, id: &str, props: &str, extra: &[&str]) -> (i32, Value) {
+/// Writes the demo proposal `id` with `props` as a one-feature file in `dir`.
+fn write_one(dir: &Path, id: &str, props: &str) -> std::path::PathBuf {
     let p = dir.join(format!("{id}.geojson"));
     std::fs::write(&p, collection(None, &[demo_feature(id, props)])).unwrap();
+    p
+}
+
+fn check_one(dir: &Path, id: &str, props: &str, extra: &[&str]) -> (i32, Value) {
+    let p = write_one(dir, id, props);
     let (code, json, err) = check_json(&[&p], extra);
     assert!(code != 2, "{err}\n{json}");
     (code, json)
+}
+
+/// The demo project with `head` before its first line and `tail` after its last, in `dir`.
+fn project_with(dir: &Path, head: &str, tail: &str) -> String {
+    let project = dir.join("ironrule.toml");
+    std::fs::write(&project, format!("{head}{}{tail}", demo_project_text())).unwrap();
+    project.to_str().unwrap().to_owned()
+}
+
+/// `check -p project ARGS...` (JSON when `-f json` is among them).
+fn run_check(project: &str, args: &[&str]) -> std::process::Output {
+    ironrule(&[&["check", "-p", project][..], args].concat())
 }
 
 fn result<'a>(json: &'a Value, code: &str) -> Option<&'a Value> {
@@ -175,18 +193,11 @@ fn housing_without_an_industry_field_is_decided_not_undetermined() {
 #[test]
 fn undetermined_results_are_in_every_format() {
     let dir = tempfile::tempdir().unwrap();
-    let p = dir.path().join("p.geojson");
-    std::fs::write(
-        &p,
-        collection(
-            None,
-            &[demo_feature(
-                "P01",
-                r#"{"kind":"new","land_use":"industrial","height_m":24}"#,
-            )],
-        ),
-    )
-    .unwrap();
+    let p = write_one(
+        dir.path(),
+        "P01",
+        r#"{"kind":"new","land_use":"industrial","height_m":24}"#,
+    );
     let file = p.to_str().unwrap();
     let run = |format: &str| {
         let out = ironrule(&[
@@ -220,35 +231,14 @@ fn undetermined_results_are_in_every_format() {
 #[test]
 fn a_project_may_lower_undetermined_results_but_never_drop_them() {
     let dir = tempfile::tempdir().unwrap();
-    let project = dir.path().join("ironrule.toml");
-    std::fs::write(
-        &project,
-        format!(
-            "undetermined_severity = \"notice\"\n{}",
-            demo_project_text()
-        ),
-    )
-    .unwrap();
-    let p = dir.path().join("p.geojson");
-    std::fs::write(
-        &p,
-        collection(
-            None,
-            &[demo_feature(
-                "P01",
-                r#"{"kind":"new","land_use":"industrial","height_m":24}"#,
-            )],
-        ),
-    )
-    .unwrap();
-    let out = ironrule(&[
-        "check",
-        "-p",
-        project.to_str().unwrap(),
-        "-f",
-        "json",
-        p.to_str().unwrap(),
-    ]);
+    let project = project_with(dir.path(), "undetermined_severity = \"notice\"\n", "");
+    let p = write_one(
+        dir.path(),
+        "P01",
+        r#"{"kind":"new","land_use":"industrial","height_m":24}"#,
+    );
+    let file = p.to_str().unwrap();
+    let out = run_check(&project, &["-f", "json", file]);
     assert_eq!(
         code(&out),
         0,
@@ -261,62 +251,35 @@ fn a_project_may_lower_undetermined_results_but_never_drop_them() {
         (r["severity"].as_str(), r["status"].as_str()),
         (Some("notice"), Some("undetermined"))
     );
-    let out = ironrule(&[
-        "check",
-        "-p",
-        project.to_str().unwrap(),
-        "--fail-on",
-        "notice",
-        p.to_str().unwrap(),
-    ]);
-    assert_eq!(code(&out), 1);
+    assert_eq!(
+        code(&run_check(&project, &["--fail-on", "notice", file])),
+        1
+    );
 }
 
 #[test]
 fn a_project_adds_its_own_field_and_value_names() {
     let dir = tempfile::tempdir().unwrap();
-    let project = dir.path().join("ironrule.toml");
-    std::fs::write(
-        &project,
-        demo_project_text()
-            + "\n[attributes.industry]\naliases = [\"HYLB\"]\nvalues = { chemical = [\"化工类\"] }\n",
-    )
-    .unwrap();
-    let p = dir.path().join("p.geojson");
-    std::fs::write(
-        &p,
-        collection(
-            None,
-            &[demo_feature(
-                "P01",
-                r#"{"HYLB":"化工类","kind":"new","land_use":"industrial","height_m":24}"#,
-            )],
-        ),
-    )
-    .unwrap();
-    let out = ironrule(&[
-        "check",
-        "-p",
-        project.to_str().unwrap(),
-        "-f",
-        "json",
-        p.to_str().unwrap(),
-    ]);
-    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mapping =
+        "\n[attributes.industry]\naliases = [\"HYLB\"]\nvalues = { chemical = [\"化工类\"] }\n";
+    let project = project_with(dir.path(), "", mapping);
+    let p = write_one(
+        dir.path(),
+        "P01",
+        r#"{"HYLB":"化工类","kind":"new","land_use":"industrial","height_m":24}"#,
+    );
+    let file = p.to_str().unwrap();
+    let out = run_check(&project, &["-f", "json", file]);
     assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(result(&json, "YC101").unwrap()["status"], "active");
     // A mapping for an attribute no pack declares is a project error.
-    std::fs::write(
-        &project,
-        demo_project_text() + "\n[attributes.industri]\naliases = [\"HYLB\"]\n",
-    )
-    .unwrap();
-    let out = ironrule(&[
-        "check",
-        "-p",
-        project.to_str().unwrap(),
-        p.to_str().unwrap(),
-    ]);
+    let project = project_with(
+        dir.path(),
+        "",
+        "\n[attributes.industri]\naliases = [\"HYLB\"]\n",
+    );
+    let out = run_check(&project, &[file]);
     assert_eq!(code(&out), 2);
     assert!(
         stderr(&out).contains("declare no attribute 'industri'"),
@@ -435,4 +398,21 @@ fn csv_bom_is_one_flag_away_for_excel_on_chinese_windows() {
         let bytes = std::fs::read(dir.path().join("a").join(file)).unwrap();
         assert!(bytes.starts_with("\u{feff}".as_bytes()), "{file}");
     }
+}
+
+#[test]
+fn a_share_rule_counts_an_undecidable_proposal_and_says_it_is_undetermined() {
+    // P14 (housing on Moji mountain) takes green space in Xiling; with a land use outside the
+    // vocabulary, YC601 cannot tell whether it applies: it still counts, undetermined.
+    let dir = tempfile::tempdir().unwrap();
+    let (code, json) = check_one(
+        dir.path(),
+        "P14",
+        r#"{"kind":"new","land_use":"别墅用地","height_m":18}"#,
+        &[],
+    );
+    assert_eq!(code, 1);
+    let r = result(&json, "YC601").expect("YC601");
+    assert_eq!(r["status"], "undetermined", "{r}");
+    assert!(r["message"].as_str().unwrap().contains("别墅用地"), "{r}");
 }

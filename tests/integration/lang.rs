@@ -3,16 +3,15 @@
 
 use crate::common::*;
 
+/// `check` of the demo in `lang`, with `extra` arguments before the file.
+fn demo_in(lang: &str, extra: &[&str]) -> std::process::Output {
+    let head = ["check", "--lang", lang, "-p", "data/yichang/ironrule.toml"];
+    ironrule(&[&head[..], extra, &["data/yichang/proposals.geojson"]].concat())
+}
+
 #[test]
 fn the_demo_reads_in_chinese_with_lang_zh() {
-    let out = ironrule(&[
-        "check",
-        "--lang",
-        "zh",
-        "-p",
-        "data/yichang/ironrule.toml",
-        "data/yichang/proposals.geojson",
-    ]);
+    let out = demo_in("zh", &[]);
     assert_eq!(code(&out), 1, "{}", stderr(&out));
     let text = stdout(&out);
     for needle in [
@@ -28,16 +27,7 @@ fn the_demo_reads_in_chinese_with_lang_zh() {
         assert!(text.contains(needle), "{needle}\n{text}");
     }
     // Machine formats keep their identifiers; only the human text changes.
-    let csv = stdout(&ironrule(&[
-        "check",
-        "--lang",
-        "zh",
-        "-p",
-        "data/yichang/ironrule.toml",
-        "-f",
-        "csv",
-        "data/yichang/proposals.geojson",
-    ]));
+    let csv = stdout(&demo_in("zh", &["-f", "csv"]));
     assert!(csv.starts_with("code,severity,feature_id,"));
     assert!(csv.contains("YC101,prohibited,P01,yangtze"));
     assert!(csv.contains(",undetermined\r\n"));
@@ -66,18 +56,7 @@ fn the_language_follows_the_locale_and_lang_overrides_it() {
 fn the_html_report_and_rule_docs_in_chinese() {
     let dir = tempfile::tempdir().unwrap();
     let html = dir.path().join("r.html");
-    let out = ironrule(&[
-        "check",
-        "--lang",
-        "zh",
-        "-p",
-        "data/yichang/ironrule.toml",
-        "-f",
-        "html",
-        "-o",
-        html.to_str().unwrap(),
-        "data/yichang/proposals.geojson",
-    ]);
+    let out = demo_in("zh", &["-f", "html", "-o", html.to_str().unwrap()]);
     assert_eq!(code(&out), 1);
     let page = std::fs::read_to_string(&html).unwrap();
     for needle in [
