@@ -171,6 +171,17 @@ pub fn fold(s: &str) -> String {
     out
 }
 
+/// Whether [`fold`] leaves `s` as it is (so a lookup needs no folded copy).
+fn is_folded(s: &str) -> bool {
+    s.trim() == s
+        && !s.contains("  ")
+        && s.chars().all(|c| {
+            !matches!(c, '\u{3000}' | '\u{FF01}'..='\u{FF5E}')
+                && (c == ' ' || !c.is_whitespace())
+                && c.to_lowercase().eq(std::iter::once(c))
+        })
+}
+
 /// The marker's content when `v` is the marker of a value that could not be read: the field
 /// it came from, the value as written, and why it was not accepted.
 pub fn invalid(v: &Value) -> Option<&serde_json::Map<String, Value>> {
@@ -470,15 +481,26 @@ impl Dictionary {
         if self.attributes.is_empty() {
             return;
         }
-        // Fields to rename, and their attribute; done in two steps to keep the order of the
-        // other fields.
+        // Fields to rename or read, and their attribute; a field that already has the
+        // attribute's name and a value of its type (a clean file) is left alone, without an
+        // allocation. Done in two steps to keep the order of the other fields.
         let mut found: Vec<(usize, String)> = Vec::new();
-        for key in props.keys() {
-            if let Some(i) = self.fields.get(&fold(key)) {
-                found.push((*i, key.clone()));
+        let mut done: Vec<usize> = Vec::new();
+        for (key, value) in props.iter() {
+            let i = match self.fields.get(key.as_str()) {
+                Some(i) => *i,
+                None if is_folded(key) => continue,
+                None => match self.fields.get(&fold(key)) {
+                    Some(i) => *i,
+                    None => continue,
+                },
+            };
+            if *key == self.attributes[i].name && self.is_canonical(i, value) {
+                done.push(i);
+            } else {
+                found.push((i, key.clone()));
             }
         }
-        let mut done: Vec<usize> = Vec::new();
         for (i, key) in &found {
             let Some(raw) = props.remove(key) else {
                 continue;
@@ -517,6 +539,22 @@ impl Dictionary {
                     props.insert(a.name.clone(), v);
                 }
             }
+        }
+    }
+
+    /// Whether `v` is already what reading it as attribute `i` gives (or null).
+    fn is_canonical(&self, i: usize, v: &Value) -> bool {
+        let a = &self.attributes[i];
+        match (a.kind, v) {
+            (_, Value::Null) => true,
+            (AttrType::Enum, Value::String(s)) => a.values.iter().any(|x| x.value == *s),
+            (AttrType::Number, Value::Number(n)) => n.as_f64().is_some_and(f64::is_finite),
+            (AttrType::Boolean, Value::Bool(_)) => true,
+            (AttrType::Text, Value::String(s)) => s.trim() == s,
+            (AttrType::Date, Value::String(s)) => {
+                s.len() == 10 && parse_date(s).as_deref() == Some(s.as_str())
+            }
+            _ => false,
         }
     }
 
@@ -706,6 +744,21 @@ type = "date"
         let p = norm(json!({" INDUSTRY ": "ＣＨＥＭＩＣＡＬ", "start_date": "2026年3月1日"}));
         assert_eq!(p["industry"], "chemical");
         assert_eq!(p["start_date"], "2026-03-01");
+    }
+
+    #[test]
+    fn folded_names_need_no_folded_copy() {
+        for (name, folded) in [
+            ("land_use", true),
+            ("行业类别", true),
+            ("Land_use", false),
+            (" x", false),
+            ("ＡＢ", false),
+            ("a  b", false),
+        ] {
+            assert_eq!(is_folded(name), folded, "{name}");
+            assert_eq!(fold(name) == name, folded, "{name}");
+        }
     }
 
     #[test]
