@@ -2,6 +2,8 @@
 //! features. Each test returns [`Hit`]s: what was measured against which zone, and the
 //! offending part; the checker turns hits into cited findings.
 
+/// Where proposals may lie: a footprint outside the project's area is refused.
+pub mod area;
 /// P4: an attribute (height, floors...) within a limit set by the rule, a distance band or a zone.
 pub mod attribute;
 /// Runs every rule of a project over features, in parallel.
@@ -14,6 +16,8 @@ pub mod overlap;
 pub mod setback;
 /// P5: a district's landscape share after a set of proposals.
 pub mod share;
+/// Undetermined results: why a rule could not be decided, in the checker's language.
+pub mod undetermined;
 /// P3: the footprint must lie within a layer.
 pub mod within;
 
