@@ -424,55 +424,38 @@ impl Dictionary {
 
     /// [`Dictionary::accepted`] in `lang`.
     pub fn accepted_in(&self, name: &str, lang: crate::model::Lang) -> Option<String> {
+        use crate::model::Lang;
         let a = self.get(name)?;
-        if lang == crate::model::Lang::Zh {
-            return Some(match a.kind {
-                AttrType::Enum => {
-                    let vals: Vec<String> = a
-                        .values
-                        .iter()
-                        .map(|v| match v.aliases.first() {
-                            Some(alias) => format!("{alias}（{}）", v.value),
-                            None => v.value.clone(),
-                        })
-                        .collect();
-                    format!("以下之一：{}", vals.join("、"))
-                }
-                AttrType::Number => match a.unit.as_deref() {
-                    Some("m") => "以米计的数字".into(),
-                    Some("m2") => "以平方米计的数字".into(),
-                    Some("years") => "以年计的数字".into(),
-                    Some(u) => format!("以 {u} 计的数字"),
-                    None => "数字".into(),
-                },
-                AttrType::Boolean => "是或否（true/false、1/0）".into(),
-                AttrType::Date => "日期，YYYY-MM-DD".into(),
-                AttrType::Text => "文本".into(),
-            });
-        }
+        let t = |en: &str, zh: &str| lang.pick(en, zh).to_owned();
         Some(match a.kind {
             AttrType::Enum => {
+                // A value with its first alias: "chemical (化工)", "化工（chemical）".
                 let vals: Vec<String> = a
                     .values
                     .iter()
-                    .map(|v| match v.aliases.first() {
-                        Some(alias) => format!("{} ({alias})", v.value),
-                        None => v.value.clone(),
+                    .map(|v| match (v.aliases.first(), lang) {
+                        (Some(alias), Lang::En) => format!("{} ({alias})", v.value),
+                        (Some(alias), Lang::Zh) => format!("{alias}（{}）", v.value),
+                        (None, _) => v.value.clone(),
                     })
                     .collect();
-                format!("one of {}", vals.join(", "))
+                match lang {
+                    Lang::En => format!("one of {}", vals.join(", ")),
+                    Lang::Zh => format!("以下之一：{}", vals.join("、")),
+                }
             }
             AttrType::Number => match a.unit.as_deref() {
-                Some("m") => "a number of metres".into(),
-                Some("m2") => "a number of square metres".into(),
-                Some("%") => "a number, in percent".into(),
-                Some("ratio") => "a number (a ratio)".into(),
-                Some(u) => format!("a number of {u}"),
-                None => "a number".into(),
+                Some("m") => t("a number of metres", "以米计的数字"),
+                Some("m2") => t("a number of square metres", "以平方米计的数字"),
+                Some("years") => t("a number of years", "以年计的数字"),
+                Some("%") => t("a number, in percent", "以百分比计的数字"),
+                Some("ratio") => t("a number (a ratio)", "数字（比值）"),
+                Some(u) => format!("{} {u}", t("a number of", "数字，单位")),
+                None => t("a number", "数字"),
             },
-            AttrType::Boolean => "true or false (是/否, 1/0)".into(),
-            AttrType::Date => "a date, YYYY-MM-DD".into(),
-            AttrType::Text => "text".into(),
+            AttrType::Boolean => t("true or false (是/否, 1/0)", "是或否（true/false、1/0）"),
+            AttrType::Date => t("a date, YYYY-MM-DD", "日期，YYYY-MM-DD"),
+            AttrType::Text => t("text", "文本"),
         })
     }
 
