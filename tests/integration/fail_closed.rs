@@ -416,3 +416,63 @@ fn a_share_rule_counts_an_undecidable_proposal_and_says_it_is_undetermined() {
     assert_eq!(r["status"], "undetermined", "{r}");
     assert!(r["message"].as_str().unwrap().contains("别墅用地"), "{r}");
 }
+
+#[test]
+fn a_far_decoy_part_of_a_multipolygon_is_refused_not_measured() {
+    // A 40 m plot inside red line RL-01 with a 1 m² part 10^7 m to the east: before, the far
+    // part made the local-frame overlay lose the plot (no finding, exit 0).
+    let c = zone_coords("red_line.geojson");
+    let n = c.len() as f64;
+    let (x, y) = (
+        (c.iter().map(|p| p[0]).sum::<f64>() / n).round(),
+        (c.iter().map(|p| p[1]).sum::<f64>() / n).round(),
+    );
+    let ring = |x: f64, y: f64, s: f64| {
+        format!(
+            "[[[{x},{y}],[{},{y}],[{},{}],[{x},{}],[{x},{y}]]]",
+            x + s,
+            x + s,
+            y + s,
+            y + s
+        )
+    };
+    let geometry = format!(
+        r#"{{"type":"MultiPolygon","coordinates":[{},{}]}}"#,
+        ring(x, y, 40.0),
+        ring(x + 1e7, y, 1.0)
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("decoy.geojson");
+    std::fs::write(
+        &p,
+        collection(Some("EPSG:4546"), &[feature("decoy", PLOT, &geometry)]),
+    )
+    .unwrap();
+    let (code, json, _) = check_json(&[&p], &[]);
+    assert_eq!(code, 2, "{json}");
+    assert_eq!(json["summary"]["rejected"], 1);
+    assert!(
+        json["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["level"] == "error"
+                && d["message"]
+                    .as_str()
+                    .unwrap()
+                    .contains("outside the project's area")),
+        "{json}"
+    );
+    // Without the decoy, the plot is found inside the red line.
+    let plot = format!(r#"{{"type":"Polygon","coordinates":{}}}"#, ring(x, y, 40.0));
+    std::fs::write(
+        &p,
+        collection(Some("EPSG:4546"), &[feature("plot", PLOT, &plot)]),
+    )
+    .unwrap();
+    let (code, json, _) = check_json(&[&p], &[]);
+    assert_eq!(
+        (code, keys(&json)),
+        (1, vec![("plot".to_owned(), "YC201".to_owned())])
+    );
+}
