@@ -146,11 +146,35 @@ fn load_layer(
                 format!("filter: {e}"),
             )])
         })?;
-    let features: Vec<Feature> = source
-        .features
-        .into_iter()
-        .filter(|f| filter.as_ref().is_none_or(|x| x.matches(&f.properties)))
-        .collect();
+    // A zone the filter cannot decide (an attribute missing) is kept, with a warning: the
+    // stricter reading, since leaving it out would let every rule on the layer pass it by.
+    let mut features = Vec::new();
+    for f in source.features {
+        match filter
+            .as_ref()
+            .map_or(Some(true), |x| x.decide(&f.properties))
+        {
+            Some(true) => features.push(f),
+            Some(false) => {}
+            None => {
+                let missing = filter
+                    .as_ref()
+                    .map(|x| x.unknowns(&f.properties).join(", "))
+                    .unwrap_or_default();
+                diagnostics.push(
+                    Diagnostic::warning(
+                        format!("layer '{}'", spec.name),
+                        format!(
+                            "the layer's filter `{}` cannot be decided for this zone ({missing} missing or not comparable): it is kept in the layer, the stricter reading; give the zone its {missing}",
+                            spec.filter.as_deref().unwrap_or_default()
+                        ),
+                    )
+                    .feature(f.fref.index, f.fref.id.as_deref()),
+                );
+                features.push(f);
+            }
+        }
+    }
     if let Some(field) = &spec.declared_width_field {
         diagnostics.extend(narrow_zones(&spec.name, field, &features));
     }
@@ -319,12 +343,17 @@ impl Checker {
             let land: Vec<&ZoneLayer> = self.zone_layers(landscape).collect();
             // A proposal the rule cannot be decided for counts as taking landscape (the
             // strict reading); its own finding is then undetermined.
-            let applying: Vec<(&Feature, Footprint)> = features
+            let applying: Vec<(&Feature, Footprint, bool)> = features
                 .iter()
-                .filter(|f| rule.decide(&f.properties) != Some(false))
-                .filter_map(|f| Footprint::new(&f.geometry).ok().map(|fp| (*f, fp)))
+                .filter_map(|f| match rule.decide(&f.properties) {
+                    Some(false) => None,
+                    decided => Some((*f, decided.is_none())),
+                })
+                .filter_map(|(f, unknown)| {
+                    Footprint::new(&f.geometry).ok().map(|fp| (f, fp, unknown))
+                })
                 .collect();
-            let fps: Vec<&Footprint> = applying.iter().map(|(_, fp)| fp).collect();
+            let fps: Vec<&Footprint> = applying.iter().map(|(_, fp, _)| fp).collect();
             let hits = super::share::share(
                 group_layer,
                 &land,
@@ -391,7 +420,7 @@ impl Checker {
                         others.join("、")
                     ),
                 });
-                if rule.decide(&f.properties).is_none() {
+                if applying[h.feature].2 {
                     let why = self.why_unknown(rule, &f.properties);
                     self.mark_undetermined(&mut finding, why);
                 }
@@ -664,11 +693,8 @@ impl Checker {
             _ => None,
         };
         let message = match &missing {
-            Some(why) => format!(
-                "{}{}",
-                self.lang.pick("undetermined: ", "无法判定："),
-                why.reason
-            ),
+            // Said by `mark_undetermined` below.
+            Some(_) => String::new(),
             None => rule.message_in(self.lang).render(&[
                 &value,
                 &limit_s,
@@ -683,13 +709,8 @@ impl Checker {
             .exceptions
             .iter()
             .find(|e| e.when.matches(&f.properties));
-        let severity = exception.map_or(rule.severity, |e| e.severity);
-        let severity = match (&missing, self.project.undetermined_severity) {
-            (Some(_), Some(cap)) => severity.min(cap),
-            _ => severity,
-        };
-        Finding {
-            undetermined: missing,
+        let mut finding = Finding {
+            undetermined: None,
             approval: exception
                 .and_then(|e| e.approval.clone())
                 .or_else(|| rule.approval.clone()),
@@ -699,7 +720,7 @@ impl Checker {
             }),
             code: rule.code.clone(),
             rule_name: rule.name.clone(),
-            severity,
+            severity: exception.map_or(rule.severity, |e| e.severity),
             feature: f.fref.clone(),
             feature_name: f.name().map(str::to_owned),
             zone,
@@ -710,7 +731,11 @@ impl Checker {
             citation: rule.citation.clone(),
             triage: Default::default(),
             geometry: hit.geometry,
+        };
+        if let Some(why) = missing {
+            self.mark_undetermined(&mut finding, why);
         }
+        finding
     }
 
     /// Checks every accepted feature of the sources in parallel and builds the report:

@@ -109,11 +109,16 @@ impl Checker {
     }
 
     /// Turns a finding into an undetermined result: the reason first, then what the finding
-    /// would say if the rule applied; at most the project's `undetermined_severity`.
+    /// would say if the rule applied (when it has a message: an attribute test without its
+    /// value has none); at most the project's `undetermined_severity`.
     pub(super) fn mark_undetermined(&self, x: &mut Finding, why: Undetermined) {
-        x.message = match self.lang {
-            Lang::En => format!("undetermined: {}; if it applies: {}", why.reason, x.message),
-            Lang::Zh => format!("无法判定：{}；若适用：{}", why.reason, x.message),
+        x.message = match (self.lang, x.message.is_empty()) {
+            (Lang::En, true) => format!("undetermined: {}", why.reason),
+            (Lang::Zh, true) => format!("无法判定：{}", why.reason),
+            (Lang::En, false) => {
+                format!("undetermined: {}; if it applies: {}", why.reason, x.message)
+            }
+            (Lang::Zh, false) => format!("无法判定：{}；若适用：{}", why.reason, x.message),
         };
         x.undetermined = Some(why);
         if let Some(cap) = self.project.undetermined_severity {

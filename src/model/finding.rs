@@ -192,11 +192,17 @@ impl Finding {
     /// The result as reports name it: `undetermined` for an active undetermined result, else
     /// the triage status (`active`, `waived`, `baselined`).
     pub fn status(&self) -> &'static str {
-        if self.undetermined.is_some() && self.triage.is_active() {
+        if self.is_open() {
             "undetermined"
         } else {
             self.triage.as_str()
         }
+    }
+
+    /// An active undetermined result: a rule that could not be decided, neither waived nor
+    /// in the baseline.
+    pub fn is_open(&self) -> bool {
+        self.undetermined.is_some() && self.triage.is_active()
     }
 
     /// The order reports use: by source, feature position, code, zone.

@@ -54,7 +54,7 @@ impl Summary {
     /// Adds the findings' counts.
     pub fn count(&mut self, findings: &[Finding]) {
         self.findings += findings.len();
-        self.undetermined += findings.iter().filter(|f| f.undetermined.is_some()).count();
+        self.undetermined += findings.iter().filter(|f| f.is_open()).count();
         for f in findings {
             *self.by_severity.entry(f.severity).or_default() += 1;
             *self.by_rule.entry(f.code.clone()).or_default() += 1;
@@ -72,10 +72,7 @@ impl Summary {
             .iter()
             .filter(|f| f.triage == Triage::Baselined)
             .count();
-        self.undetermined = findings
-            .iter()
-            .filter(|f| f.status() == "undetermined")
-            .count();
+        self.undetermined = findings.iter().filter(|f| f.is_open()).count();
     }
 }
 

@@ -377,13 +377,9 @@ pub struct Rule {
 }
 
 impl Rule {
-    /// Whether the rule applies to a feature with these properties.
-    pub fn applies(&self, props: &crate::model::Properties) -> bool {
-        self.decide(props) == Some(true)
-    }
-
     /// Whether the rule applies: `None` when its `applies_to` is unknown for these
-    /// properties (an attribute it needs is missing or could not be read).
+    /// properties (an attribute it needs is missing or could not be read). There is no
+    /// boolean shortcut on purpose: reading unknown as "does not apply" is a silent pass.
     pub fn decide(&self, props: &crate::model::Properties) -> Option<bool> {
         if self.status == Status::Deprecated {
             return Some(false);

@@ -476,3 +476,50 @@ fn a_far_decoy_part_of_a_multipolygon_is_refused_not_measured() {
         (1, vec![("plot".to_owned(), "YC201".to_owned())])
     );
 }
+
+#[test]
+fn a_zone_its_layer_filter_cannot_decide_is_kept_not_dropped() {
+    // The Qingjiang without its basin_km2: `major_tributaries` (basin_km2 >= 10000) used to
+    // leave it out, and the phosphogypsum stack 931 m from it (P05) passed YC105.
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(root().join("data/yichang/zones/tributaries.geojson"))
+        .unwrap()
+        .replace("\"basin_km2\":17000", "\"basin_km2\":null");
+    assert!(text.contains("\"basin_km2\":null"), "the fixture edit took");
+    std::fs::write(dir.path().join("tributaries.geojson"), text).unwrap();
+    let project = demo_project_text().replace(
+        &format!(
+            "{}/zones/tributaries.geojson",
+            root().join("data/yichang").display()
+        ),
+        &dir.path().join("tributaries.geojson").display().to_string(),
+    );
+    std::fs::write(dir.path().join("ironrule.toml"), project).unwrap();
+    let p = write_one(
+        dir.path(),
+        "P05",
+        r#"{"kind":"new","industry":"phosphogypsum_stack","land_use":"mining"}"#,
+    );
+    let out = ironrule(&[
+        "check",
+        "-p",
+        dir.path().join("ironrule.toml").to_str().unwrap(),
+        "-f",
+        "json",
+        p.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        result(&json, "YC105").unwrap()["zone"]["layer"],
+        "major_tributaries"
+    );
+    let warned = json["diagnostics"].as_array().unwrap().iter().any(|d| {
+        d["level"] == "warning"
+            && d["message"]
+                .as_str()
+                .unwrap()
+                .contains("cannot be decided for this zone (basin_km2")
+    });
+    assert!(warned, "{}", json["diagnostics"]);
+}
