@@ -80,6 +80,8 @@ pub struct Outcome {
     pub seconds: f64,
     /// Set when the audit was interrupted: nothing was written.
     pub interrupted: bool,
+    /// A findings layer of an earlier run, removed because this run wrote none.
+    pub removed: Option<PathBuf>,
 }
 
 impl Outcome {
@@ -158,8 +160,7 @@ struct Output {
 
 impl Output {
     fn create(dir: &Path, name: &str) -> std::io::Result<Output> {
-        let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-        let f = File::create(&tmp)?;
+        let (f, tmp) = crate::io::atomic::create_temp(dir, name)?;
         Ok(Output {
             target: dir.join(name),
             tmp,
@@ -195,9 +196,13 @@ impl Outputs {
             .flatten()
     }
 
-    /// Flushes, syncs and renames every file into place; `summary.json` last.
-    fn commit(self, summary: &Value) -> std::io::Result<()> {
+    /// Flushes, syncs and renames every file into place; `summary.json` last. A findings
+    /// layer an earlier run left there, when this run writes none, is removed (it would
+    /// otherwise sit beside a findings.csv it does not match); its name is returned.
+    fn commit(self, summary: &Value) -> std::io::Result<Option<PathBuf>> {
         let dir = self.dir.clone();
+        let stale = dir.join("findings.geojsonl");
+        let stale = (self.layer.is_none() && stale.is_file()).then_some(stale);
         let mut renames = Vec::new();
         for o in self.all() {
             o.w.into_inner().map_err(|e| e.into_error())?.sync_all()?;
@@ -206,8 +211,12 @@ impl Outputs {
         for (tmp, target) in renames {
             std::fs::rename(tmp, target)?;
         }
+        if let Some(old) = &stale {
+            std::fs::remove_file(old)?;
+        }
         let text = serde_json::to_string_pretty(summary).map_err(std::io::Error::other)?;
-        crate::io::atomic::write_atomic(&dir.join("summary.json"), text.as_bytes())
+        crate::io::atomic::write_atomic(&dir.join("summary.json"), text.as_bytes())?;
+        Ok(stale)
     }
 
     /// Removes the temporary files (interrupted or failed audit).
@@ -269,7 +278,7 @@ pub fn run(
         return Ok(outcome);
     }
     let summary = summary_json(checker, &outcome, out_dir, settings);
-    out.commit(&summary)?;
+    outcome.removed = out.commit(&summary)?;
     Ok(outcome)
 }
 
@@ -413,6 +422,7 @@ fn sweep_sources<'c>(
             repair: request.repair,
             encoding: request.encoding,
             datums: checker.project.datums.as_deref(),
+            limits: checker.project.limits,
         };
         let mut opened = match stream::open(path, opts) {
             Ok(o) => o,
@@ -437,7 +447,8 @@ fn sweep_sources<'c>(
         progress.start(&counts.name, opened.total, opened.unit);
         // Sized up front where the feature count is known: no rehashing a million ids.
         send(Msg::Source(match (opened.unit, opened.total) {
-            (Unit::Features, Some(n)) => IdBook::with_capacity(n as usize),
+            // A header's count is a claim, not a size: capped (2^40 would ask for 72 TB).
+            (Unit::Features, Some(n)) => IdBook::with_capacity(n.min(1 << 20) as usize),
             _ => IdBook::default(),
         }))?;
         // The extent of what was streamed, for the central-meridian warning.

@@ -70,6 +70,9 @@ struct ProjectFile {
     /// Without `area`: how far beyond the zone layers' extent a proposal may lie (metres).
     #[serde(default)]
     area_margin_m: Option<f64>,
+    /// Sizes past which input is refused rather than read.
+    #[serde(default)]
+    limits: crate::io::Limits,
 }
 
 /// The margin around the zone layers' extent that makes a project's area when it declares
@@ -101,6 +104,8 @@ pub struct Project {
     pub area: Option<geo::Rect<f64>>,
     /// The margin around the zone layers' extent when no area is declared, metres.
     pub area_margin_m: f64,
+    /// Sizes past which input is refused rather than read (`[limits]`).
+    pub limits: crate::io::Limits,
 }
 
 impl Project {
@@ -194,7 +199,16 @@ impl Project {
                 format!("area_margin_m = {area_margin_m} must be a number of metres ≥ 0"),
             ));
         }
+        let l = file.limits;
+        if l.feature_mb == 0 || l.check_features == 0 || l.check_memory_mb == 0 {
+            return Err(Error::parse(
+                path,
+                None,
+                format!("[limits] must all be positive numbers, got {l:?}"),
+            ));
+        }
         Ok(Project {
+            limits: file.limits,
             attributes: file.attributes,
             undetermined_severity: file.undetermined_severity,
             area,

@@ -113,6 +113,24 @@ fn thousands(n: usize) -> String {
 }
 
 pub fn run(args: AuditArgs, lang: crate::model::Lang) -> Result<u8> {
+    if args.out.exists() && !args.out.is_dir() {
+        anyhow::bail!(
+            "--out {}: is a file; --out names the folder the audit writes findings.csv, diagnostics.csv and summary.json into",
+            args.out.display()
+        );
+    }
+    for name in [
+        "findings.csv",
+        "findings.geojsonl",
+        "diagnostics.csv",
+        "summary.json",
+    ] {
+        crate::io::atomic::refuse_input(
+            &args.out.join(name),
+            args.datasets.iter().map(PathBuf::as_path),
+        )
+        .map_err(|e| anyhow::anyhow!(e))?;
+    }
     let (checker, assume) = args.read.load(lang)?;
     let request = args.read.request(assume.as_ref());
     // A second Ctrl-C ends the process at once.
@@ -150,6 +168,13 @@ pub fn run(args: AuditArgs, lang: crate::model::Lang) -> Result<u8> {
     for s in &outcome.sources {
         if let Some(e) = &s.error {
             eprintln!("error: {e}");
+        }
+    }
+    if let Some(old) = &outcome.removed {
+        // Said even with --quiet: a file the user may have been looking at is gone.
+        match lang {
+            crate::model::Lang::En => eprintln!("note: removed {}, an earlier run's findings layer (this run wrote none: --findings-layer none)", old.display()),
+            crate::model::Lang::Zh => eprintln!("注意：已删除上一次运行留下的发现图层 {}（本次未写图层：--findings-layer none）", old.display()),
         }
     }
     if !args.quiet {

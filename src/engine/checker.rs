@@ -123,6 +123,7 @@ fn load_layer(
         repair: false,
         encoding: spec.encoding.as_deref(),
         datums: project.datums.as_deref(),
+        limits: project.limits,
     };
     let source = match io::read(&spec.path, opts) {
         Ok(source) => source,
@@ -318,6 +319,7 @@ impl Checker {
                 repair: request.repair,
                 encoding: request.encoding,
                 datums: self.project.datums.as_deref(),
+                limits: self.project.limits,
             },
         )
     }

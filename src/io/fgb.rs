@@ -1,35 +1,77 @@
-//! FlatGeobuf, natively (no GDAL): the header gives the CRS and the feature count, features
+//! FlatGeobuf, natively (no GDAL). The header gives the CRS and the feature count; features
 //! are read in file order (Hilbert order when the file has a spatial index). A feature's id
 //! is its position in the file, as GDAL numbers them.
+//!
+//! The framing is read here, not by the flatgeobuf crate, so that a hostile file cannot make
+//! it panic, abort or pass silently:
+//! - the header and every feature are FlatBuffers-verified before they are looked at, and
+//!   their sizes are checked against what the file still holds (a feature that claims
+//!   4 GB of an 8 KB file is refused before anything is allocated) and against
+//!   [`super::Limits::feature_mb`];
+//! - the index node size must be 0 (no index) or at least 2, and the index must fit in the
+//!   file;
+//! - a file that ends before the features its header declares, or goes on after them, is
+//!   an error naming the byte where it ended;
+//! - attributes are decoded with every length checked against the feature's bytes.
 
 use super::stream::{Batch, RawStream};
-use super::{resolve_crs, Assembler, RawFeature, ReadOptions, Source};
+use super::{resolve_crs, RawFeature, ReadOptions};
 use crate::crs::Crs;
 use crate::model::Properties;
 use crate::{Error, Result};
-use flatgeobuf::geozero::{ColumnValue, PropertyProcessor};
-use flatgeobuf::{FallibleStreamingIterator, FeatureProperties, FgbReader, GeometryType};
+use flatgeobuf::{ColumnType, GeometryType};
 use geo::{Coord, Geometry, LineString, MultiLineString, MultiPoint, MultiPolygon, Point, Polygon};
 use serde_json::Value;
 use std::fs::File;
-use std::io::BufReader;
+use std::io::{BufReader, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
-type Iter = flatgeobuf::FeatureIter<BufReader<File>, flatgeobuf::NotSeekable>;
+/// The largest header the format allows (as the reference implementation).
+const HEADER_MAX: u64 = 10 << 20;
+/// The size of one packed R-tree node (four f64 and a u64 offset).
+const NODE_ITEM: u64 = 40;
 
 /// A FlatGeobuf file read feature by feature.
 pub(crate) struct FgbStream {
     path: PathBuf,
-    iter: Iter,
+    reader: BufReader<File>,
+    /// The file's length and the position of the next byte to read.
+    len: u64,
+    pos: u64,
     geometry_type: GeometryType,
-    count: Option<u64>,
+    /// The features the header declares (0 = not declared).
+    declared: u64,
     index: usize,
     /// The header's columns, in order: a feature omits its null values, GDAL lists them.
-    columns: Vec<String>,
+    columns: Vec<(String, ColumnType)>,
+    max_feature: u64,
+    buf: Vec<u8>,
+    /// Verifier limits: a feature may have many parts (tables).
+    verify: flatbuffers::VerifierOptions,
 }
 
-fn fgb_error(path: &Path, e: flatgeobuf::Error) -> Error {
-    Error::parse(path, None, format!("not a readable FlatGeobuf file: {e}"))
+fn fgb_error(path: &Path, what: impl std::fmt::Display) -> Error {
+    Error::parse(
+        path,
+        None,
+        format!("not a readable FlatGeobuf file: {what}"),
+    )
+}
+
+/// The bytes of a packed Hilbert R-tree over `n` items with nodes of `node_size`, or `None`
+/// when it overflows 64 bits.
+fn index_bytes(n: u64, node_size: u16) -> Option<u64> {
+    let node = u64::from(node_size);
+    let (mut level, mut nodes) = (n, n);
+    while level > 1 {
+        level = level.div_ceil(node);
+        nodes = nodes.checked_add(level)?;
+    }
+    if n == 1 {
+        // A single item still has its root above it.
+        nodes = nodes.checked_add(1)?;
+    }
+    nodes.checked_mul(NODE_ITEM)
 }
 
 impl FgbStream {
@@ -42,9 +84,37 @@ impl FgbStream {
             ));
         }
         let file = File::open(path).map_err(|e| Error::io(path, e))?;
-        let reader = FgbReader::open(BufReader::with_capacity(1 << 20, file))
-            .map_err(|e| fgb_error(path, e))?;
-        let header = reader.header();
+        let len = file.metadata().map_err(|e| Error::io(path, e))?.len();
+        let mut reader = BufReader::with_capacity(1 << 20, file);
+        let mut magic = [0u8; 8];
+        read_exact(&mut reader, &mut magic)
+            .map_err(|_| fgb_error(path, format!("{len} bytes: too short for the magic bytes")))?;
+        if &magic[..3] != b"fgb" || &magic[4..7] != b"fgb" || magic[3] > 3 {
+            return Err(fgb_error(path, "no FlatGeobuf magic bytes at the start"));
+        }
+        let mut size = [0u8; 4];
+        read_exact(&mut reader, &mut size)
+            .map_err(|_| fgb_error(path, "the file ends before its header (byte 8)"))?;
+        let header_size = u64::from(u32::from_le_bytes(size));
+        if !(8..=HEADER_MAX).contains(&header_size) {
+            return Err(fgb_error(
+                path,
+                format!(
+                    "header size {header_size} bytes (at byte 8) is not between 8 and {HEADER_MAX}"
+                ),
+            ));
+        }
+        if 12 + header_size > len {
+            return Err(fgb_error(
+                path,
+                format!("the file ends at byte {len}, inside its {header_size}-byte header"),
+            ));
+        }
+        let mut header_buf = vec![0u8; header_size as usize + 4];
+        header_buf[..4].copy_from_slice(&size);
+        read_exact(&mut reader, &mut header_buf[4..]).map_err(|e| Error::io(path, e))?;
+        let header = flatgeobuf::size_prefixed_root_as_header(&header_buf)
+            .map_err(|e| fgb_error(path, format!("corrupt header: {e}")))?;
         let in_file = match header.crs() {
             Some(c) if c.code() > 0 && c.org().is_none_or(|o| o.eq_ignore_ascii_case("EPSG")) => {
                 Some(Crs::from_epsg(c.code() as u32).map_err(|e| {
@@ -61,62 +131,182 @@ impl FgbStream {
             None => None,
         };
         let geometry_type = header.geometry_type();
-        let columns = header
+        let columns: Vec<(String, ColumnType)> = header
             .columns()
-            .map(|cs| cs.iter().map(|c| c.name().to_owned()).collect())
+            .map(|cs| {
+                cs.iter()
+                    .map(|c| (c.name().to_owned(), c.type_()))
+                    .collect()
+            })
             .unwrap_or_default();
-        let count = match header.features_count() {
-            0 => None,
-            n => Some(n),
-        };
+        let declared = header.features_count();
+        let node_size = header.index_node_size();
+        let mut pos = 12 + header_size;
+        if declared > 0 && node_size > 0 {
+            if node_size < 2 {
+                return Err(fgb_error(
+                    path,
+                    format!("index node size {node_size}: a spatial index needs nodes of 2 or more (0 for no index)"),
+                ));
+            }
+            let index = index_bytes(declared, node_size).unwrap_or(u64::MAX);
+            if index > len - pos {
+                return Err(fgb_error(
+                    path,
+                    format!(
+                        "the file ends at byte {len}, inside the spatial index that {declared} features need ({index} bytes from byte {pos}): truncated, or the header's feature count is wrong"
+                    ),
+                ));
+            }
+            reader
+                .seek(SeekFrom::Start(pos + index))
+                .map_err(|e| Error::io(path, e))?;
+            pos += index;
+        }
+        // Every feature takes at least its 4-byte size and a 4-byte root offset.
+        if declared > (len - pos) / 8 {
+            return Err(fgb_error(
+                path,
+                format!(
+                    "the header declares {declared} features, but the {} bytes after byte {pos} can hold at most {}: truncated, or the count is wrong",
+                    len - pos,
+                    (len - pos) / 8
+                ),
+            ));
+        }
         let crs = resolve_crs(path, in_file, None, opts)?;
-        let iter = reader.select_all_seq().map_err(|e| fgb_error(path, e))?;
         Ok((
             crs,
             FgbStream {
                 path: path.to_owned(),
-                iter,
+                reader,
+                len,
+                pos,
                 geometry_type,
-                count,
+                declared,
                 index: 0,
                 columns,
+                max_feature: opts.limits.feature_bytes(),
+                buf: Vec::new(),
+                verify: flatbuffers::VerifierOptions {
+                    max_tables: 1 << 26,
+                    ..Default::default()
+                },
             },
         ))
     }
 
     /// The number of features the header declares.
     pub fn total(&self) -> Option<u64> {
-        self.count
+        (self.declared > 0).then_some(self.declared)
     }
+
+    /// Reads the next feature's bytes into `buf` (size prefix included); `false` at the end.
+    fn next_record(&mut self) -> Result<bool> {
+        let remaining = self.len - self.pos;
+        let all_read = self.declared > 0 && self.index as u64 >= self.declared;
+        if remaining == 0 || all_read {
+            if self.declared > 0 && (self.index as u64) < self.declared {
+                return Err(fgb_error(
+                    &self.path,
+                    format!(
+                        "the file ends at byte {} after {} of the {} features its header declares: truncated?",
+                        self.pos, self.index, self.declared
+                    ),
+                ));
+            }
+            if remaining > 0 {
+                return Err(fgb_error(
+                    &self.path,
+                    format!(
+                        "{remaining} bytes follow the {} features the header declares (from byte {}): the count is wrong or the file was appended to",
+                        self.declared, self.pos
+                    ),
+                ));
+            }
+            return Ok(false);
+        }
+        let mut size = [0u8; 4];
+        if remaining < 4 {
+            return Err(fgb_error(
+                &self.path,
+                format!(
+                    "the file ends at byte {} inside the size of feature #{}",
+                    self.len, self.index
+                ),
+            ));
+        }
+        read_exact(&mut self.reader, &mut size).map_err(|e| Error::io(&self.path, e))?;
+        let n = u64::from(u32::from_le_bytes(size));
+        if n > remaining - 4 {
+            return Err(fgb_error(
+                &self.path,
+                format!(
+                    "feature #{} (at byte {}) declares {n} bytes, but the file ends {} bytes later: truncated or corrupt",
+                    self.index,
+                    self.pos,
+                    remaining - 4
+                ),
+            ));
+        }
+        if n > self.max_feature {
+            return Err(Error::parse(
+                &self.path,
+                None,
+                format!(
+                    "feature #{} (at byte {}) is {n} bytes, over the limit of {} MB for one feature ([limits] feature_mb in ironrule.toml)",
+                    self.index,
+                    self.pos,
+                    self.max_feature >> 20
+                ),
+            ));
+        }
+        self.buf.clear();
+        self.buf.extend_from_slice(&size);
+        self.buf.resize(4 + n as usize, 0);
+        read_exact(&mut self.reader, &mut self.buf[4..]).map_err(|e| Error::io(&self.path, e))?;
+        self.pos += 4 + n;
+        Ok(true)
+    }
+
+    /// The feature in `buf` as a raw feature (rejected, with the reason, if it is corrupt).
+    fn decode(&self) -> RawFeature {
+        let mut properties: Properties = self
+            .columns
+            .iter()
+            .map(|(c, _)| (c.clone(), Value::Null))
+            .collect();
+        let geometry = flatgeobuf::size_prefixed_root_as_feature_with_opts(&self.verify, &self.buf)
+            .map_err(|e| format!("corrupt feature: {e}"))
+            .and_then(|f| {
+                if let Some(p) = f.properties() {
+                    decode_properties(p.bytes(), &self.columns, &mut properties)?;
+                }
+                match f.geometry() {
+                    Some(g) => to_geo(&g, self.geometry_type),
+                    None => Err("the feature has no geometry".to_owned()),
+                }
+            });
+        RawFeature {
+            index: self.index,
+            id: Some(self.index.to_string()),
+            properties,
+            geometry,
+            repaired: None,
+        }
+    }
+}
+
+/// `read_exact` that says "unexpected end of file" the same way for every caller.
+fn read_exact(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<()> {
+    r.read_exact(buf)
 }
 
 impl RawStream for FgbStream {
     fn next_batch(&mut self, max: usize) -> Result<Option<Batch>> {
-        let mut out = Vec::with_capacity(max.min(1 << 16));
-        while out.len() < max.max(1) {
-            let Some(feature) = self.iter.next().map_err(|e| fgb_error(&self.path, e))? else {
-                break;
-            };
-            let mut properties: Properties = self
-                .columns
-                .iter()
-                .map(|c| (c.clone(), Value::Null))
-                .collect();
-            let props = feature
-                .process_properties(&mut Props(&mut properties))
-                .map(|_| ())
-                .map_err(|e| format!("unreadable attributes: {e}"));
-            let geometry = props.and_then(|()| match feature.geometry() {
-                Some(g) => to_geo(&g, self.geometry_type),
-                None => Err("the feature has no geometry".to_owned()),
-            });
-            out.push(RawFeature {
-                index: self.index,
-                id: Some(self.index.to_string()),
-                properties,
-                geometry,
-                repaired: None,
-            });
+        let mut out = Vec::with_capacity(max.clamp(1, 1 << 16));
+        while out.len() < max.max(1) && self.next_record()? {
+            out.push(self.decode());
             self.index += 1;
         }
         Ok((!out.is_empty()).then_some(Batch::Raw(out)))
@@ -127,46 +317,97 @@ impl RawStream for FgbStream {
     }
 }
 
-/// Reads a whole FlatGeobuf file (for `check`).
-pub fn read(path: &Path, opts: ReadOptions<'_>) -> Result<Source> {
-    let (crs, mut stream) = FgbStream::open(path, &opts)?;
-    let mut asm = Assembler::new(path.display().to_string(), crs, &opts)?;
-    while let Some(Batch::Raw(batch)) = stream.next_batch(1 << 16)? {
-        batch.into_iter().for_each(|raw| asm.push(raw));
+/// Decodes a feature's attributes: a column index (u16) and its value, repeated; strings,
+/// JSON and binary values carry a u32 length. Every length is checked against the bytes.
+fn decode_properties(
+    bytes: &[u8],
+    columns: &[(String, ColumnType)],
+    out: &mut Properties,
+) -> std::result::Result<(), String> {
+    let mut at = 0usize;
+    let take = |at: &mut usize, n: usize| -> std::result::Result<&[u8], String> {
+        let end = at
+            .checked_add(n)
+            .filter(|e| *e <= bytes.len())
+            .ok_or_else(|| {
+                format!(
+                    "corrupt attributes: a value at byte {} of {} runs past their end",
+                    *at,
+                    bytes.len()
+                )
+            })?;
+        let s = &bytes[*at..end];
+        *at = end;
+        Ok(s)
+    };
+    // A trailing byte after the last value occurs in the wild (GDAL reads past it too).
+    while at + 1 < bytes.len() {
+        let i = u16::from_le_bytes(take(&mut at, 2)?.try_into().expect("2 bytes")) as usize;
+        let (name, kind) = columns.get(i).ok_or_else(|| {
+            format!(
+                "corrupt attributes: column {i} does not exist (the header has {})",
+                columns.len()
+            )
+        })?;
+        let fixed = |at: &mut usize, n: usize| take(at, n);
+        let v = match *kind {
+            ColumnType::Byte => Value::from(fixed(&mut at, 1)?[0] as i8),
+            ColumnType::UByte => Value::from(fixed(&mut at, 1)?[0]),
+            ColumnType::Bool => Value::Bool(fixed(&mut at, 1)?[0] != 0),
+            ColumnType::Short => Value::from(i16::from_le_bytes(
+                fixed(&mut at, 2)?.try_into().expect("2"),
+            )),
+            ColumnType::UShort => Value::from(u16::from_le_bytes(
+                fixed(&mut at, 2)?.try_into().expect("2"),
+            )),
+            ColumnType::Int => Value::from(i32::from_le_bytes(
+                fixed(&mut at, 4)?.try_into().expect("4"),
+            )),
+            ColumnType::UInt => Value::from(u32::from_le_bytes(
+                fixed(&mut at, 4)?.try_into().expect("4"),
+            )),
+            ColumnType::Long => Value::from(i64::from_le_bytes(
+                fixed(&mut at, 8)?.try_into().expect("8"),
+            )),
+            ColumnType::ULong => Value::from(u64::from_le_bytes(
+                fixed(&mut at, 8)?.try_into().expect("8"),
+            )),
+            ColumnType::Float => number(f64::from(f32::from_le_bytes(
+                fixed(&mut at, 4)?.try_into().expect("4"),
+            ))),
+            ColumnType::Double => number(f64::from_le_bytes(
+                fixed(&mut at, 8)?.try_into().expect("8"),
+            )),
+            ColumnType::String | ColumnType::Json | ColumnType::DateTime | ColumnType::Binary => {
+                let n = u32::from_le_bytes(fixed(&mut at, 4)?.try_into().expect("4")) as usize;
+                let raw = take(&mut at, n)?;
+                if *kind == ColumnType::Binary {
+                    Value::Null
+                } else {
+                    let s = std::str::from_utf8(raw)
+                        .map_err(|_| format!("attribute '{name}' is not UTF-8 text"))?;
+                    match *kind {
+                        ColumnType::Json => {
+                            serde_json::from_str(s).unwrap_or_else(|_| Value::String(s.to_owned()))
+                        }
+                        _ => Value::String(s.to_owned()),
+                    }
+                }
+            }
+            other => {
+                return Err(format!(
+                    "attribute '{name}' has an unknown type {}",
+                    other.0
+                ))
+            }
+        };
+        out.insert(name.clone(), v);
     }
-    Ok(asm.finish())
+    Ok(())
 }
 
-struct Props<'a>(&'a mut Properties);
-
-impl PropertyProcessor for Props<'_> {
-    fn property(
-        &mut self,
-        _index: usize,
-        name: &str,
-        value: &ColumnValue,
-    ) -> flatgeobuf::geozero::error::Result<bool> {
-        let v = match value {
-            ColumnValue::Byte(v) => Value::from(*v),
-            ColumnValue::UByte(v) => Value::from(*v),
-            ColumnValue::Bool(v) => Value::Bool(*v),
-            ColumnValue::Short(v) => Value::from(*v),
-            ColumnValue::UShort(v) => Value::from(*v),
-            ColumnValue::Int(v) => Value::from(*v),
-            ColumnValue::UInt(v) => Value::from(*v),
-            ColumnValue::Long(v) => Value::from(*v),
-            ColumnValue::ULong(v) => Value::from(*v),
-            ColumnValue::Float(v) => Value::from(f64::from(*v)),
-            ColumnValue::Double(v) => Value::from(*v),
-            ColumnValue::String(s) | ColumnValue::DateTime(s) => Value::String((*s).to_owned()),
-            ColumnValue::Json(s) => {
-                serde_json::from_str(s).unwrap_or(Value::String((*s).to_owned()))
-            }
-            ColumnValue::Binary(_) => Value::Null,
-        };
-        self.0.insert(name.to_owned(), v);
-        Ok(false)
-    }
+fn number(v: f64) -> Value {
+    serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number)
 }
 
 fn coords(g: &flatgeobuf::Geometry<'_>) -> std::result::Result<Vec<Coord<f64>>, String> {

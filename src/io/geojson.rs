@@ -12,6 +12,23 @@ use std::path::Path;
 
 /// Reads a GeoJSON file: a FeatureCollection, a single Feature or a bare Geometry.
 pub fn read(path: &Path, opts: ReadOptions<'_>) -> Result<Source> {
+    // Read whole (a single Feature or geometry, or a collection whose `crs` comes last):
+    // the parsed tree takes several times the text, so the text is capped.
+    let cap = opts.limits.check_memory_mb.saturating_mul(1 << 20) / 8;
+    let len = std::fs::metadata(path)
+        .map_err(|e| Error::io(path, e))?
+        .len();
+    if len > cap {
+        return Err(Error::parse(
+            path,
+            None,
+            format!(
+                "is {} MB; GeoJSON that is not a FeatureCollection with `crs` (if any) before `features` is read whole, up to {} MB ([limits] check_memory_mb / 8): write it as a FeatureCollection or a GeoJSON sequence",
+                len >> 20,
+                cap >> 20
+            ),
+        ));
+    }
     let text = std::fs::read_to_string(path).map_err(|e| match e.kind() {
         std::io::ErrorKind::InvalidData => Error::parse(
             path,
@@ -31,7 +48,7 @@ pub fn parse_str(name: &str, text: &str, opts: ReadOptions<'_>) -> Result<Source
     }
     // Windows tools often start UTF-8 files with a byte-order mark; it is not JSON.
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let root: Value = serde_json::from_str(text).map_err(|e| {
+    let root: Value = parse_value(text.as_bytes()).map_err(|e| {
         Error::parse(
             path,
             Some((e.line(), e.column())),
@@ -83,42 +100,6 @@ pub fn parse_str(name: &str, text: &str, opts: ReadOptions<'_>) -> Result<Source
     Ok(asm.finish())
 }
 
-/// Reads a GeoJSON text sequence (RFC 8142, or newline-delimited): one Feature per line
-/// (record separators allowed), WGS 84 unless declared. A malformed line rejects that feature
-/// only, with its line number; the rest are read. It streams line by line.
-pub fn read_seq(path: &Path, opts: ReadOptions<'_>) -> Result<Source> {
-    use std::io::BufRead;
-    if let Some(layer) = opts.layer {
-        return Err(Error::parse(
-            path,
-            None,
-            format!(
-                "a GeoJSON sequence has one layer; --layer {layer} applies to multi-layer sources"
-            ),
-        ));
-    }
-    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-    let crs = resolve_crs(path, None, Some(Crs::wgs84()), &opts)?;
-    let mut asm = Assembler::new(path.display().to_string(), crs, &opts)?;
-    let mut index = 0;
-    for (n, line) in std::io::BufReader::new(file).lines().enumerate() {
-        let line = line.map_err(|e| match e.kind() {
-            std::io::ErrorKind::InvalidData => {
-                Error::parse(path, Some((n + 1, 1)), "not UTF-8 text")
-            }
-            _ => Error::io(path, e),
-        })?;
-        let text = seq_record(line.as_bytes());
-        if text.is_empty() {
-            continue;
-        }
-        let raw = raw_from_seq_line(index, n + 1, text, opts.repair);
-        asm.push(raw);
-        index += 1;
-    }
-    Ok(asm.finish())
-}
-
 /// The legacy `crs` member: `{"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::4546"}}`.
 fn legacy_crs(path: &Path, member: Option<&Value>) -> Result<Option<Crs>> {
     let Some(member) = member else {
@@ -162,7 +143,7 @@ pub(crate) fn raw_from_seq_line(
         geometry: Err(why),
         repaired: None,
     };
-    match serde_json::from_slice::<Value>(text) {
+    match parse_value(text) {
         Ok(v) if v.get("type").and_then(Value::as_str) == Some("Feature") => {
             raw_feature(index, &v, repair)
         }
@@ -171,17 +152,120 @@ pub(crate) fn raw_from_seq_line(
     }
 }
 
-/// One element of a FeatureCollection's `features` array, as bytes, as a raw feature.
-pub(crate) fn raw_from_slice(index: usize, bytes: &[u8], repair: bool) -> RawFeature {
-    match serde_json::from_slice::<Value>(bytes) {
+/// One element of a FeatureCollection's `features` array, as bytes, as a raw feature; `at`
+/// is the line and column (1-based) where it starts in the file, for error messages.
+pub(crate) fn raw_from_slice(
+    index: usize,
+    bytes: &[u8],
+    repair: bool,
+    at: (usize, usize),
+) -> RawFeature {
+    match parse_value(bytes) {
         Ok(v) => raw_feature(index, &v, repair),
         Err(e) => RawFeature {
             index,
             id: None,
             properties: Default::default(),
-            geometry: Err(format!("malformed feature: {e}")),
+            geometry: Err(if std::str::from_utf8(bytes).is_err() {
+                "not UTF-8 text (GeoJSON must be UTF-8, RFC 7946 §11)".to_owned()
+            } else {
+                malformed(&e, at)
+            }),
             repaired: None,
         },
+    }
+}
+
+/// A JSON error inside a feature, placed in the file: `at` is where the feature starts.
+fn malformed(e: &serde_json::Error, at: (usize, usize)) -> String {
+    let (line, column) = match e.line() {
+        1 => (at.0, at.1 + e.column().saturating_sub(1)),
+        l => (at.0 + l - 1, e.column()),
+    };
+    let text = e.to_string();
+    let what = text
+        .rfind(" at line ")
+        .map_or(text.as_str(), |i| &text[..i]);
+    format!("malformed JSON at line {line}, column {column}: {what}")
+}
+
+/// Parses JSON into a [`Value`], refusing an object that repeats a member name. JSON says
+/// names should be unique (RFC 8259 §4) and readers disagree on which of two counts (the
+/// first, the last, either): two `features`, `geometry`, `coordinates` or `height_m` members
+/// would let a file say one thing to one tool and another to the next.
+pub(crate) fn parse_value(bytes: &[u8]) -> serde_json::Result<Value> {
+    use serde::Deserialize;
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let v = Strict::deserialize(&mut de)?;
+    de.end()?;
+    Ok(v.0)
+}
+
+/// A [`Value`] deserialized with duplicate member names refused.
+struct Strict(Value);
+
+impl<'de> serde::Deserialize<'de> for Strict {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        d.deserialize_any(StrictVisitor).map(Strict)
+    }
+}
+
+struct StrictVisitor;
+
+impl<'de> serde::de::Visitor<'de> for StrictVisitor {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_bool<E>(self, v: bool) -> std::result::Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> std::result::Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_u64<E>(self, v: u64) -> std::result::Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_f64<E>(self, v: f64) -> std::result::Result<Value, E> {
+        Ok(serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number))
+    }
+    fn visit_str<E>(self, v: &str) -> std::result::Result<Value, E> {
+        Ok(Value::String(v.to_owned()))
+    }
+    fn visit_string<E>(self, v: String) -> std::result::Result<Value, E> {
+        Ok(Value::String(v))
+    }
+    fn visit_unit<E>(self) -> std::result::Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_none<E>(self) -> std::result::Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(
+        self,
+        mut seq: A,
+    ) -> std::result::Result<Value, A::Error> {
+        let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
+        while let Some(Strict(v)) = seq.next_element()? {
+            out.push(v);
+        }
+        Ok(Value::Array(out))
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(
+        self,
+        mut map: A,
+    ) -> std::result::Result<Value, A::Error> {
+        let mut out = serde_json::Map::new();
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            let Strict(v) = map.next_value()?;
+            if let Some(_first) = out.insert(key.clone().into_owned(), v) {
+                return Err(serde::de::Error::custom(format!(
+                    "duplicate member `{key}` (JSON names must be unique here: readers disagree on which one counts)"
+                )));
+            }
+        }
+        Ok(Value::Object(out))
     }
 }
 
@@ -406,7 +490,7 @@ mod tests {
             format!("\u{1e}{good}\n{{\"type\": \"Feature\",\n\n{good}\n"),
         )
         .unwrap();
-        let src = read_seq(&p, opts(&target)).unwrap();
+        let src = crate::io::read(&p, opts(&target)).unwrap();
         assert_eq!((src.read, src.features.len()), (3, 2));
         assert!(
             src.diagnostics[0]

@@ -134,9 +134,26 @@ pub fn read(path: &Path, opts: ReadOptions<'_>) -> Result<Source> {
         .map_err(e)?;
     let mut asm = Assembler::new(path.display().to_string(), crs, &opts)?;
     let skip = usize::from(fid.is_some());
-    let mut rows = stmt.query([]).map_err(e)?;
+    // A layer can be a view, and a view can be a query that never ends (an infinite
+    // recursive CTE) or never yields (sorting one): SQLite is stopped when no row has come
+    // for STALL, and the rows are counted against the limits of a source held whole.
+    let watchdog = Watchdog::start(conn.get_interrupt_handle());
+    let mut rows = stmt.query([]).map_err(|err| stalled(path, err))?;
     let mut index = 0;
-    while let Some(row) = rows.next().map_err(e)? {
+    let mut memory = 0u64;
+    let limits = opts.limits;
+    while let Some(row) = rows.next().map_err(|err| stalled(path, err))? {
+        watchdog.alive();
+        if index as u64 >= limits.check_features {
+            return Err(Error::parse(
+                path,
+                None,
+                format!(
+                    "layer '{table}' holds more than {} features, the most a GeoPackage layer is read with ([limits] check_features in ironrule.toml): is it a view that never ends? Export the layer to FlatGeobuf or GeoParquet to stream it",
+                    limits.check_features
+                ),
+            ));
+        }
         let id = match fid {
             Some(_) => row.get::<_, i64>(0).ok().map(|v| v.to_string()),
             None => Some(index.to_string()),
@@ -160,6 +177,24 @@ pub fn read(path: &Path, opts: ReadOptions<'_>) -> Result<Source> {
             };
             properties.insert(name.clone(), v);
         }
+        memory += 256
+            + properties
+                .iter()
+                .map(|(k, v)| 80 + k.len() as u64 + v.as_str().map_or(0, |t| t.len() as u64))
+                .sum::<u64>()
+            + geometry
+                .as_ref()
+                .map_or(0, |g| geo::CoordsIter::coords_count(g) as u64 * 16);
+        if memory > limits.check_memory_mb.saturating_mul(1 << 20) {
+            return Err(Error::parse(
+                path,
+                None,
+                format!(
+                    "layer '{table}' would take more than {} MB of memory after {index} features ([limits] check_memory_mb in ironrule.toml); export it to FlatGeobuf or GeoParquet to stream it",
+                    limits.check_memory_mb
+                ),
+            ));
+        }
         asm.push(RawFeature {
             index,
             id,
@@ -170,4 +205,65 @@ pub fn read(path: &Path, opts: ReadOptions<'_>) -> Result<Source> {
         index += 1;
     }
     Ok(asm.finish())
+}
+
+/// A thread that interrupts SQLite when no row has come for [`STALL`]; it ends with the read.
+struct Watchdog {
+    /// Milliseconds since `start` at the last row; `u64::MAX` once the read is over.
+    last: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    start: std::time::Instant,
+}
+
+impl Watchdog {
+    fn start(handle: rusqlite::InterruptHandle) -> Watchdog {
+        use std::sync::atomic::Ordering;
+        let last = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let start = std::time::Instant::now();
+        let seen = last.clone();
+        std::thread::spawn(move || loop {
+            std::thread::sleep(std::time::Duration::from_millis(200));
+            let at = seen.load(Ordering::Relaxed);
+            if at == u64::MAX {
+                return;
+            }
+            if start.elapsed().as_millis() as u64 > at + STALL.as_millis() as u64 {
+                handle.interrupt();
+                return;
+            }
+        });
+        Watchdog { last, start }
+    }
+
+    fn alive(&self) {
+        self.last.store(
+            self.start.elapsed().as_millis() as u64,
+            std::sync::atomic::Ordering::Relaxed,
+        );
+    }
+}
+
+impl Drop for Watchdog {
+    fn drop(&mut self) {
+        self.last
+            .store(u64::MAX, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+/// How long SQLite may run without producing a row before the read is stopped.
+const STALL: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// A query error; an interrupted one (see [`STALL`]) says why.
+fn stalled(path: &Path, err: rusqlite::Error) -> Error {
+    if matches!(&err, rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::OperationInterrupted)
+    {
+        return Error::parse(
+            path,
+            None,
+            format!(
+                "the layer's query produced no row for {} s and was stopped: a view that never ends or never yields?",
+                STALL.as_secs()
+            ),
+        );
+    }
+    sql_error(path, err)
 }

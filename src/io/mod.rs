@@ -51,6 +51,42 @@ pub struct ReadOptions<'a> {
     /// [`crate::crs::definition::datum_name`] gives them): a source on another datum, or
     /// on one that cannot be told, is refused.
     pub datums: Option<&'a [String]>,
+    /// Sizes past which input is refused rather than read.
+    pub limits: Limits,
+}
+
+/// Sizes past which input is refused (exit 2, naming the limit) rather than read: a file
+/// that claims more than any real planning file holds gets an error, not an out-of-memory
+/// abort. Set in `ironrule.toml`'s `[limits]` table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Limits {
+    /// The largest single feature, in MB of its encoding: a GeoJSON feature's text, a line
+    /// of a GeoJSON sequence, a FlatGeobuf record, a GeoParquet row. Default 256.
+    pub feature_mb: u64,
+    /// The most features `check` reads into memory from one source; `audit` streams any
+    /// number. Default 1,000,000.
+    pub check_features: u64,
+    /// The memory `check` may use for one source's features, in MB (estimated from their
+    /// vertices and attribute text). Default 2,048.
+    pub check_memory_mb: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            feature_mb: 256,
+            check_features: 1_000_000,
+            check_memory_mb: 2048,
+        }
+    }
+}
+
+impl Limits {
+    /// [`Limits::feature_mb`] in bytes.
+    pub fn feature_bytes(&self) -> u64 {
+        self.feature_mb.saturating_mul(1 << 20)
+    }
 }
 
 impl<'a> ReadOptions<'a> {
@@ -65,6 +101,7 @@ impl<'a> ReadOptions<'a> {
             repair: false,
             encoding: None,
             datums: None,
+            limits: Limits::default(),
         }
     }
 }
@@ -94,6 +131,11 @@ impl Source {
 /// Reads any supported source: GeoJSON, FlatGeobuf and GeoParquet natively, everything else through GDAL when built
 /// with the `gdal` feature.
 pub fn read(path: &Path, opts: ReadOptions<'_>) -> Result<Source> {
+    openable(path)?;
+    guarded(path, || read_unguarded(path, opts))
+}
+
+fn read_unguarded(path: &Path, opts: ReadOptions<'_>) -> Result<Source> {
     #[cfg(not(feature = "gdal"))]
     if is_connection(path) {
         return Err(Error::Usage(format!(
@@ -107,20 +149,81 @@ pub fn read(path: &Path, opts: ReadOptions<'_>) -> Result<Source> {
         .map(str::to_ascii_lowercase)
         .unwrap_or_default();
     match ext.as_str() {
-        "geojson" | "json" => geojson::read(path, opts),
-        "geojsons" | "geojsonl" | "geojsonseq" | "ndjson" => geojson::read_seq(path, opts),
-        "fgb" => fgb::read(path, opts),
+        // The streamed formats are read as `audit` reads them, batch by batch, and collected.
+        "geojson" | "json" | "geojsons" | "geojsonl" | "geojsonseq" | "ndjson" | "fgb"
+        | "parquet" | "geoparquet" => stream::collect(path, opts),
         "shp" => shp::read(path, opts),
         "gpkg" => gpkg::read(path, opts),
-        "parquet" | "geoparquet" => parquet::read(path, opts),
         #[cfg(feature = "gdal")]
         _ => gdal::read(path, opts),
+        #[cfg(not(feature = "gdal"))]
+        "" => Err(Error::Usage(format!(
+            "{}: the file name has no extension, and ironrule tells a format by it (.geojson, .geojsonl, .fgb, .parquet, .shp, .gpkg)",
+            path.display()
+        ))),
         #[cfg(not(feature = "gdal"))]
         _ => Err(Error::Usage(format!(
             "{}: cannot read '.{ext}' files in this build; the default build reads GeoJSON (.geojson, .json), GeoJSON sequences (.geojsons, .geojsonl, .ndjson), FlatGeobuf (.fgb), GeoParquet (.parquet), Shapefile (.shp) and GeoPackage (.gpkg). Build with `--no-default-features --features gdal` to read FileGDB, KML, DXF, GML, CSV, PG: and every other OGR format",
             path.display()
         ))),
     }
+}
+
+/// Refuses a path that is not a file or a folder (a FIFO, a device, a socket) before any
+/// reader opens it: a FIFO would block and `/dev/zero` would never end. Connections and
+/// paths that do not exist are left to the readers (which name what is wrong).
+pub(crate) fn openable(path: &Path) -> Result<()> {
+    use std::os::unix::fs::FileTypeExt;
+    if is_connection(path) {
+        return Ok(());
+    }
+    let Ok(meta) = std::fs::metadata(path) else {
+        return Ok(());
+    };
+    let t = meta.file_type();
+    let what = if t.is_file() || t.is_dir() {
+        return Ok(());
+    } else if t.is_fifo() {
+        "a FIFO (named pipe)"
+    } else if t.is_char_device() {
+        "a character device"
+    } else if t.is_block_device() {
+        "a block device"
+    } else if t.is_socket() {
+        "a socket"
+    } else {
+        "not a regular file"
+    };
+    Err(Error::parse(
+        path,
+        None,
+        format!("is {what}, not a data file: ironrule reads regular files (and folders that hold a dataset); save the data to a file first"),
+    ))
+}
+
+/// Runs a reader and turns a panic inside it (a defect in ironrule or in a format library,
+/// reached by a malformed file) into an error naming the file: the run fails with exit 2
+/// and the reason instead of aborting or, on a reader thread, vanishing.
+pub(crate) fn guarded<T>(path: &Path, f: impl FnOnce() -> Result<T>) -> Result<T> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|payload| {
+        Err(Error::parse(
+            path,
+            None,
+            format!(
+                "the reader failed on this file ({}); the file is malformed in a way ironrule does not yet name: please report it",
+                panic_message(&*payload)
+            ),
+        ))
+    })
+}
+
+/// The text of a panic's payload.
+pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "panic".to_owned())
 }
 
 /// The error for a layer name a multi-layer source does not hold; it lists those it does.
@@ -444,7 +547,7 @@ impl<'a> Assembler<'a> {
 
 /// A warning when features lie far from the working CRS's central meridian, where its scale
 /// error grows: about (Δλ·cos φ)²/2, 0.1 % at 3° from the meridian near Yichang.
-fn zone_warning(working: &Crs, features: &[Feature]) -> Option<String> {
+pub(crate) fn zone_warning(working: &Crs, features: &[Feature]) -> Option<String> {
     meridian_warning(
         working,
         crate::geom::bbox_of(features.iter().map(|f| &f.geometry))?,

@@ -6,7 +6,7 @@
 //! A feature's id is its row number, as GDAL numbers them. Compression: snappy or none.
 
 use super::stream::{Batch, RawStream};
-use super::{resolve_crs, Assembler, RawFeature, ReadOptions, Source};
+use super::{resolve_crs, RawFeature, ReadOptions};
 use crate::crs::Crs;
 use crate::model::Properties;
 use crate::{Error, Result};
@@ -38,7 +38,20 @@ pub(crate) struct ParquetStream {
     rows_left: usize,
     total: u64,
     index: usize,
+    /// Rows per batch, adapted to the bytes a row expands to (see [`BATCH_BYTES`]).
+    rows_per_batch: usize,
+    max_feature: u64,
 }
+
+/// About this many bytes of decoded rows per batch. A dictionary-encoded column can expand a
+/// few hundred kilobytes of file into gigabytes of text; batches shrink to keep each within
+/// this, however the rows are encoded.
+const BATCH_BYTES: usize = 64 << 20;
+/// Rows in the first batch, before the size of a row is known.
+const FIRST_BATCH: usize = 64;
+/// The most bytes one batch of one column may decode to; no real file comes near it once
+/// batches adapt to [`BATCH_BYTES`].
+const EXPANSION_LIMIT: usize = 1 << 30;
 
 fn pq_error(path: &Path, e: impl std::fmt::Display) -> Error {
     Error::parse(path, None, format!("not a readable GeoParquet file: {e}"))
@@ -169,7 +182,25 @@ impl ParquetStream {
                 format!("no flat column '{primary}' for the geometry"),
             )
         })?;
-        let total = meta.num_rows().max(0) as u64;
+        // The file's row count is a claim the row groups must add up to.
+        let declared = meta.num_rows();
+        let mut sum: i64 = 0;
+        for (i, rg) in reader.metadata().row_groups().iter().enumerate() {
+            if rg.num_rows() < 0 {
+                return Err(pq_error(
+                    path,
+                    format!("row group {i} declares {} rows", rg.num_rows()),
+                ));
+            }
+            sum = sum.saturating_add(rg.num_rows());
+        }
+        if declared != sum {
+            return Err(pq_error(
+                path,
+                format!("the file declares {declared} rows but its row groups hold {sum}: corrupt or truncated"),
+            ));
+        }
+        let total = declared as u64;
         Ok((
             crs,
             ParquetStream {
@@ -182,6 +213,8 @@ impl ParquetStream {
                 rows_left: 0,
                 total,
                 index: 0,
+                rows_per_batch: FIRST_BATCH,
+                max_feature: opts.limits.feature_bytes(),
             },
         ))
     }
@@ -273,6 +306,16 @@ fn read_column(
         ),
         C::ByteArrayColumnReader(r) => {
             let vs = read_typed(r, n, col.max_def)?;
+            // Dictionary values are shared until they are copied out: count first.
+            let total: usize = vs.iter().flatten().map(|b| b.len()).sum();
+            if total > EXPANSION_LIMIT {
+                return Err(parquet::errors::ParquetError::General(format!(
+                    "{n} rows of column '{}' decode to {} MB, over the {} MB a batch may take: a dictionary that expands far beyond the file",
+                    col.name,
+                    total >> 20,
+                    EXPANSION_LIMIT >> 20
+                )));
+            }
             if raw {
                 Values::Bytes(
                     vs.into_iter()
@@ -301,9 +344,42 @@ fn read_column(
     })
 }
 
+/// The bytes a decoded attribute value holds (text; other values count a word).
+fn value_bytes(v: &Value) -> usize {
+    match v {
+        Value::String(s) => s.len() + 24,
+        _ => 8,
+    }
+}
+
 impl RawStream for ParquetStream {
     fn next_batch(&mut self, max: usize) -> Result<Option<Batch>> {
         while self.rows_left == 0 {
+            if let Some(readers) = self.current.as_mut() {
+                // A row group's pages must hold exactly the rows it declares: rows past them
+                // would be dropped without a word.
+                for (r, c) in readers
+                    .iter_mut()
+                    .zip(std::iter::once(&self.geometry).chain(&self.columns))
+                {
+                    let extra = read_column(r, 1, c, true).map_err(|e| pq_error(&self.path, e))?;
+                    let more = match extra {
+                        Values::Bytes(b) => b.len(),
+                        Values::Json(v) => v.len(),
+                    };
+                    if more > 0 {
+                        return Err(pq_error(
+                            &self.path,
+                            format!(
+                                "row group {} holds more values in column '{}' than the rows it declares: corrupt",
+                                self.row_group - 1,
+                                c.name
+                            ),
+                        ));
+                    }
+                }
+                self.current = None;
+            }
             if self.row_group >= self.reader.num_row_groups() {
                 return Ok(None);
             }
@@ -320,7 +396,7 @@ impl RawStream for ParquetStream {
             self.current = Some(readers);
             self.row_group += 1;
         }
-        let n = max.max(1).min(self.rows_left);
+        let n = max.max(1).min(self.rows_left).min(self.rows_per_batch);
         let readers = self.current.as_mut().expect("row group open");
         let path = &self.path;
         let geoms = match read_column(&mut readers[0], n, &self.geometry, true)
@@ -339,9 +415,32 @@ impl RawStream for ParquetStream {
         if geoms.len() != n || attrs.iter().any(|a| a.len() != n) {
             return Err(pq_error(
                 path,
-                "a column has fewer rows than its row group declares",
+                format!(
+                    "row group {} ends after row {} of the rows it declares: a column has fewer values (truncated or corrupt)",
+                    self.row_group - 1,
+                    self.index + geoms.len().min(attrs.iter().map(Vec::len).min().unwrap_or(n))
+                ),
             ));
         }
+        // What the rows decode to: the limit on one row, and the next batch's size.
+        let mut bytes = 0usize;
+        for (i, g) in geoms.iter().enumerate() {
+            let row = g.as_ref().map_or(0, Vec::len)
+                + attrs.iter().map(|a| value_bytes(&a[i])).sum::<usize>();
+            if row as u64 > self.max_feature {
+                return Err(Error::parse(
+                    path,
+                    None,
+                    format!(
+                        "row {} decodes to {row} bytes, over the limit of {} MB for one feature ([limits] feature_mb in ironrule.toml)",
+                        self.index + i,
+                        self.max_feature >> 20
+                    ),
+                ));
+            }
+            bytes += row + 64;
+        }
+        self.rows_per_batch = (BATCH_BYTES / (bytes / n).max(1)).clamp(1, max.max(1));
         let mut attrs: Vec<_> = attrs.into_iter().map(Vec::into_iter).collect();
         let first = self.index;
         let raws = geoms
@@ -373,14 +472,4 @@ impl RawStream for ParquetStream {
     fn done(&self) -> u64 {
         self.index as u64
     }
-}
-
-/// Reads a whole GeoParquet file (for `check`).
-pub fn read(path: &Path, opts: ReadOptions<'_>) -> Result<Source> {
-    let (crs, mut stream) = ParquetStream::open(path, &opts)?;
-    let mut asm = Assembler::new(path.display().to_string(), crs, &opts)?;
-    while let Some(Batch::Raw(batch)) = stream.next_batch(1 << 16)? {
-        batch.into_iter().for_each(|raw| asm.push(raw));
-    }
-    Ok(asm.finish())
 }

@@ -50,7 +50,9 @@ pub fn encoding_named(label: &str) -> Option<&'static encoding_rs::Encoding> {
 
 /// Field name, type, width and decimals from the `.dbf` header (dbase does not expose the
 /// decimals, which decide integer or real as GDAL sees it), and the language-driver byte.
-fn dbf_layout(dbf: &Path) -> Result<(Vec<(usize, u8)>, u8)> {
+/// Also the header's last-update date (year since 1900, month, day).
+#[allow(clippy::type_complexity)]
+fn dbf_layout(dbf: &Path) -> Result<(Vec<(usize, u8)>, u8, [u8; 3])> {
     let mut head = Vec::new();
     std::fs::File::open(dbf)
         .and_then(|f| f.take(65_536).read_to_end(&mut head))
@@ -69,7 +71,50 @@ fn dbf_layout(dbf: &Path) -> Result<(Vec<(usize, u8)>, u8)> {
         fields.push((head[at + 16] as usize, head[at + 17]));
         at += 32;
     }
-    Ok((fields, ldid))
+    Ok((fields, ldid, [head[1], head[2], head[3]]))
+}
+
+/// A `.dbf` read with an impossible last-update date in its header (`00 00 00`, as some
+/// writers leave it) read as 1 January 1900 instead: the date is bookkeeping, never data,
+/// and GDAL reads such files. Every other byte passes unchanged.
+struct FixedDate<R> {
+    inner: R,
+    pos: u64,
+    patch: Option<[u8; 3]>,
+}
+
+impl<R> FixedDate<R> {
+    fn new(inner: R, date: [u8; 3]) -> Self {
+        let valid = (1..=12).contains(&date[1]) && (1..=31).contains(&date[2]);
+        FixedDate {
+            inner,
+            pos: 0,
+            patch: (!valid).then_some([0, 1, 1]),
+        }
+    }
+}
+
+impl<R: Read> Read for FixedDate<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if let Some(p) = self.patch {
+            for (i, b) in buf[..n].iter_mut().enumerate() {
+                let at = self.pos + i as u64;
+                if (1..4).contains(&at) {
+                    *b = p[at as usize - 1];
+                }
+            }
+        }
+        self.pos += n as u64;
+        Ok(n)
+    }
+}
+
+impl<R: std::io::Seek> std::io::Seek for FixedDate<R> {
+    fn seek(&mut self, to: std::io::SeekFrom) -> std::io::Result<u64> {
+        self.pos = self.inner.seek(to)?;
+        Ok(self.pos)
+    }
 }
 
 fn value(v: FieldValue, width: usize, decimals: u8) -> Value {
@@ -282,7 +327,7 @@ pub fn read(path: &Path, opts: ReadOptions<'_>) -> Result<Source> {
             "the .dbf file (the attributes) is missing next to the .shp",
         )
     })?;
-    let (layout, ldid) = dbf_layout(&dbf)?;
+    let (layout, ldid, header_date) = dbf_layout(&dbf)?;
     let mut warnings = Vec::new();
     let encoding = match (opts.encoding, sidecar(path, "cpg")) {
         (Some(label), _) => encoding_named(label).ok_or_else(|| {
@@ -291,14 +336,31 @@ pub fn read(path: &Path, opts: ReadOptions<'_>) -> Result<Source> {
             ))
         })?,
         (None, Some(cpg)) => {
-            let label = std::fs::read_to_string(&cpg).map_err(|e| Error::io(&cpg, e))?;
-            encoding_named(&label).ok_or_else(|| {
+            let mut label = String::new();
+            std::fs::File::open(&cpg)
+                .and_then(|f| f.take(256).read_to_string(&mut label))
+                .map_err(|e| Error::io(&cpg, e))?;
+            let enc = encoding_named(&label).ok_or_else(|| {
                 Error::parse(
                     &cpg,
                     None,
                     format!("unknown encoding '{}'; pass --encoding", label.trim()),
                 )
-            })?
+            })?;
+            // dBase text is ASCII-compatible: field terminators, padding and numbers are
+            // ASCII bytes. UTF-16 or UTF-32 cannot be right, and reading with it garbles
+            // every value.
+            if !enc.is_ascii_compatible() {
+                return Err(Error::parse(
+                    &cpg,
+                    None,
+                    format!(
+                        "names {}, which a dBase file cannot be written in (its text is ASCII-compatible: GBK, GB18030, UTF-8...); correct the .cpg or pass --encoding",
+                        enc.name()
+                    ),
+                ));
+            }
+            enc
         }
         (None, None) if ldid == 0x4d || ldid == 0x7a => encoding_rs::GBK,
         (None, None) => {
@@ -315,7 +377,7 @@ pub fn read(path: &Path, opts: ReadOptions<'_>) -> Result<Source> {
     let file = std::fs::File::open(&dbf).map_err(|e| Error::io(&dbf, e))?;
     let mut records = dbase::ReaderBuilder::new()
         .with_encoding(dbase::encoding::EncodingRs::from(encoding))
-        .build(std::io::BufReader::new(file))
+        .build(std::io::BufReader::new(FixedDate::new(file, header_date)))
         .map_err(|e| Error::parse(&dbf, None, format!("not a readable dBase file: {e}")))?;
     let fields: Vec<(String, FieldType, usize, u8)> = records
         .fields()
@@ -326,7 +388,8 @@ pub fn read(path: &Path, opts: ReadOptions<'_>) -> Result<Source> {
     let mut asm = Assembler::new(path.display().to_string(), crs, &opts)?;
     let mut shape_iter = shapes.iter_shapes();
     let mut record_iter = records.iter_records_as::<Lenient>();
-    let mut unparsed = 0usize;
+    // Values that do not parse, by field: (count, first record).
+    let mut unparsed: std::collections::BTreeMap<String, (usize, usize)> = Default::default();
     let mut index = 0;
     loop {
         let (shape, record) = match (shape_iter.next(), record_iter.next()) {
@@ -351,7 +414,7 @@ pub fn read(path: &Path, opts: ReadOptions<'_>) -> Result<Source> {
                     let v = match values.next().flatten() {
                         Some(v) => value(v, *width, *decimals),
                         None => {
-                            unparsed += 1;
+                            unparsed.entry(name.clone()).or_insert((0, index)).0 += 1;
                             Value::Null
                         }
                     };
@@ -372,9 +435,9 @@ pub fn read(path: &Path, opts: ReadOptions<'_>) -> Result<Source> {
         });
         index += 1;
     }
-    if unparsed > 0 {
+    for (field, (n, first)) in &unparsed {
         warnings.push(format!(
-            "{unparsed} attribute value(s) could not be parsed and read as null"
+            "{n} value(s) of field '{field}' do not parse as its dBase type (first: record {first}) and read as missing: rules that need '{field}' report those features as undetermined"
         ));
     }
     let mut source = asm.finish();

@@ -63,6 +63,13 @@ pub struct Opened<'a> {
     pub(crate) prep: Prep<'a>,
     /// Warnings about the source as a whole.
     pub diagnostics: Vec<Diagnostic>,
+    /// Whether the source was read whole (its diagnostics, the meridian warning included,
+    /// come with its first batch).
+    whole: bool,
+    /// Read on the calling thread instead of one batch ahead on a reader thread: for
+    /// [`collect`], which may run on a rayon worker (zone layers load in parallel), where
+    /// waiting for a reader thread that waits for rayon would deadlock.
+    inline: bool,
 }
 
 /// One batch, assembled: accepted features in source order and the diagnostics of the batch.
@@ -168,6 +175,11 @@ impl<T> Pending<T> {
 /// Opens a source for streaming. Errors are those of [`super::read`]: unreadable file,
 /// unknown or conflicting CRS, unsupported format.
 pub fn open<'a>(path: &Path, opts: ReadOptions<'a>) -> Result<Opened<'a>> {
+    super::openable(path)?;
+    super::guarded(path, || open_unguarded(path, opts))
+}
+
+fn open_unguarded<'a>(path: &Path, opts: ReadOptions<'a>) -> Result<Opened<'a>> {
     let ext = path
         .extension()
         .and_then(|e| e.to_str())
@@ -194,7 +206,7 @@ pub fn open<'a>(path: &Path, opts: ReadOptions<'a>) -> Result<Opened<'a>> {
                     return Err(Error::parse(path, None, format!("a GeoJSON sequence has one layer; --layer {layer} applies to multi-layer sources")));
                 }
                 let crs = super::resolve_crs(path, None, Some(Crs::wgs84()), &opts)?;
-                let s = SeqStream::open(path, opts.repair)?;
+                let s = SeqStream::open(path, opts.repair, opts.limits.feature_bytes())?;
                 (crs, Some(s.len), Unit::Bytes, Box::new(s), false)
             }
             "fgb" => {
@@ -225,7 +237,90 @@ pub fn open<'a>(path: &Path, opts: ReadOptions<'a>) -> Result<Opened<'a>> {
         done: 0,
         prep,
         diagnostics,
+        whole: read_whole,
+        inline: false,
     })
+}
+
+/// The message of the one streaming error a whole read avoids (see [`collect`]).
+const CRS_AFTER_FEATURES: &str = "the `crs` member comes after `features`";
+
+/// Reads a whole source through its stream, as `check` does: the same features, diagnostics
+/// and counts as `audit` sees, held in memory within [`super::Limits`].
+pub(crate) fn collect(path: &Path, opts: ReadOptions<'_>) -> Result<Source> {
+    let target = opts.target.clone();
+    let limits = opts.limits;
+    let mut opened = open_unguarded(path, opts)?;
+    opened.inline = true;
+    let mut ids = IdBook::default();
+    let mut src = Source {
+        name: opened.name.clone(),
+        crs: opened.crs.clone(),
+        read: 0,
+        features: Vec::new(),
+        diagnostics: std::mem::take(&mut opened.diagnostics),
+    };
+    let mut memory = 0u64;
+    loop {
+        let batch = match opened.next(crate::audit::DEFAULT_BATCH, &target, &mut ids) {
+            Ok(Some(b)) => b,
+            Ok(None) => break,
+            // A FeatureCollection with its `crs` after the features: read whole instead.
+            Err(Error::Parse { message, .. }) if message.starts_with(CRS_AFTER_FEATURES) => {
+                return geojson::read(path, opts);
+            }
+            Err(e) => return Err(e),
+        };
+        src.read += batch.read;
+        memory += batch.features.iter().map(footprint_bytes).sum::<u64>();
+        src.features.extend(batch.features);
+        src.diagnostics.extend(batch.diagnostics);
+        if src.read as u64 > limits.check_features {
+            return Err(Error::parse(
+                path,
+                None,
+                format!(
+                    "holds more than {} features, the most `check` reads into memory ([limits] check_features in ironrule.toml); sweep it with `ironrule audit`, which streams any number",
+                    limits.check_features
+                ),
+            ));
+        }
+        if memory > limits.check_memory_mb.saturating_mul(1 << 20) {
+            return Err(Error::parse(
+                path,
+                None,
+                format!(
+                    "its features would take more than {} MB of memory after {} of them ([limits] check_memory_mb in ironrule.toml); sweep it with `ironrule audit`, which streams",
+                    limits.check_memory_mb, src.read
+                ),
+            ));
+        }
+    }
+    if !opened.whole {
+        if let Some(why) = super::zone_warning(&target, &src.features) {
+            src.diagnostics.push(Diagnostic::warning(&src.name, why));
+        }
+    }
+    Ok(src)
+}
+
+/// About the bytes a feature holds in memory: its coordinates and its attribute text.
+fn footprint_bytes(f: &Feature) -> u64 {
+    use geo::CoordsIter;
+    let coords = f.geometry.coords_count() as u64 * 16;
+    let attrs: u64 = f
+        .properties
+        .iter()
+        .map(|(k, v)| {
+            80 + k.len() as u64
+                + match v {
+                    Value::String(s) => s.len() as u64,
+                    Value::Array(_) | Value::Object(_) => v.to_string().len() as u64 * 2,
+                    _ => 0,
+                }
+        })
+        .sum();
+    256 + coords + attrs
 }
 
 /// A whole-file read handed out in batches.
@@ -281,28 +376,18 @@ impl<'a> Opened<'a> {
         init: impl Fn() -> S + Sync + Send,
         each: impl Fn(&mut S, Feature) -> T + Sync + Send,
     ) -> Result<Option<Pending<T>>> {
-        // Reading (and decoding) runs one batch ahead on its own thread, so the next batch is
-        // being read while this one is checked.
-        if let Some(mut stream) = self.stream.take() {
-            let (tx, rx) = std::sync::mpsc::sync_channel(1);
-            std::thread::Builder::new()
-                .name("ironrule-read".into())
-                .spawn(move || loop {
-                    let batch = stream.next_batch(max);
-                    let go_on = matches!(batch, Ok(Some(_)));
-                    // The receiver is gone when the audit stopped early: stop reading.
-                    if tx.send((batch, stream.done())).is_err() || !go_on {
-                        break;
-                    }
-                })
-                .map_err(|e| Error::io(Path::new(&self.name), e))?;
-            self.ahead = Some(rx);
-        }
-        let Some(rx) = &self.ahead else {
-            return Ok(None);
-        };
-        let Ok((batch, done)) = rx.recv() else {
-            return Ok(None);
+        let (batch, done) = if self.inline {
+            let Some(stream) = self.stream.as_mut() else {
+                return Ok(None);
+            };
+            let batch = super::guarded(Path::new(&self.name), || stream.next_batch(max));
+            let done = stream.done();
+            if !matches!(batch, Ok(Some(_))) {
+                self.stream = None;
+            }
+            (batch, done)
+        } else {
+            self.read_ahead(max)?
         };
         self.done = done;
         let Some(batch) = batch? else {
@@ -314,12 +399,34 @@ impl<'a> Opened<'a> {
                 features,
                 diagnostics,
                 read,
-            } => Ready::Done(Processed {
-                read,
-                accepted: features.len(),
-                diagnostics,
-                results: features.into_par_iter().map_init(&init, &each).collect(),
-            }),
+            } => {
+                let mut diagnostics = diagnostics;
+                let each = &each;
+                let outcomes: Vec<(crate::model::FeatureRef, std::result::Result<T, String>)> =
+                    features
+                        .into_par_iter()
+                        .map_init(&init, |state, f| {
+                            let fref = f.fref.clone();
+                            (fref, caught(|| each(state, f)))
+                        })
+                        .collect();
+                let mut results = Vec::with_capacity(outcomes.len());
+                for (fref, r) in outcomes {
+                    match r {
+                        Ok(t) => results.push(t),
+                        Err(why) => diagnostics.push(
+                            Diagnostic::error(&self.name, why)
+                                .feature(fref.index, fref.id.as_deref()),
+                        ),
+                    }
+                }
+                Ready::Done(Processed {
+                    read,
+                    accepted: results.len(),
+                    diagnostics,
+                    results,
+                })
+            }
             Batch::Raw(raws) => {
                 let (from, prep) = (&self.crs, &self.prep);
                 Ready::Raw(
@@ -341,7 +448,13 @@ impl<'a> Opened<'a> {
                                     match std::mem::replace(&mut a.result, Err(String::new())) {
                                         Ok(f) => {
                                             let bbox = crate::geom::bbox_of([&f.geometry]);
-                                            (Some(each(state, f)), bbox)
+                                            match caught(|| each(state, f)) {
+                                                Ok(r) => (Some(r), bbox),
+                                                Err(why) => {
+                                                    a.result = Err(why);
+                                                    (None, None)
+                                                }
+                                            }
                                         }
                                         Err(why) => {
                                             a.result = Err(why);
@@ -365,6 +478,65 @@ impl<'a> Opened<'a> {
     pub fn done(&self) -> u64 {
         self.done
     }
+
+    /// The next batch from the reader thread, which reads (and decodes) one batch ahead so
+    /// that the next batch is being read while this one is checked; started on first use.
+    #[allow(clippy::type_complexity)]
+    fn read_ahead(&mut self, max: usize) -> Result<(Result<Option<Batch>>, u64)> {
+        if let Some(mut stream) = self.stream.take() {
+            let (tx, rx) = std::sync::mpsc::sync_channel(1);
+            let path = PathBuf::from(&self.name);
+            std::thread::Builder::new()
+                .name("ironrule-read".into())
+                .spawn(move || loop {
+                    // A panic in a reader is an error of this source, not a silent end.
+                    let batch = super::guarded(&path, || stream.next_batch(max));
+                    let go_on = matches!(batch, Ok(Some(_)));
+                    // The receiver is gone when the audit stopped early: stop reading.
+                    if tx.send((batch, stream.done())).is_err() || !go_on {
+                        break;
+                    }
+                })
+                .map_err(|e| Error::io(Path::new(&self.name), e))?;
+            self.ahead = Some(rx);
+        }
+        let Some(rx) = &self.ahead else {
+            return Ok((Ok(None), self.done));
+        };
+        match rx.recv() {
+            Ok(got) => Ok(got),
+            // The reader thread ends only after sending the end or an error: gone without
+            // either, it died, and what it had not read must not pass as read.
+            Err(_) => {
+                self.ahead = None;
+                Err(Error::parse(
+                    Path::new(&self.name),
+                    None,
+                    format!(
+                        "reading stopped unexpectedly after {} {} (the reader thread died)",
+                        self.done,
+                        if self.unit == Unit::Bytes {
+                            "bytes"
+                        } else {
+                            "features"
+                        }
+                    ),
+                ))
+            }
+        }
+    }
+}
+
+/// Runs the per-feature work and turns a panic in it (a defect reached by one feature's
+/// geometry, say in a boolean operation) into that feature's error: it is counted as not
+/// checked and fails the run, and the other features are still checked.
+fn caught<T>(f: impl FnOnce() -> T) -> std::result::Result<T, String> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|p| {
+        format!(
+            "checking this feature failed ({}); it was not checked: please report it",
+            super::panic_message(&*p)
+        )
+    })
 }
 
 /// A source already read whole: its diagnostics and rejected count come with the first
@@ -438,6 +610,13 @@ struct JsonStream {
     dropped: u64,
     /// Whether what follows the features array was checked.
     tail_checked: bool,
+    /// The longest feature text accepted, bytes.
+    max_feature: u64,
+    /// The line (1-based) at the scan position, and the absolute offset where it starts.
+    line: usize,
+    line_start: u64,
+    /// Where the current array element starts: line and column, 1-based.
+    start_at: (usize, usize),
 }
 
 impl JsonStream {
@@ -466,6 +645,10 @@ impl JsonStream {
             repair: opts.repair,
             dropped: 0,
             tail_checked: false,
+            max_feature: opts.limits.feature_bytes(),
+            line: 1,
+            line_start: 0,
+            start_at: (1, 1),
         };
         // Find `"features"` followed by `[` at depth 1, remembering the keys on the way.
         let mut key_start = None;
@@ -484,6 +667,10 @@ impl JsonStream {
                 continue;
             }
             s.pos += 1;
+            if b == b'\n' {
+                s.line += 1;
+                s.line_start = s.dropped + s.pos as u64;
+            }
             if s.in_string {
                 if s.escaped {
                     s.escaped = false;
@@ -524,7 +711,7 @@ impl JsonStream {
         let mut head = s.buf[..s.pos - 1].to_vec();
         head.extend_from_slice(b"[]}");
         let head = head.strip_prefix("\u{feff}".as_bytes()).unwrap_or(&head);
-        let top: Value = match serde_json::from_slice(head) {
+        let top: Value = match geojson::parse_value(head) {
             Ok(v) => v,
             Err(_) => return Ok(None),
         };
@@ -552,7 +739,7 @@ impl JsonStream {
         }
         let mut text = b"{\"features\":[]".to_vec();
         text.extend_from_slice(&self.buf[self.pos..]);
-        let tail: Value = serde_json::from_slice(&text).map_err(|e| {
+        let tail: Value = geojson::parse_value(&text).map_err(|e| {
             Error::parse(
                 &self.path,
                 None,
@@ -566,11 +753,28 @@ impl JsonStream {
             return Err(Error::parse(
                 &self.path,
                 None,
-                "the `crs` member comes after `features`: a streamed read needs it first (move it before `features`, or use `check`, which reads the file whole)",
+                format!("{CRS_AFTER_FEATURES}: a streamed read needs it first (move it before `features`, or use `check`, which reads the file whole)"),
             ));
         }
         self.pos = self.buf.len();
         Ok(())
+    }
+
+    /// An error when the element that starts at `start` in `buf` (feature #`index`) is
+    /// already longer than the limit for one feature.
+    fn check_length(&self, start: usize, index: usize) -> Result<()> {
+        if (self.pos - start) as u64 <= self.max_feature {
+            return Ok(());
+        }
+        Err(Error::parse(
+            &self.path,
+            None,
+            format!(
+                "feature #{index} (from byte {}) is longer than {} MB, the limit for one feature ([limits] feature_mb in ironrule.toml)",
+                self.dropped + start as u64,
+                self.max_feature >> 20
+            ),
+        ))
     }
 
     fn fill(&mut self) -> Result<()> {
@@ -589,8 +793,9 @@ impl JsonStream {
     }
 
     /// Scans for complete array elements; returns their byte ranges in `buf`.
-    fn scan(&mut self, max: usize) -> Result<Vec<(usize, usize)>> {
-        let mut found: Vec<(usize, usize)> = Vec::new();
+    #[allow(clippy::type_complexity)]
+    fn scan(&mut self, max: usize) -> Result<Vec<(usize, usize, (usize, usize))>> {
+        let mut found: Vec<(usize, usize, (usize, usize))> = Vec::new();
         while !self.finished && found.len() < max {
             // Keep a batch's bytes bounded too (features can be large).
             if !found.is_empty() && self.pos - found[0].0 > BATCH_BYTES {
@@ -607,11 +812,18 @@ impl JsonStream {
                         ),
                     ));
                 }
+                if let Some(s) = self.start {
+                    self.check_length(s, self.index + found.len())?;
+                }
                 self.fill()?;
                 continue;
             }
             let b = self.buf[self.pos];
             self.pos += 1;
+            if b == b'\n' {
+                self.line += 1;
+                self.line_start = self.dropped + self.pos as u64;
+            }
             if self.in_string {
                 if self.escaped {
                     self.escaped = false;
@@ -627,6 +839,8 @@ impl JsonStream {
                 && !matches!(b, b' ' | b'\t' | b'\r' | b'\n' | b',' | b']')
             {
                 self.start = Some(self.pos - 1);
+                let column = self.dropped + self.pos as u64 - self.line_start;
+                self.start_at = (self.line, column as usize);
             }
             match b {
                 b'"' => self.in_string = true,
@@ -634,7 +848,8 @@ impl JsonStream {
                 b'}' | b']' if self.depth > 2 => self.depth -= 1,
                 b',' | b']' if self.depth == 2 => {
                     if let Some(s) = self.start.take() {
-                        found.push((s, self.pos - 1));
+                        self.check_length(s, self.index + found.len())?;
+                        found.push((s, self.pos - 1, self.start_at));
                     }
                     if b == b']' {
                         self.finished = true;
@@ -674,7 +889,7 @@ impl RawStream for JsonStream {
         let raws: Vec<RawFeature> = ranges
             .par_iter()
             .enumerate()
-            .map(|(i, &(s, e))| geojson::raw_from_slice(first + i, &buf[s..e], repair))
+            .map(|(i, &(s, e, at))| geojson::raw_from_slice(first + i, &buf[s..e], repair, at))
             .collect();
         // Everything up to the last element handed out can go.
         let end = ranges.last().map_or(0, |r| r.1);
@@ -700,10 +915,12 @@ struct SeqStream {
     line: usize,
     index: usize,
     repair: bool,
+    /// The longest line accepted, bytes.
+    max_line: u64,
 }
 
 impl SeqStream {
-    fn open(path: &Path, repair: bool) -> Result<SeqStream> {
+    fn open(path: &Path, repair: bool, max_line: u64) -> Result<SeqStream> {
         let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
         let len = file.metadata().map_err(|e| Error::io(path, e))?.len();
         Ok(SeqStream {
@@ -714,6 +931,7 @@ impl SeqStream {
             line: 0,
             index: 0,
             repair,
+            max_line,
         })
     }
 }
@@ -725,12 +943,25 @@ impl RawStream for SeqStream {
         let mut text = Vec::new();
         while lines.len() < max.max(1) {
             text.clear();
-            let n = self
-                .reader
+            // A line is read up to the limit, never further: a file without newlines is
+            // not one 4 GB line in memory.
+            let n = (&mut self.reader)
+                .take(self.max_line + 1)
                 .read_until(b'\n', &mut text)
                 .map_err(|e| Error::io(&self.path, e))?;
             if n == 0 {
                 break;
+            }
+            if n as u64 > self.max_line && text.last() != Some(&b'\n') {
+                return Err(Error::parse(
+                    &self.path,
+                    Some((self.line + 1, 1)),
+                    format!(
+                        "line {} is longer than {} MB, the limit for one feature ([limits] feature_mb in ironrule.toml): is the file newline-delimited?",
+                        self.line + 1,
+                        self.max_line >> 20
+                    ),
+                ));
             }
             self.consumed += n as u64;
             self.line += 1;
@@ -754,5 +985,68 @@ impl RawStream for SeqStream {
 
     fn done(&self) -> u64 {
         self.consumed
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A reader that reads one batch, then panics (as a format library can on a malformed
+    /// file).
+    struct Dies(u64);
+
+    impl RawStream for Dies {
+        fn next_batch(&mut self, _max: usize) -> Result<Option<Batch>> {
+            self.0 += 1;
+            if self.0 > 1 {
+                panic!("index out of bounds in a format library");
+            }
+            Ok(Some(Batch::Raw(Vec::new())))
+        }
+        fn done(&self) -> u64 {
+            self.0
+        }
+    }
+
+    fn opened(inline: bool) -> Opened<'static> {
+        Opened {
+            name: "dies.fgb".into(),
+            crs: Crs::wgs84(),
+            total: None,
+            unit: Unit::Features,
+            stream: Some(Box::new(Dies(0))),
+            ahead: None,
+            done: 0,
+            prep: Prep {
+                source: "dies.fgb".into(),
+                id_field: None,
+                repair: false,
+            },
+            diagnostics: Vec::new(),
+            whole: false,
+            inline,
+        }
+    }
+
+    /// Hostile input, class 1: a reader that panics fails the read with the reason, on the
+    /// audit's reader thread and on the calling thread alike; it never ends the stream as
+    /// if the file were done.
+    #[test]
+    fn a_reader_that_panics_is_an_error_not_the_end() {
+        let target = Crs::parse("EPSG:4546").unwrap();
+        for inline in [false, true] {
+            let mut o = opened(inline);
+            let mut ids = IdBook::default();
+            assert!(o.next(10, &target, &mut ids).unwrap().is_some());
+            let err = match o.next(10, &target, &mut ids) {
+                Err(e) => e.to_string(),
+                Ok(_) => panic!("a dead reader passed as the end of the file"),
+            };
+            assert!(
+                err.contains("the reader failed") && err.contains("index out of bounds"),
+                "{err}"
+            );
+        }
     }
 }

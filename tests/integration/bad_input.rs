@@ -26,7 +26,15 @@ fn malformed_json_names_line_and_column_and_exits_2() {
     assert_eq!(code, 2);
     let d = &json["diagnostics"][0];
     assert_eq!(d["source"], p.display().to_string());
-    assert!(d["message"].as_str().unwrap().contains("3:"), "{d}");
+    // The feature is rejected where it breaks (`check` and `audit` read alike, one feature
+    // at a time), placed in the file.
+    assert!(
+        d["message"]
+            .as_str()
+            .unwrap()
+            .contains("malformed JSON at line 3, column "),
+        "{d}"
+    );
     assert!(err.contains("broken.geojson"), "{err}");
 }
 
@@ -38,7 +46,10 @@ fn truncated_file_is_reported_not_panicked() {
     std::fs::write(&p, &text[..text.len() / 2]).unwrap();
     let (code, json, _) = check_json(&[&p], &[]);
     assert_eq!(code, 2);
-    assert!(first_message(&json).contains("malformed JSON"));
+    assert!(
+        first_message(&json).contains("the file ends inside the features array"),
+        "{json}"
+    );
 }
 
 #[test]
