@@ -145,10 +145,14 @@ impl Crs {
     }
 
     fn from_proj4(text: &str) -> Result<Crs, CrsError> {
-        let proj = proj4rs::Proj::from_proj_string(text).map_err(|e| CrsError::Unknown {
+        let refuse = |hint: String| CrsError::Unknown {
             name: text.to_owned(),
-            hint: format!("not a PROJ string proj4rs accepts: {e}"),
-        })?;
+            hint,
+        };
+        check_proj_params(text).map_err(refuse)?;
+        let proj = proj4rs::Proj::from_proj_string(text)
+            .map_err(|e| refuse(format!("not a PROJ string proj4rs accepts: {e}")))?;
+        check_round_trip(text, &proj).map_err(refuse)?;
         let geographic = proj.is_latlong();
         // Only transverse Mercator / UTM in metres count as metric, as in the registry.
         let metric = !geographic
@@ -298,6 +302,105 @@ fn proj_kind(definition: &str) -> Option<bool> {
         proj_context_destroy(ctx);
         out
     }
+}
+
+/// Map projections a planning file is drawn in: geographic, the transverse Mercator family,
+/// Mercator and the conic and azimuthal projections national mapping uses.
+const PROJECTIONS: &[&str] = &[
+    "longlat", "latlong", "lonlat", "latlon", "tmerc", "etmerc", "utm", "merc", "webmerc", "lcc",
+    "aea", "eqc", "laea", "stere", "sterea", "cea", "aeqd",
+];
+
+/// Refuses a PROJ string whose parameters cannot describe a map: an unknown or geocentric
+/// projection, a unit of zero metres, a negative scale, a latitude beyond the poles, a
+/// number that is not finite. proj4rs accepts all of these and then measures nonsense.
+fn check_proj_params(text: &str) -> Result<(), String> {
+    let mut proj = None;
+    for p in text.split_whitespace() {
+        let Some(p) = p.strip_prefix('+') else {
+            return Err(format!("'{p}' is not a +key=value parameter"));
+        };
+        let (key, value) = p.split_once('=').unwrap_or((p, ""));
+        let num = || -> Result<f64, String> {
+            value
+                .parse::<f64>()
+                .ok()
+                .filter(|v| v.is_finite())
+                .ok_or_else(|| format!("+{key}={value} is not a finite number"))
+        };
+        let range = |lo: f64, hi: f64, what: &str| -> Result<(), String> {
+            let v = num()?;
+            if v < lo || v > hi {
+                return Err(format!("+{key}={value}: {what}"));
+            }
+            Ok(())
+        };
+        match key {
+            "proj" => proj = Some(value.to_owned()),
+            "lat_0" | "lat_1" | "lat_2" | "lat_ts" => {
+                range(-90.0, 90.0, "a latitude lies between -90 and 90 degrees")?
+            }
+            "lon_0" | "lonc" => range(
+                -540.0,
+                540.0,
+                "a longitude lies between -180 and 180 degrees",
+            )?,
+            "k" | "k_0" => range(1e-3, 10.0, "a scale factor is a positive number near 1")?,
+            "to_meter" => range(1e-9, 1e9, "a unit is a positive length in metres")?,
+            "x_0" | "y_0" => range(
+                -1e9,
+                1e9,
+                "a false easting or northing is a finite number of metres",
+            )?,
+            "a" | "b" | "R" => range(1e3, 1e9, "an ellipsoid axis is a length in metres")?,
+            "rf" => range(1.0, 1e12, "an inverse flattening is a number above 1")?,
+            "zone" => range(1.0, 60.0, "a UTM zone is 1 to 60")?,
+            _ => {}
+        }
+    }
+    match proj.as_deref() {
+        None if text.contains("+init=") => Ok(()),
+        None => Err("no +proj= parameter".into()),
+        Some("geocent" | "cart") => Err(
+            "geocentric (X, Y, Z) coordinates are not map coordinates: name the geographic or projected CRS the data is drawn in".into(),
+        ),
+        Some(p) if !PROJECTIONS.contains(&p) => Err(format!(
+            "+proj={p} is not a projection ironrule reads; use an EPSG code or one of +proj={}",
+            PROJECTIONS.join(", +proj=")
+        )),
+        Some(_) => Ok(()),
+    }
+}
+
+/// Transforms a point near the CRS's own origin to WGS 84 and back: a definition that cannot
+/// carry it (a degenerate ellipsoid, a projection undefined at its own origin) is refused
+/// before any feature is read in it.
+fn check_round_trip(text: &str, proj: &proj4rs::Proj) -> Result<(), String> {
+    let wgs84 = proj4rs::Proj::from_proj_string("+proj=longlat +datum=WGS84 +no_defs")
+        .map_err(|e| e.to_string())?;
+    let param = |k: &str| {
+        text.split_whitespace()
+            .find_map(|p| p.strip_prefix(&format!("+{k}=")[..]))
+            .and_then(|v| v.parse::<f64>().ok())
+    };
+    let lon = param("lon_0").unwrap_or(0.0);
+    let lat = param("lat_0").unwrap_or(0.0);
+    let start = (lon + 0.01, (lat + 0.01).clamp(-89.0, 89.0));
+    let mut p = (start.0.to_radians(), start.1.to_radians(), 0.0);
+    let bad = || "it cannot transform a point near its own origin to WGS 84 and back".to_owned();
+    proj4rs::transform::transform(&wgs84, proj, &mut p).map_err(|_| bad())?;
+    if !(p.0.is_finite() && p.1.is_finite()) {
+        return Err(bad());
+    }
+    proj4rs::transform::transform(proj, &wgs84, &mut p).map_err(|_| bad())?;
+    let back = (p.0.to_degrees(), p.1.to_degrees());
+    if !(back.0.is_finite() && back.1.is_finite())
+        || (back.0 - start.0).abs() > 1e-6
+        || (back.1 - start.1).abs() > 1e-6
+    {
+        return Err(bad());
+    }
+    Ok(())
 }
 
 fn k_factor(text: &str) -> Option<f64> {
