@@ -184,6 +184,9 @@ pub fn run(args: CheckArgs, lang: Lang) -> Result<u8> {
         .as_ref()
         .map(|p| crate::triage::Baseline::load(p))
         .transpose()?;
+    if let Some(out) = &args.output {
+        refuse_inputs(out, &args.input, args.baseline.as_deref())?;
+    }
     let (checker, sources, mut report) = checked(&args.input, lang)?;
     if let Some(b) = &baseline {
         report.fixed = b.apply(&mut report.findings);
@@ -215,6 +218,30 @@ pub fn run(args: CheckArgs, lang: Lang) -> Result<u8> {
         }
     }
     Ok(report.exit_code(args.fail_on.severity()))
+}
+
+/// Refuses an output file that is one of the run's inputs: a proposal file (or one of a
+/// Shapefile's sidecars), the project file, a zone layer, the waivers or the baseline.
+fn refuse_inputs(
+    out: &std::path::Path,
+    input: &InputArgs,
+    baseline: Option<&std::path::Path>,
+) -> Result<()> {
+    let mut inputs: Vec<PathBuf> = Vec::new();
+    for p in &input.proposals {
+        inputs.push(p.clone());
+        for ext in ["dbf", "shx", "prj", "cpg"] {
+            inputs.push(p.with_extension(ext));
+        }
+    }
+    inputs.extend(input.waivers.iter().cloned());
+    inputs.extend(baseline.map(PathBuf::from));
+    if let Ok(project) = super::project(input.read.project.as_ref()) {
+        inputs.extend(project.layers.iter().map(|l| l.path.clone()));
+        inputs.push(project.path);
+    }
+    crate::io::atomic::refuse_input(out, inputs.iter().map(PathBuf::as_path))
+        .map_err(|e| anyhow::anyhow!(e))
 }
 
 /// Error messages already start with the path; the diagnostic names it once.
