@@ -32,12 +32,38 @@ pub const COLUMNS: [&str; 13] = [
     "status",
 ];
 
-/// One CSV field, quoted only when it must be (RFC 4180).
+/// One text field, quoted only when it must be (RFC 4180), made safe to open in a
+/// spreadsheet (see [`put_text`]).
 pub fn field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
+    let mut out = String::with_capacity(s.len() + 2);
+    put_text(&mut out, s);
+    out
+}
+
+/// Appends one text field (ids, names, messages: anything the data can say):
+/// - control characters other than newline and tab become U+FFFD ([`super::clean`]): no NUL
+///   or terminal escapes in the file;
+/// - a cell that starts with `=`, `+`, `-`, `@`, a tab or a carriage return gets a leading
+///   `'`, so that Excel, LibreOffice and Google Sheets show it as text instead of running it
+///   as a formula (CSV injection, OWASP);
+/// - quoted only when it must be (RFC 4180).
+///
+/// Numbers ironrule writes itself (values, limits, indexes) are written as they are.
+pub fn put_text(out: &mut String, s: &str) {
+    let s = super::clean(s);
+    let formula = s.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    let quote = s.contains([',', '"', '\n', '\r']);
+    if quote {
+        out.push('"');
+    }
+    if formula {
+        out.push('\'');
+    }
+    if quote {
+        out.push_str(&s.replace('"', "\"\""));
+        out.push('"');
     } else {
-        s.to_owned()
+        out.push_str(&s);
     }
 }
 
@@ -63,37 +89,26 @@ pub fn header() -> String {
 pub fn row(f: &Finding) -> String {
     use std::fmt::Write as _;
     let mut out = String::with_capacity(192);
-    let mut put = |s: &str, last: bool| {
-        if s.contains([',', '"', '\n', '\r']) {
-            out.push('"');
-            out.push_str(&s.replace('"', "\"\""));
-            out.push('"');
-        } else {
-            out.push_str(s);
-        }
+    let put = |out: &mut String, s: &str, last: bool| {
+        put_text(out, s);
         if !last {
             out.push(',');
         }
     };
-    put(&f.code, false);
-    put(f.severity.as_str(), false);
-    put(f.feature.id.as_deref().unwrap_or_default(), false);
-    put(&f.zone.layer, false);
-    put(f.zone.id.as_deref().unwrap_or_default(), false);
-    put(f.measure.kind.as_str(), false);
-    let mut num = String::with_capacity(24);
-    let _ = write!(num, "{:.6}", f.measure.value);
-    put(&num, false);
-    put(f.measure.unit, false);
-    num.clear();
-    let _ = write!(num, "{:.6}", f.measure.limit);
-    put(&num, false);
-    put(&f.message, false);
-    put(&f.feature.source, false);
-    num.clear();
-    let _ = write!(num, "{}", f.feature.index);
-    put(&num, false);
-    put(f.status(), true);
+    put(&mut out, &f.code, false);
+    put(&mut out, f.severity.as_str(), false);
+    put(&mut out, f.feature.id.as_deref().unwrap_or_default(), false);
+    put(&mut out, &f.zone.layer, false);
+    put(&mut out, f.zone.id.as_deref().unwrap_or_default(), false);
+    put(&mut out, f.measure.kind.as_str(), false);
+    // Numbers are ironrule's own: written as they are (a negative value is a number).
+    let _ = write!(out, "{:.6},", f.measure.value);
+    put(&mut out, f.measure.unit, false);
+    let _ = write!(out, "{:.6},", f.measure.limit);
+    put(&mut out, &f.message, false);
+    put(&mut out, &f.feature.source, false);
+    let _ = write!(out, "{},", f.feature.index);
+    put(&mut out, f.status(), true);
     out
 }
 
@@ -106,5 +121,20 @@ mod tests {
         assert_eq!(field("plain"), "plain");
         assert_eq!(field("a, b"), "\"a, b\"");
         assert_eq!(field("say \"hi\""), "\"say \"\"hi\"\"\"");
+    }
+
+    /// Hostile input, class 13: a cell that a spreadsheet would run as a formula is written
+    /// as text, and no NUL or escape reaches the file.
+    #[test]
+    fn formulas_and_control_characters_are_neutralised() {
+        assert_eq!(
+            field("=HYPERLINK(\"http://x\")"),
+            "\"'=HYPERLINK(\"\"http://x\"\")\""
+        );
+        assert_eq!(field("+1"), "'+1");
+        assert_eq!(field("-2+3"), "'-2+3");
+        assert_eq!(field("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(field("P\0\x1b[31m"), "P\u{FFFD}\u{FFFD}[31m");
+        assert_eq!(field("河道-1"), "河道-1");
     }
 }

@@ -8,11 +8,14 @@ use std::io::{self, Write};
 /// notices.
 pub struct Github;
 
-/// Escapes a workflow command's message.
+/// Escapes a workflow command's message (control characters from the data, NUL among
+/// them, become U+FFFD first: see [`super::clean`]).
 fn data(s: &str) -> String {
-    s.replace('%', "%25")
+    let escaped = s
+        .replace('%', "%25")
         .replace('\r', "%0D")
-        .replace('\n', "%0A")
+        .replace('\n', "%0A");
+    super::clean(&escaped).into_owned()
 }
 
 /// Escapes a workflow command's property value.

@@ -322,6 +322,72 @@ impl Format {
     }
 }
 
+/// Text from the data (ids, names, file names, messages that quote them) made safe for a
+/// terminal, a CSV cell or a CI log: every control character but newline and tab becomes
+/// U+FFFD. That covers ESC, which starts terminal escape sequences (colours, OSC 8 links,
+/// window titles, cursor moves that hide lines), CSI (U+009B), BEL, carriage return (which
+/// overwrites a line) and NUL (which ends strings in many CSV and log tools).
+pub fn clean(s: &str) -> std::borrow::Cow<'_, str> {
+    let bad = |c: char| c.is_control() && c != '\n' && c != '\t';
+    if !s.chars().any(bad) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    std::borrow::Cow::Owned(
+        s.chars()
+            .map(|c| if bad(c) { '\u{FFFD}' } else { c })
+            .collect(),
+    )
+}
+
+/// [`clean`] in place.
+fn clean_in(s: &mut String) {
+    if let std::borrow::Cow::Owned(c) = clean(s) {
+        *s = c;
+    }
+}
+
+/// A finding with every string that can come from the data [`clean`]ed (for the text
+/// report and GitHub annotations).
+pub(crate) fn cleaned(f: &Finding) -> Finding {
+    let mut f = f.clone();
+    for s in [
+        &mut f.feature.source,
+        &mut f.message,
+        &mut f.zone.layer,
+        &mut f.rule_name,
+    ] {
+        clean_in(s);
+    }
+    for s in [
+        &mut f.feature.id,
+        &mut f.feature_name,
+        &mut f.zone.id,
+        &mut f.zone.name,
+        &mut f.approval,
+        &mut f.exception,
+    ]
+    .into_iter()
+    .flatten()
+    {
+        clean_in(s);
+    }
+    if let crate::triage::Triage::Waived {
+        document,
+        body,
+        expires,
+        reason,
+    } = &mut f.triage
+    {
+        clean_in(document);
+        clean_in(body);
+        expires
+            .iter_mut()
+            .chain(reason.iter_mut())
+            .for_each(clean_in);
+    }
+    f
+}
+
 /// Escapes text for XML and HTML.
 pub(crate) fn xml_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -410,6 +476,19 @@ pub fn fingerprint(f: &Finding) -> String {
 #[cfg(test)]
 mod tests {
     use super::xml_escape;
+
+    /// Hostile input, class 13: terminal escapes, NUL and carriage returns from the data
+    /// never reach a terminal, a CSV file or a CI log raw.
+    #[test]
+    fn control_characters_from_the_data_are_neutralised() {
+        use super::clean;
+        assert_eq!(
+            clean("P1\x1b]8;;http://x\x07link\x1b[2J\0\r\u{9b}"),
+            "P1\u{FFFD}]8;;http://x\u{FFFD}link\u{FFFD}[2J\u{FFFD}\u{FFFD}\u{FFFD}"
+        );
+        assert_eq!(clean("名称\tline\nnext"), "名称\tline\nnext");
+        assert!(matches!(clean("plain"), std::borrow::Cow::Borrowed(_)));
+    }
 
     #[test]
     fn escapes_markup_and_control_characters() {

@@ -66,7 +66,9 @@ impl Emitter for Text {
         let lang = report.lang;
         let t = |en, zh| lang.pick(en, zh);
         let mut current: Option<&FeatureRef> = None;
-        for f in &report.findings {
+        // Ids, names and file names come from the data: no terminal escapes from them.
+        let findings: Vec<Finding> = report.findings.iter().map(super::cleaned).collect();
+        for f in &findings {
             if current != Some(&f.feature) {
                 if current.is_some() {
                     writeln!(out)?;
@@ -153,11 +155,11 @@ impl Emitter for Text {
             for e in &report.fixed {
                 let feature = e.feature.as_deref().unwrap_or("(no id)");
                 let zone = e.zone_id.as_deref().unwrap_or("");
-                writeln!(
-                    out,
+                let line = format!(
                     "  {} {} feature {feature}: {} {zone}",
                     e.code, e.file, e.zone_layer
-                )?;
+                );
+                writeln!(out, "{}", super::clean(&line))?;
             }
             writeln!(out)?;
         }
@@ -165,7 +167,7 @@ impl Emitter for Text {
             writeln!(out)?;
         }
         for d in &report.diagnostics {
-            writeln!(out, "{d}")?;
+            writeln!(out, "{}", super::clean(&d.to_string()))?;
         }
         let s = &report.summary;
         let by_sev: Vec<String> = s
