@@ -175,6 +175,57 @@ mod big {
 
     type Seg = GeomWithData<Rectangle<[f64; 2]>, (usize, usize, usize)>;
 
+    /// A ring with its segments in an R-tree: where a point lies against it in
+    /// O(log n + k), k the segments a horizontal ray from the point meets.
+    struct Ring {
+        tree: RTree<GeomWithData<Rectangle<[f64; 2]>, Line<f64>>>,
+    }
+
+    impl Ring {
+        fn new(ring: &geo::LineString<f64>) -> Ring {
+            Ring {
+                tree: RTree::bulk_load(
+                    ring.lines()
+                        .map(|l| {
+                            GeomWithData::new(
+                                Rectangle::from_corners(
+                                    [l.start.x.min(l.end.x), l.start.y.min(l.end.y)],
+                                    [l.start.x.max(l.end.x), l.start.y.max(l.end.y)],
+                                ),
+                                l,
+                            )
+                        })
+                        .collect(),
+                ),
+            }
+        }
+
+        /// Inside, outside or on the ring (robust on the boundary; crossings of the ray to
+        /// +x counted with the half-open rule).
+        fn position(&self, c: Coord<f64>) -> CoordPos {
+            let ray = AABB::from_corners([c.x, c.y], [f64::INFINITY, c.y]);
+            let mut inside = false;
+            for s in self.tree.locate_in_envelope_intersecting(&ray) {
+                let l = s.data;
+                if geo::Intersects::intersects(&l, &c) {
+                    return CoordPos::OnBoundary;
+                }
+                let (a, b) = (l.start, l.end);
+                if (a.y > c.y) != (b.y > c.y) {
+                    let x = a.x + (c.y - a.y) * (b.x - a.x) / (b.y - a.y);
+                    if x > c.x {
+                        inside = !inside;
+                    }
+                }
+            }
+            if inside {
+                CoordPos::Inside
+            } else {
+                CoordPos::Outside
+            }
+        }
+    }
+
     /// `None` for geometries it does not handle (not polygonal).
     pub fn check(g: &Geometry<f64>) -> Option<Result<(), String>> {
         let polygons: Vec<&Polygon<f64>> = match g {
@@ -300,30 +351,71 @@ mod big {
                 }
             }
         }
-        // Holes inside their shell; parts not inside one another.
+        // Holes inside their shell; parts not inside one another. Each ring that is asked
+        // about many points is indexed ([`Ring`]), and a part is tested only against the
+        // parts whose boxes hold its first vertex: O(n log n), where every pair was tested
+        // before (100,000 parts: over two minutes).
         for (pi, p) in polygons.iter().enumerate() {
+            if p.interiors().is_empty() {
+                continue;
+            }
+            let shell = Ring::new(p.exterior());
             for (hi, hole) in p.interiors().iter().enumerate() {
-                let shell = Polygon::new(p.exterior().clone(), vec![]);
                 if hole
                     .0
                     .iter()
-                    .any(|c| shell.coordinate_position(c) == CoordPos::Outside)
+                    .any(|c| shell.position(*c) == CoordPos::Outside)
                 {
                     return Err(format!("interior ring at index {hi} of polygon {pi} is not contained within the polygon's exterior"));
                 }
             }
         }
         if polygons.len() > 1 {
-            for (i, p) in polygons.iter().enumerate() {
-                for (j, q) in polygons.iter().enumerate() {
-                    if i != j {
-                        if let Some(c) = q.exterior().0.first() {
-                            if p.coordinate_position(c) == CoordPos::Inside {
-                                return Err(format!("polygons at indices {i} and {j} overlap"));
-                            }
-                        }
+            let boxes: RTree<GeomWithData<Rectangle<[f64; 2]>, usize>> = RTree::bulk_load(
+                polygons
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, p)| {
+                        let r = geo::BoundingRect::bounding_rect(*p)?;
+                        Some(GeomWithData::new(
+                            Rectangle::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]),
+                            i,
+                        ))
+                    })
+                    .collect(),
+            );
+            let mut shells: std::collections::HashMap<usize, Ring> = Default::default();
+            let mut first: Option<(usize, usize)> = None;
+            for (j, q) in polygons.iter().enumerate() {
+                let Some(c) = q.exterior().0.first() else {
+                    continue;
+                };
+                for cand in boxes.locate_all_at_point(&[c.x, c.y]) {
+                    let i = cand.data;
+                    if i == j || first.is_some_and(|f| f <= (i, j)) {
+                        continue;
+                    }
+                    let p = polygons[i];
+                    let inside = if p.exterior().0.len() <= 64 {
+                        p.coordinate_position(c) == CoordPos::Inside
+                    } else {
+                        let shell = shells.entry(i).or_insert_with(|| Ring::new(p.exterior()));
+                        shell.position(*c) == CoordPos::Inside
+                            && p.interiors().iter().all(|h| {
+                                geo::BoundingRect::bounding_rect(h).is_none_or(|r| {
+                                    !geo::Intersects::intersects(&r, c)
+                                        || Polygon::new(h.clone(), vec![]).coordinate_position(c)
+                                            == CoordPos::Outside
+                                })
+                            })
+                    };
+                    if inside {
+                        first = Some((i, j));
                     }
                 }
+            }
+            if let Some((i, j)) = first {
+                return Err(format!("polygons at indices {i} and {j} overlap"));
             }
         }
         Ok(())
