@@ -68,3 +68,62 @@ pub fn cql2_filter(data: &[u8]) {
         Err(e) => assert!(e.offset <= text.chars().count(), "{e}"),
     }
 }
+
+/// Reads bytes as a file of the format `ext` (FlatGeobuf, GeoParquet), with small limits,
+/// and checks what must hold for any input: no panic or abort (readers are guarded, sizes
+/// checked before allocating), and when the file is read, counts that reconcile and an
+/// error for every rejected feature.
+fn read_as(data: &[u8], ext: &str) {
+    let path = std::env::temp_dir().join(format!(
+        "ironrule-fuzz-{}-{:?}.{ext}",
+        std::process::id(),
+        std::thread::current().id()
+    ));
+    if std::fs::write(&path, data).is_err() {
+        return;
+    }
+    let target = Crs::parse("EPSG:4546").expect("built in");
+    let wgs84 = Crs::wgs84();
+    let opts = ReadOptions {
+        // A file without a CRS is read as WGS 84 (else most inputs stop at the CRS).
+        declared_crs: None,
+        limits: crate::io::Limits {
+            feature_mb: 16,
+            check_features: 100_000,
+            check_memory_mb: 256,
+        },
+        ..ReadOptions::new(&target)
+    };
+    let read = crate::io::read(&path, opts).or_else(|_| {
+        crate::io::read(
+            &path,
+            ReadOptions {
+                declared_crs: Some(&wgs84),
+                ..opts
+            },
+        )
+    });
+    if let Ok(src) = read {
+        assert_eq!(src.read, src.features.len() + src.rejected());
+        let errors = src
+            .diagnostics
+            .iter()
+            .filter(|d| d.level == crate::model::Level::Error)
+            .count();
+        assert!(
+            errors >= src.rejected(),
+            "every rejected feature has its error"
+        );
+    }
+    let _ = std::fs::remove_file(&path);
+}
+
+/// Reads bytes as a FlatGeobuf file.
+pub fn fgb(data: &[u8]) {
+    read_as(data, "fgb");
+}
+
+/// Reads bytes as a GeoParquet file.
+pub fn parquet(data: &[u8]) {
+    read_as(data, "parquet");
+}

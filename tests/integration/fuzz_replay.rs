@@ -33,3 +33,13 @@ fn rule_toml_corpus() {
 fn cql2_filter_corpus() {
     replay("cql2_filter", ironrule::fuzzing::cql2_filter);
 }
+
+#[test]
+fn fgb_corpus() {
+    replay("fgb", ironrule::fuzzing::fgb);
+}
+
+#[test]
+fn parquet_corpus() {
+    replay("parquet", ironrule::fuzzing::parquet);
+}

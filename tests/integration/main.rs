@@ -12,6 +12,7 @@ mod fail_closed;
 #[cfg(feature = "gdal")]
 mod formats;
 mod fuzz_replay;
+mod hostile;
 mod lang;
 mod properties;
 mod rules;
