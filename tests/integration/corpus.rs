@@ -166,6 +166,9 @@ fn cases() -> Vec<Case> {
         case("FeatureCollection without features", Text(r#"{"type":"FeatureCollection"}"#.into()), 2, (0, 0, 0), &["without a `features` array"]),
         case("empty FeatureCollection", Text(r#"{"type":"FeatureCollection","features":[]}"#.into()), 0, (0, 0, 0), &[]),
         case("linked legacy CRS", Text(r#"{"type":"FeatureCollection","crs":{"type":"link","properties":{"href":"x"}},"features":[]}"#.into()), 2, (0, 0, 0), &["linked CRSs are not supported"]),
+        case("two features members", Text(r#"{"type":"FeatureCollection","features":[],"features":[{"type":"Feature","properties":{},"geometry":{"type":"Point","coordinates":[111.3,30.7]}}]}"#.into()), 2, (0, 0, 0), &["duplicate member `features`"]),
+        case("two geometry members", Features(vec![format!(r#"{{"type":"Feature","id":"bad","properties":{{}},"geometry":{{"type":"Point","coordinates":[0,0]}},"geometry":{{"type":"Point","coordinates":[1,1]}}}}"#)]), 2, (2, 1, 1), &["duplicate member `geometry`"]),
+        case("two height_m attributes", Features(vec![format!(r#"{{"type":"Feature","id":"bad","properties":{{"height_m":10,"height_m":300}},"geometry":{{"type":"Point","coordinates":[0,0]}}}}"#)]), 2, (2, 1, 1), &["duplicate member `height_m`"]),
         case("unknown legacy CRS", Text(r#"{"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"EPSG:123456"}},"features":[]}"#.into()), 2, (0, 0, 0), &["EPSG:123456"]),
         case(
             // Shanghai, 1,000 km from the project's area: refused, with the likely causes.
