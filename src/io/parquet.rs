@@ -29,7 +29,7 @@ struct Column {
 /// A GeoParquet file read in batches of rows.
 pub(crate) struct ParquetStream {
     path: PathBuf,
-    reader: SerializedFileReader<File>,
+    reader: SerializedFileReader<GuardedFile>,
     geometry: Column,
     columns: Vec<Column>,
     row_group: usize,
@@ -104,7 +104,7 @@ impl ParquetStream {
             ));
         }
         let file = File::open(path).map_err(|e| Error::io(path, e))?;
-        let reader = SerializedFileReader::new(file).map_err(|e| pq_error(path, e))?;
+        let reader = SerializedFileReader::new(GuardedFile(file)).map_err(|e| pq_error(path, e))?;
         let meta = reader.metadata().file_metadata();
         let geo: Value = meta
             .key_value_metadata()
@@ -359,6 +359,63 @@ fn read_column(
             Values::Json(vec![Value::Null; read_typed(r, n, col.max_def)?.len()])
         }
     })
+}
+
+/// The file as the parquet library reads it, with two guards: no read of bytes beyond the
+/// file is sized up front, and a reader that keeps hitting the end of the file fails instead
+/// of looping (a page header declaring a list of 2^31 elements that are not there made the
+/// library read the end of the file two billion times: a hang, found by the fuzz target).
+pub(crate) struct GuardedFile(File);
+
+impl parquet::file::reader::Length for GuardedFile {
+    fn len(&self) -> u64 {
+        parquet::file::reader::Length::len(&self.0)
+    }
+}
+
+impl parquet::file::reader::ChunkReader for GuardedFile {
+    type T = EofGuard<std::io::BufReader<File>>;
+
+    fn get_read(&self, start: u64) -> parquet::errors::Result<Self::T> {
+        Ok(EofGuard {
+            inner: parquet::file::reader::ChunkReader::get_read(&self.0, start)?,
+            ends: 0,
+        })
+    }
+
+    fn get_bytes(&self, start: u64, length: usize) -> parquet::errors::Result<bytes::Bytes> {
+        let len = parquet::file::reader::Length::len(&self.0);
+        if start.saturating_add(length as u64) > len {
+            return Err(parquet::errors::ParquetError::EOF(format!(
+                "{length} bytes at byte {start} lie beyond the file's {len} bytes"
+            )));
+        }
+        parquet::file::reader::ChunkReader::get_bytes(&self.0, start, length)
+    }
+}
+
+/// A reader that fails on the 64th read in a row that finds the end of the file.
+pub(crate) struct EofGuard<R> {
+    inner: R,
+    ends: u32,
+}
+
+impl<R: std::io::Read> std::io::Read for EofGuard<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if n == 0 && !buf.is_empty() {
+            self.ends += 1;
+            if self.ends >= 64 {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::UnexpectedEof,
+                    "read past the end of the file again and again: a corrupt page header",
+                ));
+            }
+        } else if n > 0 {
+            self.ends = 0;
+        }
+        Ok(n)
+    }
 }
 
 /// A column's pages with the counts their headers claim checked before the library sizes

@@ -750,3 +750,27 @@ fn hostile_under_a_4gb_address_space_cap() {
     ));
     assert_eq!(status, Some(1), "the demo under the cap: {err}");
 }
+
+/// Class 9, found by the `parquet` fuzz target: a page header declaring a list of 2^31
+/// elements that are not there made the parquet library read the end of the file two
+/// billion times (a hang). Now it is an error within a second.
+#[test]
+fn hostile_9_parquet_page_header_hang() {
+    let p = root().join("fuzz/corpus/parquet/regression-page-header-hang");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("hang.parquet");
+    std::fs::copy(&p, &file).unwrap();
+    let started = Instant::now();
+    let o = ironrule(&[
+        "check",
+        "-q",
+        "-p",
+        demo_project().to_str().unwrap(),
+        "--assume-crs",
+        "EPSG:4326",
+        file.to_str().unwrap(),
+    ]);
+    assert!(started.elapsed() < Duration::from_secs(60));
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert!(stderr(&o).contains("again and again"), "{}", stderr(&o));
+}
