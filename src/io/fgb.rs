@@ -87,13 +87,15 @@ impl FgbStream {
         let len = file.metadata().map_err(|e| Error::io(path, e))?.len();
         let mut reader = BufReader::with_capacity(1 << 20, file);
         let mut magic = [0u8; 8];
-        read_exact(&mut reader, &mut magic)
+        reader
+            .read_exact(&mut magic)
             .map_err(|_| fgb_error(path, format!("{len} bytes: too short for the magic bytes")))?;
         if &magic[..3] != b"fgb" || &magic[4..7] != b"fgb" || magic[3] > 3 {
             return Err(fgb_error(path, "no FlatGeobuf magic bytes at the start"));
         }
         let mut size = [0u8; 4];
-        read_exact(&mut reader, &mut size)
+        reader
+            .read_exact(&mut size)
             .map_err(|_| fgb_error(path, "the file ends before its header (byte 8)"))?;
         let header_size = u64::from(u32::from_le_bytes(size));
         if !(8..=HEADER_MAX).contains(&header_size) {
@@ -112,7 +114,9 @@ impl FgbStream {
         }
         let mut header_buf = vec![0u8; header_size as usize + 4];
         header_buf[..4].copy_from_slice(&size);
-        read_exact(&mut reader, &mut header_buf[4..]).map_err(|e| Error::io(path, e))?;
+        reader
+            .read_exact(&mut header_buf[4..])
+            .map_err(|e| Error::io(path, e))?;
         let header = flatgeobuf::size_prefixed_root_as_header(&header_buf)
             .map_err(|e| fgb_error(path, format!("corrupt header: {e}")))?;
         let in_file = match header.crs() {
@@ -236,7 +240,9 @@ impl FgbStream {
                 ),
             ));
         }
-        read_exact(&mut self.reader, &mut size).map_err(|e| Error::io(&self.path, e))?;
+        self.reader
+            .read_exact(&mut size)
+            .map_err(|e| Error::io(&self.path, e))?;
         let n = u64::from(u32::from_le_bytes(size));
         if n > remaining - 4 {
             return Err(fgb_error(
@@ -264,7 +270,9 @@ impl FgbStream {
         self.buf.clear();
         self.buf.extend_from_slice(&size);
         self.buf.resize(4 + n as usize, 0);
-        read_exact(&mut self.reader, &mut self.buf[4..]).map_err(|e| Error::io(&self.path, e))?;
+        self.reader
+            .read_exact(&mut self.buf[4..])
+            .map_err(|e| Error::io(&self.path, e))?;
         self.pos += 4 + n;
         Ok(true)
     }
@@ -295,11 +303,6 @@ impl FgbStream {
             repaired: None,
         }
     }
-}
-
-/// `read_exact` that says "unexpected end of file" the same way for every caller.
-fn read_exact(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<()> {
-    r.read_exact(buf)
 }
 
 impl RawStream for FgbStream {

@@ -177,14 +177,7 @@ pub fn read(path: &Path, opts: ReadOptions<'_>) -> Result<Source> {
             };
             properties.insert(name.clone(), v);
         }
-        memory += 256
-            + properties
-                .iter()
-                .map(|(k, v)| 80 + k.len() as u64 + v.as_str().map_or(0, |t| t.len() as u64))
-                .sum::<u64>()
-            + geometry
-                .as_ref()
-                .map_or(0, |g| geo::CoordsIter::coords_count(g) as u64 * 16);
+        memory += super::memory_estimate(&properties, geometry.as_ref().ok());
         if memory > limits.check_memory_mb.saturating_mul(1 << 20) {
             return Err(Error::parse(
                 path,

@@ -169,6 +169,27 @@ fn read_unguarded(path: &Path, opts: ReadOptions<'_>) -> Result<Source> {
     }
 }
 
+/// About the bytes a feature holds in memory (its coordinates and its attribute text), for
+/// [`Limits::check_memory_mb`]: one estimate for every reader that holds a source whole.
+pub(crate) fn memory_estimate(properties: &Properties, geometry: Option<&Geometry<f64>>) -> u64 {
+    use geo::CoordsIter;
+    let coords = geometry.map_or(0, |g| g.coords_count() as u64 * 16);
+    let attrs: u64 = properties
+        .iter()
+        .map(|(k, v)| {
+            80 + k.len() as u64
+                + match v {
+                    serde_json::Value::String(s) => s.len() as u64,
+                    serde_json::Value::Array(_) | serde_json::Value::Object(_) => {
+                        v.to_string().len() as u64 * 2
+                    }
+                    _ => 0,
+                }
+        })
+        .sum();
+    256 + coords + attrs
+}
+
 /// Refuses a path that is not a file or a folder (a FIFO, a device, a socket) before any
 /// reader opens it: a FIFO would block and `/dev/zero` would never end. Connections and
 /// paths that do not exist are left to the readers (which name what is wrong).

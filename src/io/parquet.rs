@@ -363,8 +363,9 @@ fn read_column(
 
 /// The file as the parquet library reads it, with two guards: no read of bytes beyond the
 /// file is sized up front, and a reader that keeps hitting the end of the file fails instead
-/// of looping (a page header declaring a list of 2^31 elements that are not there made the
-/// library read the end of the file two billion times: a hang, found by the fuzz target).
+/// of looping (a page header whose lists claim elements that are not there made the library
+/// read the end of the file over and over, for over a minute on an 18 KB file: a hang, found
+/// by the fuzz target).
 pub(crate) struct GuardedFile(File);
 
 impl parquet::file::reader::Length for GuardedFile {
@@ -419,7 +420,7 @@ impl<R: std::io::Read> std::io::Read for EofGuard<R> {
 }
 
 /// A column's pages with the counts their headers claim checked before the library sizes
-/// anything by them: a dictionary page declaring 3 billion values in 18 KB made it allocate
+/// anything by them: a dictionary page claiming far more values than its bytes hold made it allocate
 /// 52 GB and abort (found by the `parquet` fuzz target).
 struct CheckedPages(Box<dyn parquet::column::page::PageReader>);
 

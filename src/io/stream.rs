@@ -304,23 +304,9 @@ pub(crate) fn collect(path: &Path, opts: ReadOptions<'_>) -> Result<Source> {
     Ok(src)
 }
 
-/// About the bytes a feature holds in memory: its coordinates and its attribute text.
+/// About the bytes a feature holds in memory.
 fn footprint_bytes(f: &Feature) -> u64 {
-    use geo::CoordsIter;
-    let coords = f.geometry.coords_count() as u64 * 16;
-    let attrs: u64 = f
-        .properties
-        .iter()
-        .map(|(k, v)| {
-            80 + k.len() as u64
-                + match v {
-                    Value::String(s) => s.len() as u64,
-                    Value::Array(_) | Value::Object(_) => v.to_string().len() as u64 * 2,
-                    _ => 0,
-                }
-        })
-        .sum();
-    256 + coords + attrs
+    super::memory_estimate(&f.properties, Some(&f.geometry))
 }
 
 /// A whole-file read handed out in batches.
