@@ -14,8 +14,7 @@
 //!   an error naming the byte where it ended;
 //! - attributes are decoded with every length checked against the feature's bytes.
 
-use super::stream::{Batch, RawStream};
-use super::{resolve_crs, RawFeature, ReadOptions};
+use super::{resolve_crs, RawFeature, RawStream, ReadOptions};
 use crate::crs::Crs;
 use crate::model::Properties;
 use crate::{Error, Result};
@@ -306,13 +305,13 @@ impl FgbStream {
 }
 
 impl RawStream for FgbStream {
-    fn next_batch(&mut self, max: usize) -> Result<Option<Batch>> {
+    fn next_batch(&mut self, max: usize) -> Result<Option<Vec<RawFeature>>> {
         let mut out = Vec::with_capacity(max.clamp(1, 1 << 16));
         while out.len() < max.max(1) && self.next_record()? {
             out.push(self.decode());
             self.index += 1;
         }
-        Ok((!out.is_empty()).then_some(Batch::Raw(out)))
+        Ok((!out.is_empty()).then_some(out))
     }
 
     fn done(&self) -> u64 {

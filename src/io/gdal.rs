@@ -3,7 +3,7 @@
 //! (closed polylines read as polygons; `--layer` picks a CAD layer), GML, FlatGeobuf, CSV with
 //! WKT, `PG:` connection strings.
 
-use super::{resolve_crs, Assembler, RawFeature, ReadOptions, Source};
+use super::{resolve_crs, RawFeature, ReadOptions, Whole};
 use crate::crs::Crs;
 use crate::{Error, Result};
 use gdal::spatial_ref::SpatialRef;
@@ -13,7 +13,7 @@ use serde_json::Value;
 use std::path::{Path, PathBuf};
 
 /// Reads one layer of an OGR data source.
-pub fn read(path: &Path, opts: ReadOptions<'_>) -> Result<Source> {
+pub(crate) fn read(path: &Path, opts: ReadOptions<'_>) -> Result<Whole> {
     // GDAL's own switch for Shapefile attribute encodings (over the .cpg).
     if let Some(enc) = opts.encoding {
         let _ = gdal::config::set_config_option("SHAPE_ENCODING", enc);
@@ -73,13 +73,13 @@ fn read_layer<L: LayerAccess>(
     layer: &mut L,
     opts: ReadOptions<'_>,
     cad: bool,
-) -> Result<Source> {
+) -> Result<Whole> {
     let in_file = match layer.spatial_ref() {
         Some(srs) => Some(crs_of(&srs).map_err(|why| Error::parse(path, None, why))?),
         None => None,
     };
     let crs = resolve_crs(path, in_file, None, &opts)?;
-    let mut asm = Assembler::new(path.display().to_string(), crs, &opts)?;
+    let mut raws = Vec::new();
     let booleans = boolean_fields(layer);
     let names: Vec<String> = layer.defn().fields().map(|f| f.name()).collect();
     for (index, feature) in layer.features().enumerate() {
@@ -111,7 +111,7 @@ fn read_layer<L: LayerAccess>(
                 .map(|g| if cad { close_cad_outline(g) } else { g })
                 .map_err(|e| format!("unsupported geometry: {e}")),
         };
-        asm.push(RawFeature {
+        raws.push(RawFeature {
             index,
             id: feature.fid().map(|f| f.to_string()),
             properties,
@@ -119,7 +119,11 @@ fn read_layer<L: LayerAccess>(
             repaired: None,
         });
     }
-    Ok(asm.finish())
+    Ok(Whole {
+        crs,
+        raws,
+        diagnostics: Vec::new(),
+    })
 }
 
 /// Indexes of the fields whose subtype is boolean (GeoPackage, FileGDB, PostGIS booleans

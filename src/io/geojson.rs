@@ -2,7 +2,7 @@
 //! member (GeoJSON 2008) or the project names another CRS. A malformed feature is rejected
 //! with a diagnostic and the rest of the file is still read.
 
-use super::{resolve_crs, Assembler, RawFeature, ReadOptions, Source};
+use super::{resolve_crs, RawFeature, ReadOptions, Source, Whole};
 use crate::crs::Crs;
 use crate::{Error, Result};
 use geo::{Coord, Geometry, LineString, MultiLineString, MultiPoint, MultiPolygon, Point, Polygon};
@@ -10,8 +10,9 @@ use geojson::{GeometryValue, Position};
 use serde_json::Value;
 use std::path::Path;
 
-/// Reads a GeoJSON file: a FeatureCollection, a single Feature or a bare Geometry.
-pub fn read(path: &Path, opts: ReadOptions<'_>) -> Result<Source> {
+/// Reads a GeoJSON file whole: a FeatureCollection, a single Feature or a bare Geometry (a
+/// FeatureCollection is streamed instead, unless its `crs` comes after its features).
+pub(crate) fn read_whole(path: &Path, opts: ReadOptions<'_>) -> Result<Whole> {
     // Read whole (a single Feature or geometry, or a collection whose `crs` comes last):
     // the parsed tree takes several times the text, so the text is capped.
     let cap = opts.limits.check_memory_mb.saturating_mul(1 << 20) / 8;
@@ -37,12 +38,18 @@ pub fn read(path: &Path, opts: ReadOptions<'_>) -> Result<Source> {
         ),
         _ => Error::io(path, e),
     })?;
-    parse_str(&path.display().to_string(), &text, opts)
+    parse_whole(path, &text, opts)
 }
 
-/// Parses GeoJSON text; `name` is what diagnostics call the source.
+/// Parses GeoJSON text into features in the working CRS, as [`super::read`] reads a file;
+/// `name` is what diagnostics call the source.
 pub fn parse_str(name: &str, text: &str, opts: ReadOptions<'_>) -> Result<Source> {
-    let path = Path::new(name);
+    let whole = parse_whole(Path::new(name), text, opts)?;
+    super::stream::collect_whole(Path::new(name), whole, opts)
+}
+
+/// The raw features of GeoJSON text.
+fn parse_whole(path: &Path, text: &str, opts: ReadOptions<'_>) -> Result<Whole> {
     if let Some(layer) = opts.layer {
         return Err(Error::parse(path, None, format!("GeoJSON has one layer; --layer {layer} applies to GeoPackage, FileGDB, DXF and other multi-layer sources")));
     }
@@ -61,7 +68,7 @@ pub fn parse_str(name: &str, text: &str, opts: ReadOptions<'_>) -> Result<Source
     let kind = obj.get("type").and_then(Value::as_str).unwrap_or("");
     let in_file = legacy_crs(path, obj.get("crs"))?;
     let crs = resolve_crs(path, in_file, Some(Crs::wgs84()), &opts)?;
-    let mut asm = Assembler::new(name.to_owned(), crs, &opts)?;
+    let mut raws = Vec::new();
     match kind {
         "FeatureCollection" => {
             let Some(features) = obj.get("features").and_then(Value::as_array) else {
@@ -72,15 +79,15 @@ pub fn parse_str(name: &str, text: &str, opts: ReadOptions<'_>) -> Result<Source
                 ));
             };
             for (index, value) in features.iter().enumerate() {
-                asm.push(raw_feature(index, value, opts.repair));
+                raws.push(raw_feature(index, value, opts.repair));
             }
         }
-        "Feature" => asm.push(raw_feature(0, &root, opts.repair)),
+        "Feature" => raws.push(raw_feature(0, &root, opts.repair)),
         "Point" | "MultiPoint" | "LineString" | "MultiLineString" | "Polygon" | "MultiPolygon"
         | "GeometryCollection" => {
             let wrapped =
                 serde_json::json!({"type": "Feature", "properties": {}, "geometry": root});
-            asm.push(raw_feature(0, &wrapped, opts.repair));
+            raws.push(raw_feature(0, &wrapped, opts.repair));
         }
         "" => {
             return Err(Error::parse(
@@ -97,7 +104,11 @@ pub fn parse_str(name: &str, text: &str, opts: ReadOptions<'_>) -> Result<Source
             ))
         }
     }
-    Ok(asm.finish())
+    Ok(Whole {
+        crs,
+        raws,
+        diagnostics: Vec::new(),
+    })
 }
 
 /// The legacy `crs` member: `{"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::4546"}}`.

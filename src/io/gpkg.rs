@@ -5,7 +5,7 @@
 //! `--layer` / `source_layer`. A feature's id is its `fid`, as GDAL numbers them; columns
 //! declared BOOLEAN read as booleans.
 
-use super::{resolve_crs, Assembler, RawFeature, ReadOptions, Source};
+use super::{resolve_crs, RawFeature, ReadOptions, Whole};
 use crate::crs::Crs;
 use crate::model::Properties;
 use crate::{Error, Result};
@@ -48,7 +48,7 @@ fn wkb_of(blob: &[u8]) -> std::result::Result<&[u8], String> {
 }
 
 /// Reads one feature table of a GeoPackage whole.
-pub fn read(path: &Path, opts: ReadOptions<'_>) -> Result<Source> {
+pub(crate) fn read(path: &Path, opts: ReadOptions<'_>) -> Result<Whole> {
     let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)
         .map_err(|e| sql_error(path, e))?;
     let e = |err| sql_error(path, err);
@@ -132,7 +132,7 @@ pub fn read(path: &Path, opts: ReadOptions<'_>) -> Result<Source> {
             ident(&table)
         ))
         .map_err(e)?;
-    let mut asm = Assembler::new(path.display().to_string(), crs, &opts)?;
+    let mut raws = Vec::new();
     let skip = usize::from(fid.is_some());
     // A layer can be a view, and a view can be a query that never ends (an infinite
     // recursive CTE) or never yields (sorting one): SQLite is stopped when no row has come
@@ -188,7 +188,7 @@ pub fn read(path: &Path, opts: ReadOptions<'_>) -> Result<Source> {
                 ),
             ));
         }
-        asm.push(RawFeature {
+        raws.push(RawFeature {
             index,
             id,
             properties,
@@ -197,7 +197,11 @@ pub fn read(path: &Path, opts: ReadOptions<'_>) -> Result<Source> {
         });
         index += 1;
     }
-    Ok(asm.finish())
+    Ok(Whole {
+        crs,
+        raws,
+        diagnostics: Vec::new(),
+    })
 }
 
 /// A thread that interrupts SQLite when no row has come for [`STALL`]; it ends with the read.

@@ -17,7 +17,7 @@ pub mod gpkg;
 pub mod parquet;
 /// The native Shapefile reader.
 pub mod shp;
-/// Batch-by-batch reading for `audit`.
+/// Every source as a stream of batches: `audit` reads it batch by batch, [`read`] collects it.
 pub mod stream;
 /// Well-known binary geometry.
 pub mod wkb;
@@ -128,44 +128,118 @@ impl Source {
     }
 }
 
-/// Reads any supported source: GeoJSON, FlatGeobuf and GeoParquet natively, everything else through GDAL when built
-/// with the `gdal` feature.
-pub fn read(path: &Path, opts: ReadOptions<'_>) -> Result<Source> {
-    openable(path)?;
-    guarded(path, || read_unguarded(path, opts))
+/// The formats ironrule reads, told by a source's extension (once, here).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// `.geojson`, `.json`: a FeatureCollection (streamed), a Feature or a geometry.
+    GeoJson,
+    /// `.geojsons`, `.geojsonl`, `.geojsonseq`, `.ndjson`: one feature per line (RFC 8142).
+    GeoJsonSeq,
+    /// `.fgb`.
+    FlatGeobuf,
+    /// `.parquet`, `.geoparquet`.
+    GeoParquet,
+    /// `.shp` with its `.dbf` (and `.prj`, `.cpg`).
+    Shapefile,
+    /// `.gpkg`.
+    GeoPackage,
+    /// Anything else, and `PG:` connections, through GDAL/OGR.
+    #[cfg(feature = "gdal")]
+    Ogr,
 }
 
-fn read_unguarded(path: &Path, opts: ReadOptions<'_>) -> Result<Source> {
-    #[cfg(not(feature = "gdal"))]
-    if is_connection(path) {
-        return Err(Error::Usage(format!(
-            "{}: database connections are read through GDAL; build with `--no-default-features --features gdal` to read `PG:` sources",
-            shown(path)
-        )));
-    }
-    let ext = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(str::to_ascii_lowercase)
-        .unwrap_or_default();
-    match ext.as_str() {
-        // The streamed formats are read as `audit` reads them, batch by batch, and collected.
-        "geojson" | "json" | "geojsons" | "geojsonl" | "geojsonseq" | "ndjson" | "fgb"
-        | "parquet" | "geoparquet" => stream::collect(path, opts),
-        "shp" => shp::read(path, opts),
-        "gpkg" => gpkg::read(path, opts),
+impl Format {
+    /// The format of a source, or why this build cannot read it.
+    pub fn of(path: &Path) -> Result<Format> {
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase)
+            .unwrap_or_default();
         #[cfg(feature = "gdal")]
-        _ => gdal::read(path, opts),
+        if is_connection(path) {
+            return Ok(Format::Ogr);
+        }
         #[cfg(not(feature = "gdal"))]
-        "" => Err(Error::Usage(format!(
-            "{}: the file name has no extension, and ironrule tells a format by it (.geojson, .geojsonl, .fgb, .parquet, .shp, .gpkg)",
-            path.display()
-        ))),
-        #[cfg(not(feature = "gdal"))]
-        _ => Err(Error::Usage(format!(
-            "{}: cannot read '.{ext}' files in this build; the default build reads GeoJSON (.geojson, .json), GeoJSON sequences (.geojsons, .geojsonl, .ndjson), FlatGeobuf (.fgb), GeoParquet (.parquet), Shapefile (.shp) and GeoPackage (.gpkg). Build with `--no-default-features --features gdal` to read FileGDB, KML, DXF, GML, CSV, PG: and every other OGR format",
-            path.display()
-        ))),
+        if is_connection(path) {
+            return Err(Error::Usage(format!(
+                "{}: database connections are read through GDAL; build with `--no-default-features --features gdal` to read `PG:` sources",
+                shown(path)
+            )));
+        }
+        Ok(match ext.as_str() {
+            "geojson" | "json" => Format::GeoJson,
+            "geojsons" | "geojsonl" | "geojsonseq" | "ndjson" => Format::GeoJsonSeq,
+            "fgb" => Format::FlatGeobuf,
+            "parquet" | "geoparquet" => Format::GeoParquet,
+            "shp" => Format::Shapefile,
+            "gpkg" => Format::GeoPackage,
+            #[cfg(feature = "gdal")]
+            _ => Format::Ogr,
+            #[cfg(not(feature = "gdal"))]
+            "" => return Err(Error::Usage(format!(
+                "{}: the file name has no extension, and ironrule tells a format by it (.geojson, .geojsonl, .fgb, .parquet, .shp, .gpkg)",
+                path.display()
+            ))),
+            #[cfg(not(feature = "gdal"))]
+            _ => return Err(Error::Usage(format!(
+                "{}: cannot read '.{ext}' files in this build; the default build reads GeoJSON (.geojson, .json), GeoJSON sequences (.geojsons, .geojsonl, .ndjson), FlatGeobuf (.fgb), GeoParquet (.parquet), Shapefile (.shp) and GeoPackage (.gpkg). Build with `--no-default-features --features gdal` to read FileGDB, KML, DXF, GML, CSV, PG: and every other OGR format",
+                path.display()
+            ))),
+        })
+    }
+}
+
+/// Reads any supported source whole: the source's stream ([`stream::open`]) collected, so
+/// that `check` sees the same features, diagnostics and counts as `audit`, held in memory
+/// within [`Limits`].
+pub fn read(path: &Path, opts: ReadOptions<'_>) -> Result<Source> {
+    openable(path)?;
+    guarded(path, || stream::collect(path, opts))
+}
+
+/// A source's raw features in batches, in source order: every reader is one (a reader that
+/// reads its file whole hands out what it read, see [`Whole`]).
+pub(crate) trait RawStream: Send + 'static {
+    /// The next batch of at most about `max` features; `None` at the end.
+    fn next_batch(&mut self, max: usize) -> Result<Option<Vec<RawFeature>>>;
+    /// Progress so far, in features or bytes (see [`stream::Unit`]).
+    fn done(&self) -> u64;
+}
+
+/// What a reader that reads its file whole found (Shapefile, GeoPackage, GDAL, a GeoJSON
+/// Feature): raw features, still to be validated and transformed like any stream's, and what
+/// it has to say about the source as a whole.
+pub(crate) struct Whole {
+    pub crs: Crs,
+    pub raws: Vec<RawFeature>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// A whole read handed out in batches.
+pub(crate) struct WholeStream {
+    raws: std::vec::IntoIter<RawFeature>,
+    done: u64,
+}
+
+impl WholeStream {
+    pub fn new(raws: Vec<RawFeature>) -> WholeStream {
+        WholeStream {
+            raws: raws.into_iter(),
+            done: 0,
+        }
+    }
+}
+
+impl RawStream for WholeStream {
+    fn next_batch(&mut self, max: usize) -> Result<Option<Vec<RawFeature>>> {
+        let batch: Vec<RawFeature> = self.raws.by_ref().take(max.max(1)).collect();
+        self.done += batch.len() as u64;
+        Ok((!batch.is_empty()).then_some(batch))
+    }
+
+    fn done(&self) -> u64 {
+        self.done
     }
 }
 
@@ -478,91 +552,6 @@ impl std::hash::Hasher for KeyHasher {
 
     fn finish(&self) -> u64 {
         self.0
-    }
-}
-
-/// Turns raw features into accepted features and diagnostics: picks the id, transforms into
-/// the working CRS and validates. Shared by every reader so all formats behave alike.
-pub(crate) struct Assembler<'a> {
-    prep: Prep<'a>,
-    transformer: Transformer,
-    ids: IdBook,
-    pub(crate) out: Source,
-}
-
-impl<'a> Assembler<'a> {
-    pub fn new(source: String, crs: Crs, opts: &ReadOptions<'a>) -> Result<Self> {
-        let transformer = Transformer::new(&crs, opts.target)?;
-        let diagnostics = crate::crs::transform::caveat(&crs, opts.target)
-            .map(|why| Diagnostic::warning(&source, why))
-            .into_iter()
-            .collect();
-        Ok(Assembler {
-            out: Source {
-                name: source.clone(),
-                crs,
-                read: 0,
-                features: Vec::new(),
-                diagnostics,
-            },
-            prep: Prep {
-                source,
-                id_field: opts.id_field,
-                repair: opts.repair,
-            },
-            transformer,
-            ids: IdBook::default(),
-        })
-    }
-
-    pub fn push(&mut self, raw: RawFeature) {
-        let done = self.prep.assemble(raw, &self.transformer);
-        self.record(done);
-    }
-
-    /// Counts one assembled feature and keeps it or its diagnostics.
-    fn record(&mut self, done: Assembled) {
-        self.out.read += 1;
-        let Assembled {
-            index,
-            id,
-            parsed,
-            warnings,
-            result,
-        } = done;
-        if let (true, Some(id)) = (parsed, &id) {
-            if let Some(why) = self.ids.see(index, id) {
-                self.warn(index, Some(id), why);
-            }
-        }
-        for w in warnings {
-            self.warn(index, id.as_deref(), w);
-        }
-        match result {
-            Ok(f) => self.out.features.push(f),
-            Err(why) => self.reject(index, id.as_deref(), why),
-        }
-    }
-
-    fn warn(&mut self, index: usize, id: Option<&str>, message: String) {
-        self.out
-            .diagnostics
-            .push(Diagnostic::warning(&self.prep.source, message).feature(index, id));
-    }
-
-    fn reject(&mut self, index: usize, id: Option<&str>, message: String) {
-        self.out
-            .diagnostics
-            .push(Diagnostic::error(&self.prep.source, message).feature(index, id));
-    }
-
-    pub fn finish(mut self) -> Source {
-        if let Some(why) = zone_warning(self.transformer.to(), &self.out.features) {
-            self.out
-                .diagnostics
-                .push(Diagnostic::warning(&self.prep.source, why));
-        }
-        self.out
     }
 }
 

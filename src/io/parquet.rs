@@ -5,8 +5,7 @@
 //! a batch at a time from each row group, so a million-row group never sits in memory whole.
 //! A feature's id is its row number, as GDAL numbers them. Compression: snappy or none.
 
-use super::stream::{Batch, RawStream};
-use super::{resolve_crs, RawFeature, ReadOptions};
+use super::{resolve_crs, RawFeature, RawStream, ReadOptions};
 use crate::crs::Crs;
 use crate::model::Properties;
 use crate::{Error, Result};
@@ -478,7 +477,7 @@ fn value_bytes(v: &Value) -> usize {
 }
 
 impl RawStream for ParquetStream {
-    fn next_batch(&mut self, max: usize) -> Result<Option<Batch>> {
+    fn next_batch(&mut self, max: usize) -> Result<Option<Vec<RawFeature>>> {
         while self.rows_left == 0 {
             if let Some(readers) = self.current.as_mut() {
                 // A row group's pages must hold exactly the rows it declares: rows past them
@@ -598,7 +597,7 @@ impl RawStream for ParquetStream {
             .collect();
         self.index += n;
         self.rows_left -= n;
-        Ok(Some(Batch::Raw(raws)))
+        Ok(Some(raws))
     }
 
     fn done(&self) -> u64 {

@@ -8,7 +8,7 @@
 //! else UTF-8 (with a warning when a name does not decode). A feature's id is its record
 //! number, as GDAL numbers them.
 
-use super::{resolve_crs, Assembler, RawFeature, ReadOptions, Source};
+use super::{resolve_crs, RawFeature, ReadOptions, Whole};
 use crate::crs::Crs;
 use crate::model::{Diagnostic, Properties};
 use crate::{Error, Result};
@@ -304,7 +304,7 @@ fn to_geo(shape: Shape) -> std::result::Result<Geometry<f64>, String> {
 }
 
 /// Reads a Shapefile whole.
-pub fn read(path: &Path, opts: ReadOptions<'_>) -> Result<Source> {
+pub(crate) fn read(path: &Path, opts: ReadOptions<'_>) -> Result<Whole> {
     if let Some(layer) = opts.layer {
         return Err(Error::parse(
             path,
@@ -385,7 +385,8 @@ pub fn read(path: &Path, opts: ReadOptions<'_>) -> Result<Source> {
         .zip(layout.iter().chain(std::iter::repeat(&(0, 0))))
         .map(|(f, (w, d))| (f.name().to_owned(), f.field_type(), *w, *d))
         .collect();
-    let mut asm = Assembler::new(path.display().to_string(), crs, &opts)?;
+    let mut raws = Vec::new();
+    let mut diagnostics = Vec::new();
     let mut shape_iter = shapes.iter_shapes();
     let mut record_iter = records.iter_records_as::<Lenient>();
     // Values that do not parse, by field: (count, first record).
@@ -396,8 +397,8 @@ pub fn read(path: &Path, opts: ReadOptions<'_>) -> Result<Source> {
             (None, None) => break,
             (Some(s), Some(r)) => (s, r),
             (s, _) => {
-                asm.out.diagnostics.push(Diagnostic::error(
-                    path.display().to_string(),
+                diagnostics.push(Diagnostic::error(
+                    super::shown(path).into_owned(),
                     format!(
                         "the .shp and the .dbf hold different numbers of records (the {} ends at record {index}); the rest is not read",
                         if s.is_some() { ".dbf" } else { ".shp" }
@@ -426,7 +427,7 @@ pub fn read(path: &Path, opts: ReadOptions<'_>) -> Result<Source> {
             }
             Err(e) => Err(format!("unreadable attributes: {e}")),
         };
-        asm.push(RawFeature {
+        raws.push(RawFeature {
             index,
             id: Some(index.to_string()),
             properties,
@@ -440,11 +441,12 @@ pub fn read(path: &Path, opts: ReadOptions<'_>) -> Result<Source> {
             "{n} value(s) of field '{field}' do not parse as its dBase type (first: record {first}) and read as missing: rules that need '{field}' report those features as undetermined"
         ));
     }
-    let mut source = asm.finish();
     for w in warnings {
-        source
-            .diagnostics
-            .push(Diagnostic::warning(path.display().to_string(), w));
+        diagnostics.push(Diagnostic::warning(super::shown(path).into_owned(), w));
     }
-    Ok(source)
+    Ok(Whole {
+        crs,
+        raws,
+        diagnostics,
+    })
 }

@@ -1,17 +1,20 @@
-//! Streaming reads for `ironrule audit`: a source is opened, its CRS resolved, and its
-//! features handed out in batches, so a city's million parcels never sit in memory at once.
+//! Every source as a stream of feature batches: a source is opened, its CRS resolved, and
+//! its features handed out in batches, so a city's million parcels never sit in memory at
+//! once. `audit` reads a stream batch by batch; [`super::read`] (and so `check`) collects it.
 //!
 //! - GeoJSON FeatureCollections are split into features by a byte scanner (strings and
 //!   escapes respected) and each feature is parsed on its own, in parallel; a malformed
 //!   feature rejects that feature only.
 //! - GeoJSON sequences are read line by line.
 //! - FlatGeobuf and GeoParquet are read natively (see [`super::fgb`], [`super::parquet`]).
-//! - Every other format goes through [`super::read`] (GDAL) whole, then is handed out in
-//!   batches: correct, but not streamed.
+//! - Shapefile, GeoPackage, a single GeoJSON Feature and (with `gdal`) every OGR format are
+//!   read whole into raw features ([`super::Whole`]), then handed out in batches.
 //!
-//! The features are the same as [`super::read`] gives: the tests compare both paths.
+//! Every batch goes through the same two steps whatever the format: a parallel pass that
+//! validates, transforms and runs the caller's per-feature work ([`Opened::next_pending`]),
+//! and one in-order settle step ([`Pending::settle`]: duplicate ids, warnings, rejections).
 
-use super::{geojson, Assembled, IdBook, Prep, RawFeature, ReadOptions, Source};
+use super::{geojson, Assembled, Format, IdBook, Prep, RawFeature, RawStream, ReadOptions, Source};
 use crate::crs::{Crs, Transformer};
 use crate::model::{Diagnostic, Feature};
 use crate::{Error, Result};
@@ -27,27 +30,6 @@ pub enum Unit {
     Bytes,
 }
 
-/// A batch of features out of a stream.
-pub(crate) enum Batch {
-    /// Raw features still to be validated and transformed (in parallel).
-    Raw(Vec<RawFeature>),
-    /// Features a whole-file reader already assembled, the diagnostics that go with them,
-    /// and how many features the batch stands for (accepted + rejected).
-    Ready {
-        features: Vec<Feature>,
-        diagnostics: Vec<Diagnostic>,
-        read: usize,
-    },
-}
-
-/// A source's features in batches.
-pub(crate) trait RawStream: Send + 'static {
-    /// The next batch of at most about `max` features; `None` at the end.
-    fn next_batch(&mut self, max: usize) -> Result<Option<Batch>>;
-    /// Progress so far, in [`Opened::unit`]s.
-    fn done(&self) -> u64;
-}
-
 /// An opened source: its CRS is known before the first feature is read.
 pub struct Opened<'a> {
     pub name: String,
@@ -58,26 +40,17 @@ pub struct Opened<'a> {
     /// The stream until the first batch is asked for; then a reader thread owns it.
     stream: Option<Box<dyn RawStream>>,
     /// Batches the reader thread has read ahead, with its progress after each.
-    ahead: Option<std::sync::mpsc::Receiver<(Result<Option<Batch>>, u64)>>,
+    #[allow(clippy::type_complexity)]
+    ahead: Option<std::sync::mpsc::Receiver<(Result<Option<Vec<RawFeature>>>, u64)>>,
     done: u64,
     pub(crate) prep: Prep<'a>,
-    /// Warnings about the source as a whole.
+    /// Warnings and errors about the source as a whole (a ballpark datum transform, a
+    /// Shapefile whose .shp and .dbf disagree).
     pub diagnostics: Vec<Diagnostic>,
-    /// Whether the source was read whole (its diagnostics, the meridian warning included,
-    /// come with its first batch).
-    whole: bool,
     /// Read on the calling thread instead of one batch ahead on a reader thread: for
     /// [`collect`], which may run on a rayon worker (zone layers load in parallel), where
     /// waiting for a reader thread that waits for rayon would deadlock.
     inline: bool,
-}
-
-/// One batch, assembled: accepted features in source order and the diagnostics of the batch.
-pub struct Decoded {
-    pub features: Vec<Feature>,
-    pub diagnostics: Vec<Diagnostic>,
-    /// Features the batch held (accepted + rejected).
-    pub read: usize,
 }
 
 /// One batch through [`Opened::next_with`]: a result per accepted feature, in source order.
@@ -91,64 +64,44 @@ pub struct Processed<T> {
 }
 
 /// One batch after its parallel pass, before the in-order bookkeeping of
-/// [`Pending::settle`].
+/// [`Pending::settle`]: per feature, how it was assembled, the per-feature work's result if
+/// it was accepted, and the accepted feature's box (working CRS).
 pub struct Pending<T> {
     source: String,
-    batch: Ready<T>,
-}
-
-enum Ready<T> {
-    /// A whole-file read: already settled.
-    Done(Processed<T>),
-    /// Per feature: how it was assembled, `each`'s result if it was accepted, and the
-    /// accepted feature's box (working CRS).
-    Raw(Vec<(Assembled, Option<T>, Option<geo::Rect<f64>>)>),
+    items: Vec<(Assembled, Option<T>, Option<geo::Rect<f64>>)>,
 }
 
 impl<T> Pending<T> {
     /// Features the batch held (accepted + rejected).
     pub fn read(&self) -> usize {
-        match &self.batch {
-            Ready::Done(p) => p.read,
-            Ready::Raw(v) => v.len(),
-        }
+        self.items.len()
     }
 
     /// The results of the accepted features, in source order.
-    pub fn results(&self) -> Box<dyn Iterator<Item = &T> + '_> {
-        match &self.batch {
-            Ready::Done(p) => Box::new(p.results.iter()),
-            Ready::Raw(v) => Box::new(v.iter().filter_map(|(_, r, _)| r.as_ref())),
-        }
+    pub fn results(&self) -> impl Iterator<Item = &T> + '_ {
+        self.items.iter().filter_map(|(_, r, _)| r.as_ref())
     }
 
-    /// The box around the batch's accepted features (working CRS); `None` for a source read
-    /// whole, whose own diagnostics already looked at its extent.
+    /// The box around the batch's accepted features (working CRS).
     pub fn bbox(&self) -> Option<geo::Rect<f64>> {
-        match &self.batch {
-            Ready::Done(_) => None,
-            Ready::Raw(v) => v
-                .iter()
-                .filter_map(|(_, _, b)| *b)
-                .reduce(crate::geom::union_rect),
-        }
+        self.items
+            .iter()
+            .filter_map(|(_, _, b)| *b)
+            .reduce(crate::geom::union_rect)
     }
 
-    /// The in-order half of a batch: duplicate ids (across batches, through `ids`), each
-    /// feature's warnings, and one error per rejected feature.
+    /// The in-order half of a batch, the one place every path does it: duplicate ids
+    /// (across batches, through `ids`), each feature's warnings, and one error per rejected
+    /// feature.
     pub fn settle(self, ids: &mut IdBook) -> Processed<T> {
-        let done = match self.batch {
-            Ready::Done(p) => return p,
-            Ready::Raw(done) => done,
-        };
         let source = &self.source;
         let mut out = Processed {
-            read: done.len(),
+            read: self.items.len(),
             accepted: 0,
             diagnostics: Vec::new(),
-            results: Vec::with_capacity(done.len()),
+            results: Vec::with_capacity(self.items.len()),
         };
-        for (a, result, _) in done {
+        for (a, result, _) in self.items {
             let diag = |d: Diagnostic| d.feature(a.index, a.id.as_deref());
             if let (true, Some(id)) = (a.parsed, &a.id) {
                 if let Some(why) = ids.see(a.index, id) {
@@ -172,62 +125,88 @@ impl<T> Pending<T> {
     }
 }
 
-/// Opens a source for streaming. Errors are those of [`super::read`]: unreadable file,
-/// unknown or conflicting CRS, unsupported format.
+/// Opens a source as a stream: the one place a format is chosen. Errors are those of
+/// [`super::read`]: unreadable file, unknown or conflicting CRS, unsupported format.
 pub fn open<'a>(path: &Path, opts: ReadOptions<'a>) -> Result<Opened<'a>> {
     super::openable(path)?;
     super::guarded(path, || open_unguarded(path, opts))
 }
 
 fn open_unguarded<'a>(path: &Path, opts: ReadOptions<'a>) -> Result<Opened<'a>> {
-    let ext = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(str::to_ascii_lowercase)
-        .unwrap_or_default();
     let name = super::shown(path).into_owned();
-    let prep = Prep {
-        source: name.clone(),
-        id_field: opts.id_field,
-        repair: opts.repair,
+    let bytes = |len: u64| (Some(len), Unit::Bytes);
+    let (crs, (total, unit), stream, diagnostics): (_, _, Box<dyn RawStream>, _) = match Format::of(
+        path,
+    )? {
+        Format::GeoJson => match JsonStream::open(path, &opts)? {
+            Some((crs, s)) => (crs, bytes(s.len), Box::new(s), Vec::new()),
+            // Not a FeatureCollection (a single Feature or a bare geometry): small.
+            None => return from_whole(path, geojson::read_whole(path, opts)?, opts),
+        },
+        Format::GeoJsonSeq => {
+            if let Some(layer) = opts.layer {
+                return Err(Error::parse(path, None, format!("a GeoJSON sequence has one layer; --layer {layer} applies to multi-layer sources")));
+            }
+            let crs = super::resolve_crs(path, None, Some(Crs::wgs84()), &opts)?;
+            let s = SeqStream::open(path, opts.repair, opts.limits.feature_bytes())?;
+            (crs, bytes(s.len), Box::new(s), Vec::new())
+        }
+        Format::FlatGeobuf => {
+            let (crs, s) = super::fgb::FgbStream::open(path, &opts)?;
+            (crs, (s.total(), Unit::Features), Box::new(s), Vec::new())
+        }
+        Format::GeoParquet => {
+            let (crs, s) = super::parquet::ParquetStream::open(path, &opts)?;
+            (
+                crs,
+                (Some(s.total()), Unit::Features),
+                Box::new(s),
+                Vec::new(),
+            )
+        }
+        Format::Shapefile => return from_whole(path, super::shp::read(path, opts)?, opts),
+        Format::GeoPackage => return from_whole(path, super::gpkg::read(path, opts)?, opts),
+        #[cfg(feature = "gdal")]
+        Format::Ogr => return from_whole(path, super::gdal::read(path, opts)?, opts),
     };
-    let (crs, total, unit, stream, read_whole): (Crs, Option<u64>, Unit, Box<dyn RawStream>, bool) =
-        match ext.as_str() {
-            "geojson" | "json" => match JsonStream::open(path, &opts)? {
-                Some((crs, s)) => {
-                    let total = s.len;
-                    (crs, Some(total), Unit::Bytes, Box::new(s), false)
-                }
-                // Not a FeatureCollection (a single Feature or a bare geometry): small.
-                None => whole(geojson::read(path, opts)?),
-            },
-            "geojsons" | "geojsonl" | "geojsonseq" | "ndjson" => {
-                if let Some(layer) = opts.layer {
-                    return Err(Error::parse(path, None, format!("a GeoJSON sequence has one layer; --layer {layer} applies to multi-layer sources")));
-                }
-                let crs = super::resolve_crs(path, None, Some(Crs::wgs84()), &opts)?;
-                let s = SeqStream::open(path, opts.repair, opts.limits.feature_bytes())?;
-                (crs, Some(s.len), Unit::Bytes, Box::new(s), false)
-            }
-            "fgb" => {
-                let (crs, s) = super::fgb::FgbStream::open(path, &opts)?;
-                (crs, s.total(), Unit::Features, Box::new(s), false)
-            }
-            "parquet" | "geoparquet" => {
-                let (crs, s) = super::parquet::ParquetStream::open(path, &opts)?;
-                (crs, Some(s.total()), Unit::Features, Box::new(s), false)
-            }
-            _ => whole(super::read(path, opts)?),
-        };
-    // A whole read already carries the transform's caveat among its diagnostics.
-    let diagnostics = match read_whole {
-        true => Vec::new(),
-        false => crate::crs::transform::caveat(&crs, opts.target)
-            .map(|why| Diagnostic::warning(&name, why))
-            .into_iter()
-            .collect(),
-    };
-    Ok(Opened {
+    Ok(opened(name, crs, total, unit, stream, diagnostics, opts))
+}
+
+/// A whole read as a stream.
+fn from_whole<'a>(path: &Path, whole: super::Whole, opts: ReadOptions<'a>) -> Result<Opened<'a>> {
+    let name = super::shown(path).into_owned();
+    let total = Some(whole.raws.len() as u64);
+    let stream = Box::new(super::WholeStream::new(whole.raws));
+    Ok(opened(
+        name,
+        whole.crs,
+        total,
+        Unit::Features,
+        stream,
+        whole.diagnostics,
+        opts,
+    ))
+}
+
+fn opened<'a>(
+    name: String,
+    crs: Crs,
+    total: Option<u64>,
+    unit: Unit,
+    stream: Box<dyn RawStream>,
+    mut diagnostics: Vec<Diagnostic>,
+    opts: ReadOptions<'a>,
+) -> Opened<'a> {
+    // The transform's caveat (a ballpark datum shift) is said once per source.
+    if let Some(why) = crate::crs::transform::caveat(&crs, opts.target) {
+        diagnostics.insert(0, Diagnostic::warning(&name, why));
+    }
+    Opened {
+        prep: Prep {
+            source: name.clone(),
+            id_field: opts.id_field,
+            repair: opts.repair,
+        },
         name,
         crs,
         total,
@@ -235,11 +214,9 @@ fn open_unguarded<'a>(path: &Path, opts: ReadOptions<'a>) -> Result<Opened<'a>> 
         stream: Some(stream),
         ahead: None,
         done: 0,
-        prep,
         diagnostics,
-        whole: read_whole,
         inline: false,
-    })
+    }
 }
 
 /// The message of the one streaming error a whole read avoids (see [`collect`]).
@@ -248,9 +225,26 @@ const CRS_AFTER_FEATURES: &str = "the `crs` member comes after `features`";
 /// Reads a whole source through its stream, as `check` does: the same features, diagnostics
 /// and counts as `audit` sees, held in memory within [`super::Limits`].
 pub(crate) fn collect(path: &Path, opts: ReadOptions<'_>) -> Result<Source> {
-    let target = opts.target.clone();
+    match collect_opened(path, open_unguarded(path, opts)?, opts) {
+        // A FeatureCollection with its `crs` after the features: read whole instead.
+        Err(Error::Parse { message, .. }) if message.starts_with(CRS_AFTER_FEATURES) => {
+            collect_whole(path, geojson::read_whole(path, opts)?, opts)
+        }
+        other => other,
+    }
+}
+
+/// [`collect`] for features a reader already read whole.
+pub(crate) fn collect_whole(
+    path: &Path,
+    whole: super::Whole,
+    opts: ReadOptions<'_>,
+) -> Result<Source> {
+    collect_opened(path, from_whole(path, whole, opts)?, opts)
+}
+
+fn collect_opened(path: &Path, mut opened: Opened<'_>, opts: ReadOptions<'_>) -> Result<Source> {
     let limits = opts.limits;
-    let mut opened = open_unguarded(path, opts)?;
     opened.inline = true;
     let mut ids = IdBook::default();
     let mut src = Source {
@@ -261,19 +255,10 @@ pub(crate) fn collect(path: &Path, opts: ReadOptions<'_>) -> Result<Source> {
         diagnostics: std::mem::take(&mut opened.diagnostics),
     };
     let mut memory = 0u64;
-    loop {
-        let batch = match opened.next(crate::audit::DEFAULT_BATCH, &target, &mut ids) {
-            Ok(Some(b)) => b,
-            Ok(None) => break,
-            // A FeatureCollection with its `crs` after the features: read whole instead.
-            Err(Error::Parse { message, .. }) if message.starts_with(CRS_AFTER_FEATURES) => {
-                return geojson::read(path, opts);
-            }
-            Err(e) => return Err(e),
-        };
+    while let Some(batch) = opened.next(crate::audit::DEFAULT_BATCH, opts.target, &mut ids)? {
         src.read += batch.read;
-        memory += batch.features.iter().map(footprint_bytes).sum::<u64>();
-        src.features.extend(batch.features);
+        memory += batch.results.iter().map(footprint_bytes).sum::<u64>();
+        src.features.extend(batch.results);
         src.diagnostics.extend(batch.diagnostics);
         if src.read as u64 > limits.check_features {
             return Err(Error::parse(
@@ -296,10 +281,8 @@ pub(crate) fn collect(path: &Path, opts: ReadOptions<'_>) -> Result<Source> {
             ));
         }
     }
-    if !opened.whole {
-        if let Some(why) = super::zone_warning(&target, &src.features) {
-            src.diagnostics.push(Diagnostic::warning(&src.name, why));
-        }
+    if let Some(why) = super::zone_warning(opts.target, &src.features) {
+        src.diagnostics.push(Diagnostic::warning(&src.name, why));
     }
     Ok(src)
 }
@@ -309,30 +292,16 @@ fn footprint_bytes(f: &Feature) -> u64 {
     super::memory_estimate(&f.properties, Some(&f.geometry))
 }
 
-/// A whole-file read handed out in batches.
-fn whole(source: Source) -> (Crs, Option<u64>, Unit, Box<dyn RawStream>, bool) {
-    let total = source.read as u64;
-    let crs = source.crs.clone();
-    (
-        crs,
-        Some(total),
-        Unit::Features,
-        Box::new(WholeStream::new(source)),
-        true,
-    )
-}
-
 impl<'a> Opened<'a> {
     /// Reads, validates and transforms the next batch (the per-feature work in parallel);
     /// `ids` carries duplicate-id bookkeeping across batches. `None` at the end.
-    pub fn next(&mut self, max: usize, target: &Crs, ids: &mut IdBook) -> Result<Option<Decoded>> {
-        Ok(self
-            .next_with(max, target, ids, || (), |_, f| f)?
-            .map(|p| Decoded {
-                features: p.results,
-                diagnostics: p.diagnostics,
-                read: p.read,
-            }))
+    pub fn next(
+        &mut self,
+        max: usize,
+        target: &Crs,
+        ids: &mut IdBook,
+    ) -> Result<Option<Processed<Feature>>> {
+        self.next_with(max, target, ids, || (), |_, f| f)
     }
 
     /// Like [`Opened::next`], and runs `each` on every accepted feature in the same parallel
@@ -376,87 +345,50 @@ impl<'a> Opened<'a> {
             self.read_ahead(max)?
         };
         self.done = done;
-        let Some(batch) = batch? else {
+        let Some(raws) = batch? else {
             self.ahead = None;
             return Ok(None);
         };
-        let batch = match batch {
-            Batch::Ready {
-                features,
-                diagnostics,
-                read,
-            } => {
-                let mut diagnostics = diagnostics;
-                let each = &each;
-                let outcomes: Vec<(crate::model::FeatureRef, std::result::Result<T, String>)> =
-                    features
-                        .into_par_iter()
-                        .map_init(&init, |state, f| {
-                            let fref = f.fref.clone();
-                            (fref, caught(|| each(state, f)))
-                        })
-                        .collect();
-                let mut results = Vec::with_capacity(outcomes.len());
-                for (fref, r) in outcomes {
-                    match r {
-                        Ok(t) => results.push(t),
-                        Err(why) => diagnostics.push(
-                            Diagnostic::error(&self.name, why)
-                                .feature(fref.index, fref.id.as_deref()),
-                        ),
-                    }
-                }
-                Ready::Done(Processed {
-                    read,
-                    accepted: results.len(),
-                    diagnostics,
-                    results,
-                })
-            }
-            Batch::Raw(raws) => {
-                let (from, prep) = (&self.crs, &self.prep);
-                Ready::Raw(
-                    raws.into_par_iter()
-                        .map_init(
-                            || (Transformer::new(from, target), init()),
-                            |(t, state), raw| {
-                                let mut a = match t {
-                                    Ok(t) => prep.assemble(raw, t),
-                                    Err(e) => Assembled {
-                                        index: raw.index,
-                                        id: raw.id,
-                                        parsed: false,
-                                        warnings: Vec::new(),
-                                        result: Err(format!("{e}; rejected")),
-                                    },
-                                };
-                                let (result, bbox) =
-                                    match std::mem::replace(&mut a.result, Err(String::new())) {
-                                        Ok(f) => {
-                                            let bbox = crate::geom::bbox_of([&f.geometry]);
-                                            match caught(|| each(state, f)) {
-                                                Ok(r) => (Some(r), bbox),
-                                                Err(why) => {
-                                                    a.result = Err(why);
-                                                    (None, None)
-                                                }
-                                            }
-                                        }
-                                        Err(why) => {
-                                            a.result = Err(why);
-                                            (None, None)
-                                        }
-                                    };
-                                (a, result, bbox)
-                            },
-                        )
-                        .collect(),
-                )
-            }
-        };
+        let (from, prep) = (&self.crs, &self.prep);
+        let items = raws
+            .into_par_iter()
+            .map_init(
+                || (Transformer::new(from, target), init()),
+                |(t, state), raw| {
+                    let mut a = match t {
+                        Ok(t) => prep.assemble(raw, t),
+                        Err(e) => Assembled {
+                            index: raw.index,
+                            id: raw.id,
+                            parsed: false,
+                            warnings: Vec::new(),
+                            result: Err(format!("{e}; rejected")),
+                        },
+                    };
+                    let (result, bbox) = match std::mem::replace(&mut a.result, Err(String::new()))
+                    {
+                        Ok(f) => {
+                            let bbox = crate::geom::bbox_of([&f.geometry]);
+                            match caught(|| each(state, f)) {
+                                Ok(r) => (Some(r), bbox),
+                                Err(why) => {
+                                    a.result = Err(why);
+                                    (None, None)
+                                }
+                            }
+                        }
+                        Err(why) => {
+                            a.result = Err(why);
+                            (None, None)
+                        }
+                    };
+                    (a, result, bbox)
+                },
+            )
+            .collect();
         Ok(Some(Pending {
             source: self.name.clone(),
-            batch,
+            items,
         }))
     }
 
@@ -468,7 +400,7 @@ impl<'a> Opened<'a> {
     /// The next batch from the reader thread, which reads (and decodes) one batch ahead so
     /// that the next batch is being read while this one is checked; started on first use.
     #[allow(clippy::type_complexity)]
-    fn read_ahead(&mut self, max: usize) -> Result<(Result<Option<Batch>>, u64)> {
+    fn read_ahead(&mut self, max: usize) -> Result<(Result<Option<Vec<RawFeature>>>, u64)> {
         if let Some(mut stream) = self.stream.take() {
             let (tx, rx) = std::sync::mpsc::sync_channel(1);
             let path = PathBuf::from(&self.name);
@@ -523,47 +455,6 @@ fn caught<T>(f: impl FnOnce() -> T) -> std::result::Result<T, String> {
             super::panic_message(&*p)
         )
     })
-}
-
-/// A source already read whole: its diagnostics and rejected count come with the first
-/// batch, its features in batches.
-struct WholeStream {
-    features: std::vec::IntoIter<Feature>,
-    diagnostics: Vec<Diagnostic>,
-    rejected: usize,
-    done: u64,
-}
-
-impl WholeStream {
-    fn new(source: Source) -> WholeStream {
-        WholeStream {
-            rejected: source.rejected(),
-            features: source.features.into_iter(),
-            diagnostics: source.diagnostics,
-            done: 0,
-        }
-    }
-}
-
-impl RawStream for WholeStream {
-    fn next_batch(&mut self, max: usize) -> Result<Option<Batch>> {
-        let features: Vec<Feature> = self.features.by_ref().take(max.max(1)).collect();
-        let diagnostics = std::mem::take(&mut self.diagnostics);
-        let rejected = std::mem::take(&mut self.rejected);
-        if features.is_empty() && diagnostics.is_empty() && rejected == 0 {
-            return Ok(None);
-        }
-        self.done += (features.len() + rejected) as u64;
-        Ok(Some(Batch::Ready {
-            read: features.len() + rejected,
-            features,
-            diagnostics,
-        }))
-    }
-
-    fn done(&self) -> u64 {
-        self.done
-    }
 }
 
 /// Bytes read from a file per refill.
@@ -859,7 +750,7 @@ impl JsonStream {
 }
 
 impl RawStream for JsonStream {
-    fn next_batch(&mut self, max: usize) -> Result<Option<Batch>> {
+    fn next_batch(&mut self, max: usize) -> Result<Option<Vec<RawFeature>>> {
         if self.finished && self.start.is_none() {
             self.check_tail()?;
             return Ok(None);
@@ -884,7 +775,7 @@ impl RawStream for JsonStream {
         self.dropped += cut as u64;
         self.pos -= cut;
         self.start = self.start.map(|s| s - cut);
-        Ok(Some(Batch::Raw(raws)))
+        Ok(Some(raws))
     }
 
     fn done(&self) -> u64 {
@@ -923,7 +814,7 @@ impl SeqStream {
 }
 
 impl RawStream for SeqStream {
-    fn next_batch(&mut self, max: usize) -> Result<Option<Batch>> {
+    fn next_batch(&mut self, max: usize) -> Result<Option<Vec<RawFeature>>> {
         use std::io::BufRead;
         let mut lines = Vec::new();
         let mut text = Vec::new();
@@ -966,7 +857,7 @@ impl RawStream for SeqStream {
             .par_iter()
             .map(|(index, line, bytes)| geojson::raw_from_seq_line(*index, *line, bytes, repair))
             .collect();
-        Ok(Some(Batch::Raw(raws)))
+        Ok(Some(raws))
     }
 
     fn done(&self) -> u64 {
@@ -983,12 +874,12 @@ mod tests {
     struct Dies(u64);
 
     impl RawStream for Dies {
-        fn next_batch(&mut self, _max: usize) -> Result<Option<Batch>> {
+        fn next_batch(&mut self, _max: usize) -> Result<Option<Vec<RawFeature>>> {
             self.0 += 1;
             if self.0 > 1 {
                 panic!("index out of bounds in a format library");
             }
-            Ok(Some(Batch::Raw(Vec::new())))
+            Ok(Some(Vec::new()))
         }
         fn done(&self) -> u64 {
             self.0
@@ -1010,7 +901,6 @@ mod tests {
                 repair: false,
             },
             diagnostics: Vec::new(),
-            whole: false,
             inline,
         }
     }

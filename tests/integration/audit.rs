@@ -206,7 +206,7 @@ fn the_streamed_reader_gives_the_whole_file_reader_features() {
         let mut ids = IdBook::default();
         let mut streamed = Vec::new();
         while let Some(batch) = opened.next(5, &crs, &mut ids).unwrap() {
-            streamed.extend(batch.features);
+            streamed.extend(batch.results);
         }
         assert_eq!(streamed.len(), whole.features.len(), "{}", path.display());
         for (a, b) in streamed.iter().zip(&whole.features) {
