@@ -874,7 +874,7 @@ fn write_proposals(ctx: &Ctx, list: &[Proposal]) -> Result<()> {
 const UNDETERMINED: &[(&str, &[&str])] = &[("P10", &["YC101", "YC102", "YC104"])];
 
 fn check_proposals(checker: &Checker, list: &[Proposal]) -> Result<()> {
-    let src = checker.read(
+    let src = checker.check_source(
         &root().join("data/yichang/proposals.geojson"),
         &Default::default(),
     )?;
@@ -884,13 +884,14 @@ fn check_proposals(checker: &Checker, list: &[Proposal]) -> Result<()> {
         src.diagnostics
     );
     // The whole set, so that the aggregate (share) rules are judged too.
-    let report = checker.check(std::slice::from_ref(&src));
+    let frefs: Vec<_> = src.items.iter().map(|c| c.fref.clone()).collect();
+    let report = ironrule::report::build::build(checker, vec![src], false);
     let mut bad = Vec::new();
-    for (f, p) in src.features.iter().zip(list) {
+    for (fref, p) in frefs.iter().zip(list) {
         let findings: Vec<_> = report
             .findings
             .iter()
-            .filter(|x| x.feature == f.fref)
+            .filter(|x| x.feature == *fref)
             .collect();
         let got: BTreeSet<&str> = findings
             .iter()

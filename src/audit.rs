@@ -289,7 +289,7 @@ struct Rows {
 }
 
 /// One checked feature: its findings, its district, its output lines.
-struct Checked<'c> {
+struct Lines<'c> {
     /// (code, severity, undetermined) per finding.
     found: Vec<(&'c str, Severity, bool)>,
     district: Option<String>,
@@ -306,7 +306,7 @@ enum Msg<'c> {
     /// A new source begins: duplicate ids are looked for within a source.
     Source(IdBook),
     /// A checked batch, to settle (duplicate ids, rejections), count and write.
-    Batch(Pending<Checked<'c>>),
+    Batch(Pending<Lines<'c>>),
 }
 
 fn sweep(
@@ -514,24 +514,27 @@ fn check_one<'c>(
     to_wgs84: Option<&Transformer>,
     f: Feature,
     layer: bool,
-) -> Checked<'c> {
-    let mut f = f;
-    checker.normalize(&mut f.properties);
-    if let Some(d) = checker.outside_area(&f) {
-        return Checked {
-            found: Vec::new(),
-            district: None,
-            csv_rows: Vec::new(),
-            layer_rows: Vec::new(),
-            outside: Some(d),
-        };
-    }
+) -> Lines<'c> {
+    let c = match checker.evaluate(f) {
+        Ok(c) => c,
+        Err(d) => {
+            return Lines {
+                found: Vec::new(),
+                district: None,
+                csv_rows: Vec::new(),
+                layer_rows: Vec::new(),
+                outside: Some(*d),
+            }
+        }
+    };
     let district = checker
         .project
         .group_by
         .as_ref()
-        .and_then(|_| checker.district_of(&f));
-    let findings = checker.check_owned(f);
+        .and_then(|_| checker.district_of(&c.footprint))
+        .map(str::to_owned);
+    let codes: Vec<&'c str> = c.found.iter().map(|x| x.rule.code.as_str()).collect();
+    let findings = checker.findings(c);
     let mut csv_rows = Vec::new();
     let mut layer_rows = Vec::new();
     for x in &findings {
@@ -548,11 +551,12 @@ fn check_one<'c>(
             layer_rows.push(b'\n');
         }
     }
-    let found = findings
-        .iter()
-        .map(|x| (checker.code(&x.code), x.severity, x.undetermined.is_some()))
+    let found = codes
+        .into_iter()
+        .zip(&findings)
+        .map(|(code, x)| (code, x.severity, x.undetermined.is_some()))
         .collect();
-    Checked {
+    Lines {
         found,
         district,
         csv_rows,

@@ -22,7 +22,7 @@ pub struct WriteArgs {
 pub fn run(cmd: BaselineCommand, lang: crate::model::Lang) -> Result<u8> {
     match cmd {
         BaselineCommand::Write(args) => {
-            let (_, _, report) = checked(&args.input, lang)?;
+            let (_, report) = checked(&args.input, lang, false)?;
             for d in &report.diagnostics {
                 eprintln!("{d}");
             }

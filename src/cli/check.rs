@@ -134,12 +134,13 @@ impl ColorChoice {
     }
 }
 
-/// Reads the proposals, checks them and applies the waivers: the report `check` and
-/// `baseline write` start from.
+/// Reads and checks the proposals and applies the waivers: the report `check` and
+/// `baseline write` start from (with the map for `--format html`).
 pub(crate) fn checked(
     input: &InputArgs,
     lang: Lang,
-) -> Result<(Checker, Vec<crate::io::Source>, crate::report::Report)> {
+    map: bool,
+) -> Result<(Checker, crate::report::Report)> {
     let (checker, assume) = input.read.load(lang)?;
     let today = match &input.as_of {
         Some(d) => Date::parse(d).map_err(|e| anyhow::anyhow!("--as-of: {e}"))?,
@@ -156,7 +157,7 @@ pub(crate) fn checked(
     let mut sources = Vec::new();
     let mut file_errors = Vec::new();
     for path in &input.proposals {
-        match checker.read(path, &request) {
+        match checker.check_source(path, &request) {
             Ok(s) => sources.push(s),
             // A file that cannot be read is reported; the other files are still checked.
             Err(e) => file_errors.push(Diagnostic::error(
@@ -165,14 +166,14 @@ pub(crate) fn checked(
             )),
         }
     }
-    let mut report = checker.check(&sources);
+    let mut report = crate::report::build::build(&checker, sources, map);
     report.diagnostics.extend(file_errors);
     if input.waivers.is_some() {
         let warnings = crate::triage::apply_waivers(&mut report.findings, &waivers, today);
         report.diagnostics.extend(warnings);
         report.summary.recount_triage(&report.findings);
     }
-    Ok((checker, sources, report))
+    Ok((checker, report))
 }
 
 pub fn run(args: CheckArgs, lang: Lang) -> Result<u8> {
@@ -187,15 +188,12 @@ pub fn run(args: CheckArgs, lang: Lang) -> Result<u8> {
     if let Some(out) = &args.output {
         refuse_inputs(out, &args.input, args.baseline.as_deref())?;
     }
-    let (checker, sources, mut report) = checked(&args.input, lang)?;
+    let (_, mut report) = checked(&args.input, lang, args.format == Format::Html)?;
     if let Some(b) = &baseline {
         report.fixed = b.apply(&mut report.findings);
         report.baseline_used = true;
         report.summary.fixed = report.fixed.len();
         report.summary.recount_triage(&report.findings);
-    }
-    if args.format == Format::Html {
-        report.map = Some(checker.map(&sources, &report));
     }
 
     use std::io::IsTerminal;

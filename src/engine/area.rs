@@ -2,9 +2,8 @@
 //! the wrong CRS (a wrong `--assume-crs`, GCJ-02 coordinates, swapped axes), where no rule
 //! would fire; it is refused, not passed.
 
-use super::checker::fmt_num;
 use super::Checker;
-use crate::model::{Diagnostic, Feature, Lang};
+use crate::model::{fmt_num, Diagnostic, Feature, Lang};
 
 impl Checker {
     /// The error for a feature that reaches outside the project's area, naming where it

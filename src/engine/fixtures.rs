@@ -4,8 +4,7 @@
 //! `fixtures_project`. A rule fails when a fixture fires unexpectedly, misses, or when the
 //! rule lacks a README section or a fixture that fires, one that does not, or a boundary one.
 
-use super::Checker;
-use crate::model::Feature;
+use super::{Checked, Checker, Found};
 use crate::project::Project;
 use crate::rules::{load_pack, Pack, Rule};
 use crate::{Error, Result};
@@ -168,7 +167,7 @@ fn run_rule(checker: &Checker, rule: &Rule, report: &mut FixtureReport) {
     let files = fixture_files(&rule.dir);
     let (mut fires, mut quiet, mut boundary) = (0, 0, 0);
     for file in files {
-        let source = match checker.read(&file, &Default::default()) {
+        let source = match checker.check_source(&file, &Default::default()) {
             Ok(s) => s,
             Err(e) => {
                 report.problems.push(format!("{}: {e}", rule.code));
@@ -178,21 +177,22 @@ fn run_rule(checker: &Checker, rule: &Rule, report: &mut FixtureReport) {
         for d in &source.diagnostics {
             report.problems.push(format!("{}: {d}", rule.code));
         }
-        // A share rule judges the file's features together.
+        // A share rule judges the file's features together (the second pass, as `check`).
         let shared = matches!(rule.test, crate::rules::Test::Share { .. }).then(|| {
-            let all: Vec<&Feature> = source.features.iter().collect();
-            checker.share_findings(&all)
+            let all: Vec<&Checked<'_>> = source.items.iter().collect();
+            checker.share_pass(&all)
         });
-        for f in &source.features {
+        for (i, c) in source.items.iter().enumerate() {
+            let word = |x: &Found<'_>| checker.finding(&c.fref, &c.properties, x.clone());
             let findings = match &shared {
                 Some(all) => all
                     .iter()
-                    .filter(|x| x.feature == f.fref)
-                    .cloned()
+                    .filter(|(j, _)| *j == i)
+                    .map(|(_, x)| word(x))
                     .collect(),
-                None => checker.check_feature(f),
+                None => c.found.iter().map(word).collect(),
             };
-            match run_feature(rule, f, findings, report) {
+            match run_feature(rule, c, findings, report) {
                 Ok((fire, on_boundary)) => {
                     if fire {
                         fires += 1;
@@ -203,7 +203,7 @@ fn run_rule(checker: &Checker, rule: &Rule, report: &mut FixtureReport) {
                 }
                 Err(why) => report
                     .problems
-                    .push(format!("{}: {}: {why}", rule.code, f.fref)),
+                    .push(format!("{}: {}: {why}", rule.code, c.fref)),
             }
         }
     }
@@ -230,7 +230,7 @@ fn run_rule(checker: &Checker, rule: &Rule, report: &mut FixtureReport) {
 /// a boundary case.
 fn run_feature(
     rule: &Rule,
-    f: &Feature,
+    f: &Checked<'_>,
     findings: Vec<crate::model::Finding>,
     report: &mut FixtureReport,
 ) -> std::result::Result<(bool, bool), String> {

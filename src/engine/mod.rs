@@ -6,8 +6,12 @@
 pub mod area;
 /// P4: an attribute (height, floors...) within a limit set by the rule, a distance band or a zone.
 pub mod attribute;
-/// Runs every rule of a project over features, in parallel.
+/// The checker: packs loaded, zone layers indexed, proposal sources read and evaluated.
 pub mod checker;
+/// The one evaluation entry point: a feature in, compact results out; the share pass.
+pub mod evaluate;
+/// Findings worded from compact results.
+pub mod finding;
 /// `ironrule rules test`: every rule's fixtures must fire exactly where they say.
 pub mod fixtures;
 /// P1: the footprint's interior meets a zone's interior.
@@ -20,8 +24,11 @@ pub mod share;
 pub mod undetermined;
 /// P3: the footprint must lie within a layer.
 pub mod within;
+/// Zone layers read, filtered and indexed.
+pub mod zones;
 
-pub use checker::{Checker, ReadRequest};
+pub use checker::{CheckedSource, Checker, ReadRequest};
+pub use evaluate::{Checked, Found};
 
 use crate::model::MeasureKind;
 use geo::{Coord, Geometry};

@@ -85,6 +85,26 @@ impl Footprint {
         (lo.x <= hi.x && lo.y <= hi.y).then(|| Rect::new(lo, hi))
     }
 
+    /// The first coordinate (of the first part); `None` when empty.
+    pub fn first_coord(&self) -> Option<Coord<f64>> {
+        match self {
+            Footprint::Areal(m) => m.0.first().and_then(|p| p.exterior().0.first().copied()),
+            Footprint::Linear(m) => m.0.first().and_then(|l| l.0.first().copied()),
+            Footprint::Puntal(m) => m.0.first().map(|p| p.0),
+        }
+    }
+
+    /// About the bytes its coordinates hold in memory.
+    pub fn memory_bytes(&self) -> u64 {
+        use geo::CoordsIter;
+        let n = match self {
+            Footprint::Areal(m) => m.coords_count(),
+            Footprint::Linear(m) => m.coords_count(),
+            Footprint::Puntal(m) => m.0.len(),
+        };
+        n as u64 * 16
+    }
+
     /// Area in m² (0 for lines and points).
     pub fn area_m2(&self) -> f64 {
         match self {

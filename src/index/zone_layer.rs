@@ -51,6 +51,18 @@ pub struct ZoneLayer {
     edge_tree: RTree<Entry>,
 }
 
+impl std::fmt::Debug for ZoneLayer {
+    /// The name and sizes (the trees and geometry would drown a finding's debug output).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ZoneLayer")
+            .field("name", &self.name)
+            .field("zones", &self.zones.len())
+            .field("pieces", &self.pieces.len())
+            .field("edges", &self.edges.len())
+            .finish()
+    }
+}
+
 fn entry(rect: Rect<f64>, index: usize) -> Entry {
     GeomWithData::new(
         Rectangle::from_corners([rect.min().x, rect.min().y], [rect.max().x, rect.max().y]),

@@ -194,8 +194,53 @@ impl Format {
 /// that `check` sees the same features, diagnostics and counts as `audit`, held in memory
 /// within [`Limits`].
 pub fn read(path: &Path, opts: ReadOptions<'_>) -> Result<Source> {
+    let c = read_with(
+        path,
+        opts,
+        |f| f,
+        |f| memory_estimate(&f.properties, Some(&f.geometry)),
+    )?;
+    Ok(Source {
+        name: c.name,
+        crs: c.crs,
+        read: c.read,
+        features: c.items,
+        diagnostics: c.diagnostics,
+    })
+}
+
+/// A whole source read, with `each` run on every accepted feature in the reading's parallel
+/// pass; `bytes` estimates what a result holds in memory (for [`Limits::check_memory_mb`]).
+pub fn read_with<T: Send>(
+    path: &Path,
+    opts: ReadOptions<'_>,
+    each: impl Fn(Feature) -> T + Sync + Send,
+    bytes: impl Fn(&T) -> u64,
+) -> Result<Collected<T>> {
     openable(path)?;
-    guarded(path, || stream::collect(path, opts))
+    guarded(path, || stream::collect(path, opts, &each, &bytes))
+}
+
+/// A whole source read through [`read_with`]: a result per accepted feature, in source order.
+#[derive(Debug)]
+pub struct Collected<T> {
+    /// The source as the user named it.
+    pub name: String,
+    /// The CRS the source is in.
+    pub crs: Crs,
+    /// How many features the source holds (accepted + rejected).
+    pub read: usize,
+    /// One result per accepted feature.
+    pub items: Vec<T>,
+    /// One error per rejected feature, and warnings.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl<T> Collected<T> {
+    /// Number of features rejected.
+    pub fn rejected(&self) -> usize {
+        self.read - self.items.len()
+    }
 }
 
 /// A source's raw features in batches, in source order: every reader is one (a reader that
@@ -245,7 +290,7 @@ impl RawStream for WholeStream {
 
 /// About the bytes a feature holds in memory (its coordinates and its attribute text), for
 /// [`Limits::check_memory_mb`]: one estimate for every reader that holds a source whole.
-pub(crate) fn memory_estimate(properties: &Properties, geometry: Option<&Geometry<f64>>) -> u64 {
+pub fn memory_estimate(properties: &Properties, geometry: Option<&Geometry<f64>>) -> u64 {
     use geo::CoordsIter;
     let coords = geometry.map_or(0, |g| g.coords_count() as u64 * 16);
     let attrs: u64 = properties
@@ -555,17 +600,9 @@ impl std::hash::Hasher for KeyHasher {
     }
 }
 
-/// A warning when features lie far from the working CRS's central meridian, where its scale
-/// error grows: about (Δλ·cos φ)²/2, 0.1 % at 3° from the meridian near Yichang.
-pub(crate) fn zone_warning(working: &Crs, features: &[Feature]) -> Option<String> {
-    meridian_warning(
-        working,
-        crate::geom::bbox_of(features.iter().map(|f| &f.geometry))?,
-    )
-}
-
-/// [`zone_warning`] for the box around a source's features (working CRS), for sources read
-/// in batches.
+/// A warning when the box around a source's features (working CRS) reaches far from the
+/// working CRS's central meridian, where its scale error grows: about (Δλ·cos φ)²/2, 0.1 % at
+/// 3° from the meridian near Yichang.
 pub(crate) fn meridian_warning(working: &Crs, bbox: geo::Rect<f64>) -> Option<String> {
     let lon0: f64 = working
         .proj4

@@ -14,7 +14,9 @@
 //! validates, transforms and runs the caller's per-feature work ([`Opened::next_pending`]),
 //! and one in-order settle step ([`Pending::settle`]: duplicate ids, warnings, rejections).
 
-use super::{geojson, Assembled, Format, IdBook, Prep, RawFeature, RawStream, ReadOptions, Source};
+use super::{
+    geojson, Assembled, Collected, Format, IdBook, Prep, RawFeature, RawStream, ReadOptions, Source,
+};
 use crate::crs::{Crs, Transformer};
 use crate::model::{Diagnostic, Feature};
 use crate::{Error, Result};
@@ -223,12 +225,19 @@ fn opened<'a>(
 const CRS_AFTER_FEATURES: &str = "the `crs` member comes after `features`";
 
 /// Reads a whole source through its stream, as `check` does: the same features, diagnostics
-/// and counts as `audit` sees, held in memory within [`super::Limits`].
-pub(crate) fn collect(path: &Path, opts: ReadOptions<'_>) -> Result<Source> {
-    match collect_opened(path, open_unguarded(path, opts)?, opts) {
+/// and counts as `audit` sees, `each` run on every accepted feature in the same parallel
+/// pass, held in memory within [`super::Limits`] (`bytes` estimates a result's size).
+pub(crate) fn collect<T: Send>(
+    path: &Path,
+    opts: ReadOptions<'_>,
+    each: &(impl Fn(Feature) -> T + Sync + Send),
+    bytes: &impl Fn(&T) -> u64,
+) -> Result<Collected<T>> {
+    match collect_opened(path, open_unguarded(path, opts)?, opts, each, bytes) {
         // A FeatureCollection with its `crs` after the features: read whole instead.
         Err(Error::Parse { message, .. }) if message.starts_with(CRS_AFTER_FEATURES) => {
-            collect_whole(path, geojson::read_whole(path, opts)?, opts)
+            let whole = from_whole(path, geojson::read_whole(path, opts)?, opts)?;
+            collect_opened(path, whole, opts, each, bytes)
         }
         other => other,
     }
@@ -240,27 +249,53 @@ pub(crate) fn collect_whole(
     whole: super::Whole,
     opts: ReadOptions<'_>,
 ) -> Result<Source> {
-    collect_opened(path, from_whole(path, whole, opts)?, opts)
+    let opened = from_whole(path, whole, opts)?;
+    let c = collect_opened(path, opened, opts, &|f| f, &|f: &Feature| {
+        super::memory_estimate(&f.properties, Some(&f.geometry))
+    })?;
+    Ok(Source {
+        name: c.name,
+        crs: c.crs,
+        read: c.read,
+        features: c.items,
+        diagnostics: c.diagnostics,
+    })
 }
 
-fn collect_opened(path: &Path, mut opened: Opened<'_>, opts: ReadOptions<'_>) -> Result<Source> {
+fn collect_opened<T: Send>(
+    path: &Path,
+    mut opened: Opened<'_>,
+    opts: ReadOptions<'_>,
+    each: &(impl Fn(Feature) -> T + Sync + Send),
+    bytes: &impl Fn(&T) -> u64,
+) -> Result<Collected<T>> {
     let limits = opts.limits;
     opened.inline = true;
     let mut ids = IdBook::default();
-    let mut src = Source {
+    let mut out = Collected {
         name: opened.name.clone(),
         crs: opened.crs.clone(),
         read: 0,
-        features: Vec::new(),
+        items: Vec::new(),
         diagnostics: std::mem::take(&mut opened.diagnostics),
     };
     let mut memory = 0u64;
-    while let Some(batch) = opened.next(crate::audit::DEFAULT_BATCH, opts.target, &mut ids)? {
-        src.read += batch.read;
-        memory += batch.results.iter().map(footprint_bytes).sum::<u64>();
-        src.features.extend(batch.results);
-        src.diagnostics.extend(batch.diagnostics);
-        if src.read as u64 > limits.check_features {
+    let mut extent = None;
+    while let Some(pending) = opened.next_pending(
+        crate::audit::DEFAULT_BATCH,
+        opts.target,
+        || (),
+        |_, f| each(f),
+    )? {
+        if let Some(b) = pending.bbox() {
+            extent = Some(extent.map_or(b, |e| crate::geom::union_rect(e, b)));
+        }
+        let batch = pending.settle(&mut ids);
+        out.read += batch.read;
+        memory += batch.results.iter().map(bytes).sum::<u64>();
+        out.items.extend(batch.results);
+        out.diagnostics.extend(batch.diagnostics);
+        if out.read as u64 > limits.check_features {
             return Err(Error::parse(
                 path,
                 None,
@@ -276,20 +311,15 @@ fn collect_opened(path: &Path, mut opened: Opened<'_>, opts: ReadOptions<'_>) ->
                 None,
                 format!(
                     "its features would take more than {} MB of memory after {} of them ([limits] check_memory_mb in ironrule.toml); sweep it with `ironrule audit`, which streams",
-                    limits.check_memory_mb, src.read
+                    limits.check_memory_mb, out.read
                 ),
             ));
         }
     }
-    if let Some(why) = super::zone_warning(opts.target, &src.features) {
-        src.diagnostics.push(Diagnostic::warning(&src.name, why));
+    if let Some(why) = extent.and_then(|b| super::meridian_warning(opts.target, b)) {
+        out.diagnostics.push(Diagnostic::warning(&out.name, why));
     }
-    Ok(src)
-}
-
-/// About the bytes a feature holds in memory.
-fn footprint_bytes(f: &Feature) -> u64 {
-    super::memory_estimate(&f.properties, Some(&f.geometry))
+    Ok(out)
 }
 
 impl<'a> Opened<'a> {

@@ -38,15 +38,128 @@ pub enum MeasureKind {
     ShareAfter,
 }
 
-impl MeasureKind {
-    /// The unit of the measured value.
-    pub fn unit(self) -> &'static str {
+/// The unit of a measured value or a limit. Machine fields (JSON, CSV, SARIF) carry its
+/// code (`m2`); people read [`Unit::text_in`] (`m²`, `平方米`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum Unit {
+    #[serde(rename = "m")]
+    Metre,
+    #[serde(rename = "m2")]
+    SquareMetre,
+    #[serde(rename = "points")]
+    Points,
+    #[serde(rename = "floors")]
+    Floors,
+    #[serde(rename = "ratio")]
+    Ratio,
+    #[serde(rename = "%")]
+    Percent,
+    #[serde(rename = "years")]
+    Years,
+    /// A count or value without a unit.
+    #[serde(rename = "")]
+    None,
+}
+
+impl Unit {
+    /// The units an attribute limit may be in (`unit = "..."` in a rule), by code.
+    pub const FOR_LIMITS: [Unit; 6] = [
+        Unit::Metre,
+        Unit::SquareMetre,
+        Unit::Floors,
+        Unit::Ratio,
+        Unit::Percent,
+        Unit::Years,
+    ];
+
+    /// The code machine fields carry: `m`, `m2`, `points`, `floors`, `ratio`, `%`, `years`.
+    pub fn code(self) -> &'static str {
         match self {
-            MeasureKind::OverlapArea | MeasureKind::OutsideArea => "m2",
-            MeasureKind::OverlapLength | MeasureKind::OutsideLength | MeasureKind::Distance => "m",
-            MeasureKind::OverlapPoints | MeasureKind::OutsidePoints => "points",
-            MeasureKind::AttributeExcess | MeasureKind::AttributeMissing => "",
-            MeasureKind::ShareAfter => "%",
+            Unit::Metre => "m",
+            Unit::SquareMetre => "m2",
+            Unit::Points => "points",
+            Unit::Floors => "floors",
+            Unit::Ratio => "ratio",
+            Unit::Percent => "%",
+            Unit::Years => "years",
+            Unit::None => "",
+        }
+    }
+
+    /// A limit's unit by its code; `None` for a code no limit may use.
+    pub fn for_limit(code: &str) -> Option<Unit> {
+        Unit::FOR_LIMITS.into_iter().find(|u| u.code() == code)
+    }
+
+    /// The codes of [`Unit::FOR_LIMITS`], for messages.
+    pub fn limit_codes() -> String {
+        Unit::FOR_LIMITS.map(Unit::code).join(", ")
+    }
+
+    /// The symbol in a measure line (`m²` for square metres, else the code).
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Unit::SquareMetre => "m²",
+            u => u.code(),
+        }
+    }
+
+    /// How a message says it in `lang`.
+    pub fn text_in(self, lang: super::Lang) -> &'static str {
+        match (lang, self) {
+            (super::Lang::En, u) => u.symbol(),
+            (super::Lang::Zh, Unit::SquareMetre) => "平方米",
+            (super::Lang::Zh, Unit::Metre) => "米",
+            (super::Lang::Zh, Unit::Years) => "年",
+            (super::Lang::Zh, Unit::Floors) => "层",
+            (super::Lang::Zh, Unit::Points) => "个点",
+            (super::Lang::Zh, u) => u.code(),
+        }
+    }
+}
+
+impl std::fmt::Display for Unit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+/// How a measured value compares with its limit for a finding to fire (`value <op> limit`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum Comparison {
+    /// A setback: the distance is at most the limit.
+    #[serde(rename = "<=")]
+    AtMost,
+    /// An overlap with a threshold: at least the limit.
+    #[serde(rename = ">=")]
+    AtLeast,
+    /// Above the limit (an attribute, any overlap at all).
+    #[serde(rename = ">")]
+    Above,
+}
+
+impl Comparison {
+    /// `<=`, `>=` or `>`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Comparison::AtMost => "<=",
+            Comparison::AtLeast => ">=",
+            Comparison::Above => ">",
+        }
+    }
+}
+
+impl MeasureKind {
+    /// The unit of the measured value (an attribute's comes from its rule).
+    pub fn unit(self) -> Unit {
+        match self {
+            MeasureKind::OverlapArea | MeasureKind::OutsideArea => Unit::SquareMetre,
+            MeasureKind::OverlapLength | MeasureKind::OutsideLength | MeasureKind::Distance => {
+                Unit::Metre
+            }
+            MeasureKind::OverlapPoints | MeasureKind::OutsidePoints => Unit::Points,
+            MeasureKind::AttributeExcess | MeasureKind::AttributeMissing => Unit::None,
+            MeasureKind::ShareAfter => Unit::Percent,
         }
     }
 
@@ -108,10 +221,10 @@ impl MeasureKind {
 pub struct Measure {
     pub kind: MeasureKind,
     pub value: f64,
-    pub unit: &'static str,
+    pub unit: Unit,
     pub limit: f64,
     /// The comparison that fired: `<=` for a setback, `>` or `>=` for areas.
-    pub op: &'static str,
+    pub op: Comparison,
 }
 
 /// Where a rule comes from in law.

@@ -13,6 +13,32 @@ pub mod severity;
 
 pub use diagnostic::{Diagnostic, Level};
 pub use feature::{Feature, FeatureRef, Properties};
-pub use finding::{Citation, Finding, Measure, MeasureKind, Undetermined, ZoneRef};
+pub use finding::{
+    Citation, Comparison, Finding, Measure, MeasureKind, Undetermined, Unit, ZoneRef,
+};
 pub use lang::Lang;
 pub use severity::Severity;
+
+/// Formats a measured number for messages: at most two decimals, no trailing zeros.
+pub fn fmt_num(v: f64) -> String {
+    let s = format!("{v:.2}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    if s == "-0" {
+        "0".into()
+    } else {
+        s.to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fmt_num;
+
+    #[test]
+    fn numbers_read_cleanly() {
+        assert_eq!(fmt_num(1000.0), "1000");
+        assert_eq!(fmt_num(612.4321), "612.43");
+        assert_eq!(fmt_num(0.5), "0.5");
+        assert_eq!(fmt_num(-0.0001), "0");
+    }
+}

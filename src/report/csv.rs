@@ -103,7 +103,7 @@ pub fn row(f: &Finding) -> String {
     put(&mut out, f.measure.kind.as_str(), false);
     // Numbers are ironrule's own: written as they are (a negative value is a number).
     let _ = write!(out, "{:.6},", f.measure.value);
-    put(&mut out, f.measure.unit, false);
+    put(&mut out, f.measure.unit.code(), false);
     let _ = write!(out, "{:.6},", f.measure.limit);
     put(&mut out, &f.message, false);
     put(&mut out, &f.feature.source, false);

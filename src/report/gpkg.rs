@@ -96,7 +96,7 @@ fn write(path: &std::path::Path, report: &Report) -> gdal::errors::Result<()> {
             (6, f.zone.layer.clone()),
             (7, f.zone.id.clone().unwrap_or_default()),
             (8, kind),
-            (10, f.measure.unit.to_owned()),
+            (10, f.measure.unit.code().to_owned()),
             (12, f.message.clone()),
             (13, f.citation.to_string()),
             (14, f.status().to_owned()),

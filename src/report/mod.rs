@@ -1,6 +1,8 @@
 //! Report emitters, one per format, behind one trait ([`Emitter`]). Output is
 //! deterministic: findings in stable order, no timestamps, paths as the user gave them.
 
+/// A report built from evaluated sources.
+pub mod build;
 /// Comma-separated values for auditors.
 pub mod csv;
 /// GeoJSON findings layer (WGS 84, RFC 7946).
@@ -409,10 +411,9 @@ pub(crate) fn xml_escape(s: &str) -> String {
 /// The measured evidence in one line, in `lang`: "distance 595.51 m ≤ limit 1000 m",
 /// "距离 595.51 m ≤ 限值 1000 m".
 pub fn measure_text(f: &Finding, lang: Lang) -> String {
-    use crate::engine::checker::fmt_num;
-    use crate::model::MeasureKind;
+    use crate::model::{fmt_num, MeasureKind};
     let m = &f.measure;
-    let unit = if m.unit == "m2" { "m²" } else { m.unit };
+    let unit = m.unit.symbol();
     let t = |en, zh| lang.pick(en, zh);
     let (value, limit) = (fmt_num(m.value), fmt_num(m.limit));
     let mut line = format!("{} {value} {unit}", m.kind.label_in(lang));

@@ -307,11 +307,11 @@ impl Dictionary {
             ));
         }
         if let Some(unit) = &a.unit {
-            if crate::rules::rule::unit(unit).is_none() {
+            if crate::model::Unit::for_limit(unit).is_none() {
                 return Err(format!(
                     "attribute '{}': unit '{unit}' is not one of {}",
                     a.name,
-                    crate::rules::rule::UNITS.join(", ")
+                    crate::model::Unit::limit_codes()
                 ));
             }
         }

@@ -4,6 +4,7 @@ use super::rule::{Rule, RuleSpec, Test, TestSpec};
 use super::template::Template;
 use crate::error::line_col;
 use crate::model::Diagnostic;
+use crate::model::Unit;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -541,24 +542,24 @@ fn compile(
             layer,
             limit_field,
         } => {
-            let unit = match unit.as_deref().map(|u| (u, super::rule::unit(u))) {
+            let unit = match unit.as_deref().map(|u| (u, Unit::for_limit(u))) {
                 Some((_, Some(u))) => u,
                 Some((u, None)) => {
                     sink.at(
                         test_at,
-                        format!("unit '{u}' is not one of {}", super::rule::UNITS.join(", ")),
+                        format!("unit '{u}' is not one of {}", Unit::limit_codes()),
                     );
-                    ""
+                    Unit::None
                 }
                 None => {
                     sink.at(
                         test_at,
                         format!(
                             "a threshold without a unit: add `unit = \"...\"` ({})",
-                            super::rule::UNITS.join(", ")
+                            Unit::limit_codes()
                         ),
                     );
-                    ""
+                    Unit::None
                 }
             };
             let finite = |v: f64| v.is_finite() && v >= 0.0;

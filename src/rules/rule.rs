@@ -154,14 +154,6 @@ impl Measured {
     }
 }
 
-/// The units an attribute limit may be in.
-pub const UNITS: [&str; 6] = ["m", "m2", "floors", "ratio", "%", "years"];
-
-/// A unit name as the `'static` string findings carry.
-pub fn unit(name: &str) -> Option<&'static str> {
-    UNITS.iter().copied().find(|u| *u == name)
-}
-
 /// `rule.toml` as written.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -254,7 +246,7 @@ pub enum Test {
     Attribute {
         attribute: String,
         measured: Measured,
-        unit: &'static str,
+        unit: crate::model::Unit,
         max: Option<f64>,
         from: Vec<String>,
         /// (up to metres, inclusive; at most), ascending.

@@ -5,6 +5,40 @@ use std::fmt::Write;
 /// The placeholders a message may use.
 pub const PLACEHOLDERS: [&str; 7] = ["value", "limit", "unit", "layer", "zone", "feature", "code"];
 
+/// The values a message is rendered with, one per placeholder.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Values<'a> {
+    /// `{value}`: the measured value.
+    pub value: &'a str,
+    /// `{limit}`: the rule's limit.
+    pub limit: &'a str,
+    /// `{unit}`: their unit, in the message's language.
+    pub unit: &'a str,
+    /// `{layer}`: the zone layer.
+    pub layer: &'a str,
+    /// `{zone}`: the zone's name (or id), or what set the limit.
+    pub zone: &'a str,
+    /// `{feature}`: the feature's name, id or `#index`.
+    pub feature: &'a str,
+    /// `{code}`: the rule's code.
+    pub code: &'a str,
+}
+
+impl Values<'_> {
+    /// The value of placeholder `i` of [`PLACEHOLDERS`].
+    fn get(&self, i: usize) -> &str {
+        [
+            self.value,
+            self.limit,
+            self.unit,
+            self.layer,
+            self.zone,
+            self.feature,
+            self.code,
+        ][i]
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 enum Seg {
     Text(String),
@@ -14,9 +48,10 @@ enum Seg {
 /// A parsed message template.
 ///
 /// ```
-/// use ironrule::rules::template::Template;
+/// use ironrule::rules::template::{Template, Values};
 /// let t = Template::parse("{value} {unit} from {layer}; limit {limit} {{m}}").unwrap();
-/// assert_eq!(t.render(&["612.4", "1000", "m", "yangtze", "", "", ""]), "612.4 m from yangtze; limit 1000 {m}");
+/// let values = Values { value: "612.4", limit: "1000", unit: "m", layer: "yangtze", ..Values::default() };
+/// assert_eq!(t.render(&values), "612.4 m from yangtze; limit 1000 {m}");
 /// assert!(Template::parse("{nope}").is_err());
 /// ```
 #[derive(Clone, Debug, PartialEq)]
@@ -95,14 +130,14 @@ impl Template {
             .collect()
     }
 
-    /// Renders with values given in the order of [`PLACEHOLDERS`].
-    pub fn render(&self, values: &[&str; 7]) -> String {
+    /// Renders with these values.
+    pub fn render(&self, values: &Values<'_>) -> String {
         let mut out = String::new();
         for seg in &self.segs {
             match seg {
                 Seg::Text(t) => out.push_str(t),
                 Seg::Var(i) => {
-                    let _ = write!(out, "{}", values[*i]);
+                    let _ = write!(out, "{}", values.get(*i));
                 }
             }
         }

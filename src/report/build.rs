@@ -1,0 +1,122 @@
+//! A report built from evaluated sources: the share pass over the whole submission, findings
+//! worded (in parallel) and in stable order, the (feature, rule) cases, counts that
+//! reconcile, and, when asked, the map.
+
+use super::{Case, MapData, MapFeature, MapLayer, Report, RuleDoc, Summary};
+use crate::engine::{CheckedSource, Checker};
+use crate::model::{FeatureRef, Finding, Severity};
+use rayon::prelude::*;
+use std::collections::BTreeMap;
+
+/// Builds the report of `check` (and of the library's callers) from the checked sources:
+/// findings in stable order, the (feature, rule) pairs checked, diagnostics from the zone
+/// layers and the sources, and counts that reconcile (`read = checked + rejected`). With
+/// `map`, the HTML report's map too.
+pub fn build(checker: &Checker, sources: Vec<CheckedSource<'_>>, map: bool) -> Report {
+    let mut summary = Summary::default();
+    let mut diagnostics = checker.diagnostics.clone();
+    let mut source_crs = BTreeMap::new();
+    let mut checked = Vec::new();
+    for s in sources {
+        summary.read += s.read;
+        summary.checked += s.items.len();
+        summary.rejected += s.rejected();
+        diagnostics.extend(s.diagnostics);
+        source_crs.insert(s.name, s.crs);
+        checked.extend(s.items);
+    }
+    // The second pass: share rules judge the whole submission together.
+    let all: Vec<&crate::engine::Checked<'_>> = checked.iter().collect();
+    let mut findings: Vec<Finding> = checker
+        .share_pass(&all)
+        .into_iter()
+        .map(|(i, x)| checker.finding(&all[i].fref, &all[i].properties, x))
+        .collect();
+    let cases: Vec<Case> = checked
+        .iter()
+        .map(|c| Case {
+            feature: c.fref.clone(),
+            name: c.name().map(str::to_owned),
+            rules: c.applied.iter().map(|s| (*s).to_owned()).collect(),
+        })
+        .collect();
+    let footprints: Vec<(FeatureRef, String, geo::Geometry<f64>)> = match map {
+        true => checked
+            .iter()
+            .map(|c| (c.fref.clone(), c.label(), c.footprint.to_geometry()))
+            .collect(),
+        false => Vec::new(),
+    };
+    // Each feature's findings, worded in parallel.
+    let worded: Vec<Vec<Finding>> = checked
+        .into_par_iter()
+        .map(|c| checker.findings(c))
+        .collect();
+    findings.extend(worded.into_iter().flatten());
+    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    summary.count(&findings);
+    let map = map.then(|| map_data(checker, footprints, &findings));
+    Report {
+        findings,
+        summary,
+        diagnostics,
+        rules: checker
+            .rules()
+            .map(|r| RuleDoc::new(r, checker.lang))
+            .collect(),
+        lang: checker.lang,
+        cases,
+        working_crs: Some(checker.project.crs.clone()),
+        source_crs,
+        map,
+        ..Report::default()
+    }
+}
+
+/// What an HTML map draws, in the working CRS: the zones in view of the features (with a
+/// margin), and the features coloured by their worst finding.
+fn map_data(
+    checker: &Checker,
+    features: Vec<(FeatureRef, String, geo::Geometry<f64>)>,
+    findings: &[Finding],
+) -> MapData {
+    let mut worst: BTreeMap<&FeatureRef, Severity> = BTreeMap::new();
+    for f in findings {
+        let w = worst.entry(&f.feature).or_insert(f.severity);
+        *w = (*w).max(f.severity);
+    }
+    let footprints: Vec<MapFeature> = features
+        .into_iter()
+        .map(|(fref, label, geometry)| MapFeature {
+            worst: worst.get(&fref).copied(),
+            label,
+            geometry,
+        })
+        .collect();
+    let view = crate::geom::bbox_of(footprints.iter().map(|f| &f.geometry))
+        .map(|r| crate::index::zone_layer::expand(r, (r.width().max(r.height()) * 0.1).max(500.0)));
+    let used: std::collections::BTreeSet<&String> =
+        checker.rules().flat_map(|r| r.test.layers()).collect();
+    let layers = match view {
+        None => Vec::new(),
+        Some(view) => checker
+            .layers
+            .iter()
+            .filter(|(name, _)| used.contains(name))
+            .map(|(name, layer)| MapLayer {
+                name: name.clone(),
+                areas: layer.pieces_in(view).map(|p| p.polygon.clone()).collect(),
+                lines: layer
+                    .edges_in(view)
+                    .filter(|e| !layer.zones[e.zone].areal)
+                    .map(|e| e.coords.clone())
+                    .collect(),
+            })
+            .collect(),
+    };
+    MapData {
+        view,
+        layers,
+        footprints,
+    }
+}
