@@ -3,7 +3,7 @@
 //! (closed polylines read as polygons; `--layer` picks a CAD layer), GML, FlatGeobuf, CSV with
 //! WKT, `PG:` connection strings.
 
-use super::{resolve_crs, RawFeature, ReadOptions, Whole};
+use super::{resolve_crs, RawFeature, ReadOptions, Source, Whole};
 use crate::crs::Crs;
 use crate::{Error, Result};
 use gdal::spatial_ref::SpatialRef;
@@ -12,8 +12,17 @@ use gdal::{Dataset, DatasetOptions, GdalOpenFlags};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
-/// Reads one layer of an OGR data source.
-pub(crate) fn read(path: &Path, opts: ReadOptions<'_>) -> Result<Whole> {
+/// Reads one layer of an OGR data source through GDAL, whatever its format (the native
+/// readers' formats too: the tests compare both).
+pub fn read(path: &Path, opts: ReadOptions<'_>) -> Result<Source> {
+    super::openable(path)?;
+    super::guarded(path, || {
+        super::stream::collect_whole(path, read_whole(path, opts)?, opts)
+    })
+}
+
+/// The raw features of one layer of an OGR data source.
+pub(crate) fn read_whole(path: &Path, opts: ReadOptions<'_>) -> Result<Whole> {
     // GDAL's own switch for Shapefile attribute encodings (over the .cpg).
     if let Some(enc) = opts.encoding {
         let _ = gdal::config::set_config_option("SHAPE_ENCODING", enc);

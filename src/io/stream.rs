@@ -169,7 +169,7 @@ fn open_unguarded<'a>(path: &Path, opts: ReadOptions<'a>) -> Result<Opened<'a>> 
         Format::Shapefile => return from_whole(path, super::shp::read(path, opts)?, opts),
         Format::GeoPackage => return from_whole(path, super::gpkg::read(path, opts)?, opts),
         #[cfg(feature = "gdal")]
-        Format::Ogr => return from_whole(path, super::gdal::read(path, opts)?, opts),
+        Format::Ogr => return from_whole(path, super::gdal::read_whole(path, opts)?, opts),
     };
     Ok(opened(name, crs, total, unit, stream, diagnostics, opts))
 }
