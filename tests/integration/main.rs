@@ -14,6 +14,7 @@ mod formats;
 mod fuzz_replay;
 mod hostile;
 mod lang;
+mod pipeline;
 mod properties;
 mod rules;
 mod snapshots;
