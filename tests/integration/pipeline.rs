@@ -5,7 +5,7 @@
 use crate::common::*;
 use ironrule::engine::Checker;
 use ironrule::project::Project;
-use ironrule::report::{Emitter, Format, Style};
+use ironrule::report::{Format, Style};
 use std::collections::BTreeSet;
 
 /// The lines of a findings CSV after its header, as a set.
