@@ -137,17 +137,16 @@ impl Outcome {
         self.undetermined += other.undetermined;
     }
 
-    /// 2 when input was at fault, 1 when a finding is at or above `fail_on`, else 0.
+    /// The run's exit code ([`crate::report::exit_code`]): an error diagnostic is input at
+    /// fault.
     pub fn exit_code(&self, fail_on: Option<Severity>) -> u8 {
-        if self.errors > 0 {
-            2
-        } else if fail_on
-            .is_some_and(|min| self.by_severity.iter().any(|(s, n)| *s >= min && *n > 0))
-        {
-            1
-        } else {
-            0
-        }
+        let worst = self
+            .by_severity
+            .iter()
+            .filter(|(_, n)| **n > 0)
+            .map(|(s, _)| *s)
+            .max();
+        crate::report::exit_code(self.errors > 0, worst, fail_on)
     }
 }
 
@@ -451,8 +450,6 @@ fn sweep_sources<'c>(
             (Unit::Features, Some(n)) => IdBook::with_capacity(n.min(1 << 20) as usize),
             _ => IdBook::default(),
         }))?;
-        // The extent of what was streamed, for the central-meridian warning.
-        let mut extent = None;
         loop {
             if stop.load(Ordering::Relaxed) {
                 outcome.interrupted = true;
@@ -462,7 +459,6 @@ fn sweep_sources<'c>(
             // Read, validate, transform and check in one parallel pass.
             let batch = opened.next_pending(
                 settings.batch,
-                working,
                 || Transformer::new(working, &wgs84).ok(),
                 |to_wgs84, f| check_one(checker, to_wgs84.as_ref(), f, settings.layer),
             );
@@ -475,9 +471,6 @@ fn sweep_sources<'c>(
                     break;
                 }
             };
-            if let Some(b) = pending.bbox() {
-                extent = Some(extent.map_or(b, |e| crate::geom::union_rect(e, b)));
-            }
             let read = pending.read();
             // A feature outside the project's area counts as rejected, as in `check`.
             let (accepted, findings) = pending
@@ -492,10 +485,9 @@ fn sweep_sources<'c>(
             progress.advance(opened.done(), counts.read as u64, counts.findings as u64);
         }
         progress.finish();
-        if let Some(why) = extent.and_then(|b| crate::io::meridian_warning(working, b)) {
+        if let Some(d) = opened.closing() {
             let mut rows = Rows::default();
-            let d = vec![Diagnostic::warning(counts.name.clone(), why)];
-            diagnostic_rows(&mut rows, &mut outcome, d);
+            diagnostic_rows(&mut rows, &mut outcome, vec![d]);
             send(Msg::Rows(rows))?;
         }
         outcome.read += counts.read;

@@ -49,6 +49,10 @@ pub struct Opened<'a> {
     /// Warnings and errors about the source as a whole (a ballpark datum transform, a
     /// Shapefile whose .shp and .dbf disagree).
     pub diagnostics: Vec<Diagnostic>,
+    /// The box around the features accepted so far (working CRS).
+    extent: Option<geo::Rect<f64>>,
+    /// The working CRS.
+    target: Crs,
     /// Read on the calling thread instead of one batch ahead on a reader thread: for
     /// [`collect`], which may run on a rayon worker (zone layers load in parallel), where
     /// waiting for a reader thread that waits for rayon would deadlock.
@@ -217,6 +221,8 @@ fn opened<'a>(
         ahead: None,
         done: 0,
         diagnostics,
+        extent: None,
+        target: opts.target.clone(),
         inline: false,
     }
 }
@@ -280,16 +286,9 @@ fn collect_opened<T: Send>(
         diagnostics: std::mem::take(&mut opened.diagnostics),
     };
     let mut memory = 0u64;
-    let mut extent = None;
-    while let Some(pending) = opened.next_pending(
-        crate::audit::DEFAULT_BATCH,
-        opts.target,
-        || (),
-        |_, f| each(f),
-    )? {
-        if let Some(b) = pending.bbox() {
-            extent = Some(extent.map_or(b, |e| crate::geom::union_rect(e, b)));
-        }
+    while let Some(pending) =
+        opened.next_pending(crate::audit::DEFAULT_BATCH, || (), |_, f| each(f))?
+    {
         let batch = pending.settle(&mut ids);
         out.read += batch.read;
         memory += batch.results.iter().map(bytes).sum::<u64>();
@@ -316,22 +315,15 @@ fn collect_opened<T: Send>(
             ));
         }
     }
-    if let Some(why) = extent.and_then(|b| super::meridian_warning(opts.target, b)) {
-        out.diagnostics.push(Diagnostic::warning(&out.name, why));
-    }
+    out.diagnostics.extend(opened.closing());
     Ok(out)
 }
 
 impl<'a> Opened<'a> {
     /// Reads, validates and transforms the next batch (the per-feature work in parallel);
     /// `ids` carries duplicate-id bookkeeping across batches. `None` at the end.
-    pub fn next(
-        &mut self,
-        max: usize,
-        target: &Crs,
-        ids: &mut IdBook,
-    ) -> Result<Option<Processed<Feature>>> {
-        self.next_with(max, target, ids, || (), |_, f| f)
+    pub fn next(&mut self, max: usize, ids: &mut IdBook) -> Result<Option<Processed<Feature>>> {
+        self.next_with(max, ids, || (), |_, f| f)
     }
 
     /// Like [`Opened::next`], and runs `each` on every accepted feature in the same parallel
@@ -340,14 +332,11 @@ impl<'a> Opened<'a> {
     pub fn next_with<S, T: Send>(
         &mut self,
         max: usize,
-        target: &Crs,
         ids: &mut IdBook,
         init: impl Fn() -> S + Sync + Send,
         each: impl Fn(&mut S, Feature) -> T + Sync + Send,
     ) -> Result<Option<Processed<T>>> {
-        Ok(self
-            .next_pending(max, target, init, each)?
-            .map(|p| p.settle(ids)))
+        Ok(self.next_pending(max, init, each)?.map(|p| p.settle(ids)))
     }
 
     /// The parallel half of [`Opened::next_with`]: the batch read, validated, transformed
@@ -357,7 +346,6 @@ impl<'a> Opened<'a> {
     pub fn next_pending<S, T: Send>(
         &mut self,
         max: usize,
-        target: &Crs,
         init: impl Fn() -> S + Sync + Send,
         each: impl Fn(&mut S, Feature) -> T + Sync + Send,
     ) -> Result<Option<Pending<T>>> {
@@ -379,7 +367,7 @@ impl<'a> Opened<'a> {
             self.ahead = None;
             return Ok(None);
         };
-        let (from, prep) = (&self.crs, &self.prep);
+        let (from, target, prep) = (&self.crs, &self.target, &self.prep);
         let items = raws
             .into_par_iter()
             .map_init(
@@ -416,10 +404,21 @@ impl<'a> Opened<'a> {
                 },
             )
             .collect();
-        Ok(Some(Pending {
+        let pending = Pending {
             source: self.name.clone(),
             items,
-        }))
+        };
+        if let Some(b) = pending.bbox() {
+            self.extent = Some(self.extent.map_or(b, |e| crate::geom::union_rect(e, b)));
+        }
+        Ok(Some(pending))
+    }
+
+    /// What there is to say about the source once it has been read: a warning when its
+    /// features reach far from the working CRS's central meridian.
+    pub fn closing(&self) -> Option<Diagnostic> {
+        let why = super::meridian_warning(&self.target, self.extent?)?;
+        Some(Diagnostic::warning(&self.name, why))
     }
 
     /// Progress so far, in [`Opened::unit`]s.
@@ -931,6 +930,8 @@ mod tests {
                 repair: false,
             },
             diagnostics: Vec::new(),
+            extent: None,
+            target: Crs::parse("EPSG:4546").unwrap(),
             inline,
         }
     }
@@ -940,12 +941,11 @@ mod tests {
     /// if the file were done.
     #[test]
     fn a_reader_that_panics_is_an_error_not_the_end() {
-        let target = Crs::parse("EPSG:4546").unwrap();
         for inline in [false, true] {
             let mut o = opened(inline);
             let mut ids = IdBook::default();
-            assert!(o.next(10, &target, &mut ids).unwrap().is_some());
-            let err = match o.next(10, &target, &mut ids) {
+            assert!(o.next(10, &mut ids).unwrap().is_some());
+            let err = match o.next(10, &mut ids) {
                 Err(e) => e.to_string(),
                 Ok(_) => panic!("a dead reader passed as the end of the file"),
             };

@@ -174,20 +174,18 @@ pub struct Report {
 }
 
 impl Report {
-    /// 2 when any input was at fault (an error diagnostic), else 1 when a finding is at or
-    /// above `fail_on` (`None`: never), else 0.
+    /// The run's exit code ([`exit_code`]): an error diagnostic is input at fault; waived
+    /// and baselined findings do not fail the run.
     pub fn exit_code(&self, fail_on: Option<Severity>) -> u8 {
-        if self.diagnostics.iter().any(|d| d.level == Level::Error) {
-            2
-        } else if fail_on.is_some_and(|min| {
+        exit_code(
+            self.diagnostics.iter().any(|d| d.level == Level::Error),
             self.findings
                 .iter()
-                .any(|f| f.triage.is_active() && f.severity >= min)
-        }) {
-            1
-        } else {
-            0
-        }
+                .filter(|f| f.triage.is_active())
+                .map(|f| f.severity)
+                .max(),
+            fail_on,
+        )
     }
 
     /// A working-CRS geometry in `to`; `None` where it cannot be transformed.
@@ -255,6 +253,19 @@ impl Report {
             nearest,
             crs: to.name.clone(),
         }
+    }
+}
+
+/// The exit code of every command that checks (`check`, `audit`, `baseline write`): 2 when
+/// input was at fault, else 1 when the worst active finding is at or above `fail_on`
+/// (`None`: never), else 0.
+pub fn exit_code(input_at_fault: bool, worst: Option<Severity>, fail_on: Option<Severity>) -> u8 {
+    if input_at_fault {
+        2
+    } else if fail_on.is_some_and(|min| worst.is_some_and(|w| w >= min)) {
+        1
+    } else {
+        0
     }
 }
 

@@ -205,7 +205,7 @@ fn the_streamed_reader_gives_the_whole_file_reader_features() {
         let mut opened = stream::open(&path, ReadOptions::new(&crs)).unwrap();
         let mut ids = IdBook::default();
         let mut streamed = Vec::new();
-        while let Some(batch) = opened.next(5, &crs, &mut ids).unwrap() {
+        while let Some(batch) = opened.next(5, &mut ids).unwrap() {
             streamed.extend(batch.results);
         }
         assert_eq!(streamed.len(), whole.features.len(), "{}", path.display());
