@@ -46,8 +46,7 @@ impl Checker {
             ),
         };
         Some(
-            Diagnostic::error(f.fref.source.clone(), message)
-                .feature(f.fref.index, f.fref.id.as_deref()),
+            Diagnostic::error(&*f.fref.source, message).feature(f.fref.index, f.fref.id.as_deref()),
         )
     }
 }

@@ -82,7 +82,7 @@ impl Checker {
             Err(why) => {
                 return Err(Box::new(
                     Diagnostic::error(
-                        fref.source.clone(),
+                        &*fref.source,
                         format!("{why}: no rule can measure it; rejected"),
                     )
                     .feature(fref.index, fref.id.as_deref()),

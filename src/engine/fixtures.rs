@@ -335,7 +335,7 @@ fn run_feature(
         report.outcomes.push(Outcome {
             rule: rule.code.clone(),
             code,
-            file: f.fref.source.clone(),
+            file: f.fref.source.to_string(),
             index: f.fref.index,
             label: label.clone(),
             verdict,

@@ -166,7 +166,7 @@ impl ZoneLayer {
             .enumerate()
             .map(|(i, geometry)| Feature {
                 fref: crate::model::FeatureRef {
-                    source: name.to_owned(),
+                    source: name.into(),
                     index: i,
                     id: Some(format!("z{i}")),
                 },

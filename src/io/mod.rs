@@ -461,7 +461,7 @@ pub(crate) struct Assembled {
 /// the id, validates (and repairs), transforms into the working CRS.
 #[derive(Clone, Debug)]
 pub(crate) struct Prep<'a> {
-    pub source: String,
+    pub source: std::sync::Arc<str>,
     pub id_field: Option<&'a str>,
     pub repair: bool,
 }

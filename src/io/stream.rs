@@ -209,7 +209,7 @@ fn opened<'a>(
     }
     Opened {
         prep: Prep {
-            source: name.clone(),
+            source: name.as_str().into(),
             id_field: opts.id_field,
             repair: opts.repair,
         },

@@ -9,7 +9,8 @@ pub type Properties = serde_json::Map<String, serde_json::Value>;
 /// source, and its id (from the id field, else the feature id) when it has one.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct FeatureRef {
-    pub source: String,
+    /// Shared by every feature of the source (one allocation per source, not per feature).
+    pub source: std::sync::Arc<str>,
     pub index: usize,
     pub id: Option<String>,
 }

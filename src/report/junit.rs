@@ -20,13 +20,13 @@ impl Emitter for Junit {
         for f in &report.findings {
             if !f.triage.is_active() {
                 skipped
-                    .entry((f.feature.source.as_str(), f.feature.index, f.code.as_str()))
+                    .entry((f.feature.source.as_ref(), f.feature.index, f.code.as_str()))
                     .or_default()
                     .push(f);
                 continue;
             }
             findings
-                .entry((f.feature.source.as_str(), f.feature.index, f.code.as_str()))
+                .entry((f.feature.source.as_ref(), f.feature.index, f.code.as_str()))
                 .or_default()
                 .push(f);
         }
@@ -37,7 +37,7 @@ impl Emitter for Junit {
             .collect();
         let mut suites: BTreeMap<&str, Vec<&super::Case>> = BTreeMap::new();
         for c in &report.cases {
-            suites.entry(c.feature.source.as_str()).or_default().push(c);
+            suites.entry(c.feature.source.as_ref()).or_default().push(c);
         }
         let tests: usize =
             report.cases.iter().map(|c| c.rules.len()).sum::<usize>() + report.diagnostics.len();
@@ -80,7 +80,7 @@ impl Emitter for Junit {
                         xml_escape(&class),
                         xml_escape(&name)
                     )?;
-                    let key = (c.feature.source.as_str(), c.feature.index, code.as_str());
+                    let key = (c.feature.source.as_ref(), c.feature.index, code.as_str());
                     match findings.get(&key) {
                         // Waived or baselined only: skipped, with why.
                         None if skipped.contains_key(&key) => {

@@ -204,7 +204,7 @@ impl Report {
     /// The CRS a finding's source is in (the working CRS where unknown).
     pub fn source_crs_of(&self, f: &Finding) -> Option<&Crs> {
         self.source_crs
-            .get(&f.feature.source)
+            .get(&*f.feature.source)
             .or(self.working_crs.as_ref())
     }
 
@@ -363,12 +363,10 @@ fn clean_in(s: &mut String) {
 /// report and GitHub annotations).
 pub(crate) fn cleaned(f: &Finding) -> Finding {
     let mut f = f.clone();
-    for s in [
-        &mut f.feature.source,
-        &mut f.message,
-        &mut f.zone.layer,
-        &mut f.rule_name,
-    ] {
+    let mut source = f.feature.source.to_string();
+    clean_in(&mut source);
+    f.feature.source = source.into();
+    for s in [&mut f.message, &mut f.zone.layer, &mut f.rule_name] {
         clean_in(s);
     }
     for s in [
@@ -460,7 +458,7 @@ pub fn measure_text(f: &Finding, lang: Lang) -> String {
 /// A fingerprint of a finding that survives reordering the input: rule, source file name,
 /// feature id (index where there is none), zone. FNV-1a, 64 bits, hex.
 pub fn fingerprint(f: &Finding) -> String {
-    let file = std::path::Path::new(&f.feature.source)
+    let file = std::path::Path::new(&*f.feature.source)
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
