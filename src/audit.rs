@@ -14,7 +14,7 @@
 use crate::crs::{Crs, Transformer};
 use crate::engine::{Checker, ReadRequest};
 use crate::io::stream::{self, Pending, Unit};
-use crate::io::{IdBook, ReadOptions};
+use crate::io::IdBook;
 use crate::model::{Diagnostic, Feature, Level, Severity};
 use crate::report::csv;
 use serde_json::{json, Value};
@@ -413,17 +413,7 @@ fn sweep_sources<'c>(
             name: crate::io::shown(path).into_owned(),
             ..SourceCounts::default()
         };
-        let opts = ReadOptions {
-            id_field: request.id_field,
-            declared_crs: request.assume_crs,
-            target: working,
-            layer: request.layer,
-            repair: request.repair,
-            encoding: request.encoding,
-            datums: checker.project.datums.as_deref(),
-            limits: checker.project.limits,
-        };
-        let mut opened = match stream::open(path, opts) {
+        let mut opened = match stream::open(path, checker.read_options(request)) {
             Ok(o) => o,
             Err(e) => {
                 // A source that cannot be opened is reported; the others are still audited.

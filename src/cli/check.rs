@@ -62,6 +62,7 @@ impl ReadArgs {
             layer: self.layer.as_deref(),
             repair: self.repair,
             encoding: self.encoding.as_deref(),
+            all_attributes: false,
         }
     }
 }

@@ -26,6 +26,9 @@ pub struct ReadRequest<'a> {
     pub repair: bool,
     /// The attribute encoding of Shapefiles (over their `.cpg`).
     pub encoding: Option<&'a str>,
+    /// Decode every attribute, not only those the rules read (`rules test` reads its
+    /// fixtures' `expect`).
+    pub all_attributes: bool,
 }
 
 /// One proposal source through the pipeline, whole: what `check` and `rules test` hold.
@@ -49,6 +52,30 @@ pub struct Checker {
     pub area: Option<geo::Rect<f64>>,
     /// The language of the findings' messages (`--lang`); English by default.
     pub lang: Lang,
+    /// The proposal attributes the packs read ([`attributes_read`]): readers decode only
+    /// these.
+    pub projection: io::Projection,
+}
+
+/// The proposal attributes a set of packs reads: those of every rule's `applies_to`, its
+/// exceptions' `when` and its attribute test, and `name` (findings' labels); with the
+/// dictionary, every field name or alias that stands for one of them.
+fn attributes_read(packs: &[Pack], dictionary: &Dictionary) -> io::Projection {
+    let mut names: std::collections::HashSet<String> = ["name".to_owned()].into();
+    for rule in packs.iter().flat_map(|p| p.rules.iter()) {
+        names.extend(rule.applies_to.iter().flat_map(|f| f.properties()));
+        names.extend(rule.exceptions.iter().flat_map(|e| e.when.properties()));
+        if let crate::rules::Test::Attribute { measured, .. } = &rule.test {
+            names.extend(measured.fields().into_iter().map(str::to_owned));
+        }
+    }
+    let dictionary = dictionary.clone();
+    io::Projection::new(move |field| {
+        names.contains(field)
+            || dictionary
+                .resolve_field(field)
+                .is_some_and(|a| names.contains(&a.name))
+    })
 }
 
 /// The packs' dictionaries merged, with the project's own names on top; conflicts are
@@ -149,6 +176,7 @@ impl Checker {
                 .reduce(crate::geom::union_rect)
                 .map(|r| crate::index::zone_layer::expand(r, project.area_margin_m))
         });
+        let projection = attributes_read(&packs, &dictionary);
         Ok(Checker {
             project,
             packs,
@@ -158,6 +186,7 @@ impl Checker {
             dictionary,
             area,
             lang: Lang::default(),
+            projection,
         })
     }
 
@@ -189,6 +218,7 @@ impl Checker {
             encoding: request.encoding,
             datums: self.project.datums.as_deref(),
             limits: self.project.limits,
+            attributes: (!request.all_attributes).then_some(&self.projection),
         }
     }
 

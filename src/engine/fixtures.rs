@@ -167,7 +167,13 @@ fn run_rule(checker: &Checker, rule: &Rule, report: &mut FixtureReport) {
     let files = fixture_files(&rule.dir);
     let (mut fires, mut quiet, mut boundary) = (0, 0, 0);
     for file in files {
-        let source = match checker.check_source(&file, &Default::default()) {
+        let source = match checker.check_source(
+            &file,
+            &super::ReadRequest {
+                all_attributes: true,
+                ..Default::default()
+            },
+        ) {
             Ok(s) => s,
             Err(e) => {
                 report.problems.push(format!("{}: {e}", rule.code));

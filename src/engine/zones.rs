@@ -35,6 +35,8 @@ pub(super) fn load_layer(
         encoding: spec.encoding.as_deref(),
         datums: project.datums.as_deref(),
         limits: project.limits,
+        // Zone layers keep every attribute: filters, limit fields and names read them.
+        attributes: None,
     };
     let source = match io::read(&spec.path, opts) {
         Ok(source) => source,

@@ -41,8 +41,9 @@ pub(crate) struct FgbStream {
     /// The features the header declares (0 = not declared).
     declared: u64,
     index: usize,
-    /// The header's columns, in order: a feature omits its null values, GDAL lists them.
-    columns: Vec<(String, ColumnType)>,
+    /// The header's columns, in order (a feature omits its null values, GDAL lists them),
+    /// and whether each is decoded ([`super::Projection`]).
+    columns: Vec<(String, ColumnType, bool)>,
     max_feature: u64,
     buf: Vec<u8>,
     /// Verifier limits: a feature may have many parts (tables).
@@ -134,11 +135,14 @@ impl FgbStream {
             None => None,
         };
         let geometry_type = header.geometry_type();
-        let columns: Vec<(String, ColumnType)> = header
+        let columns: Vec<(String, ColumnType, bool)> = header
             .columns()
             .map(|cs| {
                 cs.iter()
-                    .map(|c| (c.name().to_owned(), c.type_()))
+                    .map(|c| {
+                        let keep = super::wanted(opts, c.name());
+                        (c.name().to_owned(), c.type_(), keep)
+                    })
                     .collect()
             })
             .unwrap_or_default();
@@ -281,7 +285,8 @@ impl FgbStream {
         let mut properties: Properties = self
             .columns
             .iter()
-            .map(|(c, _)| (c.clone(), Value::Null))
+            .filter(|c| c.2)
+            .map(|(c, _, _)| (c.clone(), Value::Null))
             .collect();
         let geometry = flatgeobuf::size_prefixed_root_as_feature_with_opts(&self.verify, &self.buf)
             .map_err(|e| format!("corrupt feature: {e}"))
@@ -323,7 +328,7 @@ impl RawStream for FgbStream {
 /// JSON and binary values carry a u32 length. Every length is checked against the bytes.
 fn decode_properties(
     bytes: &[u8],
-    columns: &[(String, ColumnType)],
+    columns: &[(String, ColumnType, bool)],
     out: &mut Properties,
 ) -> std::result::Result<(), String> {
     let mut at = 0usize;
@@ -345,13 +350,36 @@ fn decode_properties(
     // A trailing byte after the last value occurs in the wild (GDAL reads past it too).
     while at + 1 < bytes.len() {
         let i = u16::from_le_bytes(take(&mut at, 2)?.try_into().expect("2 bytes")) as usize;
-        let (name, kind) = columns.get(i).ok_or_else(|| {
+        let (name, kind, keep) = columns.get(i).ok_or_else(|| {
             format!(
                 "corrupt attributes: column {i} does not exist (the header has {})",
                 columns.len()
             )
         })?;
         let fixed = |at: &mut usize, n: usize| take(at, n);
+        if !keep {
+            // Not read by any rule: its bytes are skipped (and still bounds-checked).
+            let n = match *kind {
+                ColumnType::Byte | ColumnType::UByte | ColumnType::Bool => 1,
+                ColumnType::Short | ColumnType::UShort => 2,
+                ColumnType::Int | ColumnType::UInt | ColumnType::Float => 4,
+                ColumnType::Long | ColumnType::ULong | ColumnType::Double => 8,
+                ColumnType::String
+                | ColumnType::Json
+                | ColumnType::DateTime
+                | ColumnType::Binary => {
+                    u32::from_le_bytes(fixed(&mut at, 4)?.try_into().expect("4")) as usize
+                }
+                other => {
+                    return Err(format!(
+                        "attribute '{name}' has an unknown type {}",
+                        other.0
+                    ))
+                }
+            };
+            take(&mut at, n)?;
+            continue;
+        }
         let v = match *kind {
             ColumnType::Byte => Value::from(fixed(&mut at, 1)?[0] as i8),
             ColumnType::UByte => Value::from(fixed(&mut at, 1)?[0]),

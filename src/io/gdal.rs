@@ -96,6 +96,10 @@ fn read_layer<L: LayerAccess>(
         // By OGR field index: the gdal crate's `fields()` skips fields of types it does not
         // know (KML has some), which would shift every index after them.
         for (i, name) in names.iter().enumerate() {
+            // Only the fields the rules read are kept ([`super::Projection`]).
+            if !super::wanted(&opts, name) {
+                continue;
+            }
             // SAFETY: the feature handle is valid for the life of `feature`, and `i` is below
             // its field count. An unset field (FlatGeobuf omits nulls) reads as 0 otherwise.
             let set = unsafe {

@@ -2,7 +2,7 @@
 //! member (GeoJSON 2008) or the project names another CRS. A malformed feature is rejected
 //! with a diagnostic and the rest of the file is still read.
 
-use super::{resolve_crs, RawFeature, ReadOptions, Source, Whole};
+use super::{resolve_crs, Keep, RawFeature, ReadOptions, Source, Whole};
 use crate::crs::Crs;
 use crate::{Error, Result};
 use geo::{Coord, Geometry, LineString, MultiLineString, MultiPoint, MultiPolygon, Point, Polygon};
@@ -68,6 +68,7 @@ fn parse_whole(path: &Path, text: &str, opts: ReadOptions<'_>) -> Result<Whole> 
     let kind = obj.get("type").and_then(Value::as_str).unwrap_or("");
     let in_file = legacy_crs(path, obj.get("crs"))?;
     let crs = resolve_crs(path, in_file, Some(Crs::wgs84()), &opts)?;
+    let keep = Keep::of(&opts);
     let mut raws = Vec::new();
     match kind {
         "FeatureCollection" => {
@@ -79,15 +80,15 @@ fn parse_whole(path: &Path, text: &str, opts: ReadOptions<'_>) -> Result<Whole> 
                 ));
             };
             for (index, value) in features.iter().enumerate() {
-                raws.push(raw_feature(index, value, opts.repair));
+                raws.push(raw_feature(index, value.clone(), opts.repair, &keep));
             }
         }
-        "Feature" => raws.push(raw_feature(0, &root, opts.repair)),
+        "Feature" => raws.push(raw_feature(0, root.clone(), opts.repair, &keep)),
         "Point" | "MultiPoint" | "LineString" | "MultiLineString" | "Polygon" | "MultiPolygon"
         | "GeometryCollection" => {
             let wrapped =
                 serde_json::json!({"type": "Feature", "properties": {}, "geometry": root});
-            raws.push(raw_feature(0, &wrapped, opts.repair));
+            raws.push(raw_feature(0, wrapped, opts.repair, &keep));
         }
         "" => {
             return Err(Error::parse(
@@ -146,6 +147,7 @@ pub(crate) fn raw_from_seq_line(
     line: usize,
     text: &[u8],
     repair: bool,
+    keep: &Keep,
 ) -> RawFeature {
     let bad = |why: String| RawFeature {
         index,
@@ -156,7 +158,7 @@ pub(crate) fn raw_from_seq_line(
     };
     match parse_value(text) {
         Ok(v) if v.get("type").and_then(Value::as_str) == Some("Feature") => {
-            raw_feature(index, &v, repair)
+            raw_feature(index, v, repair, keep)
         }
         Ok(_) => bad(format!("line {line}: expected a Feature")),
         Err(e) => bad(format!("line {line}: malformed JSON: {e}")),
@@ -170,9 +172,10 @@ pub(crate) fn raw_from_slice(
     bytes: &[u8],
     repair: bool,
     at: (usize, usize),
+    keep: &Keep,
 ) -> RawFeature {
     match parse_value(bytes) {
-        Ok(v) => raw_feature(index, &v, repair),
+        Ok(v) => raw_feature(index, v, repair, keep),
         Err(e) => RawFeature {
             index,
             id: None,
@@ -285,18 +288,22 @@ pub(crate) fn crs_member(path: &Path, member: &Value) -> Result<Option<Crs>> {
     legacy_crs(path, Some(member))
 }
 
-fn raw_feature(index: usize, value: &Value, repair: bool) -> RawFeature {
+fn raw_feature(index: usize, value: Value, repair: bool, keep: &Keep) -> RawFeature {
+    let mut value = value;
     let id = match value.get("id") {
         Some(Value::String(s)) => Some(s.clone()),
         Some(Value::Number(n)) => Some(n.to_string()),
         _ => None,
     };
-    let properties = match value.get("properties") {
-        Some(Value::Object(map)) => map.clone(),
+    // Taken out, not copied (an empty object is left in its place); anything else is left
+    // for the Feature's own validation below.
+    let mut properties = match value.get_mut("properties") {
+        Some(Value::Object(map)) => std::mem::take(map),
         _ => Default::default(),
     };
+    keep.apply(&mut properties);
     let mut repaired = None;
-    let geometry = <geojson::Feature as serde::Deserialize>::deserialize(value)
+    let geometry = <geojson::Feature as serde::Deserialize>::deserialize(&value)
         .map_err(|e| format!("malformed feature: {e}"))
         .and_then(|f| match f.geometry {
             Some(g) => match to_geo(&g.value, false) {

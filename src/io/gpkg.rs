@@ -110,9 +110,10 @@ pub(crate) fn read(path: &Path, opts: ReadOptions<'_>) -> Result<Whole> {
         })
         .map_err(e)?;
     let fid = columns.iter().find(|c| c.2).map(|c| c.0.clone());
+    // Only the columns the rules read are selected ([`super::Projection`]).
     let attrs: Vec<(String, bool)> = columns
         .iter()
-        .filter(|c| !c.2 && c.0 != geom_col)
+        .filter(|c| !c.2 && c.0 != geom_col && super::wanted(&opts, &c.0))
         .map(|c| (c.0.clone(), c.1.eq_ignore_ascii_case("BOOLEAN")))
         .collect();
     let select: Vec<String> = fid

@@ -53,6 +53,65 @@ pub struct ReadOptions<'a> {
     pub datums: Option<&'a [String]>,
     /// Sizes past which input is refused rather than read.
     pub limits: Limits,
+    /// The attributes to decode (projection pushdown); `None`: all of them.
+    pub attributes: Option<&'a Projection>,
+}
+
+/// Which attributes of a source are decoded: those the rules, the attribute dictionary, the
+/// id field and the feature's label read. The others are skipped by the readers (FlatGeobuf
+/// skips their bytes, GeoParquet does not read their columns, GeoJSON does not build their
+/// values), so a cadastre with forty columns costs what its three useful ones cost.
+#[derive(Clone)]
+pub struct Projection {
+    keep: std::sync::Arc<dyn Fn(&str) -> bool + Send + Sync>,
+}
+
+impl Projection {
+    /// The attributes `keep` accepts by name.
+    pub fn new(keep: impl Fn(&str) -> bool + Send + Sync + 'static) -> Projection {
+        Projection {
+            keep: std::sync::Arc::new(keep),
+        }
+    }
+
+    /// Whether an attribute of this name is decoded.
+    pub fn keeps(&self, name: &str) -> bool {
+        (self.keep)(name)
+    }
+}
+
+impl std::fmt::Debug for Projection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Projection")
+    }
+}
+
+/// Whether a reader decodes the attribute `name` under these options.
+pub(crate) fn wanted(opts: &ReadOptions<'_>, name: &str) -> bool {
+    opts.id_field == Some(name) || opts.attributes.is_none_or(|p| p.keeps(name))
+}
+
+/// [`wanted`] owned, for a stream that decides per feature (GeoJSON).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Keep {
+    projection: Option<Projection>,
+    id_field: Option<String>,
+}
+
+impl Keep {
+    pub fn of(opts: &ReadOptions<'_>) -> Keep {
+        Keep {
+            projection: opts.attributes.cloned(),
+            id_field: opts.id_field.map(str::to_owned),
+        }
+    }
+
+    /// Keeps the wanted attributes of `properties` (all of them without a projection).
+    pub fn apply(&self, properties: &mut Properties) {
+        if let Some(p) = &self.projection {
+            properties.retain(|k, _| self.id_field.as_deref() == Some(k) || p.keeps(k));
+        }
+    }
 }
 
 /// Sizes past which input is refused (exit 2, naming the limit) rather than read: a file
@@ -102,6 +161,7 @@ impl<'a> ReadOptions<'a> {
             encoding: None,
             datums: None,
             limits: Limits::default(),
+            attributes: None,
         }
     }
 }

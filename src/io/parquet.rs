@@ -170,7 +170,8 @@ impl ParquetStream {
                     ));
                 }
                 geometry = Some(col);
-            } else {
+            } else if super::wanted(opts, &col.name) {
+                // A column no rule reads is not read at all ([`super::Projection`]).
                 columns.push(col);
             }
         }

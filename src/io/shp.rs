@@ -412,7 +412,12 @@ pub(crate) fn read(path: &Path, opts: ReadOptions<'_>) -> Result<Whole> {
             Ok(Lenient(values)) => {
                 let mut values = values.into_iter();
                 for (name, _, width, decimals) in &fields {
-                    let v = match values.next().flatten() {
+                    let read = values.next().flatten();
+                    // Only the fields the rules read are kept ([`super::Projection`]).
+                    if !super::wanted(&opts, name) {
+                        continue;
+                    }
+                    let v = match read {
                         Some(v) => value(v, *width, *decimals),
                         None => {
                             unparsed.entry(name.clone()).or_insert((0, index)).0 += 1;

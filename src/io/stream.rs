@@ -154,7 +154,7 @@ fn open_unguarded<'a>(path: &Path, opts: ReadOptions<'a>) -> Result<Opened<'a>> 
                 return Err(Error::parse(path, None, format!("a GeoJSON sequence has one layer; --layer {layer} applies to multi-layer sources")));
             }
             let crs = super::resolve_crs(path, None, Some(Crs::wgs84()), &opts)?;
-            let s = SeqStream::open(path, opts.repair, opts.limits.feature_bytes())?;
+            let s = SeqStream::open(path, &opts)?;
             (crs, bytes(s.len), Box::new(s), Vec::new())
         }
         Format::FlatGeobuf => {
@@ -512,6 +512,8 @@ struct JsonStream {
     /// Features handed out so far (the next feature's index).
     index: usize,
     repair: bool,
+    /// The attributes kept ([`super::Projection`]).
+    keep: super::Keep,
     /// Bytes of `buf` already dropped (for error positions).
     dropped: u64,
     /// Whether what follows the features array was checked.
@@ -549,6 +551,7 @@ impl JsonStream {
             eof: false,
             index: 0,
             repair: opts.repair,
+            keep: super::Keep::of(opts),
             dropped: 0,
             tail_checked: false,
             max_feature: opts.limits.feature_bytes(),
@@ -791,11 +794,13 @@ impl RawStream for JsonStream {
         }
         let first = self.index;
         self.index += ranges.len();
-        let (buf, repair) = (&self.buf, self.repair);
+        let (buf, repair, keep) = (&self.buf, self.repair, &self.keep);
         let raws: Vec<RawFeature> = ranges
             .par_iter()
             .enumerate()
-            .map(|(i, &(s, e, at))| geojson::raw_from_slice(first + i, &buf[s..e], repair, at))
+            .map(|(i, &(s, e, at))| {
+                geojson::raw_from_slice(first + i, &buf[s..e], repair, at, keep)
+            })
             .collect();
         // Everything up to the last element handed out can go.
         let end = ranges.last().map_or(0, |r| r.1);
@@ -821,12 +826,13 @@ struct SeqStream {
     line: usize,
     index: usize,
     repair: bool,
+    keep: super::Keep,
     /// The longest line accepted, bytes.
     max_line: u64,
 }
 
 impl SeqStream {
-    fn open(path: &Path, repair: bool, max_line: u64) -> Result<SeqStream> {
+    fn open(path: &Path, opts: &ReadOptions<'_>) -> Result<SeqStream> {
         let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
         let len = file.metadata().map_err(|e| Error::io(path, e))?.len();
         Ok(SeqStream {
@@ -836,8 +842,9 @@ impl SeqStream {
             consumed: 0,
             line: 0,
             index: 0,
-            repair,
-            max_line,
+            repair: opts.repair,
+            keep: super::Keep::of(opts),
+            max_line: opts.limits.feature_bytes(),
         })
     }
 }
@@ -881,10 +888,12 @@ impl RawStream for SeqStream {
         if lines.is_empty() {
             return Ok(None);
         }
-        let repair = self.repair;
+        let (repair, keep) = (self.repair, &self.keep);
         let raws = lines
             .par_iter()
-            .map(|(index, line, bytes)| geojson::raw_from_seq_line(*index, *line, bytes, repair))
+            .map(|(index, line, bytes)| {
+                geojson::raw_from_seq_line(*index, *line, bytes, repair, keep)
+            })
             .collect();
         Ok(Some(raws))
     }

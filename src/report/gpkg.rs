@@ -92,7 +92,7 @@ fn write(path: &std::path::Path, report: &Report) -> gdal::errors::Result<()> {
             (1, f.severity.to_string()),
             (2, f.feature.id.clone().unwrap_or_default()),
             (3, f.feature_name.clone().unwrap_or_default()),
-            (4, f.feature.source.clone()),
+            (4, f.feature.source.to_string()),
             (6, f.zone.layer.clone()),
             (7, f.zone.id.clone().unwrap_or_default()),
             (8, kind),

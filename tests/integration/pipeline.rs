@@ -151,3 +151,66 @@ fn one_unparseable_feature_is_rejected_alone_by_check_and_by_audit() {
         "audit says {row:?}, check says {check_message:?}"
     );
 }
+
+/// Projection pushdown: the readers decode only the attributes the rules, the dictionary, the
+/// id field and the labels read; the findings are those of a full read, byte for byte.
+#[test]
+fn readers_decode_only_the_attributes_the_rules_read_and_find_the_same() {
+    use ironrule::engine::ReadRequest;
+    let checker = Checker::load(Project::load(&demo_project()).unwrap()).unwrap();
+    let csv = |sources| {
+        let report = ironrule::report::build::build(&checker, sources, false);
+        let mut out = Vec::new();
+        Format::Csv
+            .emitter(Style::default())
+            .emit(&mut out, &report)
+            .unwrap();
+        String::from_utf8(out).unwrap()
+    };
+    for file in [
+        "tests/data/proposals_4546.fgb",
+        "tests/data/proposals_4546.parquet",
+        "tests/data/proposals_4546.gpkg",
+        "data/yichang/proposals.geojson",
+    ] {
+        let path = std::path::Path::new(file);
+        let all = ReadRequest {
+            all_attributes: true,
+            ..Default::default()
+        };
+        let full = checker.check_source(path, &all).unwrap();
+        let projected = checker.check_source(path, &Default::default()).unwrap();
+        let keys = |s: &ironrule::engine::CheckedSource<'_>| -> BTreeSet<String> {
+            s.items
+                .iter()
+                .flat_map(|c| c.properties.keys().cloned())
+                .collect()
+        };
+        let (kept, every) = (keys(&projected), keys(&full));
+        assert!(kept.is_subset(&every), "{file}: {kept:?} of {every:?}");
+        // `pid`, which no rule reads, is left out; what rules read is there.
+        assert!(!kept.contains("pid"), "{file}: {kept:?}");
+        assert_eq!(
+            every.contains("pid"),
+            !file.ends_with(".geojson"),
+            "{file}: {every:?}"
+        );
+        for read in ["name", "kind", "land_use", "height_m", "start_date"] {
+            assert!(kept.contains(read), "{file}: {kept:?}");
+        }
+        assert_eq!(csv(vec![projected]), csv(vec![full]), "{file}");
+        // An id field is decoded even though no rule reads it.
+        let by_pid = ReadRequest {
+            id_field: Some("pid"),
+            ..Default::default()
+        };
+        let s = checker.check_source(path, &by_pid).unwrap();
+        if every.contains("pid") {
+            assert!(
+                s.items.iter().all(|c| c.properties.contains_key("pid")),
+                "{file}"
+            );
+            assert_eq!(s.rejected(), 0, "{file}: {:?}", s.diagnostics);
+        }
+    }
+}
