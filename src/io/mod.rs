@@ -19,6 +19,8 @@ pub mod parquet;
 pub mod shp;
 /// Every source as a stream of batches: `audit` reads it batch by batch, [`read`] collects it.
 pub mod stream;
+/// Thrift compact-protocol checks for Parquet's footer and page headers.
+pub(crate) mod thrift;
 /// Well-known binary geometry.
 pub mod wkb;
 

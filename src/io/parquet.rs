@@ -102,7 +102,8 @@ impl ParquetStream {
                 format!("GeoParquet has one layer; --layer {layer} applies to multi-layer sources"),
             ));
         }
-        let file = File::open(path).map_err(|e| Error::io(path, e))?;
+        let mut file = File::open(path).map_err(|e| Error::io(path, e))?;
+        check_footer(path, &mut file)?;
         let reader = SerializedFileReader::new(GuardedFile(file)).map_err(|e| pq_error(path, e))?;
         let meta = reader.metadata().file_metadata();
         let geo: Value = meta
@@ -240,6 +241,90 @@ impl ParquetStream {
     pub fn total(&self) -> u64 {
         self.total
     }
+}
+
+/// Checks the footer's Thrift structure before the library decodes it (see
+/// [`super::thrift`]): a few bytes declaring billions of list elements kept it busy for
+/// minutes.
+fn check_footer(path: &Path, file: &mut File) -> Result<()> {
+    use std::io::{Read, Seek, SeekFrom};
+    let len = file.metadata().map_err(|e| Error::io(path, e))?.len();
+    if len < 12 {
+        return Err(pq_error(
+            path,
+            format!("{len} bytes: too short for a Parquet file"),
+        ));
+    }
+    let mut tail = [0u8; 8];
+    file.seek(SeekFrom::Start(len - 8))
+        .and_then(|_| file.read_exact(&mut tail))
+        .map_err(|e| Error::io(path, e))?;
+    if &tail[4..] != b"PAR1" {
+        return Err(pq_error(
+            path,
+            "it does not end with PAR1: not a Parquet file, or truncated",
+        ));
+    }
+    let n = u64::from(u32::from_le_bytes(tail[..4].try_into().expect("4 bytes")));
+    if n > len - 12 {
+        return Err(pq_error(
+            path,
+            format!("its metadata ({n} bytes) is longer than the file"),
+        ));
+    }
+    let mut meta = vec![0u8; n as usize];
+    file.seek(SeekFrom::Start(len - 8 - n))
+        .and_then(|_| file.read_exact(&mut meta))
+        .and_then(|_| file.seek(SeekFrom::Start(0)).map(|_| ()))
+        .map_err(|e| Error::io(path, e))?;
+    super::thrift::check_struct(&meta).map_err(|why| pq_error(path, why))
+}
+
+/// Checks the page headers of one column chunk before the library reads them (see
+/// [`super::thrift`]): each is well-formed and its page lies inside the chunk.
+fn check_pages(path: &Path, c: &parquet::file::metadata::ColumnChunkMetaData) -> Result<()> {
+    use super::thrift::Problem;
+    use std::io::{Read, Seek, SeekFrom};
+    let start = c
+        .dictionary_page_offset()
+        .unwrap_or(c.data_page_offset())
+        .max(0) as u64;
+    let end = start + c.compressed_size().max(0) as u64;
+    let name = c.column_path().to_string();
+    let bad = |why: String| pq_error(path, format!("column '{name}': {why}"));
+    let mut file = File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut at = start;
+    let mut buf = Vec::new();
+    while at < end {
+        // Headers are small; one that carries large statistics is read in a growing window.
+        let mut window = 256u64;
+        let (used, size) = loop {
+            let want = window.min(end - at) as usize;
+            buf.resize(want, 0);
+            file.seek(SeekFrom::Start(at))
+                .and_then(|_| file.read_exact(&mut buf))
+                .map_err(|e| Error::io(path, e))?;
+            match super::thrift::page_header(&buf) {
+                Ok(got) => break got,
+                Err(Problem::Short) if (want as u64) < end - at => window *= 4,
+                Err(Problem::Short) => {
+                    return Err(bad(format!(
+                        "the page header at byte {at} runs past the column's data (which ends at byte {end})"
+                    )))
+                }
+                Err(Problem::Bad(why)) => {
+                    return Err(bad(format!("the page header at byte {at} is malformed: {why}")))
+                }
+            }
+        };
+        if size < 0 || at + used as u64 + size as u64 > end {
+            return Err(bad(format!(
+                "the page at byte {at} declares {size} bytes, past the column's data (which ends at byte {end})"
+            )));
+        }
+        at += used as u64 + size as u64;
+    }
+    Ok(())
 }
 
 /// Reads up to `n` records of one column as optional values.
@@ -512,6 +597,9 @@ impl RawStream for ParquetStream {
                 .reader
                 .get_row_group(self.row_group)
                 .map_err(|e| pq_error(&self.path, e))?;
+            for c in std::iter::once(&self.geometry).chain(&self.columns) {
+                check_pages(&self.path, rg.metadata().column(c.index))?;
+            }
             self.rows_left = rg.metadata().num_rows().max(0) as usize;
             let schema = self.reader.metadata().file_metadata().schema_descr_ptr();
             let readers = std::iter::once(&self.geometry)
