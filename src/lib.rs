@@ -1,9 +1,12 @@
 //! ironrule: checks proposed construction against a city's ecological negative list.
 //!
-//! The flow is `io` (read features) → `crs` (into the project's metric working CRS) →
-//! `index` (zone layers in R-trees) → `rules` (packs as data) → `engine` (spatial tests,
-//! findings with measured evidence) → `report` (text, JSON). The binary in `main.rs` only
-//! calls [`cli::run`].
+//! The flow is `io` (a source opened into a stream of feature batches) → `crs` (into the
+//! project's metric working CRS) → `index` (zone layers in R-trees) → `rules` (packs as data)
+//! → `engine` (one evaluation entry point, [`engine::Checker::evaluate`]: compact results,
+//! worded into findings with measured evidence where they are written) → `report` (built by
+//! [`report::build::build`], written by one emitter per format). `check`, `audit`,
+//! `rules test` and library callers share that pipeline. The binary in `main.rs` only calls
+//! [`cli::run`].
 
 /// `ironrule audit`: a whole dataset streamed through the checker.
 pub mod audit;

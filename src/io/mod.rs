@@ -1,6 +1,9 @@
-//! Feature readers. Every reader yields the same [`Source`]: the features that passed, in
-//! the working CRS, plus a diagnostic for each one that did not, so that
-//! `read = accepted + rejected` always holds.
+//! Feature readers. A source's format is told once ([`Format::of`]) and the source is opened
+//! into a stream of raw feature batches ([`stream::open`]); every batch is validated and
+//! transformed into the working CRS in parallel and settled in order in one place. [`read`]
+//! is that stream collected into a [`Source`]: the features that passed, plus a diagnostic
+//! for each one that did not, so that `read = accepted + rejected` always holds. Readers
+//! decode only the attributes a [`Projection`] keeps.
 
 /// Atomic file output (temporary file + rename).
 pub mod atomic;
