@@ -25,9 +25,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
-/// Features per batch: large enough to keep both cores busy, small enough that a batch of
-/// parcels and their findings stay within tens of megabytes.
-pub const DEFAULT_BATCH: usize = 16_384;
+pub use crate::io::stream::DEFAULT_BATCH;
 
 /// What the audit reports as it goes (a progress bar, or nothing).
 pub trait Progress {

@@ -199,12 +199,12 @@ pub fn run(cmd: RulesCommand, lang: Lang) -> Result<u8> {
             } else {
                 args.packs
                     .iter()
-                    .map(|d| (d.clone(), crate::rules::lint::fixture_layers(d)))
+                    .map(|d| (d.clone(), crate::engine::lint::fixture_layers(d)))
                     .collect()
             };
             let mut problems = 0;
             for (dir, layers) in &targets {
-                for d in crate::rules::lint::lint(dir, layers.as_deref()) {
+                for d in crate::engine::lint::lint(dir, layers.as_deref()) {
                     println!("{d}");
                     problems += 1;
                 }

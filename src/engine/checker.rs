@@ -174,7 +174,7 @@ impl Checker {
                     pieces.chain(l.edges.iter().map(|e| e.bbox))
                 })
                 .reduce(crate::geom::union_rect)
-                .map(|r| crate::index::zone_layer::expand(r, project.area_margin_m))
+                .map(|r| crate::geom::expand(r, project.area_margin_m))
         });
         let projection = attributes_read(&packs, &dictionary);
         Ok(Checker {

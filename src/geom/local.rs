@@ -23,7 +23,7 @@ impl Frame {
         let margin = (bbox.width().max(bbox.height()) * 0.01).max(1.0);
         Frame {
             origin: bbox.min(),
-            window: crate::index::zone_layer::expand(bbox, margin),
+            window: crate::geom::expand(bbox, margin),
         }
     }
 

@@ -41,3 +41,17 @@ pub fn union_rect(a: geo::Rect<f64>, b: geo::Rect<f64>) -> geo::Rect<f64> {
         },
     )
 }
+
+/// `rect` grown by `by` on every side.
+pub fn expand(rect: geo::Rect<f64>, by: f64) -> geo::Rect<f64> {
+    geo::Rect::new(
+        geo::Coord {
+            x: rect.min().x - by,
+            y: rect.min().y - by,
+        },
+        geo::Coord {
+            x: rect.max().x + by,
+            y: rect.max().y + by,
+        },
+    )
+}

@@ -277,19 +277,7 @@ pub fn box_distance(a: Rect<f64>, b: Rect<f64>) -> f64 {
     (dx * dx + dy * dy).sqrt()
 }
 
-/// `rect` grown by `by` on every side.
-pub fn expand(rect: Rect<f64>, by: f64) -> Rect<f64> {
-    Rect::new(
-        Coord {
-            x: rect.min().x - by,
-            y: rect.min().y - by,
-        },
-        Coord {
-            x: rect.max().x + by,
-            y: rect.max().y + by,
-        },
-    )
-}
+pub use crate::geom::expand;
 
 #[cfg(test)]
 mod tests {

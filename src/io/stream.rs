@@ -25,6 +25,10 @@ use serde_json::Value;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
+/// Features per batch: large enough to keep both cores busy, small enough that a batch of
+/// parcels and their findings stay within tens of megabytes.
+pub const DEFAULT_BATCH: usize = 16_384;
+
 /// How far through a source a stream is: features or bytes, whichever it can count.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Unit {
@@ -286,9 +290,7 @@ fn collect_opened<T: Send>(
         diagnostics: std::mem::take(&mut opened.diagnostics),
     };
     let mut memory = 0u64;
-    while let Some(pending) =
-        opened.next_pending(crate::audit::DEFAULT_BATCH, || (), |_, f| each(f))?
-    {
+    while let Some(pending) = opened.next_pending(DEFAULT_BATCH, || (), |_, f| each(f))? {
         let batch = pending.settle(&mut ids);
         out.read += batch.read;
         memory += batch.results.iter().map(bytes).sum::<u64>();

@@ -295,7 +295,7 @@ pub struct Finding {
     /// holds a value that could not be read.
     pub undetermined: Option<Undetermined>,
     /// Active, waived (by which approval) or baselined.
-    pub triage: crate::triage::Triage,
+    pub triage: super::Triage,
     /// The offending part (overlap, part outside, nearest-points segment), working CRS.
     /// Reports give it back in the CRS each format wants ([`crate::report::Report::reproject`]).
     pub geometry: Option<Geometry<f64>>,

@@ -10,6 +10,8 @@ pub mod finding;
 pub mod lang;
 /// How bad a finding is.
 pub mod severity;
+/// A finding's triage status, and calendar dates.
+pub mod triage;
 
 pub use diagnostic::{Diagnostic, Level};
 pub use feature::{Feature, FeatureRef, Properties};
@@ -18,6 +20,7 @@ pub use finding::{
 };
 pub use lang::Lang;
 pub use severity::Severity;
+pub use triage::{Date, Triage};
 
 /// Formats a measured number for messages: at most two decimals, no trailing zeros.
 pub fn fmt_num(v: f64) -> String {

@@ -94,7 +94,7 @@ fn map_data(
         })
         .collect();
     let view = crate::geom::bbox_of(footprints.iter().map(|f| &f.geometry))
-        .map(|r| crate::index::zone_layer::expand(r, (r.width().max(r.height()) * 0.1).max(500.0)));
+        .map(|r| crate::geom::expand(r, (r.width().max(r.height()) * 0.1).max(500.0)));
     let used: std::collections::BTreeSet<&String> =
         checker.rules().flat_map(|r| r.test.layers()).collect();
     let layers = match view {

@@ -87,7 +87,7 @@ impl Emitter for Junit {
                             let why: Vec<String> = skipped[&key]
                                 .iter()
                                 .map(|f| match &f.triage {
-                                    crate::triage::Triage::Waived { document, body, .. } => {
+                                    crate::model::Triage::Waived { document, body, .. } => {
                                         format!("waived by {document} ({body})")
                                     }
                                     _ => "in the baseline".to_owned(),

@@ -65,7 +65,7 @@ impl Summary {
 
     /// Recounts waived and baselined findings after triage.
     pub fn recount_triage(&mut self, findings: &[Finding]) {
-        use crate::triage::Triage;
+        use crate::model::Triage;
         self.waived = findings
             .iter()
             .filter(|f| matches!(f.triage, Triage::Waived { .. }))
@@ -382,7 +382,7 @@ pub(crate) fn cleaned(f: &Finding) -> Finding {
     {
         clean_in(s);
     }
-    if let crate::triage::Triage::Waived {
+    if let crate::model::Triage::Waived {
         document,
         body,
         expires,

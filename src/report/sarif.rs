@@ -92,7 +92,7 @@ impl Emitter for Sarif {
                 }
                 // A waiver is an external, accepted suppression; a baseline says which
                 // results are new.
-                if let crate::triage::Triage::Waived { document, body, expires, reason } = &f.triage {
+                if let crate::model::Triage::Waived { document, body, expires, reason } = &f.triage {
                     let mut why = format!("waived by {document} ({body})");
                     if let Some(e) = expires {
                         why.push_str(&format!(", valid through {e}"));
@@ -103,7 +103,7 @@ impl Emitter for Sarif {
                     result["suppressions"] = json!([{"kind": "external", "status": "accepted", "justification": why}]);
                 }
                 if report.baseline_used {
-                    result["baselineState"] = json!(if f.triage == crate::triage::Triage::Baselined { "unchanged" } else { "new" });
+                    result["baselineState"] = json!(if f.triage == crate::model::Triage::Baselined { "unchanged" } else { "new" });
                 }
                 result
             })

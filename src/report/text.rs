@@ -111,7 +111,7 @@ impl Emitter for Text {
                 writeln!(out, "    = {}{a}", t("approval by: ", "审批机关："))?;
             }
             match &f.triage {
-                crate::triage::Triage::Waived {
+                crate::model::Triage::Waived {
                     document,
                     body,
                     expires,
@@ -132,7 +132,7 @@ impl Emitter for Text {
                         t("; does not fail the run", "；不导致失败")
                     )?
                 }
-                crate::triage::Triage::Baselined => writeln!(
+                crate::model::Triage::Baselined => writeln!(
                     out,
                     "    = {}",
                     self.paint(
@@ -143,7 +143,7 @@ impl Emitter for Text {
                         "1;32"
                     )
                 )?,
-                crate::triage::Triage::Active => {}
+                crate::model::Triage::Active => {}
             }
         }
         if !report.fixed.is_empty() {

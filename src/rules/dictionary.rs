@@ -649,7 +649,7 @@ fn parse_date(s: &str) -> Option<String> {
         m.parse::<u32>().ok()?,
         d.parse::<u32>().ok()?
     );
-    crate::triage::Date::parse(&iso).ok().map(|_| iso)
+    crate::model::Date::parse(&iso).ok().map(|_| iso)
 }
 
 fn shown(v: &Value) -> String {

@@ -4,8 +4,6 @@
 pub mod dictionary;
 /// A documented subset of CQL2 text for `applies_to`.
 pub mod filter;
-/// `rules lint`: every problem of a pack, with its location.
-pub mod lint;
 /// Loading a pack directory, collecting every error with its file, line and column.
 pub mod pack;
 /// One rule: its schema and compiled form.

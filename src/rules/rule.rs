@@ -145,7 +145,7 @@ impl Measured {
                 let date = |k: &str| {
                     let s = props.get(k).and_then(|v| v.as_str())?;
                     let day = s.get(..10).unwrap_or(s).replace('/', "-");
-                    crate::triage::Date::parse(&day).ok()
+                    crate::model::Date::parse(&day).ok()
                 };
                 Some(date(a)?.years_until(date(b)?))
             }

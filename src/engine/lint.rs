@@ -3,9 +3,9 @@
 //! thresholds without units, bad filters and templates), README sections, and fixtures that
 //! fire, do not fire, and sit on the boundary.
 
-use super::load_pack;
-use crate::engine::fixtures::{fixture_files, missing_sections, README_SECTIONS};
+use super::fixtures::{fixture_files, missing_sections, README_SECTIONS};
 use crate::model::Diagnostic;
+use crate::rules::load_pack;
 use serde_json::Value;
 use std::path::Path;
 
