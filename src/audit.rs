@@ -513,14 +513,39 @@ fn check_one<'c>(
         .as_ref()
         .and_then(|_| checker.district_of(&c.footprint))
         .map(str::to_owned);
-    let codes: Vec<&'c str> = c.found.iter().map(|x| x.rule.code.as_str()).collect();
-    let findings = checker.findings(c);
-    let mut csv_rows = Vec::new();
+    let mut found = Vec::with_capacity(c.found.len());
+    let mut csv_rows = String::new();
     let mut layer_rows = Vec::new();
-    for x in &findings {
-        csv_rows.extend_from_slice(csv::row(x).as_bytes());
-        csv_rows.extend_from_slice(b"\r\n");
-        if layer {
+    if !layer {
+        // The CSV rows straight from the worded results, without building findings: the
+        // same words (`Checker::word`) and the same writer (`csv::write_row`) as `check`.
+        for x in &c.found {
+            let w = checker.word(&c.fref, &c.properties, x);
+            csv::write_row(
+                &mut csv_rows,
+                &csv::Row {
+                    code: &x.rule.code,
+                    severity: w.severity,
+                    feature_id: c.fref.id.as_deref(),
+                    zone_layer: &w.zone.layer,
+                    zone_id: w.zone.id,
+                    measure: w.measure.kind,
+                    value: w.measure.value,
+                    unit: w.measure.unit,
+                    limit: w.measure.limit,
+                    message: &w.message,
+                    source: &c.fref.source,
+                    index: c.fref.index,
+                    status: w.status(),
+                },
+            );
+            found.push((x.rule.code.as_str(), w.severity, w.undetermined.is_some()));
+        }
+    } else {
+        let codes: Vec<&'c str> = c.found.iter().map(|x| x.rule.code.as_str()).collect();
+        let findings = checker.findings(c);
+        for (x, code) in findings.iter().zip(codes) {
+            csv::write_row(&mut csv_rows, &csv::Row::from(x));
             let geometry = x.geometry.as_ref().and_then(|g| {
                 let mut g = g.clone();
                 to_wgs84?.geometry(&mut g).ok()?;
@@ -529,13 +554,10 @@ fn check_one<'c>(
             let feature = crate::report::geojson::feature(x, geometry.as_ref());
             layer_rows.extend_from_slice(feature.to_string().as_bytes());
             layer_rows.push(b'\n');
+            found.push((code, x.severity, x.undetermined.is_some()));
         }
     }
-    let found = codes
-        .into_iter()
-        .zip(&findings)
-        .map(|(code, x)| (code, x.severity, x.undetermined.is_some()))
-        .collect();
+    let csv_rows = csv_rows.into_bytes();
     Lines {
         found,
         district,

@@ -6,15 +6,98 @@ use super::evaluate::Found;
 use super::share::ShareHit;
 use super::Checker;
 use crate::model::{
-    fmt_num, Comparison, FeatureRef, Finding, Lang, Measure, MeasureKind, Properties, Undetermined,
-    ZoneRef,
+    fmt_num, Comparison, FeatureRef, Finding, Lang, Measure, MeasureKind, Properties, Severity,
+    Undetermined, ZoneRef,
 };
+use crate::rules::rule::Exception;
 use crate::rules::template::Values;
 use crate::rules::Test;
+use std::borrow::Cow;
+
+/// A result worded, borrowing what it can: everything a finding says, before it is built
+/// (`audit` writes its CSV row from this without building the finding).
+#[derive(Debug)]
+pub struct Worded<'a> {
+    pub zone: Zone<'a>,
+    pub measure: Measure,
+    /// The rule's, or its exception's, capped for an undetermined result.
+    pub severity: Severity,
+    pub message: String,
+    pub undetermined: Option<Undetermined>,
+    pub exception: Option<&'a Exception>,
+}
+
+/// The zone of a worded result.
+#[derive(Debug)]
+pub struct Zone<'a> {
+    pub layer: Cow<'a, str>,
+    pub id: Option<&'a str>,
+    /// The zone's name, or what set an attribute rule's limit (a band, a zone, the rule).
+    pub name: Option<Cow<'a, str>>,
+}
+
+impl Worded<'_> {
+    /// The status an active result has: `undetermined` or `active`.
+    pub fn status(&self) -> &'static str {
+        match self.undetermined {
+            Some(_) => "undetermined",
+            None => "active",
+        }
+    }
+}
 
 impl Checker {
-    /// Words one result for the feature `fref` with these attributes.
+    /// Words one result for the feature `fref` with these attributes, as a finding.
     pub fn finding(&self, fref: &FeatureRef, properties: &Properties, x: Found<'_>) -> Finding {
+        let w = self.word(fref, properties, &x);
+        let zone = ZoneRef {
+            layer: w.zone.layer.into_owned(),
+            id: w.zone.id.map(str::to_owned),
+            name: w.zone.name.map(Cow::into_owned),
+        };
+        let rule = x.rule;
+        let approval = w
+            .exception
+            .and_then(|e| e.approval.clone())
+            .or_else(|| rule.approval.clone());
+        let exception = w.exception.map(|e| match &e.note {
+            Some(n) => format!("{} ({n})", e.when_text),
+            None => e.when_text.clone(),
+        });
+        let (undetermined, severity, message, measure) =
+            (w.undetermined, w.severity, w.message, w.measure);
+        let hit = x.hit;
+        Finding {
+            undetermined,
+            approval,
+            exception,
+            code: rule.code.clone(),
+            rule_name: rule.name.clone(),
+            severity,
+            feature: fref.clone(),
+            feature_name: properties
+                .get("name")
+                .and_then(|v| v.as_str())
+                .map(str::to_owned),
+            zone,
+            measure,
+            share_of_footprint: hit.share,
+            nearest: hit.nearest.map(|[a, b]| [[a.x, a.y], [b.x, b.y]]),
+            message,
+            citation: rule.citation.clone(),
+            triage: Default::default(),
+            geometry: hit.geometry,
+        }
+    }
+
+    /// Words one result: its zone, measure, severity and message, and, where the rule could
+    /// not be decided, why.
+    pub fn word<'a>(
+        &'a self,
+        fref: &FeatureRef,
+        properties: &Properties,
+        x: &'a Found<'a>,
+    ) -> Worded<'a> {
         let Found {
             rule,
             layer,
@@ -24,22 +107,15 @@ impl Checker {
             unknown,
             note,
         } = x;
-        let layer_name = match (layer, &rule.test) {
-            (Some(l), _) => l.name.clone(),
-            (None, Test::Within { layers }) => layers.join("+"),
-            (None, _) => "(rule)".to_owned(),
+        let (rule, limit) = (*rule, *limit);
+        let layer_name: Cow<'a, str> = match (layer, &rule.test) {
+            (Some(l), _) => Cow::Borrowed(&l.name),
+            (None, Test::Within { layers }) => Cow::Owned(layers.join("+")),
+            (None, _) => Cow::Borrowed("(rule)"),
         };
-        let mut zone = match (layer, hit.zone) {
-            (Some(l), Some(z)) => ZoneRef {
-                layer: layer_name,
-                id: Some(l.zones[z].id.clone()),
-                name: l.zones[z].name.clone(),
-            },
-            _ => ZoneRef {
-                layer: layer_name,
-                id: None,
-                name: None,
-            },
+        let (zone_id, zone_name) = match (layer, hit.zone) {
+            (Some(l), Some(z)) => (Some(l.zones[z].id.as_str()), l.zones[z].name.as_deref()),
+            _ => (None, None),
         };
         let op = match hit.kind {
             MeasureKind::Distance => Comparison::AtMost,
@@ -58,16 +134,11 @@ impl Checker {
             op,
         };
         let limit_s = fmt_num(limit);
-        let zone_label = label
-            .clone()
-            .or_else(|| zone.name.clone())
-            .or_else(|| zone.id.clone())
-            .unwrap_or_else(|| zone.layer.clone());
-        let name = properties.get("name").and_then(|v| v.as_str());
-        let feature_label = name
-            .map(str::to_owned)
-            .or_else(|| fref.id.clone())
-            .unwrap_or_else(|| format!("#{}", fref.index));
+        let zone_label: &str = label
+            .as_deref()
+            .or(zone_name)
+            .or(zone_id)
+            .unwrap_or(&layer_name);
         let unit_s = unit.text_in(self.lang);
         let missing = match (&rule.test, hit.kind) {
             (Test::Attribute { measured, .. }, MeasureKind::AttributeMissing) => {
@@ -93,58 +164,60 @@ impl Checker {
             _ => None,
         };
         let mut message = match &missing {
-            // Said by `mark_undetermined` below.
+            // Said by `undetermined` below.
             Some(_) => String::new(),
-            None => rule.message_in(self.lang).render(&Values {
-                value: &fmt_num(hit.value),
-                limit: &limit_s,
-                unit: unit_s,
-                layer: &zone.layer,
-                zone: &zone_label,
-                feature: &feature_label,
-                code: &rule.code,
-            }),
+            None => {
+                let name = properties.get("name").and_then(|v| v.as_str());
+                let index;
+                let feature_label = match (name, &fref.id) {
+                    (Some(n), _) => n,
+                    (None, Some(id)) => id,
+                    (None, None) => {
+                        index = format!("#{}", fref.index);
+                        &index
+                    }
+                };
+                rule.message_in(self.lang).render(&Values {
+                    value: &fmt_num(hit.value),
+                    limit: &limit_s,
+                    unit: unit_s,
+                    layer: &layer_name,
+                    zone: zone_label,
+                    feature: feature_label,
+                    code: &rule.code,
+                })
+            }
         };
         if let Some(note) = note {
-            message.push_str(&note);
+            message.push_str(note);
         }
         let exception = rule.exceptions.iter().find(|e| e.when.matches(properties));
-        // The zone's name says what set an attribute rule's limit: a band, a zone, the rule.
-        if label.is_some() {
-            zone.name = label;
-        }
-        let mut finding = Finding {
-            undetermined: None,
-            approval: exception
-                .and_then(|e| e.approval.clone())
-                .or_else(|| rule.approval.clone()),
-            exception: exception.map(|e| match &e.note {
-                Some(n) => format!("{} ({n})", e.when_text),
-                None => e.when_text.clone(),
-            }),
-            code: rule.code.clone(),
-            rule_name: rule.name.clone(),
-            severity: exception.map_or(rule.severity, |e| e.severity),
-            feature: fref.clone(),
-            feature_name: name.map(str::to_owned),
+        let zone = Zone {
+            // The zone's name says what set an attribute rule's limit: a band, a zone, the rule.
+            name: match label {
+                Some(l) => Some(Cow::Borrowed(l.as_str())),
+                None => zone_name.map(Cow::Borrowed),
+            },
+            layer: layer_name,
+            id: zone_id,
+        };
+        let mut worded = Worded {
             zone,
             measure,
-            share_of_footprint: hit.share,
-            nearest: hit.nearest.map(|[a, b]| [[a.x, a.y], [b.x, b.y]]),
+            severity: exception.map_or(rule.severity, |e| e.severity),
             message,
-            citation: rule.citation.clone(),
-            triage: Default::default(),
-            geometry: hit.geometry,
+            undetermined: None,
+            exception,
         };
         match missing {
-            Some(why) => self.mark_undetermined(&mut finding, why),
-            None if unknown => {
+            Some(why) => self.undetermined(&mut worded, why),
+            None if *unknown => {
                 let why = self.why_unknown(rule, properties);
-                self.mark_undetermined(&mut finding, why);
+                self.undetermined(&mut worded, why);
             }
             None => {}
         }
-        finding
+        worded
     }
 
     /// What a share rule's finding adds: the share before, this proposal's part, and the other

@@ -5,7 +5,7 @@
 //! it.
 
 use super::Checker;
-use crate::model::{Finding, Lang, Properties, Undetermined};
+use crate::model::{Lang, Properties, Undetermined};
 use crate::rules::dictionary;
 use crate::rules::Rule;
 
@@ -111,7 +111,7 @@ impl Checker {
     /// Turns a finding into an undetermined result: the reason first, then what the finding
     /// would say if the rule applied (when it has a message: an attribute test without its
     /// value has none); at most the project's `undetermined_severity`.
-    pub(super) fn mark_undetermined(&self, x: &mut Finding, why: Undetermined) {
+    pub(super) fn undetermined(&self, x: &mut super::finding::Worded<'_>, why: Undetermined) {
         x.message = match (self.lang, x.message.is_empty()) {
             (Lang::En, true) => format!("undetermined: {}", why.reason),
             (Lang::Zh, true) => format!("无法判定：{}", why.reason),

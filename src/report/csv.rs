@@ -1,5 +1,5 @@
 use super::{Emitter, Report};
-use crate::model::Finding;
+use crate::model::{Finding, MeasureKind, Severity, Unit};
 use std::io::{self, Write};
 
 /// CSV (RFC 4180) for auditors: one row per finding with the columns `code, severity,
@@ -73,8 +73,11 @@ impl Emitter for Csv {
             out.write_all(BOM.as_bytes())?;
         }
         write!(out, "{}\r\n", header())?;
+        let mut line = String::with_capacity(256);
         for f in &report.findings {
-            write!(out, "{}\r\n", row(f))?;
+            line.clear();
+            write_row(&mut line, &Row::from(f));
+            out.write_all(line.as_bytes())?;
         }
         Ok(())
     }
@@ -85,31 +88,75 @@ pub fn header() -> String {
     COLUMNS.join(",")
 }
 
-/// One finding's line, without its line end (the audit streams these; one allocation).
-pub fn row(f: &Finding) -> String {
-    use std::fmt::Write as _;
-    let mut out = String::with_capacity(192);
-    let put = |out: &mut String, s: &str, last: bool| {
-        put_text(out, s);
-        if !last {
-            out.push(',');
+/// One row's fields, borrowed: from a [`Finding`] (`check`), or from a result worded for
+/// writing only (`audit`, without building the finding); both are written by [`write_row`].
+#[derive(Clone, Copy, Debug)]
+pub struct Row<'a> {
+    pub code: &'a str,
+    pub severity: Severity,
+    pub feature_id: Option<&'a str>,
+    pub zone_layer: &'a str,
+    pub zone_id: Option<&'a str>,
+    pub measure: MeasureKind,
+    pub value: f64,
+    pub unit: Unit,
+    pub limit: f64,
+    pub message: &'a str,
+    pub source: &'a str,
+    pub index: usize,
+    pub status: &'a str,
+}
+
+impl<'a> From<&'a Finding> for Row<'a> {
+    fn from(f: &'a Finding) -> Row<'a> {
+        Row {
+            code: &f.code,
+            severity: f.severity,
+            feature_id: f.feature.id.as_deref(),
+            zone_layer: &f.zone.layer,
+            zone_id: f.zone.id.as_deref(),
+            measure: f.measure.kind,
+            value: f.measure.value,
+            unit: f.measure.unit,
+            limit: f.measure.limit,
+            message: &f.message,
+            source: &f.feature.source,
+            index: f.feature.index,
+            status: f.status(),
         }
-    };
-    put(&mut out, &f.code, false);
-    put(&mut out, f.severity.as_str(), false);
-    put(&mut out, f.feature.id.as_deref().unwrap_or_default(), false);
-    put(&mut out, &f.zone.layer, false);
-    put(&mut out, f.zone.id.as_deref().unwrap_or_default(), false);
-    put(&mut out, f.measure.kind.as_str(), false);
-    // Numbers are ironrule's own: written as they are (a negative value is a number).
-    let _ = write!(out, "{:.6},", f.measure.value);
-    put(&mut out, f.measure.unit.code(), false);
-    let _ = write!(out, "{:.6},", f.measure.limit);
-    put(&mut out, &f.message, false);
-    put(&mut out, &f.feature.source, false);
-    let _ = write!(out, "{},", f.feature.index);
-    put(&mut out, f.status(), true);
+    }
+}
+
+/// One finding's line, without its line end.
+pub fn row(f: &Finding) -> String {
+    let mut out = String::with_capacity(192);
+    write_row(&mut out, &Row::from(f));
+    out.truncate(out.len() - 2);
     out
+}
+
+/// Appends one row, with its line end (CRLF, RFC 4180): the one place the columns are written.
+pub fn write_row(out: &mut String, r: &Row<'_>) {
+    use std::fmt::Write as _;
+    let put = |out: &mut String, s: &str| {
+        put_text(out, s);
+        out.push(',');
+    };
+    put(out, r.code);
+    put(out, r.severity.as_str());
+    put(out, r.feature_id.unwrap_or_default());
+    put(out, r.zone_layer);
+    put(out, r.zone_id.unwrap_or_default());
+    put(out, r.measure.as_str());
+    // Numbers are ironrule's own: written as they are (a negative value is a number).
+    let _ = write!(out, "{:.6},", r.value);
+    put(out, r.unit.code());
+    let _ = write!(out, "{:.6},", r.limit);
+    put(out, r.message);
+    put(out, r.source);
+    let _ = write!(out, "{},", r.index);
+    put_text(out, r.status);
+    out.push_str("\r\n");
 }
 
 #[cfg(test)]
