@@ -265,13 +265,19 @@ pub fn read(path: &Path, opts: ReadOptions<'_>) -> Result<Source> {
         |f| f,
         |f| memory_estimate(&f.properties, Some(&f.geometry)),
     )?;
-    Ok(Source {
-        name: c.name,
-        crs: c.crs,
-        read: c.read,
-        features: c.items,
-        diagnostics: c.diagnostics,
-    })
+    Ok(c.into())
+}
+
+impl From<Collected<Feature>> for Source {
+    fn from(c: Collected<Feature>) -> Source {
+        Source {
+            name: c.name,
+            crs: c.crs,
+            read: c.read,
+            features: c.items,
+            diagnostics: c.diagnostics,
+        }
+    }
 }
 
 /// A whole source read, with `each` run on every accepted feature in the reading's parallel

@@ -263,13 +263,7 @@ pub(crate) fn collect_whole(
     let c = collect_opened(path, opened, opts, &|f| f, &|f: &Feature| {
         super::memory_estimate(&f.properties, Some(&f.geometry))
     })?;
-    Ok(Source {
-        name: c.name,
-        crs: c.crs,
-        read: c.read,
-        features: c.items,
-        diagnostics: c.diagnostics,
-    })
+    Ok(c.into())
 }
 
 fn collect_opened<T: Send>(

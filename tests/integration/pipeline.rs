@@ -25,7 +25,12 @@ fn library_csv(files: &[std::path::PathBuf]) -> String {
         .iter()
         .map(|f| checker.check_source(f, &Default::default()).unwrap())
         .collect();
-    let report = ironrule::report::build::build(&checker, sources, false);
+    csv_of(&checker, sources)
+}
+
+/// The CSV report of checked sources, built and written as `check --format csv` does.
+fn csv_of(checker: &Checker, sources: Vec<ironrule::engine::CheckedSource<'_>>) -> String {
+    let report = ironrule::report::build::build(checker, sources, false);
     let mut out = Vec::new();
     Format::Csv
         .emitter(Style::default())
@@ -158,15 +163,7 @@ fn one_unparseable_feature_is_rejected_alone_by_check_and_by_audit() {
 fn readers_decode_only_the_attributes_the_rules_read_and_find_the_same() {
     use ironrule::engine::ReadRequest;
     let checker = Checker::load(Project::load(&demo_project()).unwrap()).unwrap();
-    let csv = |sources| {
-        let report = ironrule::report::build::build(&checker, sources, false);
-        let mut out = Vec::new();
-        Format::Csv
-            .emitter(Style::default())
-            .emit(&mut out, &report)
-            .unwrap();
-        String::from_utf8(out).unwrap()
-    };
+    let csv = |sources| csv_of(&checker, sources);
     for file in [
         "tests/data/proposals_4546.fgb",
         "tests/data/proposals_4546.parquet",
