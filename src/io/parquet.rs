@@ -29,6 +29,8 @@ struct Column {
 pub(crate) struct ParquetStream {
     path: PathBuf,
     reader: SerializedFileReader<GuardedFile>,
+    /// The file, opened once, for checking page headers ([`check_pages`]).
+    file: File,
     geometry: Column,
     columns: Vec<Column>,
     row_group: usize,
@@ -104,6 +106,7 @@ impl ParquetStream {
         }
         let mut file = File::open(path).map_err(|e| Error::io(path, e))?;
         check_footer(path, &mut file)?;
+        let pages = file.try_clone().map_err(|e| Error::io(path, e))?;
         let reader = SerializedFileReader::new(GuardedFile(file)).map_err(|e| pq_error(path, e))?;
         let meta = reader.metadata().file_metadata();
         let geo: Value = meta
@@ -224,6 +227,7 @@ impl ParquetStream {
             ParquetStream {
                 path: path.to_owned(),
                 reader,
+                file: pages,
                 geometry,
                 columns,
                 row_group: 0,
@@ -282,9 +286,13 @@ fn check_footer(path: &Path, file: &mut File) -> Result<()> {
 
 /// Checks the page headers of one column chunk before the library reads them (see
 /// [`super::thrift`]): each is well-formed and its page lies inside the chunk.
-fn check_pages(path: &Path, c: &parquet::file::metadata::ColumnChunkMetaData) -> Result<()> {
+fn check_pages(
+    path: &Path,
+    file: &File,
+    c: &parquet::file::metadata::ColumnChunkMetaData,
+) -> Result<()> {
     use super::thrift::Problem;
-    use std::io::{Read, Seek, SeekFrom};
+    use std::os::unix::fs::FileExt;
     let start = c
         .dictionary_page_offset()
         .unwrap_or(c.data_page_offset())
@@ -292,7 +300,6 @@ fn check_pages(path: &Path, c: &parquet::file::metadata::ColumnChunkMetaData) ->
     let end = start + c.compressed_size().max(0) as u64;
     let name = c.column_path().to_string();
     let bad = |why: String| pq_error(path, format!("column '{name}': {why}"));
-    let mut file = File::open(path).map_err(|e| Error::io(path, e))?;
     let mut at = start;
     let mut buf = Vec::new();
     while at < end {
@@ -301,8 +308,7 @@ fn check_pages(path: &Path, c: &parquet::file::metadata::ColumnChunkMetaData) ->
         let (used, size) = loop {
             let want = window.min(end - at) as usize;
             buf.resize(want, 0);
-            file.seek(SeekFrom::Start(at))
-                .and_then(|_| file.read_exact(&mut buf))
+            file.read_exact_at(&mut buf, at)
                 .map_err(|e| Error::io(path, e))?;
             match super::thrift::page_header(&buf) {
                 Ok(got) => break got,
@@ -598,7 +604,7 @@ impl RawStream for ParquetStream {
                 .get_row_group(self.row_group)
                 .map_err(|e| pq_error(&self.path, e))?;
             for c in std::iter::once(&self.geometry).chain(&self.columns) {
-                check_pages(&self.path, rg.metadata().column(c.index))?;
+                check_pages(&self.path, &self.file, rg.metadata().column(c.index))?;
             }
             self.rows_left = rg.metadata().num_rows().max(0) as usize;
             let schema = self.reader.metadata().file_metadata().schema_descr_ptr();
