@@ -281,7 +281,7 @@ fn check_footer(path: &Path, file: &mut File) -> Result<()> {
         .and_then(|_| file.read_exact(&mut meta))
         .and_then(|_| file.seek(SeekFrom::Start(0)).map(|_| ()))
         .map_err(|e| Error::io(path, e))?;
-    super::thrift::check_struct(&meta).map_err(|why| pq_error(path, why))
+    super::thrift::file_metadata(&meta).map_err(|why| pq_error(path, why))
 }
 
 /// Checks the page headers of one column chunk before the library reads them (see
