@@ -1676,7 +1676,7 @@ fn main() -> Result<()> {
         "zones: {:?}",
         checker.diagnostics
     );
-    for (name, layer) in &checker.layers {
+    for (name, layer) in checker.layers.iter() {
         println!(
             "layer {name}: {} zones, {} indexed parts",
             layer.zones.len(),

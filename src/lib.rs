@@ -34,6 +34,8 @@ pub mod project;
 pub mod report;
 /// Rule packs: schema, loader, filters, message templates.
 pub mod rules;
+/// `ironrule serve`: the project over HTTP, and the map page.
+pub mod serve;
 /// Waivers and baselines: findings that are approved or already known.
 pub mod triage;
 

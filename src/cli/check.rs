@@ -2,7 +2,6 @@ use super::FailOn;
 use crate::crs::Crs;
 use crate::engine::{Checker, ReadRequest};
 use crate::io::atomic::write_atomic;
-use crate::model::Diagnostic;
 use crate::model::Lang;
 use crate::report::{Format, Style};
 use crate::triage::Date;
@@ -155,20 +154,7 @@ pub(crate) fn checked(
         None => Vec::new(),
     };
     let request = input.read.request(assume.as_ref());
-    let mut sources = Vec::new();
-    let mut file_errors = Vec::new();
-    for path in &input.proposals {
-        match checker.check_source(path, &request) {
-            Ok(s) => sources.push(s),
-            // A file that cannot be read is reported; the other files are still checked.
-            Err(e) => file_errors.push(Diagnostic::error(
-                crate::io::shown(path).into_owned(),
-                strip_path(&e.to_string(), path),
-            )),
-        }
-    }
-    let mut report = crate::report::build::build(&checker, sources, map);
-    report.diagnostics.extend(file_errors);
+    let mut report = crate::report::build::check_files(&checker, &input.proposals, &request, map);
     if input.waivers.is_some() {
         let warnings = crate::triage::apply_waivers(&mut report.findings, &waivers, today);
         report.diagnostics.extend(warnings);
@@ -241,13 +227,4 @@ fn refuse_inputs(
     }
     crate::io::atomic::refuse_input(out, inputs.iter().map(PathBuf::as_path))
         .map_err(|e| anyhow::anyhow!(e))
-}
-
-/// Error messages already start with the path; the diagnostic names it once.
-fn strip_path(message: &str, path: &std::path::Path) -> String {
-    let p = crate::io::shown(path);
-    message
-        .strip_prefix(p.as_ref())
-        .map(|rest| rest.trim_start_matches(':').trim_start().to_owned())
-        .unwrap_or_else(|| message.to_owned())
 }

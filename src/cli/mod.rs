@@ -9,6 +9,8 @@ pub mod baseline;
 pub mod check;
 /// `ironrule rule CODE` and `ironrule rules list|test`.
 pub mod rules;
+/// `ironrule serve`.
+pub mod serve;
 
 use crate::model::{Lang, Severity};
 use crate::project::Project;
@@ -45,6 +47,9 @@ pub enum Command {
     /// List or test rule packs.
     #[command(subcommand)]
     Rules(rules::RulesCommand),
+    /// Serve the project over HTTP: the map page at /, and the API (POST /v1/check answers
+    /// what `check` prints; GET /openapi.json describes it). Listens on 127.0.0.1:8080.
+    Serve(serve::ServeArgs),
 }
 
 /// The lowest severity that makes `check` exit 1.
@@ -108,6 +113,7 @@ where
         Command::Baseline(cmd) => baseline::run(cmd, lang),
         Command::Rule(args) => rules::rule(args, lang),
         Command::Rules(cmd) => rules::run(cmd, lang),
+        Command::Serve(args) => serve::run(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

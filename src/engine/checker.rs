@@ -37,10 +37,12 @@ pub struct ReadRequest<'a> {
 pub type CheckedSource<'c> = Collected<Checked<'c>>;
 
 /// A project ready to check features: its zone layers indexed and its rule packs loaded.
+/// Cloning shares the indexed layers (a server keeps one clone per language).
+#[derive(Clone)]
 pub struct Checker {
     pub project: Project,
     pub packs: Vec<Pack>,
-    pub layers: BTreeMap<String, ZoneLayer>,
+    pub layers: std::sync::Arc<BTreeMap<String, ZoneLayer>>,
     /// What reading the zone layers reported (rejected zone features make the run exit 2).
     pub diagnostics: Vec<Diagnostic>,
     /// Zone features read per layer.
@@ -180,7 +182,7 @@ impl Checker {
         Ok(Checker {
             project,
             packs,
-            layers,
+            layers: std::sync::Arc::new(layers),
             diagnostics,
             zones_read,
             dictionary,

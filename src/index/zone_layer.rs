@@ -13,6 +13,8 @@ pub struct Zone {
     pub properties: Properties,
     /// Whether the zone has area (a polygon) or is line/point work.
     pub areal: bool,
+    /// The zone's whole geometry (working CRS), for maps: rules use its pieces and edges.
+    pub geometry: Geometry<f64>,
 }
 
 /// A tile of an areal zone.
@@ -133,6 +135,7 @@ impl ZoneLayer {
                 name,
                 properties: f.properties,
                 areal,
+                geometry: f.geometry,
             });
         }
         let piece_tree = RTree::bulk_load(

@@ -8,6 +8,39 @@ use crate::model::{FeatureRef, Finding, Severity};
 use rayon::prelude::*;
 use std::collections::BTreeMap;
 
+/// Reads and checks proposal files and builds their report (`check`, `serve`): a file that
+/// cannot be read is an error diagnostic naming it, and the other files are still checked.
+pub fn check_files(
+    checker: &Checker,
+    paths: &[std::path::PathBuf],
+    request: &crate::engine::ReadRequest<'_>,
+    map: bool,
+) -> Report {
+    let mut sources = Vec::new();
+    let mut file_errors = Vec::new();
+    for path in paths {
+        match checker.check_source(path, request) {
+            Ok(s) => sources.push(s),
+            Err(e) => file_errors.push(crate::model::Diagnostic::error(
+                crate::io::shown(path).into_owned(),
+                strip_path(&e.to_string(), path),
+            )),
+        }
+    }
+    let mut report = build(checker, sources, map);
+    report.diagnostics.extend(file_errors);
+    report
+}
+
+/// Error messages already start with the path; the diagnostic names it once.
+fn strip_path(message: &str, path: &std::path::Path) -> String {
+    let p = crate::io::shown(path);
+    message
+        .strip_prefix(p.as_ref())
+        .map(|rest| rest.trim_start_matches(':').trim_start().to_owned())
+        .unwrap_or_else(|| message.to_owned())
+}
+
 /// Builds the report of `check` (and of the library's callers) from the checked sources:
 /// findings in stable order, the (feature, rule) pairs checked, diagnostics from the zone
 /// layers and the sources, and counts that reconcile (`read = checked + rejected`). With

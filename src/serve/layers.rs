@@ -1,0 +1,201 @@
+//! `GET /v1/layers` and `GET /v1/layers/{name}`: the project's zone layers for a map, in WGS 84
+//! GeoJSON, simplified for the zoom level asked (half a screen pixel at that zoom, so the
+//! simplification does not show) and cached per layer and zoom.
+
+use super::{bytes_response, ApiError, App};
+use crate::crs::{transform::Transformer, Crs};
+use axum::extract::{Path as UrlPath, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use geo::{Geometry, Simplify};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+/// A layer's GeoJSON at one zoom, by layer name and zoom.
+type Simplified = HashMap<(String, u8), Arc<Vec<u8>>>;
+
+/// Simplified layers, by layer name and zoom.
+#[derive(Default)]
+pub(super) struct Cache(Mutex<Simplified>);
+
+/// Zoom levels served: 0 (the world) to 20 (a building's corner).
+const MAX_ZOOM: u8 = 20;
+const DEFAULT_ZOOM: u8 = 14;
+
+pub(super) async fn list(State(app): State<Arc<App>>) -> Response {
+    let l = app.current();
+    let c = &l.en;
+    let layers: Vec<Value> = c
+        .project
+        .layers
+        .iter()
+        .map(|spec| {
+            let zones = c.layers.get(&spec.name);
+            json!({
+                "name": spec.name,
+                "title": spec.title,
+                "zones": zones.map_or(0, |z| z.zones.len()),
+                "areal": zones.is_some_and(|z| z.zones.iter().any(|z| z.areal)),
+                "used_by": c.rules().filter(|r| r.test.layers().contains(&spec.name)).map(|r| r.code.as_str()).collect::<Vec<_>>(),
+                "url": format!("/v1/layers/{}", spec.name),
+            })
+        })
+        .collect();
+    axum::Json(json!({
+        "crs": c.project.crs.name,
+        "area": c.area.and_then(|r| bbox_wgs84(&c.project.crs, r)),
+        "layers": layers,
+    }))
+    .into_response()
+}
+
+/// The project's area (working CRS) as `[west, south, east, north]` in WGS 84.
+fn bbox_wgs84(crs: &Crs, r: geo::Rect<f64>) -> Option<[f64; 4]> {
+    let t = Transformer::new(crs, &Crs::wgs84()).ok()?;
+    let mut g = Geometry::Polygon(r.to_polygon());
+    t.geometry(&mut g).ok()?;
+    let b = geo::BoundingRect::bounding_rect(&g)?;
+    Some([b.min().x, b.min().y, b.max().x, b.max().y].map(round7))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct LayerQuery {
+    zoom: Option<u8>,
+}
+
+pub(super) async fn layer(
+    State(app): State<Arc<App>>,
+    UrlPath(name): UrlPath<String>,
+    query: Result<Query<LayerQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, ApiError> {
+    let Query(q) = query.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    let zoom = q.zoom.unwrap_or(DEFAULT_ZOOM);
+    if zoom > MAX_ZOOM {
+        return Err(ApiError::bad_request(format!(
+            "zoom {zoom}: must be 0 to {MAX_ZOOM}"
+        )));
+    }
+    let l = app.current();
+    if !l.en.layers.contains_key(&name) {
+        let known: Vec<&str> = l.en.layers.keys().map(String::as_str).collect();
+        return Err(ApiError::not_found(format!(
+            "no layer {name:?} (known: {})",
+            known.join(", ")
+        )));
+    }
+    let key = (name.clone(), zoom);
+    let cached = l
+        .layer_cache
+        .0
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .get(&key)
+        .cloned();
+    let body = match cached {
+        Some(b) => b,
+        None => {
+            let l2 = l.clone();
+            let body = tokio::task::spawn_blocking(move || geojson(&l2.en, &name, zoom))
+                .await
+                .map_err(|e| ApiError::internal(e.to_string()))??;
+            let body = Arc::new(body);
+            l.layer_cache
+                .0
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .insert(key, body.clone());
+            body
+        }
+    };
+    let mut r = bytes_response(
+        StatusCode::OK,
+        "application/geo+json",
+        body.as_ref().clone(),
+    );
+    r.headers_mut().insert(
+        axum::http::header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("no-cache"),
+    );
+    Ok(r)
+}
+
+/// Metres per screen pixel at `zoom` on a 256-pixel Web Mercator tile, at latitude `lat`.
+pub(super) fn metres_per_pixel(zoom: u8, lat: f64) -> f64 {
+    40_075_016.686 * lat.to_radians().cos() / (256.0 * 2f64.powi(i32::from(zoom)))
+}
+
+/// The layer's zones as a WGS 84 FeatureCollection, each simplified by half a pixel at `zoom`
+/// (in the working CRS, metres) and given to 7 decimals (about a centimetre).
+fn geojson(checker: &crate::engine::Checker, name: &str, zoom: u8) -> Result<Vec<u8>, ApiError> {
+    let layer = &checker.layers[name];
+    let crs = &checker.project.crs;
+    let t = Transformer::new(crs, &Crs::wgs84())
+        .map_err(|e| ApiError::internal(format!("cannot give layer {name} in WGS 84: {e}")))?;
+    let lat = checker
+        .area
+        .and_then(|r| bbox_wgs84(crs, r))
+        .map_or(30.0, |b| (b[1] + b[3]) / 2.0);
+    let tolerance = metres_per_pixel(zoom, lat) / 2.0;
+    let title = checker
+        .project
+        .layers
+        .iter()
+        .find(|s| s.name == name)
+        .and_then(|s| s.title.clone());
+    let mut features = Vec::with_capacity(layer.zones.len());
+    for zone in &layer.zones {
+        let mut g = simplified(&zone.geometry, tolerance);
+        if t.geometry(&mut g).is_err() {
+            continue;
+        }
+        round_geometry(&mut g);
+        features.push(json!({
+            "type": "Feature",
+            "id": zone.id,
+            "properties": {"id": zone.id, "name": zone.name, "layer": name},
+            "geometry": serde_json::to_value(geojson::Geometry::from(&g)).unwrap_or(Value::Null),
+        }));
+    }
+    serde_json::to_vec(&json!({
+        "type": "FeatureCollection",
+        "name": name,
+        "title": title,
+        "zoom": zoom,
+        "tolerance_m": (tolerance * 100.0).round() / 100.0,
+        "features": features,
+    }))
+    .map_err(|e| ApiError::internal(e.to_string()))
+}
+
+fn simplified(g: &Geometry<f64>, tolerance: f64) -> Geometry<f64> {
+    match g {
+        Geometry::Polygon(p) => Geometry::Polygon(p.simplify(tolerance)),
+        Geometry::MultiPolygon(m) => Geometry::MultiPolygon(m.simplify(tolerance)),
+        Geometry::LineString(l) => Geometry::LineString(l.simplify(tolerance)),
+        Geometry::MultiLineString(m) => Geometry::MultiLineString(m.simplify(tolerance)),
+        other => other.clone(),
+    }
+}
+
+fn round7(v: f64) -> f64 {
+    (v * 1e7).round() / 1e7
+}
+
+fn round_geometry(g: &mut Geometry<f64>) {
+    use geo::MapCoordsInPlace;
+    g.map_coords_in_place(|c| geo::coord! { x: round7(c.x), y: round7(c.y) });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_pixel_at_zoom_zero_on_the_equator_is_156_km() {
+        assert!((metres_per_pixel(0, 0.0) - 156_543.03).abs() < 0.01);
+        assert!((metres_per_pixel(14, 30.7) - 8.2155).abs() < 0.001);
+    }
+}
