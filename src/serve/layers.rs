@@ -44,7 +44,9 @@ pub(super) async fn list(State(app): State<Arc<App>>) -> Response {
         })
         .collect();
     axum::Json(json!({
+        "project": c.project.name,
         "crs": c.project.crs.name,
+        "proj4": c.project.crs.proj4,
         "area": c.area.and_then(|r| bbox_wgs84(&c.project.crs, r)),
         "layers": layers,
     }))

@@ -34,8 +34,10 @@ pub const OPENAPI: &str = include_str!("openapi.json");
 /// step).
 pub const ROUTES: &[&str] = &[
     "/",
+    "/assets/{file}",
     "/healthz",
     "/openapi.json",
+    "/v1/attributes",
     "/v1/check",
     "/v1/layers",
     "/v1/layers/{name}",
@@ -248,9 +250,11 @@ pub fn run(config: Config, on_ready: impl FnOnce(SocketAddr, &Loaded)) -> anyhow
 fn router(app: Arc<App>) -> Router {
     Router::new()
         .route("/", get(page))
+        .route("/assets/{file}", get(asset))
         .route("/healthz", get(healthz))
         .route("/openapi.json", get(openapi))
         .route("/v1/check", post(check::check))
+        .route("/v1/attributes", get(attributes))
         .route("/v1/rules", get(rules))
         .route("/v1/rules/{code}", get(rule))
         .route("/v1/layers", get(layers::list))
@@ -415,6 +419,74 @@ async fn page() -> Response {
         include_str!("web/index.html"),
     )
         .into_response()
+}
+
+/// The map page's libraries and their licences, vendored from npm
+/// (`src/serve/web/vendor/refresh.sh`).
+const ASSETS: &[(&str, &str, &str)] = &[
+    (
+        "leaflet.js",
+        "text/javascript; charset=utf-8",
+        include_str!("web/vendor/leaflet.js"),
+    ),
+    (
+        "leaflet.css",
+        "text/css; charset=utf-8",
+        include_str!("web/vendor/leaflet.css"),
+    ),
+    (
+        "proj4.js",
+        "text/javascript; charset=utf-8",
+        include_str!("web/vendor/proj4.js"),
+    ),
+    (
+        "LICENSE.leaflet",
+        "text/plain; charset=utf-8",
+        include_str!("web/vendor/LICENSE.leaflet"),
+    ),
+    (
+        "LICENSE.proj4",
+        "text/plain; charset=utf-8",
+        include_str!("web/vendor/LICENSE.proj4"),
+    ),
+];
+
+async fn asset(UrlPath(file): UrlPath<String>) -> Result<Response, ApiError> {
+    let Some((_, content_type, text)) = ASSETS.iter().find(|(name, _, _)| *name == file) else {
+        return Err(ApiError::not_found(format!("no asset {file:?}")));
+    };
+    Ok((
+        [
+            (header::CONTENT_TYPE, *content_type),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        *text,
+    )
+        .into_response())
+}
+
+/// The attribute dictionary, for the map page's form: each attribute's type, title, unit and,
+/// for an enumeration, its values with the names submissions use for them.
+async fn attributes(State(app): State<Arc<App>>) -> Response {
+    let l = app.current();
+    let read = &l.en.projection;
+    let list: Vec<Value> = l
+        .en
+        .dictionary
+        .attributes()
+        .iter()
+        .map(|a| {
+            json!({
+                "name": a.name,
+                "type": a.kind.as_str(),
+                "title": a.title,
+                "unit": a.unit,
+                "read_by_rules": read.keeps(&a.name),
+                "values": a.values.iter().map(|v| json!({"value": v.value, "title": v.title, "aliases": v.aliases})).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    axum::Json(json!({ "attributes": list })).into_response()
 }
 
 async fn openapi() -> Response {

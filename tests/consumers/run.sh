@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Real consumers read ironrule's reports of the demo: the official SARIF 2.1.0 schema,
 # junitparser, ogrinfo (GDAL) and headless Chromium; and GEOS (shapely) checks the measured
-# areas and distances. .ci/run installs them:
-#   apt: gdal-bin chromium fonts-wqy-microhei   pip: jsonschema junitparser shapely
-# With UPDATE_SCREENSHOT=1 the screenshot is copied to docs/report.png (shown in README).
+# areas and distances. The API description is checked by openapi-spec-validator, and the map
+# page of `ironrule serve` is used in Chromium through playwright-core (tests/browser).
+# .ci/run installs them:
+#   apt: gdal-bin chromium fonts-wqy-microhei nodejs npm
+#   pip: jsonschema junitparser shapely openapi-spec-validator   npm: tests/browser/package-lock.json
+# With UPDATE_SCREENSHOT=1 the screenshots are copied to docs/ (shown in README).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 out=target/consumers
@@ -37,6 +40,18 @@ rm -rf "$profile"
 python3 tests/consumers/validate.py png "$out/report.png"
 if [ "${UPDATE_SCREENSHOT:-}" = 1 ]; then cp "$out/report.png" docs/report.png; fi
 
+# The OpenAPI 3.1 description of `ironrule serve`, by a real validator.
+python3 -m openapi_spec_validator src/serve/openapi.json
+
+# The map page in a real browser: draw, upload, Chinese, SARIF download, phone width.
+(cd tests/browser && npm ci --silent --no-audit --no-fund)
+OUT="$out/browser" IRONRULE_BIN="$bin" node tests/browser/map.test.mjs
+python3 tests/consumers/validate.py sarif tests/data/sarif-2.1.0-rtm.5.json "$out/browser/serve.sarif"
+python3 tests/consumers/validate.py png "$out/browser/serve-map.png"
+if [ "${UPDATE_SCREENSHOT:-}" = 1 ]; then
+    cp "$out/browser/serve-map.png" "$out/browser/serve-draw.png" "$out/browser/serve-phone.png" docs/
+fi
+
 # Differential test of the measurements against GEOS (shapely 2).
 python3 tests/consumers/geos_diff.py "$bin" "$out/geos" 600
-echo "consumers: all four formats read by their consumers; measurements agree with GEOS"
+echo "consumers: all four formats read by their consumers; the API description is valid; the map page works in Chromium; measurements agree with GEOS"

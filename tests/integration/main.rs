@@ -17,5 +17,6 @@ mod lang;
 mod pipeline;
 mod properties;
 mod rules;
+mod serve;
 mod snapshots;
 mod triage;
