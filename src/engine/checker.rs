@@ -57,6 +57,8 @@ pub struct Checker {
     /// The proposal attributes the packs read ([`attributes_read`]): readers decode only
     /// these.
     pub projection: io::Projection,
+    /// Each district's landscape for the share rules, worked out once (shared by clones).
+    pub share_land: std::sync::Arc<super::share::LandCache>,
 }
 
 /// The proposal attributes a set of packs reads: those of every rule's `applies_to`, its
@@ -189,6 +191,7 @@ impl Checker {
             area,
             lang: Lang::default(),
             projection,
+            share_land: Default::default(),
         })
     }
 

@@ -258,6 +258,7 @@ impl Checker {
                 &fps,
                 *min_share,
                 target_field.as_deref(),
+                &self.share_land,
             );
             // Per district, the proposals that take landscape there: a finding names the
             // others, since the district falls under its target by all of them together.

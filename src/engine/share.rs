@@ -38,15 +38,18 @@ pub fn union_all(polys: Vec<Polygon<f64>>) -> MultiPolygon<f64> {
     polys.sort_by(|a, b| key(a).total_cmp(&key(b)));
     let mut level: Vec<MultiPolygon<f64>> =
         polys.into_iter().map(|p| MultiPolygon(vec![p])).collect();
+    let merge = |pair: &[MultiPolygon<f64>]| match pair {
+        [a, b] => a.union(b),
+        [a] => a.clone(),
+        _ => unreachable!("chunks of two"),
+    };
     while level.len() > 1 {
-        level = level
-            .par_chunks(2)
-            .map(|pair| match pair {
-                [a, b] => a.union(b),
-                [a] => a.clone(),
-                _ => unreachable!("chunks of two"),
-            })
-            .collect();
+        // A few polygons (one proposal's parts) are merged on this thread.
+        level = if level.len() <= 2 * crate::io::stream::SMALL_BATCH {
+            level.chunks(2).map(merge).collect()
+        } else {
+            level.par_chunks(2).map(merge).collect()
+        };
     }
     level.pop().unwrap_or_else(|| MultiPolygon(Vec::new()))
 }
@@ -77,13 +80,55 @@ fn intersect_near(
 /// judged only where some proposal takes landscape in it; the rule fires when the share after
 /// is **below** the target (reaching it exactly is allowed), once for every proposal that
 /// takes landscape there.
+/// A district's landscape, which depends on the zones only: worked out once per checker and
+/// kept (a server checks one footprint after another against the same districts).
+#[derive(Debug)]
+pub struct DistrictLand {
+    land: MultiPolygon<f64>,
+    land_area: f64,
+}
+
+/// Districts' landscape by (grouping layer, landscape layers, district).
+#[derive(Debug, Default)]
+pub struct LandCache(
+    std::sync::Mutex<
+        std::collections::HashMap<(String, String, usize), std::sync::Arc<DistrictLand>>,
+    >,
+);
+
+impl LandCache {
+    fn get_or(
+        &self,
+        key: (String, String, usize),
+        make: impl FnOnce() -> DistrictLand,
+    ) -> std::sync::Arc<DistrictLand> {
+        if let Some(l) = self.0.lock().unwrap_or_else(|p| p.into_inner()).get(&key) {
+            return l.clone();
+        }
+        // Worked out without the lock held (two threads may both do it once; either is kept).
+        let made = std::sync::Arc::new(make());
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .entry(key)
+            .or_insert(made)
+            .clone()
+    }
+}
+
 pub fn share(
     group: &ZoneLayer,
     landscape: &[&ZoneLayer],
     features: &[&Footprint],
     min_share: Option<f64>,
     target_field: Option<&str>,
+    cache: &LandCache,
 ) -> Vec<ShareHit> {
+    let landscape_key: String = landscape
+        .iter()
+        .map(|l| l.name.as_str())
+        .collect::<Vec<_>>()
+        .join("\n");
     let mut hits = Vec::new();
     for (z, zone) in group.zones.iter().enumerate() {
         if !zone.areal {
@@ -125,19 +170,25 @@ pub fn share(
             continue;
         }
         // The district's landscape: every landscape piece clipped to it, united.
-        let mut parts = Vec::new();
-        for d in &district {
-            let Some(db) = d.bounding_rect() else {
-                continue;
-            };
-            for layer in landscape {
-                for piece in layer.pieces_in(db) {
-                    parts.extend(d.intersection(&piece.polygon).0);
+        let district_land = cache.get_or((group.name.clone(), landscape_key.clone(), z), || {
+            let mut parts = Vec::new();
+            for d in &district {
+                let Some(db) = d.bounding_rect() else {
+                    continue;
+                };
+                for layer in landscape {
+                    for piece in layer.pieces_in(db) {
+                        parts.extend(d.intersection(&piece.polygon).0);
+                    }
                 }
             }
-        }
-        let land = union_all(parts);
-        let land_area = land.unsigned_area();
+            let land = union_all(parts);
+            DistrictLand {
+                land_area: land.unsigned_area(),
+                land,
+            }
+        });
+        let (land, land_area) = (&district_land.land, district_land.land_area);
         let area: f64 = district.iter().map(|p| p.unsigned_area()).sum();
         if area <= 0.0 {
             continue;
@@ -219,20 +270,51 @@ mod tests {
         let fp = |g| Footprint::new(&g).unwrap();
         // One proposal takes 60 m² (0.6 points): still 49.4 % ≥ 49 %.
         let a = fp(square(10.0, 10.0, 60.0_f64.sqrt()));
-        assert!(share(&districts, &[&green], &[&a], None, Some("target")).is_empty());
+        assert!(share(
+            &districts,
+            &[&green],
+            &[&a],
+            None,
+            Some("target"),
+            &LandCache::default()
+        )
+        .is_empty());
         // Two proposals of 10 × 10 on the same spot take 100 m² together, not 200: 49 %
         // exactly — allowed; a third elsewhere tips it below, and all three are named.
         let b = fp(square(20.0, 20.0, 10.0));
         let c = fp(square(20.0, 20.0, 10.0));
-        assert!(share(&districts, &[&green], &[&b, &c], None, Some("target")).is_empty());
+        assert!(share(
+            &districts,
+            &[&green],
+            &[&b, &c],
+            None,
+            Some("target"),
+            &LandCache::default()
+        )
+        .is_empty());
         let e = fp(square(30.0, 60.0, 5.0));
-        let hits = share(&districts, &[&green], &[&b, &c, &e], None, Some("target"));
+        let hits = share(
+            &districts,
+            &[&green],
+            &[&b, &c, &e],
+            None,
+            Some("target"),
+            &LandCache::default(),
+        );
         assert_eq!(hits.len(), 3);
         assert!((hits[0].before - 0.5).abs() < 1e-12);
         assert!((hits[0].after - 0.4875).abs() < 1e-9);
         assert!((hits[2].taken_m2 - 25.0).abs() < 1e-9);
         // Building on the city half takes no landscape: no finding.
         let f = fp(square(60.0, 60.0, 30.0));
-        assert!(share(&districts, &[&green], &[&f], Some(0.5), None).is_empty());
+        assert!(share(
+            &districts,
+            &[&green],
+            &[&f],
+            Some(0.5),
+            None,
+            &LandCache::default()
+        )
+        .is_empty());
     }
 }

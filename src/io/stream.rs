@@ -364,42 +364,45 @@ impl<'a> Opened<'a> {
             return Ok(None);
         };
         let (from, target, prep) = (&self.crs, &self.target, &self.prep);
-        let items = raws
-            .into_par_iter()
-            .map_init(
-                || (Transformer::new(from, target), init()),
-                |(t, state), raw| {
-                    let mut a = match t {
-                        Ok(t) => prep.assemble(raw, t),
-                        Err(e) => Assembled {
-                            index: raw.index,
-                            id: raw.id,
-                            parsed: false,
-                            warnings: Vec::new(),
-                            result: Err(format!("{e}; rejected")),
-                        },
-                    };
-                    let (result, bbox) = match std::mem::replace(&mut a.result, Err(String::new()))
-                    {
-                        Ok(f) => {
-                            let bbox = crate::geom::bbox_of([&f.geometry]);
-                            match caught(|| each(state, f)) {
-                                Ok(r) => (Some(r), bbox),
-                                Err(why) => {
-                                    a.result = Err(why);
-                                    (None, None)
-                                }
-                            }
-                        }
+        let work = |(t, state): &mut (Result<Transformer, _>, _), raw: RawFeature| {
+            let mut a = match t {
+                Ok(t) => prep.assemble(raw, t),
+                Err(e) => Assembled {
+                    index: raw.index,
+                    id: raw.id,
+                    parsed: false,
+                    warnings: Vec::new(),
+                    result: Err(format!("{e}; rejected")),
+                },
+            };
+            let (result, bbox) = match std::mem::replace(&mut a.result, Err(String::new())) {
+                Ok(f) => {
+                    let bbox = crate::geom::bbox_of([&f.geometry]);
+                    match caught(|| each(state, f)) {
+                        Ok(r) => (Some(r), bbox),
                         Err(why) => {
                             a.result = Err(why);
                             (None, None)
                         }
-                    };
-                    (a, result, bbox)
-                },
-            )
-            .collect();
+                    }
+                }
+                Err(why) => {
+                    a.result = Err(why);
+                    (None, None)
+                }
+            };
+            (a, result, bbox)
+        };
+        // A handful of features (one footprint from `serve`, a small `check`) stay on this
+        // thread: handing them to the pool costs more than the work.
+        let items = if raws.len() <= SMALL_BATCH {
+            let mut state = (Transformer::new(from, target), init());
+            raws.into_iter().map(|raw| work(&mut state, raw)).collect()
+        } else {
+            raws.into_par_iter()
+                .map_init(|| (Transformer::new(from, target), init()), work)
+                .collect()
+        };
         let pending = Pending {
             source: self.name.clone(),
             items,
@@ -484,6 +487,8 @@ fn caught<T>(f: impl FnOnce() -> T) -> std::result::Result<T, String> {
 
 /// Bytes read from a file per refill.
 const BLOCK: usize = 4 << 20;
+/// Batches of at most this many features are worked on the calling thread.
+pub(crate) const SMALL_BATCH: usize = 8;
 /// At most about this many bytes of GeoJSON per batch.
 const BATCH_BYTES: usize = 48 << 20;
 
@@ -537,7 +542,7 @@ impl JsonStream {
             file,
             len,
             consumed: 0,
-            buf: Vec::with_capacity(BLOCK),
+            buf: Vec::with_capacity(BLOCK.min(len as usize + 1)),
             pos: 0,
             start: None,
             depth: 0,
@@ -684,7 +689,10 @@ impl JsonStream {
 
     fn fill(&mut self) -> Result<()> {
         let old = self.buf.len();
-        self.buf.resize(old + BLOCK, 0);
+        // A block, or what the file has left (and a little more, to see its end): a small
+        // file costs a small buffer.
+        let left = self.len.saturating_sub(self.consumed) as usize;
+        self.buf.resize(old + BLOCK.min(left.max(4096) + 1), 0);
         let n = self
             .file
             .read(&mut self.buf[old..])
@@ -791,13 +799,14 @@ impl RawStream for JsonStream {
         let first = self.index;
         self.index += ranges.len();
         let (buf, repair, keep) = (&self.buf, self.repair, &self.keep);
-        let raws: Vec<RawFeature> = ranges
-            .par_iter()
-            .enumerate()
-            .map(|(i, &(s, e, at))| {
-                geojson::raw_from_slice(first + i, &buf[s..e], repair, at, keep)
-            })
-            .collect();
+        let raw = |(i, &(s, e, at)): (usize, &(usize, usize, (usize, usize)))| {
+            geojson::raw_from_slice(first + i, &buf[s..e], repair, at, keep)
+        };
+        let raws: Vec<RawFeature> = if ranges.len() <= SMALL_BATCH {
+            ranges.iter().enumerate().map(raw).collect()
+        } else {
+            ranges.par_iter().enumerate().map(raw).collect()
+        };
         // Everything up to the last element handed out can go.
         let end = ranges.last().map_or(0, |r| r.1);
         let cut = self.start.map_or(end, |s| s.min(end)).min(self.pos);
@@ -885,12 +894,14 @@ impl RawStream for SeqStream {
             return Ok(None);
         }
         let (repair, keep) = (self.repair, &self.keep);
-        let raws = lines
-            .par_iter()
-            .map(|(index, line, bytes)| {
-                geojson::raw_from_seq_line(*index, *line, bytes, repair, keep)
-            })
-            .collect();
+        let raw = |(index, line, bytes): &(usize, usize, Vec<u8>)| {
+            geojson::raw_from_seq_line(*index, *line, bytes, repair, keep)
+        };
+        let raws = if lines.len() <= SMALL_BATCH {
+            lines.iter().map(raw).collect()
+        } else {
+            lines.par_iter().map(raw).collect()
+        };
         Ok(Some(raws))
     }
 

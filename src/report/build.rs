@@ -81,10 +81,14 @@ pub fn build(checker: &Checker, sources: Vec<CheckedSource<'_>>, map: bool) -> R
         false => Vec::new(),
     };
     // Each feature's findings, worded in parallel.
-    let worded: Vec<Vec<Finding>> = checked
-        .into_par_iter()
-        .map(|c| checker.findings(c))
-        .collect();
+    let worded: Vec<Vec<Finding>> = if checked.len() <= crate::io::stream::SMALL_BATCH {
+        checked.into_iter().map(|c| checker.findings(c)).collect()
+    } else {
+        checked
+            .into_par_iter()
+            .map(|c| checker.findings(c))
+            .collect()
+    };
     findings.extend(worded.into_iter().flatten());
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     summary.count(&findings);

@@ -87,8 +87,8 @@ pub struct RuleDoc {
     pub severity: Severity,
     pub citation: Citation,
     pub test: String,
-    /// The rule's README, Markdown.
-    pub help: Option<String>,
+    /// The rule's README, Markdown (shared with the rule).
+    pub help: Option<std::sync::Arc<str>>,
 }
 
 impl From<&Rule> for RuleDoc {

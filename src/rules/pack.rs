@@ -694,6 +694,7 @@ fn compile(
         message_zh,
         citation: std::sync::Arc::new(spec.citation),
         test,
+        readmes: crate::rules::rule::Readmes::read(dir),
         dir: dir.to_owned(),
         pack: pack.id.clone(),
     })

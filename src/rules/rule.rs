@@ -366,6 +366,27 @@ pub struct Rule {
     pub dir: PathBuf,
     /// The pack's id.
     pub pack: String,
+    /// README.md and README.zh.md as they were when the rule loaded (a report quotes them,
+    /// and a server's reports must not change before it reloads).
+    pub readmes: Readmes,
+}
+
+/// A rule's READMEs, read once.
+#[derive(Clone, Debug, Default)]
+pub struct Readmes {
+    pub en: Option<std::sync::Arc<str>>,
+    pub zh: Option<std::sync::Arc<str>>,
+}
+
+impl Readmes {
+    /// Reads `dir`'s README.md and README.zh.md (either may be missing).
+    pub fn read(dir: &std::path::Path) -> Readmes {
+        let read = |name: &str| std::fs::read_to_string(dir.join(name)).ok().map(Into::into);
+        Readmes {
+            en: read("README.md"),
+            zh: read("README.zh.md"),
+        }
+    }
 }
 
 impl Rule {
@@ -384,16 +405,14 @@ impl Rule {
 
     /// The rule's README, if it has one.
     pub fn readme(&self) -> Option<String> {
-        std::fs::read_to_string(self.dir.join("README.md")).ok()
+        self.readmes.en.as_deref().map(str::to_owned)
     }
 
     /// The README in `lang` (`README.zh.md` for Chinese), else the English one.
-    pub fn readme_in(&self, lang: crate::model::Lang) -> Option<String> {
+    pub fn readme_in(&self, lang: crate::model::Lang) -> Option<std::sync::Arc<str>> {
         match lang {
-            crate::model::Lang::Zh => std::fs::read_to_string(self.dir.join("README.zh.md"))
-                .ok()
-                .or_else(|| self.readme()),
-            crate::model::Lang::En => self.readme(),
+            crate::model::Lang::Zh => self.readmes.zh.clone().or_else(|| self.readmes.en.clone()),
+            crate::model::Lang::En => self.readmes.en.clone(),
         }
     }
 

@@ -227,20 +227,18 @@ fn run(
 /// The report with the staging folder taken out of every name, so that it names the upload
 /// as the client did (the prefix is random: it occurs nowhere else).
 fn unstage(out: Vec<u8>, prefix: &str) -> Vec<u8> {
-    let p = prefix.as_bytes();
-    if !out.windows(p.len()).any(|w| w == p) {
+    let finder = memchr::memmem::Finder::new(prefix.as_bytes());
+    let mut at = finder.find_iter(&out).peekable();
+    if at.peek().is_none() {
         return out;
     }
     let mut clean = Vec::with_capacity(out.len());
-    let mut i = 0;
-    while i < out.len() {
-        if out[i..].starts_with(p) {
-            i += p.len();
-        } else {
-            clean.push(out[i]);
-            i += 1;
-        }
+    let mut from = 0;
+    for i in at {
+        clean.extend_from_slice(&out[from..i]);
+        from = i + prefix.len();
     }
+    clean.extend_from_slice(&out[from..]);
     clean
 }
 

@@ -367,7 +367,10 @@ fn log(mut line: Value) {
             m.shift_insert(0, "time".into(), now_rfc3339().into());
         }
     }
-    eprintln!("{line}");
+    // One write per line: a log reader never sees half a line.
+    let mut text = line.to_string();
+    text.push('\n');
+    let _ = std::io::Write::write_all(&mut std::io::stderr().lock(), text.as_bytes());
 }
 
 fn ms(since: Instant) -> f64 {
