@@ -102,6 +102,7 @@ pub fn build(checker: &Checker, sources: Vec<CheckedSource<'_>>, map: bool) -> R
             .map(|r| RuleDoc::new(r, checker.lang))
             .collect(),
         lang: checker.lang,
+        project: checker.project.name.clone(),
         cases,
         working_crs: Some(checker.project.crs.clone()),
         source_crs,
@@ -142,6 +143,12 @@ fn map_data(
             .filter(|(name, _)| used.contains(name))
             .map(|(name, layer)| MapLayer {
                 name: name.clone(),
+                title: checker
+                    .project
+                    .layers
+                    .iter()
+                    .find(|s| &s.name == name)
+                    .and_then(|s| s.title.clone()),
                 areas: layer.pieces_in(view).map(|p| p.polygon.clone()).collect(),
                 lines: layer
                     .edges_in(view)

@@ -6,7 +6,7 @@ use std::io::{self, Write};
 /// JSON: `{"findings": [...], "summary": {...}, "diagnostics": [...]}`. Each finding has
 /// `code`, `name`, `severity`, `feature {source, index, id, name}`, `zone {layer, id, name}`,
 /// `measure {kind, value, unit, limit, op}`, `share_of_footprint`, `nearest`, `message`,
-/// `citation`, `status` (`active`, `undetermined`, `waived`, `baselined`), `undetermined`
+/// `resolution` (what would resolve it, in the report's language), `citation`, `status` (`active`, `undetermined`, `waived`, `baselined`), `undetermined`
 /// (`{attributes, reason}` when the rule could not be decided), `fingerprint`, and `geometry` (GeoJSON) with `nearest` in `geometry_crs`,
 /// the CRS of the proposal file.
 pub struct Json;
@@ -30,6 +30,7 @@ pub fn finding_json(report: &Report, f: &Finding) -> Value {
         "share_of_footprint": f.share_of_footprint,
         "nearest": nearest,
         "message": f.message,
+        "resolution": super::resolution(f, report.lang),
         "citation": f.citation,
         "approval": f.approval,
         "exception": f.exception,

@@ -130,6 +130,8 @@ pub struct Case {
 #[derive(Clone, Debug, Default)]
 pub struct MapLayer {
     pub name: String,
+    /// The layer's title in the project file, for the legend.
+    pub title: Option<String>,
     pub areas: Vec<Polygon<f64>>,
     pub lines: Vec<LineString<f64>>,
 }
@@ -170,6 +172,8 @@ pub struct Report {
     pub baseline_used: bool,
     /// The language of the text and HTML reports' own words (`--lang`).
     pub lang: Lang,
+    /// The project's name (the HTML report's title).
+    pub project: Option<String>,
     pub(crate) transforms: RefCell<BTreeMap<String, Option<Transformer>>>,
 }
 
@@ -417,6 +421,82 @@ pub(crate) fn xml_escape(s: &str) -> String {
     out
 }
 
+/// What would resolve a finding, from its measure, for people (the map page, the HTML and
+/// JSON reports): how far to move, how much to take out of a zone, how much lower to build,
+/// which attribute to give. `None` where the measure says nothing to change.
+pub fn resolution(f: &Finding, lang: Lang) -> Option<String> {
+    use crate::model::{fmt_num, MeasureKind};
+    if let Some(u) = &f.undetermined {
+        return Some(match lang {
+            Lang::En => format!(
+                "give {}, so that the rule can be decided",
+                u.attributes.join(", ")
+            ),
+            Lang::Zh => format!("补充属性 {}，以便判定", u.attributes.join("、")),
+        });
+    }
+    let m = &f.measure;
+    let zone = f
+        .zone
+        .name
+        .clone()
+        .or_else(|| f.zone.id.clone())
+        .unwrap_or_else(|| f.zone.layer.clone());
+    let unit = m.unit.text_in(lang);
+    // Rounded up to the centimetre (or the hundredth): the change that is enough.
+    // (less a hair, so that 60000.0000003 m² stays 60000 and does not become 60000.01).
+    let up = |v: f64| fmt_num(((v.max(0.0) * 100.0) - 1e-3).ceil().max(0.0) / 100.0);
+    let amount = format!("{} {unit}", up(m.value));
+    Some(match (m.kind, lang) {
+        (MeasureKind::Distance, Lang::En) => format!(
+            "move it more than {} m farther from {zone} (the limit is {} m)",
+            up(m.limit - m.value),
+            fmt_num(m.limit)
+        ),
+        (MeasureKind::Distance, Lang::Zh) => format!(
+            "向远离{zone}方向移动超过 {} 米（限值 {} 米）",
+            up(m.limit - m.value),
+            fmt_num(m.limit)
+        ),
+        (
+            MeasureKind::OverlapArea | MeasureKind::OverlapLength | MeasureKind::OverlapPoints,
+            Lang::En,
+        ) => format!("take the {amount} inside {zone} out of it"),
+        (
+            MeasureKind::OverlapArea | MeasureKind::OverlapLength | MeasureKind::OverlapPoints,
+            Lang::Zh,
+        ) => format!("将位于{zone}内的 {amount} 移出"),
+        (
+            MeasureKind::OutsideArea | MeasureKind::OutsideLength | MeasureKind::OutsidePoints,
+            Lang::En,
+        ) => format!("bring the {amount} outside the layer {} inside it", f.zone.layer),
+        (
+            MeasureKind::OutsideArea | MeasureKind::OutsideLength | MeasureKind::OutsidePoints,
+            Lang::Zh,
+        ) => format!("将位于 {} 以外的 {amount} 移入范围内", f.zone.layer),
+        (MeasureKind::AttributeExcess, _) => {
+            let by = format!("{} {unit}", up(m.value - m.limit));
+            match (m.unit, lang) {
+                (crate::model::Unit::Metre, Lang::En) => format!("lower it by {by}, to {} {unit}", fmt_num(m.limit)),
+                (crate::model::Unit::Metre, Lang::Zh) => format!("降低 {by}，至 {} {unit}", fmt_num(m.limit)),
+                (_, Lang::En) => format!("bring it down by {by}, to {} {unit}", fmt_num(m.limit)),
+                (_, Lang::Zh) => format!("减少 {by}，至 {} {unit}", fmt_num(m.limit)),
+            }
+        }
+        (MeasureKind::ShareAfter, Lang::En) => format!(
+            "keep {} percentage points more of the district's landscape (take less of it), so that its share stays at {} %",
+            up(m.limit - m.value),
+            fmt_num(m.limit)
+        ),
+        (MeasureKind::ShareAfter, Lang::Zh) => format!(
+            "少占用山水空间，使本区山水占比多保留 {} 个百分点，不低于 {} %",
+            up(m.limit - m.value),
+            fmt_num(m.limit)
+        ),
+        (MeasureKind::AttributeMissing, _) => return None,
+    })
+}
+
 /// The measured evidence in one line, in `lang`: "distance 595.51 m ≤ limit 1000 m",
 /// "距离 595.51 m ≤ 限值 1000 m".
 pub fn measure_text(f: &Finding, lang: Lang) -> String {
@@ -498,6 +578,86 @@ mod tests {
         );
         assert_eq!(clean("名称\tline\nnext"), "名称\tline\nnext");
         assert!(matches!(clean("plain"), std::borrow::Cow::Borrowed(_)));
+    }
+
+    fn finding(
+        kind: crate::model::MeasureKind,
+        unit: crate::model::Unit,
+        value: f64,
+        limit: f64,
+    ) -> crate::model::Finding {
+        use crate::model::*;
+        Finding {
+            code: "X1".into(),
+            rule_name: "x".into(),
+            severity: Severity::Prohibited,
+            feature: FeatureRef {
+                source: "p.geojson".into(),
+                index: 0,
+                id: None,
+            },
+            feature_name: None,
+            zone: ZoneRef {
+                layer: "red_line".into(),
+                id: Some("RL-01".into()),
+                name: Some("南津关".into()),
+            },
+            measure: Measure {
+                kind,
+                value,
+                unit,
+                limit,
+                op: Comparison::Above,
+            },
+            share_of_footprint: None,
+            nearest: None,
+            message: String::new(),
+            citation: Default::default(),
+            approval: None,
+            exception: None,
+            undetermined: None,
+            triage: Default::default(),
+            geometry: None,
+        }
+    }
+
+    #[test]
+    fn a_resolution_says_how_much_to_change() {
+        use super::resolution;
+        use crate::model::{Lang, MeasureKind as K, Unit as U};
+        let r = |k, u, v, l, lang| resolution(&finding(k, u, v, l), lang).unwrap();
+        // Rounded up to the centimetre, but not for a float's last bits.
+        assert_eq!(
+            r(K::Distance, U::Metre, 595.514, 1000.0, Lang::En),
+            "move it more than 404.49 m farther from 南津关 (the limit is 1000 m)"
+        );
+        assert_eq!(
+            r(
+                K::OverlapArea,
+                U::SquareMetre,
+                60000.00000031,
+                0.0,
+                Lang::En
+            ),
+            "take the 60000 m² inside 南津关 out of it"
+        );
+        assert_eq!(
+            r(K::AttributeExcess, U::Metre, 180.0, 150.0, Lang::Zh),
+            "降低 30 米，至 150 米"
+        );
+        assert_eq!(
+            r(K::ShareAfter, U::Percent, 48.2, 50.0, Lang::En),
+            "keep 1.8 percentage points more of the district's landscape (take less of it), so that its share stays at 50 %"
+        );
+        let mut undetermined = finding(K::Distance, U::Metre, 10.0, 1000.0);
+        undetermined.undetermined = Some(crate::model::Undetermined {
+            attributes: vec!["industry".into()],
+            reason: String::new(),
+        });
+        assert_eq!(
+            resolution(&undetermined, Lang::Zh).unwrap(),
+            "补充属性 industry，以便判定"
+        );
     }
 
     #[test]

@@ -27,15 +27,20 @@ const DEFAULT_ZOOM: u8 = 14;
 pub(super) async fn list(State(app): State<Arc<App>>) -> Response {
     let l = app.current();
     let c = &l.en;
+    let names: Vec<&str> = c.project.layers.iter().map(|s| s.name.as_str()).collect();
+    let colours = crate::report::html::layer_colours(&names);
     let layers: Vec<Value> = c
         .project
         .layers
         .iter()
-        .map(|spec| {
+        .zip(colours)
+        .map(|(spec, colour)| {
             let zones = c.layers.get(&spec.name);
             json!({
                 "name": spec.name,
                 "title": spec.title,
+                "colour": colour,
+                "outline": crate::report::html::is_outline(&spec.name),
                 "zones": zones.map_or(0, |z| z.zones.len()),
                 "areal": zones.is_some_and(|z| z.zones.iter().any(|z| z.areal)),
                 "used_by": c.rules().filter(|r| r.test.layers().contains(&spec.name)).map(|r| r.code.as_str()).collect::<Vec<_>>(),

@@ -114,6 +114,14 @@ try {
   assert.ok(await page.locator(".dist-label").count() > 0, "distance labels are drawn");
   await page.screenshot({ path: path.join(out, "serve-map.png") });
 
+  // 2b. A FlatGeobuf in the working CRS (EPSG:4546): its findings' parts are drawn in place.
+  await page.setInputFiles("#file", path.join(root, "tests/data/proposals_4546.fgb"));
+  await page.waitForFunction(() => document.querySelector(".verdict") && results.getLayers().length > 0);
+  const drawnAt = await page.evaluate(() => { const b = results.getBounds(); return [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()]; });
+  assert.ok(drawnAt[0] > 110.5 && drawnAt[2] < 112 && drawnAt[1] > 30 && drawnAt[3] < 31.5, `parts drawn at ${drawnAt}`);
+  await page.setInputFiles("#file", proposals);
+  await page.waitForFunction(n => document.querySelectorAll(".finding[data-code]").length === n && document.querySelector(".finding .feature").textContent.length > 0, expectedAll.findings.length);
+
   // 3. Chinese.
   await page.click("#lang");
   await page.waitForFunction(() => document.querySelector(".verdict") && document.querySelector(".verdict").textContent.includes("禁止"));

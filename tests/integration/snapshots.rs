@@ -97,8 +97,22 @@ fn csv_report() {
 fn html_report() {
     let html = report("html");
     assert!(html.contains("<svg"), "has a map");
-    // Self-contained: no scripts, and the only URL is the SVG namespace.
-    assert!(!html.contains("<script"));
+    // Self-contained: one inline script (zoom and pan), nothing loaded, and the only URL is
+    // the SVG namespace.
+    assert_eq!(html.matches("<script").count(), 1);
+    assert!(!html.contains("<script src"));
+    // The legend gives the layers' titles, each layer its own colour; the project is named;
+    // findings say what would resolve them.
+    assert!(html.contains("Ecological protection red line (illustrative)</span>"));
+    let colours: Vec<&str> = html
+        .split(r#"<g class="layer""#)
+        .skip(1)
+        .filter_map(|g| g.find("=\"#").map(|at| &g[at + 2..at + 9]))
+        .collect();
+    let distinct: std::collections::BTreeSet<&&str> = colours.iter().collect();
+    assert_eq!(distinct.len(), colours.len(), "{colours:?}");
+    assert!(html.contains("ironrule report — Yichang demo"));
+    assert!(html.contains("<dt>to resolve</dt>"));
     assert_eq!(
         html.matches("http").count(),
         html.matches("http://www.w3.org/2000/svg").count()
