@@ -43,6 +43,12 @@ fn reconciles(src: &crate::io::Source) {
     );
 }
 
+/// Decodes bytes as a `serve` check request and stages its upload (see
+/// [`crate::serve::fuzz_request`]).
+pub fn serve_request(data: &[u8]) {
+    crate::serve::fuzz_request(data);
+}
+
 /// Parses bytes as a rule file.
 pub fn rule_toml(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else {

@@ -69,10 +69,24 @@ fn parse(params: &Params, headers: &axum::http::HeaderMap) -> Result<Asked, ApiE
         .map(crate::crs::Crs::parse)
         .transpose()
         .map_err(|e| ApiError::bad_request(format!("crs: {e}")))?;
+    Ok(Asked {
+        format,
+        lang: super::lang_of(params.lang.as_deref(), headers)?,
+        crs,
+        name: upload_name(params, headers)?,
+        fail_on,
+    })
+}
+
+/// The upload's file name: `?name=` (a plain file name), else one for its Content-Type.
+pub(super) fn upload_name(
+    params: &Params,
+    headers: &axum::http::HeaderMap,
+) -> Result<String, ApiError> {
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok());
-    let name = match params.name.as_deref() {
+    Ok(match params.name.as_deref() {
         Some(n) => upload::file_name(n)?.to_owned(),
         None => upload::name_for(content_type)
             .ok_or_else(|| {
@@ -82,13 +96,6 @@ fn parse(params: &Params, headers: &axum::http::HeaderMap) -> Result<Asked, ApiE
                 ))
             })?
             .to_owned(),
-    };
-    Ok(Asked {
-        format,
-        lang: super::lang_of(params.lang.as_deref(), headers)?,
-        crs,
-        name,
-        fail_on,
     })
 }
 

@@ -614,6 +614,54 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
+/// The fuzz target's entry point (`fuzz/fuzz_targets/serve_request.rs`): request decoding
+/// and upload staging, on `QUERY \0 CONTENT-TYPE \0 BODY`. Invariants: nothing is staged
+/// outside the upload's private folder, and the folder is gone afterwards.
+#[doc(hidden)]
+pub fn fuzz_request(data: &[u8]) {
+    let mut parts = data.splitn(3, |b| *b == 0);
+    let query = String::from_utf8_lossy(parts.next().unwrap_or_default());
+    let content_type = parts.next().unwrap_or_default();
+    let body = parts.next().unwrap_or_default();
+    let Ok(uri) = format!("/v1/check?{query}").parse::<axum::http::Uri>() else {
+        return;
+    };
+    let Ok(Query(params)) = Query::<check::Params>::try_from_uri(&uri) else {
+        return;
+    };
+    let mut headers = HeaderMap::new();
+    if let Ok(v) = HeaderValue::from_bytes(content_type) {
+        headers.insert(header::CONTENT_TYPE, v);
+    }
+    let Ok(name) = check::upload_name(&params, &headers) else {
+        return;
+    };
+    let limits = Limits {
+        max_unzipped_bytes: 1 << 20,
+        max_zip_entries: 64,
+        ..Limits::default()
+    };
+    let Ok(staged) = upload::stage(&name, body, &limits) else {
+        return;
+    };
+    let root = staged.prefix();
+    for s in &staged.sources {
+        let real = std::fs::canonicalize(s).expect("a staged source exists");
+        let folder = std::fs::canonicalize(&root).expect("the folder exists");
+        assert!(
+            real.starts_with(&folder),
+            "{} escaped {}",
+            real.display(),
+            folder.display()
+        );
+    }
+    drop(staged);
+    assert!(
+        !std::path::Path::new(&root).exists(),
+        "the upload folder is removed"
+    );
+}
+
 /// A response body of bytes with its content type.
 fn bytes_response(status: StatusCode, content_type: &'static str, body: Vec<u8>) -> Response {
     let mut r = Response::new(Body::from(body));

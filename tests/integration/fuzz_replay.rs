@@ -43,3 +43,8 @@ fn fgb_corpus() {
 fn parquet_corpus() {
     replay("parquet", ironrule::fuzzing::parquet);
 }
+
+#[test]
+fn serve_request_corpus() {
+    replay("serve_request", ironrule::fuzzing::serve_request);
+}
