@@ -61,7 +61,8 @@ fn the_html_report_and_rule_docs_in_chinese() {
     let page = std::fs::read_to_string(&html).unwrap();
     for needle in [
         "<html lang=\"zh-CN\">",
-        "<h1>ironrule 审查报告</h1>",
+        "<h1>ironrule 审查报告 — Yichang demo</h1>",
+        "<dt>整改</dt>",
         "<h2>按规则</h2>",
         "禁止在长江干流及支流岸线一公里范围内",
         "<dt>实测</dt>",
