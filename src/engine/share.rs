@@ -32,7 +32,6 @@ pub struct ShareHit {
 /// running union growing each step) took O(n²): 5,000 parcels, 17.6 s before.
 pub fn union_all(polys: Vec<Polygon<f64>>) -> MultiPolygon<f64> {
     use geo::BoundingRect;
-    use rayon::prelude::*;
     let key = |p: &Polygon<f64>| p.bounding_rect().map_or(0.0, |r| r.min().x + r.max().x);
     let mut polys = polys;
     polys.sort_by(|a, b| key(a).total_cmp(&key(b)));
@@ -44,12 +43,8 @@ pub fn union_all(polys: Vec<Polygon<f64>>) -> MultiPolygon<f64> {
         _ => unreachable!("chunks of two"),
     };
     while level.len() > 1 {
-        // A few polygons (one proposal's parts) are merged on this thread.
-        level = if level.len() <= 2 * crate::io::stream::SMALL_BATCH {
-            level.chunks(2).map(merge).collect()
-        } else {
-            level.par_chunks(2).map(merge).collect()
-        };
+        let pairs: Vec<&[MultiPolygon<f64>]> = level.chunks(2).collect();
+        level = crate::io::stream::map_vec(pairs, merge);
     }
     level.pop().unwrap_or_else(|| MultiPolygon(Vec::new()))
 }
@@ -75,11 +70,6 @@ fn intersect_near(
     mp.intersection(&MultiPolygon(near))
 }
 
-/// Evaluates the share rule over `features` (areal footprints; others take no area). The
-/// target is the district's `target_field` (a fraction 0–1) or else `min_share`. A district is
-/// judged only where some proposal takes landscape in it; the rule fires when the share after
-/// is **below** the target (reaching it exactly is allowed), once for every proposal that
-/// takes landscape there.
 /// A district's landscape, which depends on the zones only: worked out once per checker and
 /// kept (a server checks one footprint after another against the same districts).
 #[derive(Debug)]
@@ -116,6 +106,11 @@ impl LandCache {
     }
 }
 
+/// Evaluates the share rule over `features` (areal footprints; others take no area). The
+/// target is the district's `target_field` (a fraction 0–1) or else `min_share`. A district is
+/// judged only where some proposal takes landscape in it; the rule fires when the share after
+/// is **below** the target (reaching it exactly is allowed), once for every proposal that
+/// takes landscape there.
 pub fn share(
     group: &ZoneLayer,
     landscape: &[&ZoneLayer],

@@ -393,8 +393,7 @@ impl<'a> Opened<'a> {
             };
             (a, result, bbox)
         };
-        // A handful of features (one footprint from `serve`, a small `check`) stay on this
-        // thread: handing them to the pool costs more than the work.
+        // As [`map_vec`], with a transformer and the caller's state per thread.
         let items = if raws.len() <= SMALL_BATCH {
             let mut state = (Transformer::new(from, target), init());
             raws.into_iter().map(|raw| work(&mut state, raw)).collect()
@@ -487,8 +486,32 @@ fn caught<T>(f: impl FnOnce() -> T) -> std::result::Result<T, String> {
 
 /// Bytes read from a file per refill.
 const BLOCK: usize = 4 << 20;
-/// Batches of at most this many features are worked on the calling thread.
+/// Batches of at most this many features are worked on the calling thread: handing a
+/// handful (one footprint from `serve`, a small `check`) to the rayon pool costs more than
+/// the work.
 pub(crate) const SMALL_BATCH: usize = 8;
+
+/// `f` over `items` with their indices: on the rayon pool, or on this thread for a
+/// [`SMALL_BATCH`].
+pub(crate) fn map_slice<I: Sync, T: Send>(
+    items: &[I],
+    f: impl Fn(usize, &I) -> T + Sync + Send,
+) -> Vec<T> {
+    if items.len() <= SMALL_BATCH {
+        items.iter().enumerate().map(|(i, x)| f(i, x)).collect()
+    } else {
+        items.par_iter().enumerate().map(|(i, x)| f(i, x)).collect()
+    }
+}
+
+/// `f` over owned `items`: on the rayon pool, or on this thread for a [`SMALL_BATCH`].
+pub(crate) fn map_vec<I: Send, T: Send>(items: Vec<I>, f: impl Fn(I) -> T + Sync + Send) -> Vec<T> {
+    if items.len() <= SMALL_BATCH {
+        items.into_iter().map(f).collect()
+    } else {
+        items.into_par_iter().map(f).collect()
+    }
+}
 /// At most about this many bytes of GeoJSON per batch.
 const BATCH_BYTES: usize = 48 << 20;
 
@@ -799,14 +822,9 @@ impl RawStream for JsonStream {
         let first = self.index;
         self.index += ranges.len();
         let (buf, repair, keep) = (&self.buf, self.repair, &self.keep);
-        let raw = |(i, &(s, e, at)): (usize, &(usize, usize, (usize, usize)))| {
+        let raws: Vec<RawFeature> = map_slice(&ranges, |i, &(s, e, at)| {
             geojson::raw_from_slice(first + i, &buf[s..e], repair, at, keep)
-        };
-        let raws: Vec<RawFeature> = if ranges.len() <= SMALL_BATCH {
-            ranges.iter().enumerate().map(raw).collect()
-        } else {
-            ranges.par_iter().enumerate().map(raw).collect()
-        };
+        });
         // Everything up to the last element handed out can go.
         let end = ranges.last().map_or(0, |r| r.1);
         let cut = self.start.map_or(end, |s| s.min(end)).min(self.pos);
@@ -894,14 +912,9 @@ impl RawStream for SeqStream {
             return Ok(None);
         }
         let (repair, keep) = (self.repair, &self.keep);
-        let raw = |(index, line, bytes): &(usize, usize, Vec<u8>)| {
+        let raws = map_slice(&lines, |_, (index, line, bytes)| {
             geojson::raw_from_seq_line(*index, *line, bytes, repair, keep)
-        };
-        let raws = if lines.len() <= SMALL_BATCH {
-            lines.iter().map(raw).collect()
-        } else {
-            lines.par_iter().map(raw).collect()
-        };
+        });
         Ok(Some(raws))
     }
 

@@ -5,7 +5,6 @@
 use super::{Case, MapData, MapFeature, MapLayer, Report, RuleDoc, Summary};
 use crate::engine::{CheckedSource, Checker};
 use crate::model::{FeatureRef, Finding, Severity};
-use rayon::prelude::*;
 use std::collections::BTreeMap;
 
 /// Reads and checks proposal files and builds their report (`check`, `serve`): a file that
@@ -81,14 +80,7 @@ pub fn build(checker: &Checker, sources: Vec<CheckedSource<'_>>, map: bool) -> R
         false => Vec::new(),
     };
     // Each feature's findings, worded in parallel.
-    let worded: Vec<Vec<Finding>> = if checked.len() <= crate::io::stream::SMALL_BATCH {
-        checked.into_iter().map(|c| checker.findings(c)).collect()
-    } else {
-        checked
-            .into_par_iter()
-            .map(|c| checker.findings(c))
-            .collect()
-    };
+    let worded: Vec<Vec<Finding>> = crate::io::stream::map_vec(checked, |c| checker.findings(c));
     findings.extend(worded.into_iter().flatten());
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     summary.count(&findings);
