@@ -106,6 +106,9 @@ pub struct Project {
     pub area_margin_m: f64,
     /// Sizes past which input is refused rather than read (`[limits]`).
     pub limits: crate::io::Limits,
+    /// Keep each zone's whole geometry after tiling it (not in the file: `serve` sets it to
+    /// draw the layers; the other commands need only the tiles).
+    pub keep_zone_geometry: bool,
 }
 
 impl Project {
@@ -220,6 +223,7 @@ impl Project {
             crs,
             rule_dirs: file.rules.iter().map(|r| dir.join(r)).collect(),
             layers,
+            keep_zone_geometry: false,
         })
     }
 

@@ -93,7 +93,7 @@ pub(super) fn load_layer(
         diagnostics.extend(narrow_zones(&spec.name, field, &features));
     }
     Ok(Ok(Loaded {
-        layer: ZoneLayer::build(&spec.name, features),
+        layer: ZoneLayer::build_keeping(&spec.name, features, project.keep_zone_geometry),
         read: source.read,
         diagnostics,
     }))

@@ -13,8 +13,10 @@ pub struct Zone {
     pub properties: Properties,
     /// Whether the zone has area (a polygon) or is line/point work.
     pub areal: bool,
-    /// The zone's whole geometry (working CRS), for maps: rules use its pieces and edges.
-    pub geometry: Geometry<f64>,
+    /// The zone's whole geometry (working CRS), kept only for a layer built to be drawn
+    /// ([`ZoneLayer::build_keeping`]; `serve`'s map): rules use the pieces and edges, and
+    /// other commands let it go once tiled.
+    pub geometry: Option<Geometry<f64>>,
 }
 
 /// A tile of an areal zone.
@@ -79,6 +81,11 @@ fn aabb(rect: Rect<f64>) -> AABB<[f64; 2]> {
 impl ZoneLayer {
     /// Builds the layer from features already in the working CRS.
     pub fn build(name: &str, features: Vec<Feature>) -> ZoneLayer {
+        Self::build_keeping(name, features, false)
+    }
+
+    /// [`ZoneLayer::build`], keeping each zone's whole geometry when `keep_geometry`.
+    pub fn build_keeping(name: &str, features: Vec<Feature>, keep_geometry: bool) -> ZoneLayer {
         let mut zones = Vec::with_capacity(features.len());
         let mut pieces = Vec::new();
         let mut edges = Vec::new();
@@ -135,7 +142,7 @@ impl ZoneLayer {
                 name,
                 properties: f.properties,
                 areal,
-                geometry: f.geometry,
+                geometry: keep_geometry.then_some(f.geometry),
             });
         }
         let piece_tree = RTree::bulk_load(

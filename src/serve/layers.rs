@@ -154,10 +154,15 @@ fn geojson(checker: &crate::engine::Checker, name: &str, zoom: u8) -> Result<Vec
         .and_then(|s| s.title.clone());
     let mut features = Vec::with_capacity(layer.zones.len());
     for zone in &layer.zones {
-        let mut g = simplified(&zone.geometry, tolerance);
-        if t.geometry(&mut g).is_err() {
-            continue;
-        }
+        let Some(geometry) = &zone.geometry else {
+            return Err(ApiError::internal(format!(
+                "layer {name} was loaded without its zones' geometry"
+            )));
+        };
+        let mut g = simplified(geometry, tolerance);
+        // A zone that cannot be drawn is an error, not a gap in the map.
+        t.geometry(&mut g)
+            .map_err(|e| ApiError::internal(format!("zone {} of layer {name}: {e}", zone.id)))?;
         round_geometry(&mut g);
         features.push(json!({
             "type": "Feature",

@@ -146,7 +146,9 @@ pub struct Loaded {
 
 impl Loaded {
     fn load(path: &std::path::Path) -> anyhow::Result<Loaded> {
-        let project = crate::project::Project::load(path)?;
+        let mut project = crate::project::Project::load(path)?;
+        // The map draws the zones whole.
+        project.keep_zone_geometry = true;
         let en = Checker::load(project)?;
         let mut zh = en.clone();
         zh.lang = Lang::Zh;
