@@ -12,6 +12,11 @@ const SIDECARS: &[&str] = &[
     "dbf", "shx", "prj", "cpg", "qix", "sbn", "sbx", "xml", "qmd", "fix",
 ];
 
+/// Files an archive may hold beside its data that are not data: read-me files and documents.
+const DOCUMENTS: &[&str] = &[
+    "txt", "md", "pdf", "doc", "docx", "htm", "html", "jpg", "jpeg", "png",
+];
+
 /// An upload on disk: the sources to check, and the prefix to take out of what the report
 /// says so that it names the upload as the client named it.
 pub(super) struct Staged {
@@ -165,12 +170,27 @@ fn unzip(name: &str, body: &[u8], into: &Path, limits: &Limits) -> Result<Vec<Pa
             .and_then(|e| e.to_str())
             .map(str::to_ascii_lowercase)
             .unwrap_or_default();
-        let hidden = relative
-            .components()
-            .any(|c| c.as_os_str().to_string_lossy().starts_with(['.', '_']));
-        if !hidden && !SIDECARS.contains(&ext.as_str()) && crate::io::Format::of(&path).is_ok() {
-            sources.push(path);
+        // What archivers add (macOS's __MACOSX folder, dot files) and a Shapefile's sidecars
+        // travel along; a document is not a submission. Anything else must be read: a file
+        // this build cannot read is refused, not left out of the check unsaid.
+        let hidden = relative.components().any(|c| {
+            let c = c.as_os_str().to_string_lossy();
+            c.starts_with('.') || c == "__MACOSX"
+        });
+        if hidden || SIDECARS.contains(&ext.as_str()) || DOCUMENTS.contains(&ext.as_str()) {
+            continue;
         }
+        if let Err(e) = crate::io::Format::of(&path) {
+            let why = e.to_string();
+            let why = why
+                .strip_prefix(&path.display().to_string())
+                .map_or(why.as_str(), |w| w.trim_start_matches([':', ' ']));
+            return Err(unprocessable(format!(
+                "{}: {why}; take it out of the archive, or send it on its own",
+                relative.display()
+            )));
+        }
+        sources.push(path);
     }
     sources.sort();
     if sources.is_empty() {
@@ -241,6 +261,23 @@ mod tests {
             })
             .collect();
         assert_eq!(names, ["up.zip/more.geojson", "up.zip/p/parcels.shp"]);
+    }
+
+    #[test]
+    fn a_zip_entry_this_build_cannot_read_is_refused_not_left_out() {
+        // A KML beside a GeoJSON: in the default build, KML is read only through GDAL.
+        #[cfg(not(feature = "gdal"))]
+        {
+            let z = zip_of(&[("a.geojson", b"{}"), ("b.kml", b"<kml/>")]);
+            let e = stage("mixed.zip", &z, &limits()).err().unwrap();
+            assert_eq!(e.status, 422);
+            assert!(e.message.starts_with("mixed.zip: b.kml: "), "{}", e.message);
+        }
+        // A data file whose name starts with an underscore is data, and a read-me is not.
+        let z = zip_of(&[("_parcels.geojson", b"{}"), ("README.txt", b"hi")]);
+        let staged = stage("u.zip", &z, &limits()).unwrap();
+        assert_eq!(staged.sources.len(), 1);
+        assert!(staged.sources[0].ends_with("_parcels.geojson"));
     }
 
     #[test]

@@ -144,6 +144,10 @@ try {
   await page.setInputFiles("#file", bad);
   await page.waitForFunction(() => document.querySelector("#findings .finding.prohibited:not([data-code])"));
   assert.match(await page.textContent("#findings"), /broken\.geojson/);
+  // An input that could not be read is never shown as a pass.
+  const brokenVerdict = await page.locator(".verdict");
+  assert.ok(await brokenVerdict.evaluate(e => e.classList.contains("fail")), "the verdict is a fail");
+  assert.match(await brokenVerdict.textContent(), /不予通过|Not passed/);
 
   // 6. At phone width: nothing wider than the screen, the map and the panel stacked.
   const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: "zh-CN", isMobile: true, hasTouch: true });
