@@ -14,6 +14,8 @@ pub mod audit;
 pub mod cli;
 /// Coordinate reference systems and transforms into the working CRS.
 pub mod crs;
+/// Elevation models (GeoTIFF, SRTM .hgt) read on demand, and the terrain measures.
+pub mod dem;
 /// The spatial tests, the checker that runs rules over features, and the fixture runner.
 pub mod engine;
 /// Typed errors of the library.

@@ -54,6 +54,9 @@ struct ProjectFile {
     rules: Vec<PathBuf>,
     #[serde(default, rename = "layer")]
     layers: Vec<LayerSpec>,
+    /// Elevation models (`[[dem]]`) the terrain rules read.
+    #[serde(default, rename = "dem")]
+    dems: Vec<crate::dem::DemSpec>,
     #[serde(default)]
     group_by: Option<String>,
     #[serde(default)]
@@ -90,6 +93,8 @@ pub struct Project {
     pub rule_dirs: Vec<PathBuf>,
     /// Layers, with `path` resolved against the project file's folder.
     pub layers: Vec<LayerSpec>,
+    /// Elevation models, with `path` resolved against the project file's folder.
+    pub dems: Vec<crate::dem::DemSpec>,
     /// A layer of districts (areal zones): `audit` counts findings per district.
     pub group_by: Option<String>,
     /// The datums inputs may be on (canonical names, see
@@ -147,8 +152,27 @@ impl Project {
                 l.path = dir.join(&l.path);
             }
         }
+        let mut dems = file.dems;
+        for d in &mut dems {
+            if !names.insert(d.name.clone()) {
+                return Err(Error::parse(
+                    path,
+                    None,
+                    format!(
+                        "[[dem]] '{}': the name is taken by another [[layer]] or [[dem]]",
+                        d.name
+                    ),
+                ));
+            }
+            if let Some(c) = &d.crs {
+                Crs::parse(c).map_err(|e| {
+                    Error::parse(path, None, format!("[[dem]] '{}': crs: {e}", d.name))
+                })?;
+            }
+            d.path = dir.join(&d.path);
+        }
         if let Some(g) = &file.group_by {
-            if !names.contains(g) {
+            if !layers.iter().any(|l| &l.name == g) {
                 return Err(Error::parse(
                     path,
                     None,
@@ -223,6 +247,7 @@ impl Project {
             crs,
             rule_dirs: file.rules.iter().map(|r| dir.join(r)).collect(),
             layers,
+            dems,
             keep_zone_geometry: false,
         })
     }
@@ -238,6 +263,16 @@ impl Project {
     /// The layer names, in file order.
     pub fn layer_names(&self) -> Vec<String> {
         self.layers.iter().map(|l| l.name.clone()).collect()
+    }
+
+    /// What rules may name: the layers, then the DEMs (`dem = "..."`). The checker tells
+    /// a DEM named as a layer from a layer named as a DEM.
+    pub fn input_names(&self) -> Vec<String> {
+        self.layers
+            .iter()
+            .map(|l| l.name.clone())
+            .chain(self.dems.iter().map(|d| d.name.clone()))
+            .collect()
     }
 }
 

@@ -190,7 +190,7 @@ pub fn run(cmd: RulesCommand, lang: Lang) -> Result<u8> {
             // layers of their own fixtures project.
             let targets: Vec<(PathBuf, Option<Vec<String>>)> = if args.packs.is_empty() {
                 let project = super::project(args.project.as_ref())?;
-                let layers = project.layer_names();
+                let layers = project.input_names();
                 project
                     .rule_dirs
                     .iter()

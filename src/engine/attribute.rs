@@ -50,6 +50,35 @@ pub fn attribute(
     zones: &[&ZoneLayer],
     limit_field: Option<&str>,
 ) -> Option<(Hit, Limit)> {
+    let strictest = strictest(fp, max, bands, from, zones, limit_field)?;
+    let hit = |kind, value| Hit {
+        zone: strictest.zone,
+        kind,
+        value,
+        share: None,
+        nearest: None,
+        geometry: Some(fp.to_geometry()),
+    };
+    match measured.value(props) {
+        None => Some((hit(MeasureKind::AttributeMissing, 0.0), strictest)),
+        Some(actual) if actual > strictest.allowed => {
+            Some((hit(MeasureKind::AttributeExcess, actual), strictest))
+        }
+        Some(_) => None,
+    }
+}
+
+/// The strictest limit that applies to a footprint: the rule's `max`, the limit of the
+/// distance band from the `from` layers it falls in, and the limit in `limit_field` of each
+/// zone of `zones` it overlaps. `None` when none applies.
+pub fn strictest(
+    fp: &Footprint,
+    max: Option<f64>,
+    bands: &[(f64, f64)],
+    from: &[&ZoneLayer],
+    zones: &[&ZoneLayer],
+    limit_field: Option<&str>,
+) -> Option<Limit> {
     let mut limits = Vec::new();
     if let Some(m) = max {
         limits.push(Limit {
@@ -104,24 +133,9 @@ pub fn attribute(
             }
         }
     }
-    let strictest = limits
+    limits
         .into_iter()
-        .min_by(|a, b| a.allowed.total_cmp(&b.allowed))?;
-    let hit = |kind, value| Hit {
-        zone: strictest.zone,
-        kind,
-        value,
-        share: None,
-        nearest: None,
-        geometry: Some(fp.to_geometry()),
-    };
-    match measured.value(props) {
-        None => Some((hit(MeasureKind::AttributeMissing, 0.0), strictest)),
-        Some(actual) if actual > strictest.allowed => {
-            Some((hit(MeasureKind::AttributeExcess, actual), strictest))
-        }
-        Some(_) => None,
-    }
+        .min_by(|a, b| a.allowed.total_cmp(&b.allowed))
 }
 
 #[cfg(test)]

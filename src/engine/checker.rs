@@ -43,6 +43,8 @@ pub struct Checker {
     pub project: Project,
     pub packs: Vec<Pack>,
     pub layers: std::sync::Arc<BTreeMap<String, ZoneLayer>>,
+    /// The project's elevation models, opened (values are read on demand).
+    pub dems: std::sync::Arc<BTreeMap<String, crate::dem::Dem>>,
     /// What reading the zone layers reported (rejected zone features make the run exit 2).
     pub diagnostics: Vec<Diagnostic>,
     /// Zone features read per layer.
@@ -69,8 +71,14 @@ fn attributes_read(packs: &[Pack], dictionary: &Dictionary) -> io::Projection {
     for rule in packs.iter().flat_map(|p| p.rules.iter()) {
         names.extend(rule.applies_to.iter().flat_map(|f| f.properties()));
         names.extend(rule.exceptions.iter().flat_map(|e| e.when.properties()));
-        if let crate::rules::Test::Attribute { measured, .. } = &rule.test {
-            names.extend(measured.fields().into_iter().map(str::to_owned));
+        match &rule.test {
+            crate::rules::Test::Attribute { measured, .. } => {
+                names.extend(measured.fields().into_iter().map(str::to_owned));
+            }
+            crate::rules::Test::Elevation { height, .. } => {
+                names.insert(height.clone());
+            }
+            _ => {}
         }
     }
     let dictionary = dictionary.clone();
@@ -112,7 +120,7 @@ impl Checker {
     /// Loads the project's packs and layers. Every pack error, in every file, is reported
     /// together.
     pub fn load(project: Project) -> Result<Checker> {
-        let names = project.layer_names();
+        let names = project.input_names();
         let mut packs = Vec::new();
         let mut errors = Vec::new();
         for dir in &project.rule_dirs {
@@ -165,6 +173,45 @@ impl Checker {
                 Err(e) => errors.push(e),
             }
         }
+        let mut dems = BTreeMap::new();
+        for spec in &project.dems {
+            match crate::dem::Dem::open(spec, &project.crs) {
+                Ok(d) => {
+                    dems.insert(spec.name.clone(), d);
+                }
+                Err(e) => errors.push(Diagnostic::error(
+                    project.path.display().to_string(),
+                    e.to_string(),
+                )),
+            }
+        }
+        // A rule must find every layer and DEM it names, of the right kind: a name left out
+        // here would be a test that silently measures nothing.
+        for pack in &packs {
+            for rule in &pack.rules {
+                let at = rule.dir.join("rule.toml").display().to_string();
+                for l in rule.test.layers() {
+                    if !project.layers.iter().any(|s| &s.name == l) {
+                        let why = if project.dems.iter().any(|d| &d.name == l) {
+                            format!("{}: '{l}' is a [[dem]], not a zone layer", rule.code)
+                        } else {
+                            format!("{}: the project has no layer '{l}'", rule.code)
+                        };
+                        errors.push(Diagnostic::error(at.clone(), why));
+                    }
+                }
+                if let Some(d) = rule.test.dem() {
+                    if !project.dems.iter().any(|s| s.name == d) {
+                        let why = if project.layers.iter().any(|l| l.name == d) {
+                            format!("{}: '{d}' is a zone layer, not a [[dem]]", rule.code)
+                        } else {
+                            format!("{}: the project has no [[dem]] '{d}'", rule.code)
+                        };
+                        errors.push(Diagnostic::error(at.clone(), why));
+                    }
+                }
+            }
+        }
         let dictionary = merged_dictionary(&project, &packs, &mut errors);
         if !errors.is_empty() {
             return Err(Error::Config(errors));
@@ -185,6 +232,7 @@ impl Checker {
             project,
             packs,
             layers: std::sync::Arc::new(layers),
+            dems: std::sync::Arc::new(dems),
             diagnostics,
             zones_read,
             dictionary,

@@ -30,6 +30,10 @@ pub struct Found<'c> {
     /// Extra words a share rule's finding carries (the district before, the proposal's part,
     /// the other proposals that take landscape there).
     pub note: Option<String>,
+    /// What a terrain rule measured on its DEM.
+    pub terrain: Option<Box<crate::model::Terrain>>,
+    /// Why a terrain rule's DEM had nothing to say (the result is undetermined).
+    pub terrain_missing: Option<super::terrain::Missing>,
 }
 
 /// A feature after evaluation.
@@ -155,6 +159,8 @@ impl Checker {
             label: None,
             unknown: false,
             note: None,
+            terrain: None,
+            terrain_missing: None,
         };
         // The rule's zone layers, looked up per feature without collecting (hot path).
         let layers = || self.zone_layers(rule.test.layers());
@@ -181,6 +187,52 @@ impl Checker {
             }
             // Judged over the whole set of proposals: see `share_pass`.
             Test::Share { .. } => {}
+            Test::Slope {
+                dem,
+                max_slope_deg,
+                max_share_pct,
+            } => {
+                let Some(d) = self.dems.get(dem) else { return };
+                if let Some(t) = super::terrain::slope(d, fp, *max_slope_deg, *max_share_pct) {
+                    let mut x = found(None, t.hit, *max_share_pct);
+                    x.terrain = Some(Box::new(t.terrain));
+                    x.terrain_missing = t.missing;
+                    x.label = Some(format!("{max_slope_deg}°"));
+                    out.push(x);
+                }
+            }
+            Test::Elevation {
+                dem,
+                max_top_m,
+                zones,
+                limit_field,
+                height,
+            } => {
+                let Some(d) = self.dems.get(dem) else { return };
+                let zone_l: Vec<&ZoneLayer> = self.zone_layers(zones).collect();
+                let Some(limit) = super::attribute::strictest(
+                    fp,
+                    *max_top_m,
+                    &[],
+                    &[],
+                    &zone_l,
+                    limit_field.as_deref(),
+                ) else {
+                    return;
+                };
+                let h = properties
+                    .get(height)
+                    .and_then(|v| v.as_f64())
+                    .filter(|v| v.is_finite());
+                if let Some(t) = super::terrain::elevation(d, fp, h, &limit) {
+                    let layer = limit.layer.map(|i| zone_l[i]);
+                    let mut x = found(layer, t.hit, limit.allowed);
+                    x.terrain = Some(Box::new(t.terrain));
+                    x.terrain_missing = t.missing;
+                    x.label = Some(limit.label);
+                    out.push(x);
+                }
+            }
             Test::Attribute {
                 measured,
                 max,
@@ -294,6 +346,8 @@ impl Checker {
                         label: None,
                         unknown,
                         note: Some(note),
+                        terrain: None,
+                        terrain_missing: None,
                     },
                 ));
             }

@@ -86,6 +86,7 @@ impl Checker {
             message,
             citation: rule.citation.clone(),
             triage: Default::default(),
+            terrain: x.terrain,
             geometry: hit.geometry,
         }
     }
@@ -106,11 +107,14 @@ impl Checker {
             label,
             unknown,
             note,
+            terrain,
+            terrain_missing,
         } = x;
         let (rule, limit) = (*rule, *limit);
         let layer_name: Cow<'a, str> = match (layer, &rule.test) {
             (Some(l), _) => Cow::Borrowed(&l.name),
             (None, Test::Within { layers }) => Cow::Owned(layers.join("+")),
+            (None, Test::Slope { dem, .. } | Test::Elevation { dem, .. }) => Cow::Borrowed(dem),
             (None, _) => Cow::Borrowed("(rule)"),
         };
         let (zone_id, zone_name) = match (layer, hit.zone) {
@@ -124,6 +128,7 @@ impl Checker {
         };
         let unit = match &rule.test {
             Test::Attribute { unit, .. } => *unit,
+            Test::Elevation { .. } => crate::model::Unit::Metre,
             _ => hit.kind.unit(),
         };
         let measure = Measure {
@@ -161,6 +166,40 @@ impl Checker {
                 };
                 Some(Undetermined { reason, attributes })
             }
+            (Test::Elevation { height, .. }, MeasureKind::AttributeMissing) => {
+                let reason = self.describe(height, properties);
+                let reason = match self.lang {
+                    Lang::En => format!(
+                        "{}: the top cannot be checked against {limit_s} m ({zone_label}): {reason}",
+                        rule.code
+                    ),
+                    Lang::Zh => format!(
+                        "{}：无法核查建筑顶部高程是否超过 {limit_s} 米（{zone_label}）：{reason}",
+                        rule.code
+                    ),
+                };
+                Some(Undetermined {
+                    reason,
+                    attributes: vec![height.clone()],
+                })
+            }
+            (
+                Test::Slope { dem, .. } | Test::Elevation { dem, .. },
+                MeasureKind::TerrainMissing,
+            ) => {
+                let why = terrain_missing
+                    .as_ref()
+                    .map(|m| m.text(dem, self.lang))
+                    .unwrap_or_default();
+                let reason = match self.lang {
+                    Lang::En => format!("{}: {why}", rule.code),
+                    Lang::Zh => format!("{}：{why}", rule.code),
+                };
+                Some(Undetermined {
+                    reason,
+                    attributes: Vec::new(),
+                })
+            }
             _ => None,
         };
         let mut message = match &missing {
@@ -190,6 +229,9 @@ impl Checker {
         };
         if let Some(note) = note {
             message.push_str(note);
+        }
+        if let (Some(t), None) = (terrain, &missing) {
+            message.push_str(&super::terrain::evidence_text(t, self.lang));
         }
         let exception = rule.exceptions.iter().find(|e| e.when.matches(properties));
         let zone = Zone {

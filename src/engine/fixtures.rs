@@ -104,7 +104,7 @@ pub fn run_pack(pack: &Pack) -> Result<FixtureReport> {
     })?;
     let project = Project::load(&project_path)?;
     // Re-load the pack against the fixture project's layers, so unknown layers are caught.
-    let pack = load_pack(&pack.dir, Some(&project.layer_names())).map_err(Error::Config)?;
+    let pack = load_pack(&pack.dir, Some(&project.input_names())).map_err(Error::Config)?;
     let checker = Checker::with_packs(project, vec![pack.clone()])?;
     let mut report = FixtureReport::default();
     for d in checker

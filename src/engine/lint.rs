@@ -20,7 +20,7 @@ pub fn fixture_layers(dir: &Path) -> Option<Vec<String>> {
         .ok()
         .and_then(|v| v.try_into().ok())?;
     let project = crate::project::Project::load(&dir.join(head.fixtures_project?)).ok()?;
-    Some(project.layer_names())
+    Some(project.input_names())
 }
 
 /// Every problem of the pack in `dir`, sorted by file and position.

@@ -36,6 +36,13 @@ pub enum MeasureKind {
     AttributeMissing,
     /// A district's landscape share after the proposals, %.
     ShareAfter,
+    /// The share of the footprint's DEM cells steeper than the rule's slope, %.
+    SteepShare,
+    /// The building's top: the highest ground under it plus its height, metres above sea
+    /// level.
+    TopElevation,
+    /// The DEM has no value under the footprint (nodata, outside it, or unreadable).
+    TerrainMissing,
 }
 
 /// The unit of a measured value or a limit. Machine fields (JSON, CSV, SARIF) carry its
@@ -159,7 +166,9 @@ impl MeasureKind {
             }
             MeasureKind::OverlapPoints | MeasureKind::OutsidePoints => Unit::Points,
             MeasureKind::AttributeExcess | MeasureKind::AttributeMissing => Unit::None,
-            MeasureKind::ShareAfter => Unit::Percent,
+            MeasureKind::ShareAfter | MeasureKind::SteepShare => Unit::Percent,
+            MeasureKind::TopElevation => Unit::Metre,
+            MeasureKind::TerrainMissing => Unit::None,
         }
     }
 
@@ -176,6 +185,9 @@ impl MeasureKind {
             MeasureKind::AttributeExcess => "attribute_excess",
             MeasureKind::AttributeMissing => "attribute_missing",
             MeasureKind::ShareAfter => "share_after",
+            MeasureKind::SteepShare => "steep_share",
+            MeasureKind::TopElevation => "top_elevation",
+            MeasureKind::TerrainMissing => "terrain_missing",
         }
     }
 
@@ -195,6 +207,9 @@ impl MeasureKind {
             MeasureKind::AttributeExcess => "数值",
             MeasureKind::AttributeMissing => "缺失值",
             MeasureKind::ShareAfter => "调整后山水占比",
+            MeasureKind::SteepShare => "陡坡占比",
+            MeasureKind::TopElevation => "建筑顶部高程",
+            MeasureKind::TerrainMissing => "缺少高程数据",
         }
     }
 
@@ -211,6 +226,9 @@ impl MeasureKind {
             MeasureKind::AttributeExcess => "value",
             MeasureKind::AttributeMissing => "missing value",
             MeasureKind::ShareAfter => "landscape share after",
+            MeasureKind::SteepShare => "share steeper than the limit",
+            MeasureKind::TopElevation => "top elevation",
+            MeasureKind::TerrainMissing => "no terrain value",
         }
     }
 }
@@ -225,6 +243,38 @@ pub struct Measure {
     pub limit: f64,
     /// The comparison that fired: `<=` for a setback, `>` or `>=` for areas.
     pub op: Comparison,
+}
+
+/// What a terrain rule measured on its DEM: the cells counted and left out, and for a slope
+/// rule the steepest slope and the steep area, for an elevation rule the ground, height, top
+/// and excess.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Terrain {
+    /// The `[[dem]]` measured.
+    pub dem: String,
+    /// Cells under the footprint with a value (a cell counts when its centre lies in the
+    /// footprint, boundary included).
+    pub cells: usize,
+    /// Cells under the footprint left out: nodata.
+    pub nodata_cells: usize,
+    /// Cells under the footprint beyond the DEM's edge.
+    pub outside_cells: usize,
+    /// The footprint holds no cell centre: the cell under its centroid stands for it.
+    pub by_centroid: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub steepest_deg: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub steep_cells: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub steep_area_m2: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ground_m: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub height_m: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub top_m: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub excess_m: Option<f64>,
 }
 
 /// Where a rule comes from in law.
@@ -296,6 +346,8 @@ pub struct Finding {
     pub undetermined: Option<Undetermined>,
     /// Active, waived (by which approval) or baselined.
     pub triage: super::Triage,
+    /// What a terrain rule measured on its DEM.
+    pub terrain: Option<Box<Terrain>>,
     /// The offending part (overlap, part outside, nearest-points segment), working CRS.
     /// Reports give it back in the CRS each format wants ([`crate::report::Report::reproject`]).
     pub geometry: Option<Geometry<f64>>,

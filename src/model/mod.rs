@@ -16,7 +16,7 @@ pub mod triage;
 pub use diagnostic::{Diagnostic, Level};
 pub use feature::{Feature, FeatureRef, Properties};
 pub use finding::{
-    Citation, Comparison, Finding, Measure, MeasureKind, Undetermined, Unit, ZoneRef,
+    Citation, Comparison, Finding, Measure, MeasureKind, Terrain, Undetermined, Unit, ZoneRef,
 };
 pub use lang::Lang;
 pub use severity::Severity;

@@ -7,6 +7,8 @@ use std::io::{self, Write};
 /// `code`, `name`, `severity`, `feature {source, index, id, name}`, `zone {layer, id, name}`,
 /// `measure {kind, value, unit, limit, op}`, `share_of_footprint`, `nearest`, `message`,
 /// `resolution` (what would resolve it, in the report's language), `citation`, `status` (`active`, `undetermined`, `waived`, `baselined`), `undetermined`
+/// (`terrain` too, for a terrain rule: the DEM, cells counted and left out, steepest slope
+/// and steep area, or ground, height, top and excess),
 /// (`{attributes, reason}` when the rule could not be decided), `fingerprint`, and `geometry` (GeoJSON) with `nearest` in `geometry_crs`,
 /// the CRS of the proposal file.
 pub struct Json;
@@ -15,7 +17,7 @@ pub struct Json;
 pub fn finding_json(report: &Report, f: &Finding) -> Value {
     let placed = report.in_source_crs(f);
     let (geometry, nearest, crs) = (placed.geometry, placed.nearest, placed.crs);
-    json!({
+    let mut v = json!({
         "code": f.code,
         "name": f.rule_name,
         "severity": f.severity,
@@ -40,7 +42,12 @@ pub fn finding_json(report: &Report, f: &Finding) -> Value {
         "fingerprint": super::fingerprint(f),
         "geometry": geometry.as_ref().map(|g| geojson::Geometry::new(geojson::GeometryValue::from(g))),
         "geometry_crs": crs,
-    })
+    });
+    // Only terrain rules measure on a DEM; other findings keep their shape.
+    if let (Some(t), Some(o)) = (&f.terrain, v.as_object_mut()) {
+        o.insert("terrain".into(), json!(t));
+    }
+    v
 }
 
 impl Emitter for Json {

@@ -493,7 +493,26 @@ pub fn resolution(f: &Finding, lang: Lang) -> Option<String> {
             up(m.limit - m.value),
             fmt_num(m.limit)
         ),
-        (MeasureKind::AttributeMissing, _) => return None,
+        (MeasureKind::SteepShare, Lang::En) => format!(
+            "move it off the slopes steeper than {zone}, to no more than {} % of the footprint (now {})",
+            fmt_num(m.limit),
+            amount
+        ),
+        (MeasureKind::SteepShare, Lang::Zh) => format!(
+            "避开坡度{zone}的地块，使其不超过用地的 {} %（现为 {amount}）",
+            fmt_num(m.limit)
+        ),
+        (MeasureKind::TopElevation, Lang::En) => format!(
+            "lower its top by {} m, to {} m above sea level",
+            up(m.value - m.limit),
+            fmt_num(m.limit)
+        ),
+        (MeasureKind::TopElevation, Lang::Zh) => format!(
+            "将建筑顶部降低 {} 米，至海拔 {} 米",
+            up(m.value - m.limit),
+            fmt_num(m.limit)
+        ),
+        (MeasureKind::AttributeMissing | MeasureKind::TerrainMissing, _) => return None,
     })
 }
 
@@ -515,6 +534,12 @@ pub fn measure_text(f: &Finding, lang: Lang) -> String {
             line.push_str(&format!(" > {} {limit} {unit}", t("allowed", "允许")))
         }
         MeasureKind::ShareAfter => line.push_str(&format!(" < {} {limit} %", t("target", "目标"))),
+        MeasureKind::SteepShare | MeasureKind::TopElevation => {
+            line.push_str(&format!(" > {} {limit} {unit}", t("allowed", "允许")))
+        }
+        MeasureKind::TerrainMissing => {
+            line = t("no DEM value under the footprint", "用地范围内无高程数据").to_owned()
+        }
         MeasureKind::AttributeMissing => {
             line = match lang {
                 Lang::En => format!("no value (allowed: {limit} {unit})"),
@@ -617,6 +642,7 @@ mod tests {
             exception: None,
             undetermined: None,
             triage: Default::default(),
+            terrain: None,
             geometry: None,
         }
     }

@@ -471,6 +471,19 @@ fn compile(
         }
         names
     };
+    let check_dem = |dem: &str, sink: &mut Sink<'_>| {
+        if let Some(known) = known_layers {
+            if !known.iter().any(|k| k == dem) {
+                sink.at(
+                    test_at,
+                    format!(
+                        "unknown DEM '{dem}' (the project has: {}); declare it with [[dem]] in ironrule.toml",
+                        known.join(", ")
+                    ),
+                );
+            }
+        }
+    };
     let test = match spec.test.into_inner() {
         TestSpec::Overlap { layer, min_area_m2 } => {
             let min = min_area_m2.unwrap_or(0.0);
@@ -531,6 +544,85 @@ fn compile(
                 min_share,
                 target_field,
                 all_layers,
+            }
+        }
+        TestSpec::Slope {
+            dem,
+            max_slope_deg,
+            max_share_pct,
+        } => {
+            check_dem(&dem, sink);
+            if !(max_slope_deg.is_finite() && max_slope_deg > 0.0 && max_slope_deg < 90.0) {
+                sink.at(
+                    test_at,
+                    format!("max_slope_deg is an angle in degrees between 0 and 90, such as 25, got {max_slope_deg}"),
+                );
+            }
+            if !(0.0..100.0).contains(&max_share_pct) {
+                sink.at(
+                    test_at,
+                    format!("max_share_pct is a percentage from 0 (any steep cell) up to, not including, 100, got {max_share_pct}"),
+                );
+            }
+            Test::Slope {
+                dem,
+                max_slope_deg,
+                max_share_pct,
+            }
+        }
+        TestSpec::Elevation {
+            dem,
+            max_top_m,
+            layer,
+            limit_field,
+            height,
+        } => {
+            check_dem(&dem, sink);
+            if max_top_m.is_some_and(|m| !m.is_finite()) {
+                sink.at(
+                    test_at,
+                    "max_top_m must be a number of metres above sea level",
+                );
+            }
+            let zones = match (&layer, &limit_field) {
+                (Some(l), Some(_)) => check_layers(l, sink),
+                (Some(_), None) => {
+                    sink.at(
+                        test_at,
+                        "zone layers need `limit_field`: the zone attribute holding the highest top allowed",
+                    );
+                    Vec::new()
+                }
+                (None, Some(_)) => {
+                    sink.at(test_at, "`limit_field` without `layer`");
+                    Vec::new()
+                }
+                (None, None) => Vec::new(),
+            };
+            if max_top_m.is_none() && zones.is_empty() {
+                sink.at(
+                    test_at,
+                    "an elevation test needs a limit: `max_top_m`, or `layer` + `limit_field`",
+                );
+            }
+            let height = height.unwrap_or_else(|| "height_m".to_owned());
+            if let Some(d) = cx.dictionary {
+                if d.get(&height).is_none() {
+                    sink.at(
+                        test_at,
+                        format!(
+                            "attribute '{height}' is not declared in {}",
+                            dictionary::FILE_NAME
+                        ),
+                    );
+                }
+            }
+            Test::Elevation {
+                dem,
+                max_top_m,
+                zones,
+                limit_field,
+                height,
             }
         }
         TestSpec::Attribute {

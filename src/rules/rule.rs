@@ -71,6 +71,28 @@ pub enum TestSpec {
         #[serde(default)]
         target_field: Option<String>,
     },
+    /// The share of the footprint steeper than `max_slope_deg` on a DEM, at most
+    /// `max_share_pct` percent (default 0: any steep cell).
+    Slope {
+        dem: String,
+        max_slope_deg: f64,
+        #[serde(default)]
+        max_share_pct: f64,
+    },
+    /// The building's top (highest ground under it + its height) at most `max_top_m` metres
+    /// above sea level, or the limit in `limit_field` of the zones of `layer` it lies in.
+    Elevation {
+        dem: String,
+        #[serde(default)]
+        max_top_m: Option<f64>,
+        #[serde(default)]
+        layer: Option<Layers>,
+        #[serde(default)]
+        limit_field: Option<String>,
+        /// The attribute holding the building's height in metres (default `height_m`).
+        #[serde(default)]
+        height: Option<String>,
+    },
     Attribute {
         attribute: String,
         #[serde(default)]
@@ -256,6 +278,23 @@ pub enum Test {
         /// `from` then `zones`.
         all_layers: Vec<String>,
     },
+    /// The share of the footprint's DEM cells steeper than `max_slope_deg` (Horn's slope,
+    /// as gdaldem computes it) is above `max_share_pct` percent.
+    Slope {
+        dem: String,
+        max_slope_deg: f64,
+        max_share_pct: f64,
+    },
+    /// The building's top, the highest ground under the footprint plus its `height`
+    /// attribute (metres), is above `max_top_m` metres above sea level, or above the limit in
+    /// `limit_field` of a zone of `zones` the footprint meets. The strictest one applies.
+    Elevation {
+        dem: String,
+        max_top_m: Option<f64>,
+        zones: Vec<String>,
+        limit_field: Option<String>,
+        height: String,
+    },
 }
 
 impl Test {
@@ -266,6 +305,16 @@ impl Test {
             | Test::Setback { layers, .. }
             | Test::Within { layers } => layers,
             Test::Attribute { all_layers, .. } | Test::Share { all_layers, .. } => all_layers,
+            Test::Elevation { zones, .. } => zones,
+            Test::Slope { .. } => &[],
+        }
+    }
+
+    /// The DEM the test reads, if it reads one.
+    pub fn dem(&self) -> Option<&str> {
+        match self {
+            Test::Slope { dem, .. } | Test::Elevation { dem, .. } => Some(dem),
+            _ => None,
         }
     }
 
@@ -277,6 +326,8 @@ impl Test {
             Test::Within { .. } => "within",
             Test::Attribute { .. } => "attribute",
             Test::Share { .. } => "share",
+            Test::Slope { .. } => "slope",
+            Test::Elevation { .. } => "elevation",
         }
     }
 
@@ -332,6 +383,32 @@ impl Test {
                 if let Some(f) = limit_field {
                     parts.push(format!(
                         "{attribute} ≤ the zone's {f} in {}",
+                        zones.join("+")
+                    ));
+                }
+                parts.join("; ")
+            }
+            Test::Slope {
+                dem,
+                max_slope_deg,
+                max_share_pct,
+            } => format!(
+                "share of the footprint steeper than {max_slope_deg}° (on {dem}) ≤ {max_share_pct} %"
+            ),
+            Test::Elevation {
+                dem,
+                max_top_m,
+                zones,
+                limit_field,
+                height,
+            } => {
+                let mut parts = Vec::new();
+                if let Some(m) = max_top_m {
+                    parts.push(format!("top (ground on {dem} + {height}) ≤ {m} m above sea level"));
+                }
+                if let Some(f) = limit_field {
+                    parts.push(format!(
+                        "top (ground on {dem} + {height}) ≤ the zone's {f} in {}",
                         zones.join("+")
                     ));
                 }

@@ -8,6 +8,8 @@ mod bad_input;
 mod check;
 mod corpus;
 mod crs;
+#[cfg(feature = "gdal")]
+mod dem_gdal;
 mod fail_closed;
 #[cfg(feature = "gdal")]
 mod formats;
