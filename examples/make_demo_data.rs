@@ -509,8 +509,244 @@ fn zones(ctx: &Ctx) -> Result<()> {
         gk,
         &[(wid, wprops, wgeom)],
     )?;
+    terrain(ctx, &yangtze, &qingjiang)?;
     Ok(())
 }
+
+/// An illustrative mountain of the demo DEM: a smooth hill `peak_m` above the valley floor
+/// at a place, `sigma_m` wide along `bearing_deg` and `sigma_across_m` across, and its
+/// protection line where it stands more than [`MOUNTAIN_LINE_M`] above its surroundings.
+struct Mountain {
+    id: &'static str,
+    name: &'static str,
+    lon: f64,
+    lat: f64,
+    peak_m: f64,
+    sigma_m: f64,
+    sigma_across_m: f64,
+    bearing_deg: f64,
+}
+
+/// The mountains of the demo: the two the key green-space register names (磨基山, 东山) at
+/// their approximate places, the ridge west of Dianjun and the hills of the gorge mouth at
+/// Nanjinguan. Heights and shapes are invented (illustrative).
+const MOUNTAINS: &[Mountain] = &[
+    Mountain {
+        id: "MT-01",
+        name: "磨基山 Moji mountain (illustrative shape)",
+        lon: 111.262,
+        lat: 30.690,
+        peak_m: 220.0,
+        sigma_m: 230.0,
+        sigma_across_m: 230.0,
+        bearing_deg: 0.0,
+    },
+    Mountain {
+        id: "MT-02",
+        name: "东山 Dongshan (illustrative shape)",
+        lon: 111.305,
+        lat: 30.712,
+        peak_m: 90.0,
+        sigma_m: 420.0,
+        sigma_across_m: 420.0,
+        bearing_deg: 0.0,
+    },
+    Mountain {
+        id: "MT-03",
+        name: "点军西部山脊 ridge west of Dianjun (illustrative)",
+        lon: 111.218,
+        lat: 30.690,
+        peak_m: 330.0,
+        sigma_m: 2000.0,
+        sigma_across_m: 380.0,
+        bearing_deg: 10.0,
+    },
+    Mountain {
+        id: "MT-04",
+        name: "南津关峡口山地 hills of the gorge mouth at Nanjinguan (illustrative)",
+        lon: 111.212,
+        lat: 30.805,
+        peak_m: 520.0,
+        sigma_m: 2200.0,
+        sigma_across_m: 1300.0,
+        bearing_deg: 60.0,
+    },
+];
+
+/// A mountain's protection line (山体保护线) is drawn where it stands this much above the
+/// valley floor (a mountain is commonly a peak at least 10 m above its surroundings; the line
+/// takes in its foot).
+const MOUNTAIN_LINE_M: f64 = 20.0;
+/// The demo DEM's cell size, metres.
+const DEM_CELL_M: f64 = 30.0;
+/// The Yangtze's water level at Yichang, metres above sea level (about 40–50 m below the
+/// Gezhouba dam's pool).
+const WATER_LEVEL_M: f64 = 42.0;
+
+impl Mountain {
+    /// Metres above the valley floor at a point (working CRS).
+    fn height(&self, ctx: &Ctx, p: Coord<f64>) -> f64 {
+        let c = ctx.gk(self.lon, self.lat);
+        let (s, co) = self.bearing_deg.to_radians().sin_cos();
+        let (dx, dy) = (p.x - c.x, p.y - c.y);
+        // Along the bearing (clockwise from north) and across it.
+        let along = dx * s + dy * co;
+        let across = dx * co - dy * s;
+        self.peak_m
+            * (-(along / self.sigma_m).powi(2) / 2.0 - (across / self.sigma_across_m).powi(2) / 2.0)
+                .exp()
+    }
+
+    /// The protection line: the ellipse where the hill stands `MOUNTAIN_LINE_M` high.
+    fn line(&self, ctx: &Ctx) -> Polygon<f64> {
+        let c = ctx.gk(self.lon, self.lat);
+        let k = (2.0 * (self.peak_m / MOUNTAIN_LINE_M).ln()).sqrt();
+        let (s, co) = self.bearing_deg.to_radians().sin_cos();
+        let ring: Vec<Coord<f64>> = (0..=96)
+            .map(|i| {
+                let a = f64::from(i % 96) / 96.0 * std::f64::consts::TAU;
+                let (along, across) = (
+                    k * self.sigma_m * a.cos(),
+                    k * self.sigma_across_m * a.sin(),
+                );
+                let x = c.x + along * s + across * co;
+                let y = c.y + along * co - across * s;
+                Coord {
+                    x: (x * 100.0).round() / 100.0,
+                    y: (y * 100.0).round() / 100.0,
+                }
+            })
+            .collect();
+        Polygon::new(LineString(ring), vec![])
+    }
+}
+
+/// The demo DEM (`data/yichang/terrain/dem.tif`): a plausible terrain made from the real
+/// river courses and the named mountains' places, labelled illustrative. The valley floor
+/// rises from the water level away from the Yangtze and the Qingjiang; the mountains stand on
+/// it. Int16 metres, 30 m cells in EPSG:4546, tiled and Deflate-compressed with predictor 2,
+/// written by ironrule's own GeoTIFF writer. Also writes the `mountains` layer (their
+/// protection lines) and the `landmarks` layer (H4's view-protection zone).
+fn terrain(
+    ctx: &Ctx,
+    yangtze: &MultiLineString<f64>,
+    qingjiang: &MultiLineString<f64>,
+) -> Result<()> {
+    use geo::{Distance, Euclidean};
+    let sw = ctx.gk(WINDOW[0], WINDOW[1]);
+    let ne = ctx.gk(WINDOW[2], WINDOW[3]);
+    let nw = ctx.gk(WINDOW[0], WINDOW[3]);
+    let se = ctx.gk(WINDOW[2], WINDOW[1]);
+    let snap = |v: f64, up: bool| {
+        let k = v / DEM_CELL_M;
+        (if up { k.ceil() } else { k.floor() }) * DEM_CELL_M
+    };
+    let x0 = snap(sw.x.min(nw.x), false);
+    let x1 = snap(ne.x.max(se.x), true);
+    let y0 = snap(sw.y.min(se.y), false);
+    let y1 = snap(ne.y.max(nw.y), true);
+    let (w, h) = (
+        ((x1 - x0) / DEM_CELL_M) as usize,
+        ((y1 - y0) / DEM_CELL_M) as usize,
+    );
+    // Distances to the rivers on a coarse grid (every 10th cell), interpolated between: the
+    // valley floor is smooth, and the exact distance for 3 million cells would be slow.
+    const K: usize = 10;
+    let (cw, ch) = (w / K + 2, h / K + 2);
+    let mut coarse = vec![0.0f64; cw * ch];
+    for j in 0..ch {
+        for i in 0..cw {
+            let p = Point::new(
+                x0 + (i * K) as f64 * DEM_CELL_M,
+                y1 - (j * K) as f64 * DEM_CELL_M,
+            );
+            let dy = Euclidean.distance(&p, yangtze);
+            let dq = Euclidean.distance(&p, qingjiang);
+            // Metres above the water: the bank, then a gentle rise inland.
+            let rise = |d: f64, bank: f64| {
+                let t = ((d - bank) / 300.0).clamp(0.0, 1.0);
+                8.0 * t * t * (3.0 - 2.0 * t) + 0.012 * (d - bank - 300.0).max(0.0)
+            };
+            coarse[j * cw + i] = rise(dy, YANGTZE_HALF_WIDTH_M).min(rise(dq, 60.0) + 3.0);
+        }
+    }
+    let mut z = vec![0.0f64; w * h];
+    for r in 0..h {
+        for c in 0..w {
+            let (fi, fj) = (c as f64 / K as f64, r as f64 / K as f64);
+            let (i, j) = (fi.floor() as usize, fj.floor() as usize);
+            let (tx, ty) = (fi - i as f64, fj - j as f64);
+            let v = |a: usize, b: usize| coarse[(j + b) * cw + i + a];
+            let floor = v(0, 0) * (1.0 - tx) * (1.0 - ty)
+                + v(1, 0) * tx * (1.0 - ty)
+                + v(0, 1) * (1.0 - tx) * ty
+                + v(1, 1) * tx * ty;
+            let p = Coord {
+                x: x0 + (c as f64 + 0.5) * DEM_CELL_M,
+                y: y1 - (r as f64 + 0.5) * DEM_CELL_M,
+            };
+            let hills: f64 = MOUNTAINS.iter().map(|m| m.height(ctx, p)).sum();
+            // No hill stands in the river: it fades out towards the bank.
+            let fade = ((floor - 8.0) / 6.0).clamp(0.0, 1.0);
+            z[r * w + c] = (WATER_LEVEL_M + floor + hills * fade).round();
+        }
+    }
+    let dir = root().join("data/yichang/terrain");
+    std::fs::create_dir_all(&dir)?;
+    ironrule::dem::tiff::write(
+        &dir.join("dem.tif"),
+        w as u32,
+        h as u32,
+        &z,
+        [x0, DEM_CELL_M, 0.0, y1, 0.0, -DEM_CELL_M],
+        ironrule::dem::tiff::WriteOptions {
+            sample: ironrule::dem::tiff::Sample::I16,
+            tile: 256,
+            epsg: 4546,
+            projected: true,
+            nodata: Some(-32768.0),
+        },
+    )?;
+    println!("terrain: {w} × {h} cells of {DEM_CELL_M} m");
+    let gk = Some("urn:ogc:def:crs:EPSG::4546");
+    let zones = root().join("data/yichang/zones");
+    let lines: Vec<Case> = MOUNTAINS
+        .iter()
+        .map(|m| {
+            (
+                Some(m.id.to_owned()),
+                props(
+                    json!({"name": m.name, "illustrative": true, "peak_above_floor_m": m.peak_m}),
+                ),
+                Geometry::Polygon(m.line(ctx)),
+            )
+        })
+        .collect();
+    write_collection(&zones.join("mountains.geojson"), "mountains", gk, &lines)?;
+    // H4: the view of a landmark kept clear: within 500 m of it, no building top above a set
+    // height above sea level (Wuhan's 黄鹤楼 precedent: 500 m, 61.7 m). The pagoda is real;
+    // its place here is approximate and the limit illustrative.
+    let (lid, mut lprops, lgeom) = (
+        Some("LM-01".to_owned()),
+        props(
+            json!({"name": "天然塔 Tianran pagoda view zone (approximate place, illustrative limit)", "illustrative": true}),
+        ),
+        Geometry::MultiPolygon(ctx.circle(LANDMARK.0, LANDMARK.1, 500.0)),
+    );
+    lprops.insert("max_top_m".into(), json!(LANDMARK_MAX_TOP_M));
+    write_collection(
+        &zones.join("landmarks.geojson"),
+        "landmarks",
+        gk,
+        &[(lid, lprops, lgeom)],
+    )?;
+    Ok(())
+}
+
+/// The landmark of H4 (approximate place) and the highest top allowed within 500 m of it
+/// (illustrative), metres above sea level.
+const LANDMARK: (f64, f64) = (111.322, 30.676);
+const LANDMARK_MAX_TOP_M: f64 = 90.0;
 
 /// The illustrative drinking-water intake: a vertex of the Yangtze centreline below Nanjinguan.
 const INTAKE: (f64, f64) = (111.274449, 30.74583);
@@ -655,13 +891,13 @@ fn proposals(ctx: &Ctx) -> Result<Vec<Proposal>> {
             id: "P06",
             props: json!({"name": "山地别墅区 hillside villas", "kind": "new", "land_use": "residential", "height_m": 12.0}),
             geometry: at(111.215, 30.80, 300.0, 200.0),
-            expect: &["YC201", "YC203"],
+            expect: &["YC201", "YC203", "YC701"],
         },
         Proposal {
             id: "P07",
             props: json!({"name": "生态旅游步道 eco-tourism trail", "kind": "new", "land_use": "tourism"}),
             geometry: line(&[(111.19, 30.69), (111.215, 30.695), (111.235, 30.69)]),
-            expect: &["YC201"],
+            expect: &["YC201", "YC701"],
         },
         Proposal {
             id: "P08",
@@ -724,7 +960,7 @@ fn proposals(ctx: &Ctx) -> Result<Vec<Proposal>> {
             id: "P14",
             props: json!({"name": "磨基山脚住宅 housing on the flank of Moji mountain", "kind": "new", "land_use": "residential", "height_m": 18.0}),
             geometry: at(111.262, 30.687, 200.0, 150.0),
-            expect: &["YC402", "YC601"],
+            expect: &["YC402", "YC601", "YC701", "YC702"],
         },
         Proposal {
             id: "P15",
@@ -748,7 +984,7 @@ fn proposals(ctx: &Ctx) -> Result<Vec<Proposal>> {
             id: "P18",
             props: json!({"name": "通信铁塔 telecom tower", "kind": "new", "land_use": "utility"}),
             geometry: Geometry::Point(Point(ctx.gk(111.22, 30.81))),
-            expect: &["YC201"],
+            expect: &["YC201", "YC701"],
         },
         Proposal {
             id: "P19",
@@ -796,7 +1032,7 @@ fn proposals(ctx: &Ctx) -> Result<Vec<Proposal>> {
             id: "P26",
             props: json!({"name": "红线内科研监测站 research station in the red line", "kind": "new", "land_use": "public_service", "activity": "scientific_research", "height_m": 6.0}),
             geometry: at(111.215, 30.80, 30.0, 30.0),
-            expect: &["YC201", "YC203"],
+            expect: &["YC201", "YC203", "YC701"],
         },
         Proposal {
             id: "P27",
@@ -819,6 +1055,35 @@ fn proposals(ctx: &Ctx) -> Result<Vec<Proposal>> {
                 )
             },
             expect: &["YC403"],
+        },
+        // The mountain half (issue 15): the terrain rules on the illustrative DEM.
+        Proposal {
+            id: "P29",
+            props: json!({"name": "磨基山西坡酒店 hotel on the steep west flank of Moji mountain", "kind": "new", "land_use": "commercial", "height_m": 15.0}),
+            geometry: at(111.2596, 30.6900, 60.0, 60.0),
+            expect: &["YC402", "YC601", "YC701", "YC702"],
+        },
+        Proposal {
+            id: "P30",
+            props: json!({"name": "东山脚超高层 180 m tower at the foot of Dongshan", "kind": "new", "land_use": "commercial", "height_m": 180.0}),
+            geometry: at(111.3158, 30.712, 50.0, 50.0),
+            expect: &["YC501", "YC704"],
+        },
+        Proposal {
+            id: "P31",
+            props: json!({"name": "天然塔旁办公楼 office block by the Tianran pagoda, 60 m", "kind": "new", "land_use": "commercial", "height_m": 60.0}),
+            geometry: {
+                let c = ctx.gk(LANDMARK.0, LANDMARK.1);
+                rect_at(
+                    Coord {
+                        x: c.x + 150.0,
+                        y: c.y + 250.0,
+                    },
+                    40.0,
+                    30.0,
+                )
+            },
+            expect: &["YC705"],
         },
     ])
 }
@@ -980,6 +1245,18 @@ fn rule_props(code: &str) -> (Value, Option<Value>) {
             json!({"kind": "temporary", "land_use": "transport"}),
             Some(json!({"kind": "new", "land_use": "transport"})),
         ),
+        "YC702" => (
+            json!({"land_use": "residential", "kind": "new", "height_m": 12.0}),
+            Some(json!({"land_use": "transport", "kind": "new"})),
+        ),
+        "YC704" => (
+            json!({"land_use": "commercial", "kind": "new", "height_m": 180.0}),
+            Some(json!({"land_use": "commercial", "kind": "new", "height_m": 150.0})),
+        ),
+        "YC705" => (
+            json!({"land_use": "commercial", "kind": "new"}),
+            Some(json!({"land_use": "park", "kind": "new", "height_m": 300.0})),
+        ),
         "YC503" => (
             json!({"land_use": "commercial", "kind": "new", "height_m": 180.0}),
             Some(json!({"land_use": "commercial", "kind": "new", "height_m": 150.0})),
@@ -1025,6 +1302,199 @@ fn square(c: Coord<f64>, size: f64) -> Geometry<f64> {
         ]),
         vec![],
     ))
+}
+
+/// A rectangle between two corners.
+fn rect(x0: f64, y0: f64, x1: f64, y1: f64) -> Geometry<f64> {
+    Geometry::Polygon(Rect::new((x0, y0), (x1, y1)).to_polygon())
+}
+
+/// Slope fixtures on the demo DEM, found by scanning the flanks of 磨基山 with the library's
+/// own Horn slope: a plot all steeper than the limit; a flat plot; a row of ten cell centres
+/// of which exactly one (on the plot's edge: boundary included) is steep, 10 % = the limit,
+/// which does not fire, and the same row less its last cell, 1 of 9, which does; a plot too
+/// small to hold a cell centre (its centroid's cell counts); a plot beyond the DEM
+/// (undetermined); and a road over the steep plot, which the rule does not apply to.
+fn slope_cases(code: &str, dem: &ironrule::dem::Dem) -> Result<Vec<Case>> {
+    use ironrule::dem::slope::slope_deg;
+    let (fire, pass) = rule_props(code);
+    let pass = pass.context("YC702 has an applies_to")?;
+    let cell = dem.transform[1];
+    let m = &MOUNTAINS[0];
+    let wgs = Crs::wgs84();
+    let fwd = Transformer::new(&wgs, &dem.crs)?;
+    let c = fwd.coord(Coord { x: m.lon, y: m.lat })?;
+    let (cc, cr) = dem.to_grid(c);
+    let (c0, r0) = (cc as i64 - 60, cr as i64 - 60);
+    let win = dem
+        .window(c0 - 1, r0 - 1, c0 + 122, r0 + 122)
+        .map_err(anyhow::Error::msg)?;
+    let s = |col: i64, row: i64| slope_deg(dem, &win, col, row).unwrap_or(0.0);
+    let mut cases = Vec::new();
+    // All nine cells of a 3 × 3 block steeper than 27°.
+    let block = (r0 + 1..r0 + 119)
+        .flat_map(|r| (c0 + 1..c0 + 119).map(move |c| (c, r)))
+        .find(|&(c, r)| (-1..=1).all(|dr| (-1..=1).all(|dc| s(c + dc, r + dr) > 27.0)))
+        .context("a steep block on Moji mountain")?;
+    let centre = dem.centre(block.0, block.1);
+    let steep = rect(
+        centre.x - 1.4 * cell,
+        centre.y - 1.4 * cell,
+        centre.x + 1.4 * cell,
+        centre.y + 1.4 * cell,
+    );
+    cases.push(case(
+        "plot on a 27°+ flank of Moji mountain",
+        &fire,
+        &[code],
+        false,
+        steep.clone(),
+    ));
+    cases.push(case(
+        "road over the same flank (not a building)",
+        &pass,
+        &[],
+        false,
+        steep,
+    ));
+    // A steep cell followed by nine gentle ones along its row.
+    let run = (r0 + 1..r0 + 119)
+        .flat_map(|r| (c0 + 1..c0 + 110).map(move |c| (c, r)))
+        .find(|&(c, r)| s(c, r) > 25.0 && (1..10).all(|k| s(c + k, r) <= 25.0))
+        .context("a row where the slope falls under 25°")?;
+    let (a, b) = (dem.centre(run.0, run.1), dem.centre(run.0 + 9, run.1));
+    let q = cell / 4.0;
+    // The steep cell's centre lies on the left edge: it counts (boundary included).
+    cases.push(case(
+        "ten cell centres, one steep on the edge: 10 % = the limit",
+        &fire,
+        &[],
+        true,
+        rect(a.x, a.y - q, b.x + q, a.y + q),
+    ));
+    let b8 = dem.centre(run.0 + 8, run.1);
+    cases.push(case(
+        "nine cell centres, one steep on the edge: 11.1 %",
+        &fire,
+        &[code],
+        true,
+        rect(a.x, a.y - q, b8.x + q, a.y + q),
+    ));
+    // Smaller than a cell and off its centre: measured at the cell under its centroid.
+    cases.push(case(
+        "kiosk between cell centres on the steep flank",
+        &fire,
+        &[code],
+        false,
+        rect(
+            centre.x + 0.1 * cell,
+            centre.y + 0.1 * cell,
+            centre.x + 0.3 * cell,
+            centre.y + 0.3 * cell,
+        ),
+    ));
+    // Flat ground in the city, east of Dongshan.
+    let flat = fwd.coord(Coord {
+        x: 111.40,
+        y: 30.70,
+    })?;
+    cases.push(case(
+        "plot on flat ground in Wujiagang",
+        &fire,
+        &[],
+        false,
+        rect(flat.x, flat.y, flat.x + 80.0, flat.y + 60.0),
+    ));
+    // Beyond the DEM's west edge, still within the project's area: nothing to measure.
+    let ext = dem.extent();
+    let west = ext.min().x - 3000.0;
+    let mid = (ext.min().y + ext.max().y) / 2.0;
+    cases.push(open_case(
+        "plot beyond the DEM",
+        &fire,
+        code,
+        rect(west, mid, west + 50.0, mid + 50.0),
+    ));
+    Ok(cases)
+}
+
+/// Elevation fixtures around the landmark: the highest ground under a plot, read from the
+/// DEM as the rule reads it, plus heights that put the top above, below and exactly at the
+/// zone's limit; a tall building outside the zone; a plot without a height (undetermined).
+fn elevation_cases(
+    code: &str,
+    dem: &ironrule::dem::Dem,
+    layers: &[&ZoneLayer],
+) -> Result<Vec<Case>> {
+    let (fire, pass) = rule_props(code);
+    let pass = pass.context("YC705 has an applies_to")?;
+    let zone = &layers[0].zones[0];
+    let limit = zone
+        .properties
+        .get("max_top_m")
+        .and_then(Value::as_f64)
+        .context("max_top_m")?;
+    let wgs = Crs::wgs84();
+    let fwd = Transformer::new(&wgs, &dem.crs)?;
+    let c = fwd.coord(Coord {
+        x: LANDMARK.0,
+        y: LANDMARK.1,
+    })?;
+    let plot = rect(c.x + 100.0, c.y + 100.0, c.x + 160.0, c.y + 150.0);
+    let cells = dem.cells(&plot);
+    let win = dem
+        .window(0, 0, i64::from(dem.width), i64::from(dem.height))
+        .map_err(anyhow::Error::msg)?;
+    let ground = cells
+        .inside
+        .iter()
+        .map(|&(c, r)| win.at(c, r))
+        .fold(f64::NEG_INFINITY, f64::max);
+    ensure!(ground.is_finite(), "ground under the landmark plot");
+    let with_height = |h: f64| {
+        let mut p = fire.clone();
+        p["height_m"] = json!(h);
+        p
+    };
+    let room = limit - ground;
+    Ok(vec![
+        case(
+            "tower whose top is 10 m above the limit",
+            &with_height(room + 10.0),
+            &[code],
+            false,
+            plot.clone(),
+        ),
+        case(
+            "building whose top is 10 m below the limit",
+            &with_height(room - 10.0),
+            &[],
+            false,
+            plot.clone(),
+        ),
+        case(
+            "building whose top is exactly at the limit",
+            &with_height(room),
+            &[],
+            true,
+            plot.clone(),
+        ),
+        case(
+            "park pavilion (not a building use)",
+            &pass,
+            &[],
+            false,
+            plot.clone(),
+        ),
+        case(
+            "tall building 1 km from the landmark (outside the zone)",
+            &with_height(room + 100.0),
+            &[],
+            false,
+            rect(c.x + 1000.0, c.y + 1000.0, c.x + 1060.0, c.y + 1050.0),
+        ),
+        open_case("building without a height in the zone", &fire, code, plot),
+    ])
 }
 
 fn min_distance(layers: &[&ZoneLayer], g: &Geometry<f64>, limit: f64) -> Option<f64> {
@@ -1431,7 +1901,11 @@ fn area_cases(
         match test {
             Test::Overlap { .. } => layers.iter().any(|l| !overlap(&fp, l, 0.0).is_empty()),
             Test::Within { .. } => within(&fp, layers).is_some(),
-            Test::Setback { .. } | Test::Attribute { .. } | Test::Share { .. } => unreachable!(),
+            Test::Setback { .. }
+            | Test::Attribute { .. }
+            | Test::Share { .. }
+            | Test::Slope { .. }
+            | Test::Elevation { .. } => unreachable!(),
         }
     };
     let bbox = zone.bounding_rect().context("bbox")?;
@@ -1539,7 +2013,11 @@ fn area_cases(
                 ),
                 case("a plot 3 km away", &fire, &[code], false, far.clone()),
             ],
-            Test::Setback { .. } | Test::Attribute { .. } | Test::Share { .. } => unreachable!(),
+            Test::Setback { .. }
+            | Test::Attribute { .. }
+            | Test::Share { .. }
+            | Test::Slope { .. }
+            | Test::Elevation { .. } => unreachable!(),
         };
         // Keep this edge only if the cases the engine sees agree with what they claim: the
         // edge may be next to another zone of the layer.
@@ -1632,6 +2110,10 @@ fn fixtures(checker: &Checker) -> Result<()> {
             } if bands.is_empty() && !zones.is_empty() => duration_cases(&rule.code, &layers)?,
             Test::Attribute { max, bands, .. } => {
                 attribute_cases(&rule.code, *max, bands, &layers)?
+            }
+            Test::Slope { dem, .. } => slope_cases(&rule.code, &checker.dems[dem])?,
+            Test::Elevation { dem, .. } => {
+                elevation_cases(&rule.code, &checker.dems[dem], &layers)?
             }
             test => {
                 let spec = checker

@@ -7,6 +7,8 @@ pub mod audit;
 pub mod baseline;
 /// `ironrule check`.
 pub mod check;
+/// `ironrule dem info|slope`.
+pub mod dem;
 /// `ironrule rule CODE` and `ironrule rules list|test`.
 pub mod rules;
 /// `ironrule serve`.
@@ -42,6 +44,9 @@ pub enum Command {
     /// Record the current findings, so that `check --baseline` fails only on new ones.
     #[command(subcommand)]
     Baseline(baseline::BaselineCommand),
+    /// The project's elevation models: what they are, and the slope the terrain rules see.
+    #[command(subcommand)]
+    Dem(dem::DemCommand),
     /// Print a rule's documentation: what it forbids, why, legal basis, test, limits.
     Rule(rules::RuleArgs),
     /// List or test rule packs.
@@ -111,6 +116,7 @@ where
         Command::Check(args) => check::run(args, lang),
         Command::Audit(args) => audit::run(args, lang),
         Command::Baseline(cmd) => baseline::run(cmd, lang),
+        Command::Dem(cmd) => dem::run(cmd),
         Command::Rule(args) => rules::rule(args, lang),
         Command::Rules(cmd) => rules::run(cmd, lang),
         Command::Serve(args) => serve::run(args),

@@ -569,9 +569,11 @@ fn hgt(path: &Path) -> Result<(tiff::Tiff, [f64; 6]), DemError> {
     let n = match len {
         2_884_802 => 1201,
         25_934_402 => 3601,
-        other => return Err(format!(
+        other => {
+            return Err(format!(
             "{other} bytes: an SRTM tile has 1201 × 1201 (3″) or 3601 × 3601 (1″) two-byte cells"
-        )),
+        ))
+        }
     };
     let t = tiff::Tiff::raw_grid(path, n, n, 32)?;
     let d = 1.0 / f64::from(n - 1);
