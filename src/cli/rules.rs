@@ -121,7 +121,7 @@ pub fn describe(pack: &Pack, rule: &Rule, lang: Lang) -> String {
         t("test: ", "检验："),
         rule.test.kind(),
         t("against", "对照"),
-        rule.test.layers().join(", "),
+        rule.test.against(),
         rule.test.threshold()
     ));
     s.push_str(&format!(

@@ -110,7 +110,7 @@ impl RuleDoc {
             test: format!(
                 "{} against {}: {}",
                 r.test.kind(),
-                r.test.layers().join(", "),
+                r.test.against(),
                 r.test.threshold()
             ),
             help: r.readme_in(lang),

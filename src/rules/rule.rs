@@ -310,6 +310,16 @@ impl Test {
         }
     }
 
+    /// What the test reads, for people: its layers, then its DEM (`DEM terrain`).
+    pub fn against(&self) -> String {
+        self.layers()
+            .iter()
+            .cloned()
+            .chain(self.dem().map(|d| format!("DEM {d}")))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
     /// The DEM the test reads, if it reads one.
     pub fn dem(&self) -> Option<&str> {
         match self {

@@ -29,6 +29,10 @@ pub fn demo_project_text() -> String {
             "path = \"zones/",
             &format!("path = \"{}/zones/", demo.display()),
         )
+        .replace(
+            "path = \"terrain/",
+            &format!("path = \"{}/terrain/", demo.display()),
+        )
 }
 
 /// Runs `ironrule` with `args` in the repository root, in an English locale (the language

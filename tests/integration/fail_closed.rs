@@ -473,7 +473,13 @@ fn a_far_decoy_part_of_a_multipolygon_is_refused_not_measured() {
     let (code, json, _) = check_json(&[&p], &[]);
     assert_eq!(
         (code, keys(&json)),
-        (1, vec![("plot".to_owned(), "YC201".to_owned())])
+        (
+            1,
+            vec![
+                ("plot".to_owned(), "YC201".to_owned()),
+                ("plot".to_owned(), "YC701".to_owned())
+            ]
+        )
     );
 }
 
