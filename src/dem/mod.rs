@@ -127,6 +127,7 @@ impl Dem {
             .unwrap_or_default()
             .to_ascii_lowercase();
         let (source, mut crs, format) = match ext.as_str() {
+            _ if !path.is_file() => return Err(fail("the file is not there".into())),
             "hgt" => {
                 let (t, origin) = hgt(path).map_err(fail)?;
                 let format = format!("SRTM .hgt, {} × {} cells", t.width, t.height);
@@ -136,12 +137,6 @@ impl Dem {
                 (t, Some(Crs::wgs84()), format)
             }
             "tif" | "tiff" => {
-                if !path.is_file() {
-                    return Err(crate::Error::io(
-                        path,
-                        std::io::Error::new(std::io::ErrorKind::NotFound, "DEM file not found"),
-                    ));
-                }
                 let t = tiff::Tiff::open(path).map_err(fail)?;
                 let crs = match t.geo.epsg {
                     Some(code) => Some(Crs::from_epsg(code).map_err(|e| fail(e.to_string()))?),
@@ -578,4 +573,49 @@ fn hgt(path: &Path) -> Result<(tiff::Tiff, [f64; 6]), DemError> {
     let t = tiff::Tiff::raw_grid(path, n, n, 32)?;
     let d = 1.0 / f64::from(n - 1);
     Ok((t, [lon - d / 2.0, d, 0.0, lat + 1.0 + d / 2.0, 0.0, -d]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_cache_keeps_within_its_budget_and_decodes_again_what_it_let_go() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("d.tif");
+        // 4 × 4 tiles of 128 × 128 cells: 128 KiB each once decoded.
+        let z: Vec<f64> = (0..512 * 512).map(|i| f64::from(i % 512)).collect();
+        let o = tiff::WriteOptions {
+            sample: tiff::Sample::I16,
+            tile: 128,
+            epsg: 4546,
+            projected: true,
+            nodata: None,
+        };
+        tiff::write(&path, 512, 512, &z, [0.0, 1.0, 0.0, 512.0, 0.0, -1.0], o).unwrap();
+        let open = |mb| {
+            let spec = DemSpec {
+                name: "d".into(),
+                path: path.clone(),
+                crs: None,
+                title: None,
+                cache_mb: Some(mb),
+            };
+            Dem::open(&spec, &Crs::parse("EPSG:4546").unwrap()).unwrap()
+        };
+        // 1 MiB holds 8 of the 16 tiles: sweeping the raster twice decodes every tile twice.
+        let small = open(1);
+        for _ in 0..2 {
+            small.window(0, 0, 512, 512).unwrap();
+        }
+        assert_eq!(small.chunks_decoded(), 32);
+        let bytes = small.cache.inner.lock().unwrap().bytes;
+        assert!(bytes <= 1 << 20, "{bytes}");
+        // 64 MiB holds them all: the second sweep is served from memory.
+        let big = open(64);
+        for _ in 0..2 {
+            big.window(0, 0, 512, 512).unwrap();
+        }
+        assert_eq!(big.chunks_decoded(), 16);
+    }
 }

@@ -197,7 +197,7 @@ impl Checker {
                     let mut x = found(None, t.hit, *max_share_pct);
                     x.terrain = Some(Box::new(t.terrain));
                     x.terrain_missing = t.missing;
-                    x.label = Some(format!("{max_slope_deg}°"));
+                    x.label = Some(format!("slope > {max_slope_deg}°"));
                     out.push(x);
                 }
             }

@@ -494,12 +494,12 @@ pub fn resolution(f: &Finding, lang: Lang) -> Option<String> {
             fmt_num(m.limit)
         ),
         (MeasureKind::SteepShare, Lang::En) => format!(
-            "move it off the slopes steeper than {zone}, to no more than {} % of the footprint (now {})",
+            "move it off the cells of {zone}, to no more than {} % of the footprint (now {})",
             fmt_num(m.limit),
             amount
         ),
         (MeasureKind::SteepShare, Lang::Zh) => format!(
-            "避开坡度{zone}的地块，使其不超过用地的 {} %（现为 {amount}）",
+            "避开{zone}的像元，使其不超过用地的 {} %（现为 {amount}）",
             fmt_num(m.limit)
         ),
         (MeasureKind::TopElevation, Lang::En) => format!(

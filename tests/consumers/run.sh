@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Real consumers read ironrule's reports of the demo: the official SARIF 2.1.0 schema,
 # junitparser, ogrinfo (GDAL) and headless Chromium; and GEOS (shapely) checks the measured
-# areas and distances. The API description is checked by openapi-spec-validator, and the map
+# areas and distances, and gdaldem and a cell-centre count the terrain rules' slopes and
+# shares. The API description is checked by openapi-spec-validator, and the map
 # page of `ironrule serve` is used in Chromium through playwright-core (tests/browser).
 # .ci/run installs them:
 #   apt: gdal-bin chromium fonts-wqy-microhei nodejs npm
-#   pip: jsonschema junitparser shapely openapi-spec-validator   npm: tests/browser/package-lock.json
+#   pip: jsonschema junitparser shapely openapi-spec-validator (and the matplotlib wheel,
+#   downloaded for its sample DEM)   npm: tests/browser/package-lock.json
 # With UPDATE_SCREENSHOT=1 the screenshots are copied to docs/ (shown in README).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -54,4 +56,11 @@ fi
 
 # Differential test of the measurements against GEOS (shapely 2).
 python3 tests/consumers/geos_diff.py "$bin" "$out/geos" 600
-echo "consumers: all four formats read by their consumers; the API description is valid; the map page works in Chromium; measurements agree with GEOS"
+
+# Terrain: slopes against gdaldem, steep shares against a cell-centre count (numpy, shapely),
+# on the demo DEM and on a real one: the Jacksboro fault DEM (USGS, public domain) that
+# matplotlib ships as sample data, taken from its wheel on PyPI (downloaded, not installed).
+python3 -m pip download --quiet --disable-pip-version-check --no-deps --only-binary=:all: \
+    -d "$out/wheels" matplotlib==3.10.7
+python3 tests/consumers/terrain_oracle.py "$bin" "$out/terrain" "$(ls "$out"/wheels/matplotlib-3.10.7-*.whl)"
+echo "consumers: all four formats read by their consumers; the API description is valid; the map page works in Chromium; measurements agree with GEOS; slopes agree with gdaldem"

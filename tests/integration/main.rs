@@ -21,4 +21,5 @@ mod properties;
 mod rules;
 mod serve;
 mod snapshots;
+mod terrain;
 mod triage;
