@@ -130,6 +130,45 @@ pub fn parquet(data: &[u8]) {
     read_as(data, "parquet");
 }
 
+/// Opens bytes as a GeoTIFF DEM and reads it as the terrain rules do: every chunk of a
+/// raster of up to 1,024 × 1,024 cells, the slope of its cells, and the cells of a plot over
+/// it. Corrupt or truncated rasters must be errors, never panics or huge allocations.
+pub fn geotiff(data: &[u8]) {
+    let path = std::env::temp_dir().join(format!(
+        "ironrule-fuzz-{}-{:?}.tif",
+        std::process::id(),
+        std::thread::current().id()
+    ));
+    if std::fs::write(&path, data).is_err() {
+        return;
+    }
+    let working = Crs::parse("EPSG:4546").expect("built in");
+    let spec = crate::dem::DemSpec {
+        name: "fuzz".into(),
+        path: path.clone(),
+        // A file without an EPSG key still gets read.
+        crs: Some("EPSG:4546".into()),
+        title: None,
+        cache_mb: Some(8),
+    };
+    if let Ok(dem) = crate::dem::Dem::open(&spec, &working) {
+        let (w, h) = (i64::from(dem.width).min(1024), i64::from(dem.height).min(1024));
+        if let Ok(win) = dem.window(-1, -1, w + 1, h + 1) {
+            for r in 0..h.min(64) {
+                for c in 0..w.min(64) {
+                    let _ = crate::dem::slope::slope_deg(&dem, &win, c, r);
+                }
+            }
+        }
+        let e = dem.extent();
+        let plot = geo::Geometry::Polygon(
+            geo::Rect::new(e.min(), geo::Coord { x: (e.min().x + e.max().x) / 2.0, y: (e.min().y + e.max().y) / 2.0 }).to_polygon(),
+        );
+        let _ = dem.cells(&plot);
+    }
+    let _ = std::fs::remove_file(&path);
+}
+
 /// For the reader fuzz targets: a panic in ironrule's own code (or the standard library on
 /// its behalf) aborts, as libFuzzer reports crashes; a panic inside a third-party format
 /// library is left to unwind to the reader boundary ([`crate::io::read`] catches it and

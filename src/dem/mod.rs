@@ -112,7 +112,14 @@ pub struct Cells {
     pub outside: usize,
     /// The footprint held no cell centre: the cell under its centroid stands for it.
     pub by_centroid: bool,
+    /// The footprint spans more cells than a rule reads at once ([`MAX_FOOTPRINT_CELLS`]):
+    /// how many its box holds. Nothing else is filled in.
+    pub too_many: Option<u64>,
 }
+
+/// The most cells one footprint is measured on (4 M: a 2 km square on a 1 m DEM). A larger
+/// one is not read (it would take gigabytes): its terrain rules are undetermined.
+pub const MAX_FOOTPRINT_CELLS: u64 = 1 << 22;
 
 impl Dem {
     /// Opens the DEM of a `[[dem]]` (path already resolved), for a project working in
@@ -183,14 +190,9 @@ impl Dem {
                 "the raster is rotated: warp it north-up first (gdalwarp)".into(),
             ));
         }
-        if !(transform[1].is_finite()
-            && transform[1] > 0.0
-            && transform[5].is_finite()
-            && transform[5] != 0.0)
-        {
+        if !(transform.iter().all(|v| v.is_finite()) && transform[1] > 0.0 && transform[5] != 0.0) {
             return Err(fail(format!(
-                "cells of {} × {} are not a grid",
-                transform[1], transform[5]
+                "the georeferencing {transform:?} is not a grid (a corner or cell size that is not a finite number, or a cell of size 0)"
             )));
         }
         let budget = spec.cache_mb.unwrap_or(DEFAULT_CACHE_MB).max(1) << 20;
@@ -359,7 +361,20 @@ impl Dem {
             }
             Geometry::MultiPolygon(mp) => self.centres_in(mp, &mut cells, &mut put),
             Geometry::LineString(_) | Geometry::MultiLineString(_) => {
+                use geo::{Euclidean, Length};
                 let step = self.transform[1].abs().min(self.transform[5].abs()) / 2.0;
+                let samples = g_length(g) / step;
+                if !(samples <= MAX_FOOTPRINT_CELLS as f64) {
+                    cells.too_many = Some(samples.min(u64::MAX as f64) as u64);
+                    return cells;
+                }
+                fn g_length(g: &Geometry<f64>) -> f64 {
+                    match g {
+                        Geometry::LineString(l) => Euclidean.length(l),
+                        Geometry::MultiLineString(m) => Euclidean.length(m),
+                        _ => 0.0,
+                    }
+                }
                 let mut seen = std::collections::HashSet::new();
                 let lines: Vec<&geo::LineString<f64>> = match g {
                     Geometry::LineString(l) => vec![l],
@@ -419,6 +434,12 @@ impl Dem {
             let b = (bb.min().y - t[3]) / t[5] - 0.5;
             (a.min(b).ceil() as i64, a.max(b).floor() as i64)
         };
+        let cols = ((bb.max().x - bb.min().x) / t[1]).abs() + 2.0;
+        let rows = (rb.saturating_sub(ra) as f64).abs() + 1.0;
+        if !(cols * rows <= MAX_FOOTPRINT_CELLS as f64) {
+            cells.too_many = Some((cols * rows).min(u64::MAX as f64) as u64);
+            return;
+        }
         let rings: Vec<&geo::LineString<f64>> = mp
             .iter()
             .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))

@@ -17,9 +17,11 @@ use std::os::unix::fs::FileExt;
 /// What is wrong with a raster, in words (the caller adds the file's name).
 pub type TiffError = String;
 
-/// The largest strip or tile decoded at once: a DEM written as one 16,000 × 16,000 strip is
-/// refused with the way to re-tile it, rather than read whole.
+/// The largest strip or tile decoded at once, in bytes as stored and in cells (each held as
+/// 8 bytes once decoded): a DEM written as one 16,000 × 16,000 strip is refused with the way
+/// to re-tile it, rather than read whole.
 pub const MAX_CHUNK_BYTES: u64 = 256 << 20;
+pub const MAX_CHUNK_CELLS: u64 = 1 << 24;
 
 /// How samples are stored.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -454,12 +456,11 @@ impl Tiff {
             (width, rps, 273, 279)
         };
         let chunk_bytes = chunk_w * chunk_h * sample.bytes() as u64;
-        if chunk_bytes > MAX_CHUNK_BYTES {
+        if chunk_bytes > MAX_CHUNK_BYTES || chunk_w * chunk_h > MAX_CHUNK_CELLS {
             return Err(format!(
-                "a {} of {chunk_w} × {chunk_h} cells ({} MiB) is more than is read at once ({} MiB): re-tile it with gdal_translate -co TILED=YES",
+                "a {} of {chunk_w} × {chunk_h} cells is more than is read at once ({} M cells): re-tile it with gdal_translate -co TILED=YES",
                 if tiled { "tile" } else { "strip" },
-                chunk_bytes >> 20,
-                MAX_CHUNK_BYTES >> 20
+                MAX_CHUNK_CELLS >> 20
             ));
         }
         let across = width.div_ceil(chunk_w);
@@ -688,14 +689,16 @@ impl Tiff {
         match self.compression {
             Compression::None => Ok(packed),
             Compression::Deflate => {
-                let mut out = Vec::with_capacity(want);
+                // Deflate expands at most about 1032:1: a small chunk claiming a huge size
+                // gets no huge allocation up front.
+                let mut out = Vec::with_capacity(want.min(packed.len().saturating_mul(1032)));
                 let mut d = flate2::read::ZlibDecoder::new(&packed[..]).take(want as u64);
                 d.read_to_end(&mut out)
                     .map_err(|e| format!("{name}: Deflate data is corrupt ({e})"))?;
                 Ok(out)
             }
             Compression::Lzw => {
-                let mut out = Vec::with_capacity(want);
+                let mut out = Vec::with_capacity(want.min(packed.len().saturating_mul(64)));
                 let mut d = weezl::decode::Decoder::with_tiff_size_switch(weezl::BitOrder::Msb, 8);
                 let mut buf = vec![0u8; 64 * 1024];
                 let mut input = &packed[..];
@@ -712,7 +715,7 @@ impl Tiff {
                 Ok(out)
             }
             Compression::PackBits => {
-                let mut out = Vec::with_capacity(want);
+                let mut out = Vec::with_capacity(want.min(packed.len().saturating_mul(64)));
                 let mut i = 0;
                 while i < packed.len() && out.len() < want {
                     let n = packed[i] as i8;

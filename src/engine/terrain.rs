@@ -34,6 +34,8 @@ pub enum Missing {
     /// The DEM could not be read there (a corrupt strip or tile), or the footprint could not
     /// be taken into its CRS.
     Unreadable(String),
+    /// The footprint spans more DEM cells than a rule reads at once.
+    TooLarge(u64),
 }
 
 impl Missing {
@@ -55,6 +57,14 @@ impl Missing {
             (Missing::Unreadable(why), Lang::Zh) => {
                 format!("高程模型“{dem}”在此处无法读取：{why}")
             }
+            (Missing::TooLarge(n), Lang::En) => format!(
+                "the footprint spans about {n} cells of the DEM '{dem}', more than the {} a rule reads at once: split it, or use a coarser DEM",
+                crate::dem::MAX_FOOTPRINT_CELLS
+            ),
+            (Missing::TooLarge(n), Lang::Zh) => format!(
+                "用地跨越高程模型“{dem}”约 {n} 个像元，超过单条规则一次读取的上限 {}：请拆分用地或使用较粗的高程模型",
+                crate::dem::MAX_FOOTPRINT_CELLS
+            ),
         }
     }
 }
@@ -66,6 +76,9 @@ fn sample(dem: &Dem, fp: &Footprint) -> Result<(Cells, Window), Missing> {
         .from_working(&fp.to_geometry())
         .map_err(Missing::Unreadable)?;
     let cells = dem.cells(&g);
+    if let Some(n) = cells.too_many {
+        return Err(Missing::TooLarge(n));
+    }
     let (mut c0, mut r0, mut c1, mut r1) = (i64::MAX, i64::MAX, i64::MIN, i64::MIN);
     for &(c, r) in &cells.inside {
         (c0, r0, c1, r1) = (c0.min(c), r0.min(r), c1.max(c), r1.max(r));

@@ -48,3 +48,8 @@ fn parquet_corpus() {
 fn serve_request_corpus() {
     replay("serve_request", ironrule::fuzzing::serve_request);
 }
+
+#[test]
+fn geotiff_corpus() {
+    replay("geotiff", ironrule::fuzzing::geotiff);
+}

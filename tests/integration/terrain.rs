@@ -120,7 +120,7 @@ fn slope_and_elevation_measure_on_the_dem_and_fail_closed_where_it_says_nothing(
     dem(dir.path(), 32);
     let p = project(dir.path(), &[("T1", SLOPE), ("T2", TOP)]);
     let props = r#"{"height_m": 30}"#;
-    let (code, json) = check(
+    let (exit, json) = check(
         &p,
         &[
             // On the 30° plane (x 1500–1600 m), inside the view zone.
@@ -133,7 +133,7 @@ fn slope_and_elevation_measure_on_the_dem_and_fail_closed_where_it_says_nothing(
             feature("beyond", props, &square(X0 + 2500.0, Y1 - 300.0, 50.0)),
         ],
     );
-    assert_eq!(code, 1);
+    assert_eq!(exit, 1);
     let steep = finding(&json, "steep", "T1").expect("the steep plot fires");
     assert_eq!(steep["measure"]["kind"], "steep_share");
     assert_eq!(steep["measure"]["value"], 100.0);
@@ -175,7 +175,7 @@ fn a_building_without_a_height_is_undetermined_for_the_top() {
     let dir = tempfile::tempdir().unwrap();
     dem(dir.path(), 32);
     let p = project(dir.path(), &[("T2", TOP)]);
-    let (code, json) = check(
+    let (exit, json) = check(
         &p,
         &[feature(
             "plot",
@@ -183,7 +183,7 @@ fn a_building_without_a_height_is_undetermined_for_the_top() {
             &square(X0 + 1500.0, Y1 - 500.0, 100.0),
         )],
     );
-    assert_eq!(code, 1, "never a silent pass");
+    assert_eq!(exit, 1, "never a silent pass");
     let f = finding(&json, "plot", "T2").unwrap();
     assert_eq!(f["status"], "undetermined");
     assert_eq!(f["undetermined"]["attributes"][0], "height_m");
@@ -200,14 +200,14 @@ fn a_corrupt_tile_under_a_plot_is_undetermined_and_a_corrupt_dem_is_refused_at_l
         *b = 0xff;
     }
     std::fs::write(&path, &bytes).unwrap();
-    let (code, json) = check(
+    let (exit, json) = check(
         &p,
         &[
             feature("corner", "{}", &square(X0 + 20.0, Y1 - 60.0, 40.0)),
             feature("elsewhere", "{}", &square(X0 + 1500.0, Y1 - 500.0, 100.0)),
         ],
     );
-    assert_eq!(code, 1);
+    assert_eq!(exit, 1);
     let f = finding(&json, "corner", "T1").unwrap();
     assert_eq!(f["status"], "undetermined");
     let reason = f["undetermined"]["reason"].as_str().unwrap();
