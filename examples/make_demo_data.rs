@@ -740,6 +740,47 @@ fn terrain(
         gk,
         &[(lid, lprops, lgeom)],
     )?;
+    // The skyline's viewpoints: on the far bank of the Yangtze from a mountain, 50 m back
+    // from the water, looking across at it (±60°): 江南城在山中, seen from the river.
+    let views: Vec<Case> = [
+        (
+            &MOUNTAINS[0],
+            "VP-01",
+            "滨江公园观景点 riverside viewpoint facing 磨基山 (illustrative)",
+        ),
+        (
+            &MOUNTAINS[2],
+            "VP-02",
+            "北岸观景点 north-bank viewpoint facing the ridge west of Dianjun (illustrative)",
+        ),
+    ]
+    .into_iter()
+    .map(|(m, id, name)| {
+        use geo::{Closest, ClosestPoint};
+        let c = ctx.gk(m.lon, m.lat);
+        let (Closest::SinglePoint(q) | Closest::Intersection(q)) = yangtze.closest_point(&Point(c))
+        else {
+            panic!("the Yangtze has a closest point")
+        };
+        let (dx, dy) = (q.x() - c.x, q.y() - c.y);
+        let d = dx.hypot(dy);
+        let at = Coord {
+            x: ((q.x() + dx / d * (YANGTZE_HALF_WIDTH_M + 50.0)) * 100.0).round() / 100.0,
+            y: ((q.y() + dy / d * (YANGTZE_HALF_WIDTH_M + 50.0)) * 100.0).round() / 100.0,
+        };
+        let facing = ironrule::engine::skyline::azimuth(at, c);
+        (
+            Some(id.to_owned()),
+            props(
+                json!({"name": name, "illustrative": true, "eye_height_m": 1.6,
+                    "azimuth_from": (facing - 60.0).rem_euclid(360.0).round(),
+                    "azimuth_to": (facing + 60.0).rem_euclid(360.0).round()}),
+            ),
+            Geometry::Point(Point(at)),
+        )
+    })
+    .collect();
+    write_collection(&zones.join("viewpoints.geojson"), "viewpoints", gk, &views)?;
     Ok(())
 }
 
@@ -960,7 +1001,7 @@ fn proposals(ctx: &Ctx) -> Result<Vec<Proposal>> {
             id: "P14",
             props: json!({"name": "磨基山脚住宅 housing on the flank of Moji mountain", "kind": "new", "land_use": "residential", "height_m": 18.0}),
             geometry: at(111.262, 30.687, 200.0, 150.0),
-            expect: &["YC402", "YC601", "YC701", "YC702"],
+            expect: &["YC402", "YC601", "YC701", "YC702", "YC703"],
         },
         Proposal {
             id: "P15",
@@ -1061,7 +1102,7 @@ fn proposals(ctx: &Ctx) -> Result<Vec<Proposal>> {
             id: "P29",
             props: json!({"name": "磨基山西坡酒店 hotel on the steep west flank of Moji mountain", "kind": "new", "land_use": "commercial", "height_m": 15.0}),
             geometry: at(111.2596, 30.6900, 60.0, 60.0),
-            expect: &["YC402", "YC601", "YC701", "YC702"],
+            expect: &["YC402", "YC601", "YC701", "YC702", "YC703"],
         },
         Proposal {
             id: "P30",
@@ -1084,6 +1125,38 @@ fn proposals(ctx: &Ctx) -> Result<Vec<Proposal>> {
                 )
             },
             expect: &["YC705"],
+        },
+        Proposal {
+            id: "P32",
+            props: json!({"name": "磨基山前高层 120 m tower in front of Moji mountain, seen from the river", "kind": "new", "land_use": "residential", "height_m": 120.0}),
+            geometry: {
+                // On the line of sight from the viewpoint facing Moji, 60 m outside its
+                // protection line: outside every zone, but above the ridgeline.
+                let m = &MOUNTAINS[0];
+                let peak = ctx.gk(m.lon, m.lat);
+                let text =
+                    std::fs::read_to_string(root().join("data/yichang/zones/viewpoints.geojson"))?;
+                let vp: geojson::FeatureCollection = text.parse()?;
+                let Some(Ok(Geometry::Point(at))) = vp.features[0]
+                    .geometry
+                    .as_ref()
+                    .map(|g| Geometry::<f64>::try_from(g.clone()))
+                else {
+                    bail!("VP-01 is a point")
+                };
+                let (dx, dy) = (peak.x - at.x(), peak.y - at.y());
+                let d = dx.hypot(dy);
+                let r = m.sigma_m * (2.0 * (m.peak_m / MOUNTAIN_LINE_M).ln()).sqrt() + 60.0;
+                rect_at(
+                    Coord {
+                        x: peak.x - dx / d * r,
+                        y: peak.y - dy / d * r,
+                    },
+                    30.0,
+                    30.0,
+                )
+            },
+            expect: &["YC504", "YC703"],
         },
     ])
 }
@@ -1252,6 +1325,10 @@ fn rule_props(code: &str) -> (Value, Option<Value>) {
         "YC704" => (
             json!({"land_use": "commercial", "kind": "new", "height_m": 180.0}),
             Some(json!({"land_use": "commercial", "kind": "new", "height_m": 150.0})),
+        ),
+        "YC703" => (
+            json!({"land_use": "commercial", "kind": "new", "height_m": 60.0}),
+            Some(json!({"land_use": "park", "kind": "new", "height_m": 300.0})),
         ),
         "YC705" => (
             json!({"land_use": "commercial", "kind": "new"}),
@@ -1494,6 +1571,146 @@ fn elevation_cases(
             rect(c.x + 1000.0, c.y + 1000.0, c.x + 1060.0, c.y + 1050.0),
         ),
         open_case("building without a height in the zone", &fire, code, plot),
+    ])
+}
+
+/// Skyline fixtures from the viewpoint facing 磨基山: a tower at the mountain's foot on the
+/// line of sight, tall enough to rise above the ridge, and the same tower exactly at the
+/// ridgeline (the excess is linear in the height: measured once, solved for 0) and 1 cm
+/// above it; a low building; a tower behind the mountain, hidden by it; a tower beyond the
+/// viewpoints' reach; and one without a height (undetermined).
+fn skyline_cases(code: &str, checker: &Checker, rule: &ironrule::rules::Rule) -> Result<Vec<Case>> {
+    let (fire, _) = rule_props(code);
+    let eval = |g: &Geometry<f64>, h: Option<f64>| -> Result<Option<f64>> {
+        let mut p = props(fire.clone());
+        match h {
+            Some(h) => p.insert("height_m".into(), json!(h)),
+            None => p.remove("height_m"),
+        };
+        let f = ironrule::model::Feature {
+            fref: ironrule::model::FeatureRef {
+                source: "fixture".into(),
+                index: 0,
+                id: None,
+            },
+            properties: p,
+            geometry: g.clone(),
+        };
+        let c = checker.evaluate(f).map_err(|d| anyhow::anyhow!("{d}"))?;
+        Ok(c.found
+            .iter()
+            .find(|x| x.rule.code == rule.code)
+            .map(|x| x.hit.value))
+    };
+    let vp = &checker.layers["viewpoints"];
+    let at = vp
+        .edges
+        .iter()
+        .find(|e| e.zone == 0)
+        .context("VP-01")?
+        .coords
+        .0[0];
+    let m = &MOUNTAINS[0];
+    let wgs = Crs::wgs84();
+    let fwd = Transformer::new(&wgs, &checker.project.crs)?;
+    let peak = fwd.coord(Coord { x: m.lon, y: m.lat })?;
+    let (dx, dy) = (peak.x - at.x, peak.y - at.y);
+    let d = dx.hypot(dy);
+    let along = |s: f64| Coord {
+        x: at.x + dx / d * s,
+        y: at.y + dy / d * s,
+    };
+    // At the foot: 60 m inside the mountain's line on the line of sight (YC701 fires there too).
+    let foot = along(d - m.sigma_m * (2.0 * (m.peak_m / MOUNTAIN_LINE_M).ln()).sqrt() + 60.0);
+    let tower = rect(foot.x - 20.0, foot.y - 20.0, foot.x + 20.0, foot.y + 20.0);
+    let h0 = 300.0;
+    let e0 =
+        eval(&tower, Some(h0))?.context("a 300 m tower at Moji's foot breaks its ridgeline")?;
+    let at_ridge = h0 - e0;
+    ensure!(
+        at_ridge > 20.0,
+        "the ridge is only {at_ridge} m above the foot"
+    );
+    ensure!(
+        eval(&tower, Some(at_ridge))?.is_none(),
+        "exactly at the ridgeline must not fire"
+    );
+    ensure!(
+        eval(&tower, Some(at_ridge + 0.01))?.is_some(),
+        "1 cm above it must"
+    );
+    let behind = along(d + 900.0);
+    let hidden = rect(
+        behind.x - 20.0,
+        behind.y - 20.0,
+        behind.x + 20.0,
+        behind.y + 20.0,
+    );
+    ensure!(
+        eval(&hidden, Some(60.0))?.is_none(),
+        "a 60 m tower behind Moji is hidden"
+    );
+    let far = along(-9000.0);
+    let far = rect(far.x - 20.0, far.y - 20.0, far.x + 20.0, far.y + 20.0);
+    let with_height = |h: f64| {
+        let mut p = fire.clone();
+        p["height_m"] = json!(h);
+        p
+    };
+    let mut no_height = fire.clone();
+    no_height
+        .as_object_mut()
+        .expect("object")
+        .remove("height_m");
+    Ok(vec![
+        case(
+            "300 m tower at the foot of Moji mountain, above its ridgeline",
+            &with_height(h0),
+            &[code],
+            false,
+            tower.clone(),
+        ),
+        case(
+            "tower exactly at the ridgeline",
+            &with_height(at_ridge),
+            &[],
+            true,
+            tower.clone(),
+        ),
+        case(
+            "tower 1 cm above the ridgeline",
+            &with_height(at_ridge + 0.01),
+            &[code],
+            true,
+            tower.clone(),
+        ),
+        case(
+            "low building at the foot (under the ridgeline)",
+            &with_height(12.0),
+            &[],
+            false,
+            tower.clone(),
+        ),
+        case(
+            "60 m tower behind the mountain, hidden by it",
+            &with_height(60.0),
+            &[],
+            false,
+            hidden,
+        ),
+        case(
+            "tower 9 km from the viewpoints (beyond their reach)",
+            &with_height(h0),
+            &[],
+            false,
+            far,
+        ),
+        open_case(
+            "tower without a height at the foot",
+            &no_height,
+            code,
+            tower,
+        ),
     ])
 }
 
@@ -1905,7 +2122,8 @@ fn area_cases(
             | Test::Attribute { .. }
             | Test::Share { .. }
             | Test::Slope { .. }
-            | Test::Elevation { .. } => unreachable!(),
+            | Test::Elevation { .. }
+            | Test::Skyline { .. } => unreachable!(),
         }
     };
     let bbox = zone.bounding_rect().context("bbox")?;
@@ -2017,7 +2235,8 @@ fn area_cases(
             | Test::Attribute { .. }
             | Test::Share { .. }
             | Test::Slope { .. }
-            | Test::Elevation { .. } => unreachable!(),
+            | Test::Elevation { .. }
+            | Test::Skyline { .. } => unreachable!(),
         };
         // Keep this edge only if the cases the engine sees agree with what they claim: the
         // edge may be next to another zone of the layer.
@@ -2115,6 +2334,7 @@ fn fixtures(checker: &Checker) -> Result<()> {
             Test::Elevation { dem, .. } => {
                 elevation_cases(&rule.code, &checker.dems[dem], &layers)?
             }
+            Test::Skyline { .. } => skyline_cases(&rule.code, checker, rule)?,
             test => {
                 let spec = checker
                     .project

@@ -152,7 +152,10 @@ pub fn geotiff(data: &[u8]) {
         cache_mb: Some(8),
     };
     if let Ok(dem) = crate::dem::Dem::open(&spec, &working) {
-        let (w, h) = (i64::from(dem.width).min(1024), i64::from(dem.height).min(1024));
+        let (w, h) = (
+            i64::from(dem.width).min(1024),
+            i64::from(dem.height).min(1024),
+        );
         if let Ok(win) = dem.window(-1, -1, w + 1, h + 1) {
             for r in 0..h.min(64) {
                 for c in 0..w.min(64) {
@@ -162,7 +165,14 @@ pub fn geotiff(data: &[u8]) {
         }
         let e = dem.extent();
         let plot = geo::Geometry::Polygon(
-            geo::Rect::new(e.min(), geo::Coord { x: (e.min().x + e.max().x) / 2.0, y: (e.min().y + e.max().y) / 2.0 }).to_polygon(),
+            geo::Rect::new(
+                e.min(),
+                geo::Coord {
+                    x: (e.min().x + e.max().x) / 2.0,
+                    y: (e.min().y + e.max().y) / 2.0,
+                },
+            )
+            .to_polygon(),
         );
         let _ = dem.cells(&plot);
     }

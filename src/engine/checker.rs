@@ -75,7 +75,8 @@ fn attributes_read(packs: &[Pack], dictionary: &Dictionary) -> io::Projection {
             crate::rules::Test::Attribute { measured, .. } => {
                 names.extend(measured.fields().into_iter().map(str::to_owned));
             }
-            crate::rules::Test::Elevation { height, .. } => {
+            crate::rules::Test::Elevation { height, .. }
+            | crate::rules::Test::Skyline { height, .. } => {
                 names.insert(height.clone());
             }
             _ => {}

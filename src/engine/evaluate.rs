@@ -201,6 +201,65 @@ impl Checker {
                     out.push(x);
                 }
             }
+            Test::Skyline {
+                dem,
+                viewpoints,
+                max_distance_m,
+                eye_height_field,
+                azimuth_fields,
+                height,
+            } => {
+                let (Some(d), Some(layer)) = (self.dems.get(dem), self.layers.get(&viewpoints[0]))
+                else {
+                    return;
+                };
+                let sky = super::skyline::Sky {
+                    dem: d,
+                    viewpoints: layer,
+                    eye_field: eye_height_field,
+                    azimuth_fields: azimuth_fields
+                        .as_ref()
+                        .map(|(a, b)| (a.as_str(), b.as_str())),
+                    max_distance_m: *max_distance_m,
+                };
+                let h = properties
+                    .get(height)
+                    .and_then(|v| v.as_f64())
+                    .filter(|v| v.is_finite());
+                let whole = || Some(fp.to_geometry());
+                match sky.judge(fp, h) {
+                    None => {}
+                    Some(super::skyline::Skyline::Breaks { hit, terrain }) => {
+                        let mut x = found(Some(layer), hit, 0.0);
+                        x.terrain = Some(Box::new(terrain));
+                        out.push(x);
+                    }
+                    Some(super::skyline::Skyline::NoHeight { viewpoint }) => {
+                        let hit = Hit {
+                            zone: Some(viewpoint),
+                            kind: crate::model::MeasureKind::AttributeMissing,
+                            value: 0.0,
+                            share: None,
+                            nearest: None,
+                            geometry: whole(),
+                        };
+                        out.push(found(Some(layer), hit, 0.0));
+                    }
+                    Some(super::skyline::Skyline::Missing(why)) => {
+                        let hit = Hit {
+                            zone: None,
+                            kind: crate::model::MeasureKind::TerrainMissing,
+                            value: 0.0,
+                            share: None,
+                            nearest: None,
+                            geometry: whole(),
+                        };
+                        let mut x = found(None, hit, 0.0);
+                        x.terrain_missing = Some(why);
+                        out.push(x);
+                    }
+                }
+            }
             Test::Elevation {
                 dem,
                 max_top_m,
@@ -225,6 +284,7 @@ impl Checker {
                     .and_then(|v| v.as_f64())
                     .filter(|v| v.is_finite());
                 if let Some(t) = super::terrain::elevation(d, fp, h, &limit) {
+                    // (the zone layer that set the limit, if a zone did)
                     let layer = limit.layer.map(|i| zone_l[i]);
                     let mut x = found(layer, t.hit, limit.allowed);
                     x.terrain = Some(Box::new(t.terrain));

@@ -114,7 +114,10 @@ impl Checker {
         let layer_name: Cow<'a, str> = match (layer, &rule.test) {
             (Some(l), _) => Cow::Borrowed(&l.name),
             (None, Test::Within { layers }) => Cow::Owned(layers.join("+")),
-            (None, Test::Slope { dem, .. } | Test::Elevation { dem, .. }) => Cow::Borrowed(dem),
+            (
+                None,
+                Test::Slope { dem, .. } | Test::Elevation { dem, .. } | Test::Skyline { dem, .. },
+            ) => Cow::Borrowed(dem),
             (None, _) => Cow::Borrowed("(rule)"),
         };
         let (zone_id, zone_name) = match (layer, hit.zone) {
@@ -128,7 +131,7 @@ impl Checker {
         };
         let unit = match &rule.test {
             Test::Attribute { unit, .. } => *unit,
-            Test::Elevation { .. } => crate::model::Unit::Metre,
+            Test::Elevation { .. } | Test::Skyline { .. } => crate::model::Unit::Metre,
             _ => hit.kind.unit(),
         };
         let measure = Measure {
@@ -166,7 +169,10 @@ impl Checker {
                 };
                 Some(Undetermined { reason, attributes })
             }
-            (Test::Elevation { height, .. }, MeasureKind::AttributeMissing) => {
+            (
+                Test::Elevation { height, .. } | Test::Skyline { height, .. },
+                MeasureKind::AttributeMissing,
+            ) => {
                 let reason = self.describe(height, properties);
                 let reason = match self.lang {
                     Lang::En => format!(
@@ -184,7 +190,7 @@ impl Checker {
                 })
             }
             (
-                Test::Slope { dem, .. } | Test::Elevation { dem, .. },
+                Test::Slope { dem, .. } | Test::Elevation { dem, .. } | Test::Skyline { dem, .. },
                 MeasureKind::TerrainMissing,
             ) => {
                 let why = terrain_missing

@@ -22,6 +22,8 @@ pub mod overlap;
 pub mod setback;
 /// P5: a district's landscape share after a set of proposals.
 pub mod share;
+/// P6: the building under the ridgeline seen from viewpoints.
+pub mod skyline;
 /// P6: slope share and top elevation on a DEM.
 pub mod terrain;
 /// Undetermined results: why a rule could not be decided, in the checker's language.

@@ -216,19 +216,10 @@ fn steep_part(dem: &Dem, fp: &Footprint, steep: &[(i64, i64)]) -> Geometry<f64> 
     }
 }
 
-/// H4: fires when the building's top, the highest ground under the footprint plus its
-/// `height` (metres), is above `limit`. `height` `None`: the attribute is missing (the
-/// result is then undetermined, measured as far as it goes).
-pub fn elevation(
-    dem: &Dem,
-    fp: &Footprint,
-    height: Option<f64>,
-    limit: &Limit,
-) -> Option<TerrainHit> {
-    let (cells, win) = match sample(dem, fp) {
-        Ok(s) => s,
-        Err(why) => return Some(missing(dem, fp, why, Terrain::default())),
-    };
+/// The highest ground under a footprint: the highest of the cells it holds (centres inside,
+/// boundary included; else the cell under its centroid), with what was counted.
+pub fn ground(dem: &Dem, fp: &Footprint) -> Result<(f64, Terrain), Missing> {
+    let (cells, win) = sample(dem, fp)?;
     let mut t = Terrain {
         dem: dem.name.clone(),
         outside_cells: cells.outside,
@@ -246,10 +237,25 @@ pub fn elevation(
         }
     }
     if t.cells == 0 {
-        let why = Missing::Nodata(t.nodata_cells);
-        return Some(missing(dem, fp, why, t));
+        return Err(Missing::Nodata(t.nodata_cells));
     }
     t.ground_m = Some(ground);
+    Ok((ground, t))
+}
+
+/// H4: fires when the building's top, the highest ground under the footprint plus its
+/// `height` (metres), is above `limit`. `height` `None`: the attribute is missing (the
+/// result is then undetermined, measured as far as it goes).
+pub fn elevation(
+    dem: &Dem,
+    fp: &Footprint,
+    height: Option<f64>,
+    limit: &Limit,
+) -> Option<TerrainHit> {
+    let (ground, mut t) = match ground(dem, fp) {
+        Ok(g) => g,
+        Err(why) => return Some(missing(dem, fp, why, Terrain::default())),
+    };
     let hit = |kind, value| Hit {
         zone: limit.zone,
         kind,

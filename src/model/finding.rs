@@ -43,6 +43,8 @@ pub enum MeasureKind {
     TopElevation,
     /// The DEM has no value under the footprint (nodata, outside it, or unreadable).
     TerrainMissing,
+    /// How far the building's top rises above the ridgeline seen from a viewpoint, metres.
+    SkylineExcess,
 }
 
 /// The unit of a measured value or a limit. Machine fields (JSON, CSV, SARIF) carry its
@@ -167,7 +169,7 @@ impl MeasureKind {
             MeasureKind::OverlapPoints | MeasureKind::OutsidePoints => Unit::Points,
             MeasureKind::AttributeExcess | MeasureKind::AttributeMissing => Unit::None,
             MeasureKind::ShareAfter | MeasureKind::SteepShare => Unit::Percent,
-            MeasureKind::TopElevation => Unit::Metre,
+            MeasureKind::TopElevation | MeasureKind::SkylineExcess => Unit::Metre,
             MeasureKind::TerrainMissing => Unit::None,
         }
     }
@@ -188,6 +190,7 @@ impl MeasureKind {
             MeasureKind::SteepShare => "steep_share",
             MeasureKind::TopElevation => "top_elevation",
             MeasureKind::TerrainMissing => "terrain_missing",
+            MeasureKind::SkylineExcess => "skyline_excess",
         }
     }
 
@@ -210,6 +213,7 @@ impl MeasureKind {
             MeasureKind::SteepShare => "陡坡占比",
             MeasureKind::TopElevation => "建筑顶部高程",
             MeasureKind::TerrainMissing => "缺少高程数据",
+            MeasureKind::SkylineExcess => "高出山脊线",
         }
     }
 
@@ -229,6 +233,7 @@ impl MeasureKind {
             MeasureKind::SteepShare => "share steeper than the limit",
             MeasureKind::TopElevation => "top elevation",
             MeasureKind::TerrainMissing => "no terrain value",
+            MeasureKind::SkylineExcess => "above the ridgeline by",
         }
     }
 }

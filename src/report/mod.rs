@@ -512,6 +512,14 @@ pub fn resolution(f: &Finding, lang: Lang) -> Option<String> {
             up(m.value - m.limit),
             fmt_num(m.limit)
         ),
+        (MeasureKind::SkylineExcess, Lang::En) => format!(
+            "lower its top by more than {} m, under the ridgeline seen from {zone}",
+            up(m.value)
+        ),
+        (MeasureKind::SkylineExcess, Lang::Zh) => format!(
+            "将建筑顶部降低 {} 米以上，使其低于从{zone}望去的山脊线",
+            up(m.value)
+        ),
         (MeasureKind::AttributeMissing | MeasureKind::TerrainMissing, _) => return None,
     })
 }
@@ -537,6 +545,10 @@ pub fn measure_text(f: &Finding, lang: Lang) -> String {
         MeasureKind::SteepShare | MeasureKind::TopElevation => {
             line.push_str(&format!(" > {} {limit} {unit}", t("allowed", "允许")))
         }
+        MeasureKind::SkylineExcess => line.push_str(&match lang {
+            Lang::En => " (allowed: 0 m)".to_owned(),
+            Lang::Zh => "（允许：0 米）".to_owned(),
+        }),
         MeasureKind::TerrainMissing => {
             line = t("no DEM value under the footprint", "用地范围内无高程数据").to_owned()
         }

@@ -625,6 +625,56 @@ fn compile(
                 height,
             }
         }
+        TestSpec::Skyline {
+            dem,
+            layer,
+            max_distance_m,
+            eye_height_field,
+            azimuth_from_field,
+            azimuth_to_field,
+            height,
+        } => {
+            check_dem(&dem, sink);
+            let viewpoints = check_layers(&super::rule::Layers::One(layer), sink);
+            if !(max_distance_m.is_finite() && max_distance_m > 0.0 && max_distance_m <= 100_000.0)
+            {
+                sink.at(
+                    test_at,
+                    format!("max_distance_m is how far a viewpoint sees, metres (up to 100 km), such as 5000; got {max_distance_m}"),
+                );
+            }
+            let azimuth_fields = match (azimuth_from_field, azimuth_to_field) {
+                (Some(a), Some(b)) => Some((a, b)),
+                (None, None) => None,
+                _ => {
+                    sink.at(
+                        test_at,
+                        "azimuth_from_field and azimuth_to_field go together",
+                    );
+                    None
+                }
+            };
+            let height = height.unwrap_or_else(|| "height_m".to_owned());
+            if let Some(d) = cx.dictionary {
+                if d.get(&height).is_none() {
+                    sink.at(
+                        test_at,
+                        format!(
+                            "attribute '{height}' is not declared in {}",
+                            dictionary::FILE_NAME
+                        ),
+                    );
+                }
+            }
+            Test::Skyline {
+                dem,
+                viewpoints,
+                max_distance_m,
+                eye_height_field: eye_height_field.unwrap_or_else(|| "eye_height_m".to_owned()),
+                azimuth_fields,
+                height,
+            }
+        }
         TestSpec::Attribute {
             attribute,
             unit,

@@ -93,6 +93,26 @@ pub enum TestSpec {
         #[serde(default)]
         height: Option<String>,
     },
+    /// From each viewpoint of `layer` within `max_distance_m`, the building's top must stay
+    /// under the ridgeline behind it.
+    Skyline {
+        dem: String,
+        /// The viewpoints (a point layer).
+        layer: String,
+        max_distance_m: f64,
+        /// The viewpoint attribute holding the eye height, metres (default `eye_height_m`;
+        /// 1.6 m where a viewpoint has none).
+        #[serde(default)]
+        eye_height_field: Option<String>,
+        /// Viewpoint attributes bounding where it looks: azimuths, degrees clockwise from north.
+        #[serde(default)]
+        azimuth_from_field: Option<String>,
+        #[serde(default)]
+        azimuth_to_field: Option<String>,
+        /// The attribute holding the building's height in metres (default `height_m`).
+        #[serde(default)]
+        height: Option<String>,
+    },
     Attribute {
         attribute: String,
         #[serde(default)]
@@ -295,6 +315,18 @@ pub enum Test {
         limit_field: Option<String>,
         height: String,
     },
+    /// Seen from a viewpoint of `viewpoints[0]` within `max_distance_m`, the building's top
+    /// (highest ground + `height`) rises above the ridgeline behind it (see
+    /// [`crate::engine::skyline`]).
+    Skyline {
+        dem: String,
+        /// The viewpoint layer (one name).
+        viewpoints: Vec<String>,
+        max_distance_m: f64,
+        eye_height_field: String,
+        azimuth_fields: Option<(String, String)>,
+        height: String,
+    },
 }
 
 impl Test {
@@ -306,6 +338,7 @@ impl Test {
             | Test::Within { layers } => layers,
             Test::Attribute { all_layers, .. } | Test::Share { all_layers, .. } => all_layers,
             Test::Elevation { zones, .. } => zones,
+            Test::Skyline { viewpoints, .. } => viewpoints,
             Test::Slope { .. } => &[],
         }
     }
@@ -323,7 +356,9 @@ impl Test {
     /// The DEM the test reads, if it reads one.
     pub fn dem(&self) -> Option<&str> {
         match self {
-            Test::Slope { dem, .. } | Test::Elevation { dem, .. } => Some(dem),
+            Test::Slope { dem, .. } | Test::Elevation { dem, .. } | Test::Skyline { dem, .. } => {
+                Some(dem)
+            }
             _ => None,
         }
     }
@@ -338,6 +373,7 @@ impl Test {
             Test::Share { .. } => "share",
             Test::Slope { .. } => "slope",
             Test::Elevation { .. } => "elevation",
+            Test::Skyline { .. } => "skyline",
         }
     }
 
@@ -424,6 +460,16 @@ impl Test {
                 }
                 parts.join("; ")
             }
+            Test::Skyline {
+                dem,
+                viewpoints,
+                max_distance_m,
+                height,
+                ..
+            } => format!(
+                "top (ground on {dem} + {height}) under the ridgeline seen from each viewpoint of {} within {max_distance_m} m",
+                viewpoints.join("+")
+            ),
         }
     }
 }

@@ -171,6 +171,138 @@ print(f"demo DEM: slope equals gdaldem slope -compute_edges cell for cell (large
 for limit in (25, 15):
     compare_shares(f"demo_{limit}", "EPSG:4546", os.path.join(ROOT, "data/yichang/terrain/dem.tif"), slope, gt, limit, 300, limit)
 
+# Skyline: an independent ray cast (numpy, shapely) of the excess, for random towers around
+# the demo's viewpoints; and gdal_viewshed for what a viewpoint sees.
+def bilinear(z, gt, x, y):
+    c = (x - gt[0]) / gt[1] - 0.5
+    r = (y - gt[3]) / gt[5] - 0.5
+    c0, r0 = math.floor(c), math.floor(r)
+    fx, fy = c - c0, r - r0
+    h, w = z.shape
+    def at(cc, rr):
+        if 0 <= cc < w and 0 <= rr < h and z[rr, cc] != -32768:
+            return float(z[rr, cc])
+        return float("nan")
+    return (at(c0, r0) * (1 - fx) * (1 - fy) + at(c0 + 1, r0) * fx * (1 - fy)
+            + at(c0, r0 + 1) * (1 - fx) * fy + at(c0 + 1, r0 + 1) * fx * fy)
+
+
+def drop(d):
+    return 0.85714 * d * d / (2 * 6378137.0)
+
+
+def excess(z, gt, views, plot, height, reach):
+    """The skyline excess of a plot seen from the viewpoints (None: nothing breaks)."""
+    h, w = z.shape
+    minx, miny, maxx, maxy = plot.bounds
+    cols, rows = np.meshgrid(np.arange(w), np.arange(h))
+    c0, c1 = int((minx - gt[0]) / gt[1]) - 1, int((maxx - gt[0]) / gt[1]) + 2
+    r0, r1 = int((maxy - gt[3]) / gt[5]) - 1, int((miny - gt[3]) / gt[5]) + 2
+    cc, rr = cols[r0:r1, c0:c1], rows[r0:r1, c0:c1]
+    inside = shapely.intersects_xy(plot, gt[0] + (cc + 0.5) * gt[1], gt[3] + (rr + 0.5) * gt[5])
+    if inside.any():
+        ground = float(z[rr[inside], cc[inside]].max())
+    else:
+        c = plot.centroid
+        ground = float(z[int((c.y - gt[3]) // gt[5]), int((c.x - gt[0]) // gt[1])])
+    top = ground + height
+    step = gt[1] / 2
+    best = None
+    for vx, vy, eye_h, a0, a1 in views:
+        eye = bilinear(z, gt, vx, vy) + eye_h
+        for px, py in list(plot.exterior.coords)[:-1]:
+            d = math.hypot(px - vx, py - vy)
+            az = math.degrees(math.atan2(px - vx, py - vy)) % 360
+            if not (0 < d <= reach) or (az - a0) % 360 > (a1 - a0) % 360:
+                continue
+            t_top = (top - drop(d) - eye) / d
+            front, behind = -math.inf, None
+            s = step
+            while s <= reach:
+                q = bilinear(z, gt, vx + (px - vx) / d * s, vy + (py - vy) / d * s)
+                if q == q:
+                    t = (q - drop(s) - eye) / s
+                    if s < d:
+                        front = max(front, t)
+                    elif s > d and (behind is None or t > behind):
+                        behind = t
+                s += step
+            if behind is None or front >= t_top:
+                continue
+            e = (t_top - behind) * d
+            if e > 1e-3 and (best is None or e > best):
+                best = e
+    return best
+
+
+z_demo, gt_demo = read_grid(os.path.join(ROOT, "data/yichang/terrain/dem.tif"))
+with open(os.path.join(ROOT, "data/yichang/zones/viewpoints.geojson")) as f:
+    vps = json.load(f)["features"]
+views = [(v["geometry"]["coordinates"][0], v["geometry"]["coordinates"][1], v["properties"]["eye_height_m"],
+          v["properties"]["azimuth_from"], v["properties"]["azimuth_to"]) for v in vps]
+rng = random.Random(3)
+towers = []
+for i in range(60):
+    vx, vy = views[i % 2][:2]
+    az = math.radians(rng.uniform(190, 300))
+    dist = rng.uniform(800, 3500)
+    cx, cy = vx + math.sin(az) * dist, vy + math.cos(az) * dist
+    size = rng.uniform(20, 60)
+    t = rng.uniform(0, math.pi / 2)
+    pts = [(cx + size * math.cos(t + k * math.pi / 2), cy + size * math.sin(t + k * math.pi / 2)) for k in range(4)]
+    towers.append((Polygon(pts), rng.choice([15.0, 30.0, 60.0, 120.0, 250.0])))
+sky_dir = os.path.join(OUT, "skyline")
+os.makedirs(os.path.join(sky_dir, "pack", "K1"), exist_ok=True)
+with open(os.path.join(sky_dir, "pack", "pack.toml"), "w") as f:
+    f.write('id = "k"\ntitle = "k"\njurisdiction = "k"\nversion = "1"\ncode_prefix = "K"\n')
+with open(os.path.join(sky_dir, "pack", "K1", "rule.toml"), "w") as f:
+    f.write('code = "K1"\nname = "sky"\nsummary = "s"\nseverity = "prohibited"\nmessage = "{value}"\n'
+            '[citation]\ninstrument = "i"\n[test]\nkind = "skyline"\ndem = "d"\nlayer = "viewpoints"\n'
+            'max_distance_m = 5000\nazimuth_from_field = "azimuth_from"\nazimuth_to_field = "azimuth_to"\n')
+sky_project = os.path.join(sky_dir, "ironrule.toml")
+with open(sky_project, "w") as f:
+    f.write(f'crs = "EPSG:4546"\nrules = ["pack"]\n[[layer]]\nname = "viewpoints"\npath = "{ROOT}/data/yichang/zones/viewpoints.geojson"\n'
+            f'[[dem]]\nname = "d"\npath = "{ROOT}/data/yichang/terrain/dem.tif"\n')
+feats = [{"type": "Feature", "id": f"t{i}", "properties": {"height_m": hgt},
+          "geometry": shapely.geometry.mapping(p)} for i, (p, hgt) in enumerate(towers)]
+src = os.path.join(sky_dir, "towers.geojson")
+with open(src, "w") as f:
+    json.dump({"type": "FeatureCollection", "crs": {"type": "name", "properties": {"name": "EPSG:4546"}}, "features": feats}, f)
+report = json.loads(run(BIN, "check", "-p", sky_project, "--format", "json", src, ok=(0, 1)))
+ours = {f["feature"]["id"]: f["measure"]["value"] for f in report["findings"] if f["status"] == "active"}
+worst, fired = 0.0, 0
+for i, (p, hgt) in enumerate(towers):
+    want = excess(z_demo, gt_demo, views, p, hgt, 5000.0)
+    got = ours.get(f"t{i}")
+    assert (want is None) == (got is None), f"tower t{i} ({hgt} m): ironrule {got}, ray cast {want}"
+    if want is not None:
+        fired += 1
+        worst = max(worst, abs(got - want))
+        assert abs(got - want) < 1e-6, f"tower t{i}: ironrule {got} m, ray cast {want} m"
+print(f"skyline: {len(towers)} towers around the viewpoints, {fired} above the ridgeline; the excess equals an independent ray cast (worst {worst:.1e} m)")
+
+# What the viewpoint sees, by gdal_viewshed: the fixtures' tower at Moji's foot, 300 m tall,
+# is visible; the 60 m tower behind the mountain is not (its top cell).
+with open(os.path.join(ROOT, "rules/yichang/YC703-building-above-the-ridgeline-seen-from-the-river/fixtures/cases.geojson")) as f:
+    cases = {c["properties"]["name"]: c for c in json.load(f)["features"]}
+vx, vy, eye_h = views[0][:3]
+for name, visible in (("300 m tower at the foot of Moji mountain, above its ridgeline", True),
+                      ("60 m tower behind the mountain, hidden by it", False)):
+    c = cases[name]
+    poly = shapely.geometry.shape(c["geometry"])
+    x, y = poly.centroid.x, poly.centroid.y
+    inside = [(gx, gy) for gx, gy in poly.exterior.coords]
+    ground = max(bilinear(z_demo, gt_demo, gx, gy) for gx, gy in inside)
+    col, row = int((x - gt_demo[0]) // gt_demo[1]), int((y - gt_demo[3]) // gt_demo[5])
+    target = c["properties"]["height_m"] + ground - float(z_demo[row, col])
+    vs = os.path.join(OUT, "viewshed.tif")
+    run("gdal_viewshed", "-q", "-ox", str(vx), "-oy", str(vy), "-oz", str(eye_h), "-tz", str(target),
+        "-md", "5000", os.path.join(ROOT, "data/yichang/terrain/dem.tif"), vs)
+    seen, gt_vs = read_grid(vs)
+    vc, vr = int((x - gt_vs[0]) // gt_vs[1]), int((y - gt_vs[3]) // gt_vs[5])
+    assert (seen[vr, vc] == 255) == visible, f"gdal_viewshed: {name} visible={seen[vr, vc]}"
+print("skyline: gdal_viewshed sees the tower at Moji's foot and not the one behind the mountain, as ironrule does")
+
 # 3: the real DEM.
 with zipfile.ZipFile(WHEEL) as z:
     dem = np.load(io.BytesIO(z.read("matplotlib/mpl-data/sample_data/jacksboro_fault_dem.npz")))

@@ -31,7 +31,7 @@ fn audit_of_the_demo_gives_the_findings_check_gives() {
     let out = audit_demo(dir.path(), &["data/yichang/proposals.geojson"]);
     assert_eq!(code(&out), 1, "{}", stderr(&out));
     assert!(
-        stdout(&out).contains("audited 31 features"),
+        stdout(&out).contains("audited 32 features"),
         "{}",
         stdout(&out)
     );
@@ -45,8 +45,8 @@ fn audit_of_the_demo_gives_the_findings_check_gives() {
     let got = rows(&std::fs::read_to_string(dir.path().join("findings.csv")).unwrap());
     assert_eq!(got, expected);
     let s = audit_summary(dir.path());
-    assert_eq!(s["read"], 31);
-    assert_eq!(s["checked"], 31);
+    assert_eq!(s["read"], 32);
+    assert_eq!(s["checked"], 32);
     assert_eq!(s["rejected"], 0);
     assert_eq!(s["findings"].as_u64().unwrap() as usize, expected.len());
     let by_rule: u64 = s["by_rule"]
@@ -141,9 +141,9 @@ fn a_malformed_feature_is_rejected_and_the_rest_audited() {
     let out = audit_demo(&out_dir, &[input.to_str().unwrap()]);
     assert_eq!(code(&out), 2, "input at fault: {}", stderr(&out));
     let s = audit_summary(&out_dir);
-    assert_eq!(s["read"], 32);
+    assert_eq!(s["read"], 33);
     assert_eq!(s["rejected"], 2);
-    assert_eq!(s["checked"], 30);
+    assert_eq!(s["checked"], 31);
     let diags = std::fs::read_to_string(out_dir.join("diagnostics.csv")).unwrap();
     assert!(diags.contains(",0,,\"malformed feature"), "{diags}");
     assert!(

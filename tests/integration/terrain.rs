@@ -344,3 +344,106 @@ fn an_srtm_tile_is_read_strip_by_strip_where_footprints_lie() {
         "{ew} × {ns}"
     );
 }
+
+#[test]
+fn skyline_fires_above_the_ridge_and_not_when_hidden_or_out_of_sight() {
+    // A flat plain at 0 m with a wall 100 m high at x 2000–2100 m, 10 m cells, 300 × 100.
+    let dir = tempfile::tempdir().unwrap();
+    let (w, h) = (300u32, 100u32);
+    let z: Vec<f64> = (0..w * h)
+        .map(|i| {
+            if (200..210).contains(&(i % w)) {
+                100.0
+            } else {
+                0.0
+            }
+        })
+        .collect();
+    write(
+        &dir.path().join("dem.tif"),
+        w,
+        h,
+        &z,
+        [X0, CELL, 0.0, Y1, 0.0, -CELL],
+        WriteOptions {
+            sample: Sample::F32,
+            tile: 64,
+            epsg: 4546,
+            projected: true,
+            nodata: None,
+        },
+    )
+    .unwrap();
+    let p = project(
+        dir.path(),
+        &[(
+            "T5",
+            "kind = \"skyline\"\ndem = \"d\"\nlayer = \"view\"\nmax_distance_m = 2800\nazimuth_from_field = \"from\"\nazimuth_to_field = \"to\"\n",
+        )],
+    );
+    // The viewpoint at the west end, looking east (45°–135°), eye 1.6 m by default.
+    let (vx, vy) = (X0 + 5.0, Y1 - 505.0);
+    std::fs::write(
+        dir.path().join("zone.geojson"),
+        collection(
+            Some("EPSG:4546"),
+            &[feature(
+                "V1",
+                r#"{"name": "west end", "from": 45, "to": 135}"#,
+                &format!(r#"{{"type":"Point","coordinates":[{vx},{vy}]}}"#),
+            )],
+        ),
+    )
+    .unwrap();
+    let plot = |id: &str, x: f64, props: &str| feature(id, props, &square(vx + x, vy - 10.0, 20.0));
+    let (exit, json) = check(
+        &p,
+        &[
+            // 80 m tall, 1 km out: above the wall seen 2 km out.
+            plot("tall", 1000.0, r#"{"height_m": 80}"#),
+            plot("low", 1000.0, r#"{"height_m": 30}"#),
+            // 50 m tall, behind the wall: hidden by it.
+            plot("hidden", 2400.0, r#"{"height_m": 50}"#),
+            // Due west is out of the viewpoint's 45°–135°: not looked at.
+            feature(
+                "west",
+                r#"{"height_m": 500}"#,
+                &square(vx - 1000.0, vy - 10.0, 20.0),
+            ),
+            plot("no-height", 1000.0, "{}"),
+        ],
+    );
+    assert_eq!(exit, 1);
+    let f = finding(&json, "tall", "T5").expect("the tall building breaks the ridgeline");
+    assert_eq!(f["measure"]["kind"], "skyline_excess");
+    assert_eq!(f["zone"]["id"], "V1");
+    // The top at 80 m, 1,000 m away, against the wall's near edge (100 m, 2,000 m away),
+    // both lowered for curvature and refraction as gdal_viewshed does.
+    let drop = |d: f64| 0.85714 * d * d / (2.0 * 6_378_137.0);
+    let ridge = (100.0 - drop(2000.0) - 1.6) / 2000.0;
+    let want = (80.0 - drop(1000.0) - 1.6) / 1000.0 - ridge;
+    let got = f["measure"]["value"].as_f64().unwrap();
+    // The nearest vertex is 1,000 m out on the axis; the wall's first full-height sample lies
+    // within a cell of 2,000 m.
+    assert!(
+        (got - want * 1000.0).abs() < 1.0,
+        "{got} vs {}",
+        want * 1000.0
+    );
+    assert_eq!(f["terrain"]["top_m"], 80.0);
+    assert_eq!(f["geometry"]["type"], "LineString");
+    assert!(
+        finding(&json, "low", "T5").is_none(),
+        "30 m stays under the wall's line"
+    );
+    assert!(
+        finding(&json, "hidden", "T5").is_none(),
+        "hidden behind the wall"
+    );
+    assert!(
+        finding(&json, "west", "T5").is_none(),
+        "outside the viewpoint's azimuths"
+    );
+    let open = finding(&json, "no-height", "T5").unwrap();
+    assert_eq!(open["status"], "undetermined");
+}
