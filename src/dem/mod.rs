@@ -8,6 +8,8 @@
 //! cell by Horn's method as `gdaldem slope -compute_edges` computes it ([`slope`]), and
 //! bilinear heights along a sight line ([`Dem::bilinear`]).
 
+/// Hillshade pictures for maps, as PNG.
+pub mod relief;
 /// Horn's slope, cell by cell, with gdaldem's edge rules.
 pub mod slope;
 /// The GeoTIFF reader.

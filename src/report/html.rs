@@ -193,6 +193,26 @@ fn map_svg(map: &MapData, report: &Report) -> String {
         h = frame.height
     );
     let mut legend = String::new();
+    if let Some(r) = &map.relief {
+        let _ = write!(
+            svg,
+            r#"<image class="relief" data-dem="{}" x="0" y="0" width="{WIDTH}" height="{}" preserveAspectRatio="none" opacity="0.8" href="data:image/png;base64,{}"/>"#,
+            xml_escape(&r.dem),
+            frame.height,
+            crate::dem::relief::base64(&r.png)
+        );
+        let title = r.title.as_deref().unwrap_or(&r.dem);
+        let _ = write!(
+            legend,
+            r#"<span class="key" title="{}"><i style="background:linear-gradient(135deg,#fff,#777)"></i>{}</span>"#,
+            xml_escape(&r.dem),
+            xml_escape(&format!(
+                "{} ({})",
+                report.lang.pick("terrain, hillshade", "地形晕渲"),
+                title
+            ))
+        );
+    }
     let names: Vec<&str> = map.layers.iter().map(|l| l.name.as_str()).collect();
     let colours = layer_colours(&names);
     for (layer, colour) in map.layers.iter().zip(&colours) {

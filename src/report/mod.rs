@@ -150,6 +150,18 @@ pub struct MapData {
     pub view: Option<Rect<f64>>,
     pub layers: Vec<MapLayer>,
     pub footprints: Vec<MapFeature>,
+    /// A hillshade of the terrain rules' DEM over the view, under the zones.
+    pub relief: Option<Relief>,
+}
+
+/// A hillshade picture covering a map's whole view.
+#[derive(Clone, Debug)]
+pub struct Relief {
+    /// The DEM's name and title.
+    pub dem: String,
+    pub title: Option<String>,
+    /// A grey + alpha PNG.
+    pub png: Vec<u8>,
 }
 
 /// The result of a check. Finding geometry is in the working CRS; [`Report::reproject`]

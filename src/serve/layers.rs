@@ -16,9 +16,9 @@ use std::sync::{Arc, Mutex};
 /// A layer's GeoJSON at one zoom, by layer name and zoom.
 type Simplified = HashMap<(String, u8), Arc<Vec<u8>>>;
 
-/// Simplified layers, by layer name and zoom.
+/// Simplified layers, by layer name and zoom; and hillshade pictures, by DEM name.
 #[derive(Default)]
-pub(super) struct Cache(Mutex<Simplified>);
+pub(super) struct Cache(Mutex<Simplified>, Mutex<HashMap<String, Arc<Vec<u8>>>>);
 
 /// Zoom levels served: 0 (the world) to 20 (a building's corner).
 const MAX_ZOOM: u8 = 20;
@@ -48,12 +48,26 @@ pub(super) async fn list(State(app): State<Arc<App>>) -> Response {
             })
         })
         .collect();
+    // Hillshades of the DEMs, to lay under the zones: where each lies, in WGS 84.
+    let relief: Vec<Value> = c
+        .dems
+        .values()
+        .filter_map(|d| {
+            Some(json!({
+                "name": d.name,
+                "title": d.title,
+                "url": format!("/v1/relief/{}", d.name),
+                "bounds": bbox_wgs84(&d.crs, d.extent())?,
+            }))
+        })
+        .collect();
     axum::Json(json!({
         "project": c.project.name,
         "crs": c.project.crs.name,
         "proj4": c.project.crs.proj4,
         "area": c.area.and_then(|r| bbox_wgs84(&c.project.crs, r)),
         "layers": layers,
+        "relief": relief,
     }))
     .into_response()
 }
@@ -127,6 +141,79 @@ pub(super) async fn layer(
         axum::http::HeaderValue::from_static("no-cache"),
     );
     Ok(r)
+}
+
+/// `GET /v1/relief/{name}`: the hillshade of a DEM as a PNG on a WGS 84 longitude/latitude
+/// grid over its bounds (those `/v1/layers` gives), at most 1,024 pixels a side, made once
+/// per project load.
+pub(super) async fn relief(
+    State(app): State<Arc<App>>,
+    UrlPath(name): UrlPath<String>,
+) -> Result<Response, ApiError> {
+    let l = app.current();
+    if !l.en.dems.contains_key(&name) {
+        let known: Vec<&str> = l.en.dems.keys().map(String::as_str).collect();
+        return Err(ApiError::not_found(format!(
+            "no DEM {name:?} (known: {})",
+            known.join(", ")
+        )));
+    }
+    let cached = l
+        .layer_cache
+        .1
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .get(&name)
+        .cloned();
+    let body = match cached {
+        Some(b) => b,
+        None => {
+            let l2 = l.clone();
+            let n = name.clone();
+            let png = tokio::task::spawn_blocking(move || relief_png(&l2.en.dems[&n]))
+                .await
+                .map_err(|e| ApiError::internal(e.to_string()))??;
+            let png = Arc::new(png);
+            l.layer_cache
+                .1
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .insert(name, png.clone());
+            png
+        }
+    };
+    Ok(bytes_response(
+        StatusCode::OK,
+        "image/png",
+        body.as_ref().clone(),
+    ))
+}
+
+/// The hillshade PNG of a DEM over its WGS 84 bounds.
+fn relief_png(dem: &crate::dem::Dem) -> Result<Vec<u8>, ApiError> {
+    let wgs84 = Crs::wgs84();
+    let [w0, s0, e0, n0] = bbox_wgs84(&dem.crs, dem.extent())
+        .ok_or_else(|| ApiError::internal(format!("DEM {:?} cannot be put in WGS 84", dem.name)))?;
+    let to_dem =
+        Transformer::new(&wgs84, &dem.crs).map_err(|e| ApiError::internal(e.to_string()))?;
+    let lat = ((s0 + n0) / 2.0).to_radians();
+    let (mx, my) = ((e0 - w0) * 111_320.0 * lat.cos(), (n0 - s0) * 110_540.0);
+    let (w, h) = if mx >= my {
+        (1024usize, ((1024.0 * my / mx).round() as usize).max(1))
+    } else {
+        (((1024.0 * mx / my).round() as usize).max(1), 1024usize)
+    };
+    let (dx, dy) = ((e0 - w0) / w as f64, (n0 - s0) / h as f64);
+    let pixels =
+        crate::dem::relief::hillshade(dem, w, h, (mx / w as f64, my / h as f64), |x, y| {
+            to_dem
+                .coord(geo::Coord {
+                    x: w0 + x * dx,
+                    y: n0 - y * dy,
+                })
+                .ok()
+        });
+    Ok(crate::dem::relief::png_grey_alpha(w, h, &pixels))
 }
 
 /// Metres per screen pixel at `zoom` on a 256-pixel Web Mercator tile, at latitude `lat`.

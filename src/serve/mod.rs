@@ -41,6 +41,7 @@ pub const ROUTES: &[&str] = &[
     "/v1/check",
     "/v1/layers",
     "/v1/layers/{name}",
+    "/v1/relief/{name}",
     "/v1/reload",
     "/v1/rules",
     "/v1/rules/{code}",
@@ -261,6 +262,7 @@ fn router(app: Arc<App>) -> Router {
         .route("/v1/rules/{code}", get(rule))
         .route("/v1/layers", get(layers::list))
         .route("/v1/layers/{name}", get(layers::layer))
+        .route("/v1/relief/{name}", get(layers::relief))
         .route("/v1/reload", post(reload))
         .fallback(|| async {
             ApiError::not_found("no such endpoint; GET /openapi.json lists them")

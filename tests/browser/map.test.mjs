@@ -56,6 +56,7 @@ try {
   page.setDefaultTimeout(30000);
   page.on("pageerror", e => errors.push(`page error: ${e.message}`));
   // The broken file of step 5 is answered 422, which the browser logs as a failed resource.
+  page.on("response", r => { if (r.status() === 404) errors.push(`404: ${r.url()}`); });
   page.on("console", m => { if (m.type() === "error" && !/status of 422/.test(m.text())) errors.push(`console: ${m.text()}`); });
   // No request leaves the machine: everything the page needs is served by ironrule.
   page.on("request", r => { if (!r.url().startsWith(base) && !r.url().startsWith("blob:") && !r.url().startsWith("data:")) errors.push(`outside request: ${r.url()}`); });
@@ -65,8 +66,13 @@ try {
   const layersLoaded = () => page.waitForFunction(() => Object.values(zoneLayers).every(z => !z.shown || z.loadedZoom === Math.round(map.getZoom())));
   await layersLoaded();
   // The legend shows the layers' titles, each with its own colour.
-  const legend = await page.$$eval("#legend details[open] label", ls => ls.map(l => ({ title: l.textContent, colour: l.querySelector(".sw").style.borderColor })));
-  assert.equal(legend.length, 13);
+  const legend = await page.$$eval("#legend details[open] label:not([data-relief])", ls => ls.map(l => ({ title: l.textContent, colour: l.querySelector(".sw").style.borderColor })));
+  assert.equal(legend.length, 16);
+  // The demo DEM's hillshade lies under the zones, served by ironrule, and can be hidden.
+  await page.waitForFunction(() => { const i = document.querySelector("img.leaflet-image-layer"); return i && i.complete && i.naturalWidth > 0; });
+  const relief = await page.$eval("img.leaflet-image-layer", i => ({ src: i.src, w: i.naturalWidth, h: i.naturalHeight }));
+  assert.ok(relief.src.endsWith("/v1/relief/terrain") && Math.max(relief.w, relief.h) === 1024, JSON.stringify(relief));
+  assert.ok((await page.textContent("#legend label[data-relief]")).startsWith("Terrain, hillshade"));
   assert.ok(legend.some(l => l.title.startsWith("Ecological protection red line")), JSON.stringify(legend));
   assert.equal(new Set(legend.map(l => l.colour)).size, legend.length, `colours repeat: ${JSON.stringify(legend)}`);
 
