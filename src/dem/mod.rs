@@ -62,7 +62,11 @@ pub struct Dem {
     /// The format, layout and sample type, for people (`GeoTIFF Int16, tiles 256 × 256,
     /// Deflate, predictor 2`).
     pub format: String,
+    /// The layout (and, for a native raster, the reader).
     source: tiff::Tiff,
+    /// A raster GDAL reads (`gdal` feature), read by blocks of the layout above.
+    #[cfg(feature = "gdal")]
+    gdal: Option<Mutex<gdal::Dataset>>,
     cache: Cache,
     working: Crs,
 }
@@ -135,6 +139,8 @@ impl Dem {
             .and_then(|e| e.to_str())
             .unwrap_or_default()
             .to_ascii_lowercase();
+        #[cfg(feature = "gdal")]
+        let mut gdal_ds: Option<gdal::Dataset> = None;
         let (source, mut crs, format) = match ext.as_str() {
             _ if !path.is_file() => return Err(fail("the file is not there".into())),
             "hgt" => {
@@ -144,6 +150,13 @@ impl Dem {
                 t.geo.transform = Some(origin);
                 t.geo.nodata = Some(-32768.0);
                 (t, Some(Crs::wgs84()), format)
+            }
+            #[cfg(feature = "gdal")]
+            "tif" | "tiff" if tiff::Tiff::open(path).is_err() => {
+                // What the native reader refuses (JPEG, LERC, ZSTD...), GDAL may read.
+                let (t, crs, format) = gdal_raster(path).map_err(fail)?;
+                gdal_ds = Some(t.1);
+                (t.0, crs, format)
             }
             "tif" | "tiff" => {
                 let t = tiff::Tiff::open(path).map_err(fail)?;
@@ -166,9 +179,16 @@ impl Dem {
                 );
                 (t, crs, format)
             }
+            #[cfg(feature = "gdal")]
+            _ => {
+                let (t, crs, format) = gdal_raster(path).map_err(fail)?;
+                gdal_ds = Some(t.1);
+                (t.0, crs, format)
+            }
+            #[cfg(not(feature = "gdal"))]
             other => {
                 return Err(fail(format!(
-                    "'.{other}' is not a DEM format read natively (GeoTIFF .tif, SRTM .hgt)"
+                    "'.{other}' is not a DEM format read natively (GeoTIFF .tif, SRTM .hgt); build with the gdal feature to read any raster GDAL reads"
                 )))
             }
         };
@@ -209,6 +229,8 @@ impl Dem {
             nodata: source.geo.nodata,
             format,
             source,
+            #[cfg(feature = "gdal")]
+            gdal: gdal_ds.map(Mutex::new),
             cache: Cache {
                 budget: budget as usize,
                 inner: Mutex::new(CacheInner::default()),
@@ -238,6 +260,12 @@ impl Dem {
                 return Ok(v.clone());
             }
         }
+        #[cfg(feature = "gdal")]
+        let mut values = match &self.gdal {
+            Some(ds) => gdal_chunk(ds, &self.source, index)?,
+            None => self.source.chunk(index)?,
+        };
+        #[cfg(not(feature = "gdal"))]
         let mut values = self.source.chunk(index)?;
         let nodata = self.nodata;
         for v in &mut values {
@@ -366,7 +394,7 @@ impl Dem {
                 use geo::{Euclidean, Length};
                 let step = self.transform[1].abs().min(self.transform[5].abs()) / 2.0;
                 let samples = g_length(g) / step;
-                if !(samples <= MAX_FOOTPRINT_CELLS as f64) {
+                if samples.is_nan() || samples > MAX_FOOTPRINT_CELLS as f64 {
                     cells.too_many = Some(samples.min(u64::MAX as f64) as u64);
                     return cells;
                 }
@@ -438,7 +466,7 @@ impl Dem {
         };
         let cols = ((bb.max().x - bb.min().x) / t[1]).abs() + 2.0;
         let rows = (rb.saturating_sub(ra) as f64).abs() + 1.0;
-        if !(cols * rows <= MAX_FOOTPRINT_CELLS as f64) {
+        if (cols * rows).is_nan() || cols * rows > MAX_FOOTPRINT_CELLS as f64 {
             cells.too_many = Some((cols * rows).min(u64::MAX as f64) as u64);
             return;
         }
@@ -524,6 +552,74 @@ impl Dem {
             },
         )
     }
+}
+
+/// A raster through GDAL: its layout (blocks of at least 64 K cells), the dataset, its CRS
+/// where it has an EPSG code, and what it is.
+#[cfg(feature = "gdal")]
+#[allow(clippy::type_complexity)]
+fn gdal_raster(
+    path: &Path,
+) -> Result<((tiff::Tiff, gdal::Dataset), Option<Crs>, String), DemError> {
+    let ds = gdal::Dataset::open(path).map_err(|e| format!("GDAL cannot read it: {e}"))?;
+    if ds.raster_count() == 0 {
+        return Err("GDAL reads no raster band in it".into());
+    }
+    let band = ds.rasterband(1).map_err(|e| e.to_string())?;
+    let (w, h) = ds.raster_size();
+    let (bw, bh) = band.block_size();
+    let cw = bw.clamp(1, w.max(1));
+    let ch = if cw * bh < 65_536 {
+        (65_536 / cw).clamp(1, h.max(1))
+    } else {
+        bh.max(1)
+    };
+    let mut t = tiff::Tiff::layout(w as u32, h as u32, cw as u32, ch as u32)?;
+    t.geo.transform = ds.geo_transform().ok();
+    t.geo.nodata = band.no_data_value();
+    let band_type = band.band_type();
+    let crs = ds
+        .spatial_ref()
+        .ok()
+        .and_then(|mut s| {
+            let _ = s.auto_identify_epsg();
+            s.auth_code().ok()
+        })
+        .and_then(|c| Crs::from_epsg(c as u32).ok());
+    let format = format!(
+        "{} through GDAL, {:?}, blocks of {cw} × {ch}",
+        ds.driver().long_name(),
+        band_type
+    );
+    Ok(((t, ds), crs, format))
+}
+
+/// One block of a GDAL raster, padded to the layout's chunk with NaN.
+#[cfg(feature = "gdal")]
+fn gdal_chunk(
+    ds: &Mutex<gdal::Dataset>,
+    layout: &tiff::Tiff,
+    index: usize,
+) -> Result<Vec<f64>, DemError> {
+    let (across, _) = layout.chunks();
+    let (cw, ch) = (layout.chunk_w as usize, layout.chunk_h as usize);
+    let (tx, ty) = (index % across as usize, index / across as usize);
+    let (x0, y0) = (tx * cw, ty * ch);
+    let w = cw.min(layout.width as usize - x0);
+    let h = ch.min(layout.height as usize - y0);
+    let ds = ds
+        .lock()
+        .map_err(|_| "the GDAL dataset lock is poisoned".to_owned())?;
+    let band = ds.rasterband(1).map_err(|e| e.to_string())?;
+    let buf = band
+        .read_as::<f64>((x0 as isize, y0 as isize), (w, h), (w, h), None)
+        .map_err(|e| format!("block {index}: {e}"))?;
+    let data = buf.data();
+    let mut out = vec![f64::NAN; cw * ch];
+    for r in 0..h {
+        out[r * cw..r * cw + w].copy_from_slice(&data[r * w..r * w + w]);
+    }
+    Ok(out)
 }
 
 /// The radii of curvature of the WGS 84 ellipsoid at a latitude (radians): in the prime

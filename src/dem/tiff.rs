@@ -500,6 +500,33 @@ impl Tiff {
         })
     }
 
+    /// A layout only (no file): `width × height` cells in chunks of `chunk_w × chunk_h`, for a
+    /// raster another reader decodes (GDAL).
+    pub fn layout(width: u32, height: u32, chunk_w: u32, chunk_h: u32) -> Result<Tiff, TiffError> {
+        if width == 0 || height == 0 || chunk_w == 0 || chunk_h == 0 {
+            return Err(format!("a raster of {width} × {height} cells"));
+        }
+        let across = width.div_ceil(chunk_w);
+        let n = u64::from(across) * u64::from(height.div_ceil(chunk_h));
+        Ok(Tiff {
+            file: None,
+            len: 0,
+            width,
+            height,
+            chunk_w,
+            chunk_h,
+            tiled: true,
+            across,
+            offsets: vec![0; n as usize],
+            counts: vec![0; n as usize],
+            sample: Sample::F64,
+            compression: Compression::None,
+            predictor: 1,
+            big_endian: false,
+            geo: GeoInfo::default(),
+        })
+    }
+
     /// A raw, uncompressed, big-endian Int16 grid laid out row after row (SRTM `.hgt`),
     /// read in bands of `rows` rows.
     pub fn raw_grid(
@@ -560,10 +587,10 @@ impl Tiff {
                 match key {
                     1024 => geo.model = Some(value as u16),
                     1025 => point = value == 2,
-                    2048 if geo.model == Some(2) || geo.epsg.is_none() => {
-                        if (1..32767).contains(&value) {
-                            geo.epsg = Some(value as u32);
-                        }
+                    2048 if (geo.model == Some(2) || geo.epsg.is_none())
+                        && (1..32767).contains(&value) =>
+                    {
+                        geo.epsg = Some(value as u32);
                     }
                     3072 if (1..32767).contains(&value) => geo.epsg = Some(value as u32),
                     _ => {}

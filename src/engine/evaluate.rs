@@ -231,7 +231,7 @@ impl Checker {
                     None => {}
                     Some(super::skyline::Skyline::Breaks { hit, terrain }) => {
                         let mut x = found(Some(layer), hit, 0.0);
-                        x.terrain = Some(Box::new(terrain));
+                        x.terrain = Some(terrain);
                         out.push(x);
                     }
                     Some(super::skyline::Skyline::NoHeight { viewpoint }) => {

@@ -59,7 +59,7 @@ pub struct Sky<'a> {
 pub enum Skyline {
     /// The building breaks the ridgeline: the hit (zone = the viewpoint), and the ground,
     /// top and excess with the cells they were read from.
-    Breaks { hit: Hit, terrain: Terrain },
+    Breaks { hit: Hit, terrain: Box<Terrain> },
     /// A viewpoint is in range but the rule cannot be decided.
     Missing(Missing),
     /// In range, but the building's height is missing.
@@ -160,7 +160,7 @@ impl Sky<'_> {
             for p in &vertices {
                 let (dx, dy) = (p.x - v.at.x, p.y - v.at.y);
                 let d = dx.hypot(dy);
-                if !(d > 0.0 && d <= self.max_distance_m) || !in_range(v.azimuth, azimuth(v.at, *p))
+                if !(d > 0.0 && d <= self.max_distance_m && in_range(v.azimuth, azimuth(v.at, *p)))
                 {
                     continue;
                 }
@@ -212,6 +212,7 @@ impl Sky<'_> {
         terrain.top_m = Some(top);
         terrain.excess_m = Some(excess);
         Some(Skyline::Breaks {
+            terrain: Box::new(terrain),
             hit: Hit {
                 zone: Some(zone),
                 kind: MeasureKind::SkylineExcess,
@@ -220,7 +221,6 @@ impl Sky<'_> {
                 nearest: None,
                 geometry: Some(Geometry::LineString(ray)),
             },
-            terrain,
         })
     }
 }

@@ -287,6 +287,75 @@ fn geographic_point_georeferenced_and_rotated_rasters_as_gdal_sees_them() {
             jpeg.to_str().unwrap(),
         ],
     );
-    let e = open(&jpeg).unwrap_err();
+    // The native reader refuses it, naming the way to write it...
+    let e = ironrule::dem::tiff::Tiff::open(&jpeg).unwrap_err();
     assert!(e.contains("JPEG") && e.contains("DEFLATE"), "{e}");
+    // ...and with the gdal feature GDAL reads it instead, cell for cell as gdal_translate does.
+    let dem = open(&jpeg).unwrap();
+    assert!(dem.format.contains("through GDAL"), "{}", dem.format);
+    let (want, _) = gdal_reads(&jpeg, tmp.path());
+    let win = dem.window(0, 0, 300, 200).unwrap();
+    assert_eq!(win.z, want);
+}
+
+#[test]
+fn any_raster_gdal_reads_is_a_dem_with_the_gdal_feature() {
+    let tmp = tempfile::tempdir().unwrap();
+    let src = source(tmp.path());
+    // An Arc/Info ASCII grid: no EPSG key (its .prj is ESRI WKT), so the [[dem]] names the CRS.
+    let asc = tmp.path().join("dem.asc");
+    run(
+        "gdal_translate",
+        &[
+            "-q",
+            "-of",
+            "AAIGrid",
+            "-a_nodata",
+            "-9999",
+            src.to_str().unwrap(),
+            asc.to_str().unwrap(),
+        ],
+    );
+    let spec = DemSpec {
+        name: "asc".into(),
+        path: asc.clone(),
+        crs: Some("EPSG:4546".into()),
+        title: None,
+        cache_mb: Some(1),
+    };
+    let dem = Dem::open(&spec, &Crs::parse("EPSG:4546").unwrap()).unwrap();
+    assert!(dem.format.contains("through GDAL"), "{}", dem.format);
+    let (want, gt) = gdal_reads(&asc, tmp.path());
+    assert!(same_transform(dem.transform, gt));
+    let win = dem.window(0, 0, 300, 200).unwrap();
+    for (got, want) in win.z.iter().zip(&want) {
+        assert!(if *want == -9999.0 {
+            got.is_nan()
+        } else {
+            got == want
+        });
+    }
+    // Its slope is gdaldem's, cell for cell (interior and edges).
+    let slope = tmp.path().join("slope.tif");
+    run(
+        "gdaldem",
+        &[
+            "slope",
+            "-q",
+            "-compute_edges",
+            asc.to_str().unwrap(),
+            slope.to_str().unwrap(),
+        ],
+    );
+    let (gd, _) = gdal_reads(&slope, tmp.path());
+    let wide = dem.window(-1, -1, 301, 201).unwrap();
+    for r in 0..200i64 {
+        for c in 0..300i64 {
+            let g = gd[(r * 300 + c) as usize];
+            match ironrule::dem::slope::slope_deg(&dem, &wide, c, r) {
+                Some(s) => assert!((s - g).abs() < 1e-3, "({c}, {r}): {s} vs gdaldem {g}"),
+                None => assert_eq!(g, -9999.0, "({c}, {r})"),
+            }
+        }
+    }
 }
