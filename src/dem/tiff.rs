@@ -767,79 +767,39 @@ impl Tiff {
         }
     }
 
-    /// Predictor 2: each sample is stored as the difference from the one before it in its row.
+    /// Predictor 2: each sample is stored as the difference from the one before it in its row
+    /// (wrapping unsigned arithmetic on the sample's bytes, in the file's byte order).
     fn undo_horizontal(&self, raw: &mut [u8], w: usize) {
+        macro_rules! accumulate {
+            ($row:expr, $t:ty, $n:expr) => {{
+                let get = |b: &[u8]| {
+                    let a: [u8; $n] = b[..$n].try_into().expect("sample bytes");
+                    if self.big_endian {
+                        <$t>::from_be_bytes(a)
+                    } else {
+                        <$t>::from_le_bytes(a)
+                    }
+                };
+                let mut prev = get(&$row[0..$n]);
+                for i in 1..w {
+                    let v = get(&$row[i * $n..i * $n + $n]).wrapping_add(prev);
+                    let b = if self.big_endian {
+                        v.to_be_bytes()
+                    } else {
+                        v.to_le_bytes()
+                    };
+                    $row[i * $n..i * $n + $n].copy_from_slice(&b);
+                    prev = v;
+                }
+            }};
+        }
         let bps = self.sample.bytes();
-        let big = self.big_endian;
         for row in raw.chunks_exact_mut(w * bps) {
             match bps {
-                1 => {
-                    for i in 1..w {
-                        row[i] = row[i].wrapping_add(row[i - 1]);
-                    }
-                }
-                2 => {
-                    let get = |b: &[u8]| {
-                        if big {
-                            u16::from_be_bytes([b[0], b[1]])
-                        } else {
-                            u16::from_le_bytes([b[0], b[1]])
-                        }
-                    };
-                    let mut prev = get(&row[0..2]);
-                    for i in 1..w {
-                        let v = get(&row[i * 2..i * 2 + 2]).wrapping_add(prev);
-                        let b = if big {
-                            v.to_be_bytes()
-                        } else {
-                            v.to_le_bytes()
-                        };
-                        row[i * 2..i * 2 + 2].copy_from_slice(&b);
-                        prev = v;
-                    }
-                }
-                4 => {
-                    let get = |b: &[u8]| {
-                        let a = [b[0], b[1], b[2], b[3]];
-                        if big {
-                            u32::from_be_bytes(a)
-                        } else {
-                            u32::from_le_bytes(a)
-                        }
-                    };
-                    let mut prev = get(&row[0..4]);
-                    for i in 1..w {
-                        let v = get(&row[i * 4..i * 4 + 4]).wrapping_add(prev);
-                        let b = if big {
-                            v.to_be_bytes()
-                        } else {
-                            v.to_le_bytes()
-                        };
-                        row[i * 4..i * 4 + 4].copy_from_slice(&b);
-                        prev = v;
-                    }
-                }
-                _ => {
-                    let get = |b: &[u8]| {
-                        let a: [u8; 8] = b[..8].try_into().expect("8 bytes");
-                        if big {
-                            u64::from_be_bytes(a)
-                        } else {
-                            u64::from_le_bytes(a)
-                        }
-                    };
-                    let mut prev = get(&row[0..8]);
-                    for i in 1..w {
-                        let v = get(&row[i * 8..i * 8 + 8]).wrapping_add(prev);
-                        let b = if big {
-                            v.to_be_bytes()
-                        } else {
-                            v.to_le_bytes()
-                        };
-                        row[i * 8..i * 8 + 8].copy_from_slice(&b);
-                        prev = v;
-                    }
-                }
+                1 => accumulate!(row, u8, 1),
+                2 => accumulate!(row, u16, 2),
+                4 => accumulate!(row, u32, 4),
+                _ => accumulate!(row, u64, 8),
             }
         }
     }

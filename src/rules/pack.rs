@@ -471,6 +471,25 @@ fn compile(
         }
         names
     };
+    // Zone layers that carry their own limit go with the field that holds it.
+    let zone_limits = |layer: &Option<super::rule::Layers>,
+                       limit_field: &Option<String>,
+                       what: &str,
+                       sink: &mut Sink<'_>| match (layer, limit_field) {
+        (Some(l), Some(_)) => check_layers(l, sink),
+        (Some(_), None) => {
+            sink.at(
+                test_at,
+                format!("zone layers need `limit_field`: the zone attribute holding {what}"),
+            );
+            Vec::new()
+        }
+        (None, Some(_)) => {
+            sink.at(test_at, "`limit_field` without `layer`");
+            Vec::new()
+        }
+        (None, None) => Vec::new(),
+    };
     let check_dem = |dem: &str, sink: &mut Sink<'_>| {
         if let Some(known) = known_layers {
             if !known.iter().any(|k| k == dem) {
@@ -584,21 +603,7 @@ fn compile(
                     "max_top_m must be a number of metres above sea level",
                 );
             }
-            let zones = match (&layer, &limit_field) {
-                (Some(l), Some(_)) => check_layers(l, sink),
-                (Some(_), None) => {
-                    sink.at(
-                        test_at,
-                        "zone layers need `limit_field`: the zone attribute holding the highest top allowed",
-                    );
-                    Vec::new()
-                }
-                (None, Some(_)) => {
-                    sink.at(test_at, "`limit_field` without `layer`");
-                    Vec::new()
-                }
-                (None, None) => Vec::new(),
-            };
+            let zones = zone_limits(&layer, &limit_field, "the highest top allowed", sink);
             if max_top_m.is_none() && zones.is_empty() {
                 sink.at(
                     test_at,
@@ -738,21 +743,7 @@ fn compile(
                 }
                 (None, true) => Vec::new(),
             };
-            let zones = match (&layer, &limit_field) {
-                (Some(l), Some(_)) => check_layers(l, sink),
-                (Some(_), None) => {
-                    sink.at(
-                        test_at,
-                        "zone layers need `limit_field`: the zone attribute holding the limit",
-                    );
-                    Vec::new()
-                }
-                (None, Some(_)) => {
-                    sink.at(test_at, "`limit_field` without `layer`");
-                    Vec::new()
-                }
-                (None, None) => Vec::new(),
-            };
+            let zones = zone_limits(&layer, &limit_field, "the limit", sink);
             if max.is_none() && bands.is_empty() && zones.is_empty() {
                 sink.at(test_at, "an attribute test needs a limit: `max`, [[test.band]] or `layer` + `limit_field`");
             }
