@@ -153,8 +153,11 @@ impl Dem {
             }
             #[cfg(feature = "gdal")]
             "tif" | "tiff" if tiff::Tiff::open(path).is_err() => {
-                // What the native reader refuses (JPEG, LERC, ZSTD...), GDAL may read.
-                let (t, crs, format) = gdal_raster(path).map_err(fail)?;
+                // What the native reader refuses (JPEG, LERC, ZSTD...), GDAL may read; if it
+                // cannot either, the native reader's reason comes first.
+                let native = tiff::Tiff::open(path).err().unwrap_or_default();
+                let (t, crs, format) =
+                    gdal_raster(path).map_err(|g| fail(format!("{native}; {g}")))?;
                 gdal_ds = Some(t.1);
                 (t.0, crs, format)
             }
