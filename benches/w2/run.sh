@@ -32,7 +32,7 @@ rules = ["$HERE/pack"]
 [[dem]]
 name = "terrain"
 path = "$OUT/dem.tif"
-cache_mb = 256
+cache_mb = 128
 TOML
 rm -rf "$OUT/ironrule"
 /usr/bin/time -v "$BIN" audit --project "$OUT/ironrule.toml" "$PARCELS" --id-field id \
