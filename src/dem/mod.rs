@@ -68,7 +68,8 @@ pub struct Dem {
     #[cfg(feature = "gdal")]
     gdal: Option<Mutex<gdal::Dataset>>,
     cache: Cache,
-    working: Crs,
+    /// The project's working CRS, which footprints come in.
+    pub working: Crs,
 }
 
 /// Decoded chunks, least recently used first out, within a byte budget.
@@ -151,37 +152,39 @@ impl Dem {
                 t.geo.nodata = Some(-32768.0);
                 (t, Some(Crs::wgs84()), format)
             }
-            #[cfg(feature = "gdal")]
-            "tif" | "tiff" if tiff::Tiff::open(path).is_err() => {
-                // What the native reader refuses (JPEG, LERC, ZSTD...), GDAL may read; if it
-                // cannot either, the native reader's reason comes first.
-                let native = tiff::Tiff::open(path).err().unwrap_or_default();
-                let (t, crs, format) =
-                    gdal_raster(path).map_err(|g| fail(format!("{native}; {g}")))?;
-                gdal_ds = Some(t.1);
-                (t.0, crs, format)
-            }
-            "tif" | "tiff" => {
-                let t = tiff::Tiff::open(path).map_err(fail)?;
-                let crs = match t.geo.epsg {
-                    Some(code) => Some(Crs::from_epsg(code).map_err(|e| fail(e.to_string()))?),
-                    None => None,
-                };
-                let format = format!(
-                    "GeoTIFF {}, {} {} × {}, {}{}",
-                    t.sample.name(),
-                    if t.tiled { "tiles" } else { "strips of" },
-                    t.chunk_w,
-                    t.chunk_h,
-                    t.compression.name(),
-                    match t.predictor {
-                        2 => ", predictor 2",
-                        3 => ", predictor 3",
-                        _ => "",
-                    }
-                );
-                (t, crs, format)
-            }
+            // One open: what the native reader refuses (JPEG, LERC, ZSTD...) GDAL may read,
+            // and if it cannot either, the native reader's reason comes first.
+            "tif" | "tiff" => match tiff::Tiff::open(path) {
+                Ok(t) => {
+                    let crs = match t.geo.epsg {
+                        Some(code) => Some(Crs::from_epsg(code).map_err(|e| fail(e.to_string()))?),
+                        None => None,
+                    };
+                    let format = format!(
+                        "GeoTIFF {}, {} {} × {}, {}{}",
+                        t.sample.name(),
+                        if t.tiled { "tiles" } else { "strips of" },
+                        t.chunk_w,
+                        t.chunk_h,
+                        t.compression.name(),
+                        match t.predictor {
+                            2 => ", predictor 2",
+                            3 => ", predictor 3",
+                            _ => "",
+                        }
+                    );
+                    (t, crs, format)
+                }
+                #[cfg(feature = "gdal")]
+                Err(native) => {
+                    let (t, crs, format) =
+                        gdal_raster(path).map_err(|g| fail(format!("{native}; {g}")))?;
+                    gdal_ds = Some(t.1);
+                    (t.0, crs, format)
+                }
+                #[cfg(not(feature = "gdal"))]
+                Err(native) => return Err(fail(native)),
+            },
             #[cfg(feature = "gdal")]
             _ => {
                 let (t, crs, format) = gdal_raster(path).map_err(fail)?;
@@ -366,6 +369,19 @@ impl Dem {
         let mut g = g.clone();
         with_transform(&self.working, &self.crs, |t| t.geometry(&mut g))?;
         Ok(g)
+    }
+
+    /// A point given in `crs` taken into the DEM's CRS (the identity when they are the same).
+    pub fn point_from(&self, crs: &Crs, p: Coord<f64>) -> Result<Coord<f64>, DemError> {
+        if crs.name == self.crs.name {
+            return Ok(p);
+        }
+        let mut out = p;
+        with_transform(crs, &self.crs, |t| {
+            out = t.coord(p)?;
+            Ok(())
+        })?;
+        Ok(out)
     }
 
     /// A geometry in the DEM's CRS taken into the working CRS.
@@ -636,8 +652,9 @@ fn radii(lat: f64) -> (f64, f64) {
 }
 
 thread_local! {
-    /// Transforms between a DEM's CRS and the working CRS, built once per thread.
-    static TRANSFORMS: std::cell::RefCell<HashMap<(String, String), Transformer>> =
+    /// Transforms between a DEM's CRS and the working CRS, built once per thread and found
+    /// without allocating (a skyline or a hillshade takes thousands of points through them).
+    static TRANSFORMS: std::cell::RefCell<Vec<(String, String, Transformer)>> =
         Default::default();
 }
 
@@ -648,14 +665,18 @@ fn with_transform(
 ) -> Result<(), DemError> {
     TRANSFORMS.with(|m| {
         let mut m = m.borrow_mut();
-        let key = (from.name.clone(), to.name.clone());
-        if !m.contains_key(&key) {
-            m.insert(
-                key.clone(),
-                Transformer::new(from, to).map_err(|e| e.to_string())?,
-            );
-        }
-        f(&m[&key]).map_err(|e| e.to_string())
+        let at = match m
+            .iter()
+            .position(|(a, b, _)| *a == from.name && *b == to.name)
+        {
+            Some(i) => i,
+            None => {
+                let t = Transformer::new(from, to).map_err(|e| e.to_string())?;
+                m.push((from.name.clone(), to.name.clone(), t));
+                m.len() - 1
+            }
+        };
+        f(&m[at].2).map_err(|e| e.to_string())
     })
 }
 

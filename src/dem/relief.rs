@@ -66,6 +66,37 @@ pub fn hillshade(
     out
 }
 
+/// The hillshade of `dem` over `rect` (given in `crs`: the working CRS for the report's map,
+/// WGS 84 for the map page), `w × h` pixels, as a PNG; `None` where nothing of the DEM shows
+/// but flat ground. Each pixel centre is taken into the DEM's CRS.
+pub fn picture(
+    dem: &Dem,
+    rect: geo::Rect<f64>,
+    crs: &crate::crs::Crs,
+    w: usize,
+    h: usize,
+) -> Option<Vec<u8>> {
+    let (dx, dy) = (rect.width() / w as f64, rect.height() / h as f64);
+    // The pixel's size on the ground, for the gradient.
+    let pixel_m = if crs.geographic {
+        let lat = ((rect.min().y + rect.max().y) / 2.0).to_radians();
+        (dx * 111_320.0 * lat.cos(), dy * 110_540.0)
+    } else {
+        (dx, dy)
+    };
+    let pixels = hillshade(dem, w, h, pixel_m, |x, y| {
+        let p = Coord {
+            x: rect.min().x + x * dx,
+            y: rect.max().y - y * dy,
+        };
+        dem.point_from(crs, p).ok()
+    });
+    if pixels.chunks_exact(2).all(|p| p[1] == 0) {
+        return None;
+    }
+    Some(png_grey_alpha(w, h, &pixels))
+}
+
 /// A grey + alpha PNG (8 bits per sample, no filtering, zlib-compressed).
 pub fn png_grey_alpha(w: usize, h: usize, pixels: &[u8]) -> Vec<u8> {
     use std::io::Write;

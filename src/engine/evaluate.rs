@@ -284,7 +284,6 @@ impl Checker {
                     .and_then(|v| v.as_f64())
                     .filter(|v| v.is_finite());
                 if let Some(t) = super::terrain::elevation(d, fp, h, &limit) {
-                    // (the zone layer that set the limit, if a zone did)
                     let layer = limit.layer.map(|i| zone_l[i]);
                     let mut x = found(layer, t.hit, limit.allowed);
                     x.terrain = Some(Box::new(t.terrain));

@@ -149,44 +149,44 @@ impl Checker {
             .unwrap_or(&layer_name);
         let unit_s = unit.text_in(self.lang);
         let missing = match (&rule.test, hit.kind) {
-            (Test::Attribute { measured, .. }, MeasureKind::AttributeMissing) => {
-                let attributes: Vec<String> =
-                    measured.fields().into_iter().map(str::to_owned).collect();
+            // A value a limit needs is missing: what cannot be checked, and why.
+            (_, MeasureKind::AttributeMissing) => {
+                let (attributes, what): (Vec<String>, String) = match (&rule.test, self.lang) {
+                    (Test::Attribute { measured, .. }, Lang::En) => (
+                        measured.fields().into_iter().map(str::to_owned).collect(),
+                        format!("the limit of {limit_s} {unit_s} ({zone_label}) cannot be checked"),
+                    ),
+                    (Test::Attribute { measured, .. }, Lang::Zh) => (
+                        measured.fields().into_iter().map(str::to_owned).collect(),
+                        format!("无法核查 {limit_s} {unit_s} 的限值（{zone_label}）"),
+                    ),
+                    (Test::Elevation { height, .. }, Lang::En) => (
+                        vec![height.clone()],
+                        format!("the top cannot be checked against {limit_s} m ({zone_label})"),
+                    ),
+                    (Test::Elevation { height, .. }, Lang::Zh) => (
+                        vec![height.clone()],
+                        format!("无法核查建筑顶部高程是否超过 {limit_s} 米（{zone_label}）"),
+                    ),
+                    (Test::Skyline { height, .. }, Lang::En) => (
+                        vec![height.clone()],
+                        format!("the top cannot be checked against the ridgeline seen from {zone_label}"),
+                    ),
+                    (Test::Skyline { height, .. }, Lang::Zh) => (
+                        vec![height.clone()],
+                        format!("无法核查从{zone_label}望去建筑顶部是否高出山脊线"),
+                    ),
+                    _ => (Vec::new(), String::new()),
+                };
                 let reason = attributes
                     .iter()
                     .map(|a| self.describe(a, properties))
                     .collect::<Vec<_>>()
                     .join("; ");
-                let reason = match self.lang {
-                    Lang::En => format!(
-                        "{}: the limit of {limit_s} {unit_s} ({zone_label}) cannot be checked: {reason}",
-                        rule.code
-                    ),
-                    Lang::Zh => format!(
-                        "{}：无法核查 {limit_s} {unit_s} 的限值（{zone_label}）：{reason}",
-                        rule.code
-                    ),
-                };
-                Some(Undetermined { reason, attributes })
-            }
-            (
-                Test::Elevation { height, .. } | Test::Skyline { height, .. },
-                MeasureKind::AttributeMissing,
-            ) => {
-                let reason = self.describe(height, properties);
-                let reason = match self.lang {
-                    Lang::En => format!(
-                        "{}: the top cannot be checked against {limit_s} m ({zone_label}): {reason}",
-                        rule.code
-                    ),
-                    Lang::Zh => format!(
-                        "{}：无法核查建筑顶部高程是否超过 {limit_s} 米（{zone_label}）：{reason}",
-                        rule.code
-                    ),
-                };
+                let sep = self.lang.pick(": ", "：");
                 Some(Undetermined {
-                    reason,
-                    attributes: vec![height.clone()],
+                    reason: format!("{}{sep}{what}{sep}{reason}", rule.code),
+                    attributes,
                 })
             }
             (

@@ -44,6 +44,9 @@ pub struct Viewpoint {
     pub eye_m: f64,
     /// Azimuth range, degrees clockwise from north, from → to (clockwise).
     pub azimuth: Option<(f64, f64)>,
+    /// An eye height or azimuth the viewpoint gives but not as a number: the rule cannot be
+    /// decided from it (never quietly replaced by the default).
+    pub unreadable: Option<String>,
 }
 
 /// What the skyline test needs of a rule.
@@ -86,11 +89,23 @@ impl Sky<'_> {
             let azimuth = self
                 .azimuth_fields
                 .and_then(|(a, b)| Some((num(a)?, num(b)?)));
+            let given = |f: &str| z.properties.get(f).is_some_and(|v| !v.is_null());
+            let unreadable = std::iter::once(self.eye_field)
+                .chain(self.azimuth_fields.into_iter().flat_map(|(a, b)| [a, b]))
+                .filter(|f| given(f) && num(f).is_none())
+                .map(|f| {
+                    format!(
+                        "viewpoint {}: {f} = {} is not a number",
+                        z.id, z.properties[f]
+                    )
+                })
+                .reduce(|a, b| format!("{a}; {b}"));
             out.push(Viewpoint {
                 zone: e.zone,
                 at: e.coords.0[0],
                 eye_m: num(self.eye_field).unwrap_or(DEFAULT_EYE_M),
                 azimuth,
+                unreadable,
             });
         }
         out
@@ -98,11 +113,8 @@ impl Sky<'_> {
 
     /// The ground under a point given in the working CRS (bilinear), NaN without one.
     fn ground(&self, p: Coord<f64>) -> Result<f64, String> {
-        let g = self.dem.from_working(&Geometry::Point(p.into()))?;
-        let Geometry::Point(q) = g else {
-            return Ok(f64::NAN);
-        };
-        self.dem.bilinear(q.0)
+        self.dem
+            .bilinear(self.dem.point_from(&self.dem.working, p)?)
     }
 
     /// Judges one footprint whose top stands `height` metres above its highest ground
@@ -126,6 +138,9 @@ impl Sky<'_> {
             .collect();
         if views.is_empty() {
             return None;
+        }
+        if let Some(why) = views.iter().find_map(|v| v.unreadable.clone()) {
+            return Some(Skyline::Missing(Missing::Unreadable(why)));
         }
         let Some(height) = height else {
             return Some(Skyline::NoHeight {

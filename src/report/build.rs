@@ -169,21 +169,11 @@ fn relief(checker: &Checker, view: geo::Rect<f64>) -> Option<crate::report::Reli
     let dem = checker.dems.get(name)?;
     let w = 480usize;
     let h = ((w as f64 * view.height() / view.width()).round() as usize).clamp(1, 1400);
-    let (px, py) = (view.width() / w as f64, view.height() / h as f64);
-    let pixels = crate::dem::relief::hillshade(dem, w, h, (px, py), |x, y| {
-        let p = geo::Point::new(view.min().x + x * px, view.max().y - y * py);
-        match dem.from_working(&geo::Geometry::Point(p)).ok()? {
-            geo::Geometry::Point(q) => Some(q.0),
-            _ => None,
-        }
-    });
     // Nothing of the DEM in view (or only flat ground): no picture.
-    if pixels.chunks_exact(2).all(|p| p[1] == 0) {
-        return None;
-    }
+    let png = crate::dem::relief::picture(dem, view, &checker.project.crs, w, h)?;
     Some(crate::report::Relief {
         dem: dem.name.clone(),
         title: dem.title.clone(),
-        png: crate::dem::relief::png_grey_alpha(w, h, &pixels),
+        png,
     })
 }

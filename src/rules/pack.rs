@@ -490,6 +490,18 @@ fn compile(
         }
         (None, None) => Vec::new(),
     };
+    // An attribute a test reads must be in the pack's dictionary, where it has one.
+    let declared = |field: &str, sink: &mut Sink<'_>| {
+        if cx.dictionary.is_some_and(|d| d.get(field).is_none()) {
+            sink.at(
+                test_at,
+                format!(
+                    "attribute '{field}' is not declared in {}",
+                    dictionary::FILE_NAME
+                ),
+            );
+        }
+    };
     let check_dem = |dem: &str, sink: &mut Sink<'_>| {
         if let Some(known) = known_layers {
             if !known.iter().any(|k| k == dem) {
@@ -611,17 +623,7 @@ fn compile(
                 );
             }
             let height = height.unwrap_or_else(|| "height_m".to_owned());
-            if let Some(d) = cx.dictionary {
-                if d.get(&height).is_none() {
-                    sink.at(
-                        test_at,
-                        format!(
-                            "attribute '{height}' is not declared in {}",
-                            dictionary::FILE_NAME
-                        ),
-                    );
-                }
-            }
+            declared(&height, sink);
             Test::Elevation {
                 dem,
                 max_top_m,
@@ -660,17 +662,7 @@ fn compile(
                 }
             };
             let height = height.unwrap_or_else(|| "height_m".to_owned());
-            if let Some(d) = cx.dictionary {
-                if d.get(&height).is_none() {
-                    sink.at(
-                        test_at,
-                        format!(
-                            "attribute '{height}' is not declared in {}",
-                            dictionary::FILE_NAME
-                        ),
-                    );
-                }
-            }
+            declared(&height, sink);
             Test::Skyline {
                 dem,
                 viewpoints,
@@ -752,18 +744,8 @@ fn compile(
                 sink.at(test_at, format!("attribute: {why}"));
                 super::rule::Measured::Field(attribute.clone())
             });
-            if let Some(d) = cx.dictionary {
-                for field in measured.fields() {
-                    if d.get(field).is_none() {
-                        sink.at(
-                            test_at,
-                            format!(
-                                "attribute '{field}' is not declared in {}",
-                                dictionary::FILE_NAME
-                            ),
-                        );
-                    }
-                }
+            for field in measured.fields() {
+                declared(field, sink);
             }
             Test::Attribute {
                 measured,

@@ -189,31 +189,21 @@ pub(super) async fn relief(
     ))
 }
 
-/// The hillshade PNG of a DEM over its WGS 84 bounds.
+/// The hillshade PNG of a DEM over its WGS 84 bounds, 1,024 pixels on its longer side
+/// (transparent where only flat ground shows).
 fn relief_png(dem: &crate::dem::Dem) -> Result<Vec<u8>, ApiError> {
-    let wgs84 = Crs::wgs84();
     let [w0, s0, e0, n0] = bbox_wgs84(&dem.crs, dem.extent())
         .ok_or_else(|| ApiError::internal(format!("DEM {:?} cannot be put in WGS 84", dem.name)))?;
-    let to_dem =
-        Transformer::new(&wgs84, &dem.crs).map_err(|e| ApiError::internal(e.to_string()))?;
     let lat = ((s0 + n0) / 2.0).to_radians();
-    let (mx, my) = ((e0 - w0) * 111_320.0 * lat.cos(), (n0 - s0) * 110_540.0);
+    let (mx, my) = ((e0 - w0) * lat.cos(), n0 - s0);
     let (w, h) = if mx >= my {
         (1024usize, ((1024.0 * my / mx).round() as usize).max(1))
     } else {
         (((1024.0 * mx / my).round() as usize).max(1), 1024usize)
     };
-    let (dx, dy) = ((e0 - w0) / w as f64, (n0 - s0) / h as f64);
-    let pixels =
-        crate::dem::relief::hillshade(dem, w, h, (mx / w as f64, my / h as f64), |x, y| {
-            to_dem
-                .coord(geo::Coord {
-                    x: w0 + x * dx,
-                    y: n0 - y * dy,
-                })
-                .ok()
-        });
-    Ok(crate::dem::relief::png_grey_alpha(w, h, &pixels))
+    let rect = geo::Rect::new((w0, s0), (e0, n0));
+    Ok(crate::dem::relief::picture(dem, rect, &Crs::wgs84(), w, h)
+        .unwrap_or_else(|| crate::dem::relief::png_grey_alpha(1, 1, &[0, 0])))
 }
 
 /// Metres per screen pixel at `zoom` on a 256-pixel Web Mercator tile, at latitude `lat`.

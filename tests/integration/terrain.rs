@@ -446,4 +446,28 @@ fn skyline_fires_above_the_ridge_and_not_when_hidden_or_out_of_sight() {
     );
     let open = finding(&json, "no-height", "T5").unwrap();
     assert_eq!(open["status"], "undetermined");
+    let reason = open["undetermined"]["reason"].as_str().unwrap();
+    assert!(reason.contains("ridgeline seen from west end"), "{reason}");
+    // A viewpoint whose eye height is not a number is not quietly given the default.
+    std::fs::write(
+        dir.path().join("zone.geojson"),
+        collection(
+            Some("EPSG:4546"),
+            &[feature(
+                "V1",
+                r#"{"name": "west end", "from": 45, "to": 135, "eye_height_m": "tall"}"#,
+                &format!(r#"{{"type":"Point","coordinates":[{vx},{vy}]}}"#),
+            )],
+        ),
+    )
+    .unwrap();
+    let (exit, json) = check(&p, &[plot("low", 1000.0, r#"{"height_m": 30}"#)]);
+    assert_eq!(exit, 1);
+    let f = finding(&json, "low", "T5").expect("undetermined, not passed");
+    assert_eq!(f["status"], "undetermined");
+    let reason = f["undetermined"]["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("eye_height_m = \"tall\" is not a number"),
+        "{reason}"
+    );
 }
