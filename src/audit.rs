@@ -328,10 +328,7 @@ fn sweep(
                 out.diagnostics.w.write_all(csv::BOM.as_bytes())?;
             }
             write!(out.csv.w, "{}\r\n", csv::header())?;
-            write!(
-                out.diagnostics.w,
-                "level,source,feature_index,feature_id,message\r\n"
-            )?;
+            out.diagnostics.w.write_all(DIAGNOSTICS_HEADER.as_bytes())?;
             for msg in rx {
                 match msg {
                     Msg::Rows(rows) => out.diagnostics.w.write_all(&rows.diagnostics)?,
@@ -391,20 +388,7 @@ fn sweep_sources<'c>(
             .map_err(|_| anyhow::anyhow!("the output writer stopped"))
     };
     let mut rows = Rows::default();
-    let mut notes = checker.diagnostics.clone();
-    // Share rules judge a whole submission together; a stream is never whole.
-    for rule in checker.rules() {
-        if matches!(rule.test, crate::rules::Test::Share { .. }) {
-            notes.push(Diagnostic::warning(
-                rule.dir.join("rule.toml").display().to_string(),
-                format!(
-                    "{} judges a set of proposals together (a district's landscape share): `check` evaluates it, `audit` does not",
-                    rule.code
-                ),
-            ));
-        }
-    }
-    diagnostic_rows(&mut rows, &mut outcome, notes);
+    diagnostic_rows(&mut rows, &mut outcome, notes(checker));
     send(Msg::Rows(rows))?;
     for path in datasets {
         let mut counts = SourceCounts {
@@ -485,6 +469,24 @@ fn sweep_sources<'c>(
         outcome.sources.push(counts);
     }
     Ok(outcome)
+}
+
+/// What an audit says before its first source: the zone layers' warnings, and that share
+/// rules judge a whole submission together, which a stream never is.
+pub fn notes(checker: &Checker) -> Vec<Diagnostic> {
+    let mut notes = checker.diagnostics.clone();
+    for rule in checker.rules() {
+        if matches!(rule.test, crate::rules::Test::Share { .. }) {
+            notes.push(Diagnostic::warning(
+                rule.dir.join("rule.toml").display().to_string(),
+                format!(
+                    "{} judges a set of proposals together (a district's landscape share): `check` evaluates it, `audit` does not",
+                    rule.code
+                ),
+            ));
+        }
+    }
+    notes
 }
 
 /// Checks one feature (on a worker thread) and formats its findings' output lines there;
@@ -580,31 +582,39 @@ fn source_error(outcome: &mut Outcome, counts: &mut SourceCounts, e: crate::Erro
 /// Diagnostics as `diagnostics.csv` rows, counted.
 fn diagnostic_rows(rows: &mut Rows, outcome: &mut Outcome, diags: Vec<Diagnostic>) {
     for d in diags {
-        let level = match d.level {
-            Level::Error => {
-                outcome.errors += 1;
-                "error"
-            }
-            Level::Warning => {
-                outcome.warnings += 1;
-                "warning"
-            }
-        };
-        let index = d.feature_index.map(|i| i.to_string()).unwrap_or_default();
-        let row = [
-            level,
-            &d.source,
-            &index,
-            d.feature_id.as_deref().unwrap_or_default(),
-            &d.message,
-        ];
-        let row: Vec<String> = row.iter().map(|s| csv::field(s)).collect();
+        match d.level {
+            Level::Error => outcome.errors += 1,
+            Level::Warning => outcome.warnings += 1,
+        }
         rows.diagnostics
-            .extend_from_slice(format!("{}\r\n", row.join(",")).as_bytes());
+            .extend_from_slice(diagnostic_row(&d).as_bytes());
     }
 }
 
-fn summary_json(checker: &Checker, o: &Outcome, dir: &Path, settings: Settings) -> Value {
+/// `diagnostics.csv`'s header line.
+pub const DIAGNOSTICS_HEADER: &str = "level,source,feature_index,feature_id,message\r\n";
+
+/// One `diagnostics.csv` row, CRLF-terminated.
+pub fn diagnostic_row(d: &Diagnostic) -> String {
+    let level = match d.level {
+        Level::Error => "error",
+        Level::Warning => "warning",
+    };
+    let index = d.feature_index.map(|i| i.to_string()).unwrap_or_default();
+    let row = [
+        level,
+        &d.source,
+        &index,
+        d.feature_id.as_deref().unwrap_or_default(),
+        &d.message,
+    ];
+    let row: Vec<String> = row.iter().map(|s| csv::field(s)).collect();
+    format!("{}\r\n", row.join(","))
+}
+
+/// `summary.json`'s content: the one place it is shaped (`audit`, and the Python package's
+/// Spark audit, which counts with Spark and writes it through here).
+pub fn summary_json(checker: &Checker, o: &Outcome, dir: &Path, settings: Settings) -> Value {
     let rules: serde_json::Map<String, Value> = checker
         .rules()
         .map(|r| {

@@ -74,6 +74,43 @@ impl Crs {
         }
     }
 
+    /// The CRS of a geometry column from its metadata's `crs` member, as GeoParquet and
+    /// GeoArrow write it: absent means OGC:CRS84, `null` unknown (`None`), a string is parsed
+    /// as by [`Crs::parse`], and PROJJSON must carry an EPSG (or OGC:CRS84) id.
+    pub fn of_geo_column(meta: &serde_json::Value) -> Result<Option<Crs>, String> {
+        use serde_json::Value;
+        match meta.get("crs") {
+            None => Ok(Some(Crs::wgs84())),
+            Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => Crs::parse(s)
+                .map(Some)
+                .map_err(|e| format!("the geometry column's CRS: {e}")),
+            Some(projjson) => {
+                let id = projjson.get("id");
+                let auth = id.and_then(|i| i.get("authority")).and_then(Value::as_str);
+                let code = id.and_then(|i| i.get("code")).and_then(|c| {
+                    c.as_u64()
+                        .or_else(|| c.as_str().and_then(|s| s.parse().ok()))
+                });
+                match (auth, code) {
+                    (Some(a), Some(c)) if a.eq_ignore_ascii_case("EPSG") => {
+                        Crs::from_epsg(c as u32)
+                            .map(Some)
+                            .map_err(|e| format!("the geometry column's CRS EPSG:{c}: {e}"))
+                    }
+                    (Some(a), Some(84)) if a.eq_ignore_ascii_case("OGC") => Ok(Some(Crs::wgs84())),
+                    _ => Err(format!(
+                        "the geometry column's CRS ({}) has no EPSG id; declare it with `crs = \"EPSG:...\"` on the project layer or --assume-crs",
+                        projjson
+                            .get("name")
+                            .and_then(Value::as_str)
+                            .unwrap_or("PROJJSON without a name")
+                    )),
+                }
+            }
+        }
+    }
+
     /// Parses the names users and files give a CRS: `EPSG:4546`, `epsg:4546`,
     /// `urn:ogc:def:crs:EPSG::4546` (the legacy GeoJSON `crs` member),
     /// `urn:ogc:def:crs:OGC:1.3:CRS84` / `OGC:CRS84` / `CRS84`, a PROJ string `+proj=...`, or

@@ -288,11 +288,40 @@ impl Checker {
             path,
             self.read_options(request),
             |f| self.evaluate(f),
-            |c| match c {
-                Ok(c) => io::memory_estimate(&c.properties, None) + c.footprint.memory_bytes(),
-                Err(_) => 0,
-            },
+            |c| self.held(c),
         )?;
+        Ok(Self::split(collected))
+    }
+
+    /// [`Checker::check_source`] for a source the caller opened
+    /// ([`io::stream::from_stream`]: features it holds in memory), with the same options.
+    pub fn check_opened(
+        &self,
+        opened: io::stream::Opened<'_>,
+        request: &ReadRequest<'_>,
+    ) -> Result<CheckedSource<'_>> {
+        let collected = io::stream::collect_stream(
+            opened,
+            self.read_options(request),
+            &|f| self.evaluate(f),
+            &|c| self.held(c),
+        )?;
+        Ok(Self::split(collected))
+    }
+
+    /// What an evaluated feature holds in memory (for [`io::Limits::check_memory_mb`]).
+    fn held(&self, c: &Result<Checked<'_>, Box<crate::model::Diagnostic>>) -> u64 {
+        match c {
+            Ok(c) => io::memory_estimate(&c.properties, None) + c.footprint.memory_bytes(),
+            Err(_) => 0,
+        }
+    }
+
+    /// Evaluated features and the errors of those that could not be evaluated (outside the
+    /// project's area), as diagnostics: counts reconcile.
+    fn split<'c>(
+        collected: Collected<Result<Checked<'c>, Box<crate::model::Diagnostic>>>,
+    ) -> CheckedSource<'c> {
         let mut out = Collected {
             name: collected.name,
             crs: collected.crs,
@@ -306,6 +335,6 @@ impl Checker {
                 Err(d) => out.diagnostics.push(*d),
             }
         }
-        Ok(out)
+        out
     }
 }

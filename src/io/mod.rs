@@ -315,8 +315,10 @@ impl<T> Collected<T> {
 }
 
 /// A source's raw features in batches, in source order: every reader is one (a reader that
-/// reads its file whole hands out what it read, see [`Whole`]).
-pub(crate) trait RawStream: Send + 'static {
+/// reads its file whole hands out what it read, see [`Whole`]). Callers that hold features in
+/// memory (the Python package's GeoDataFrames and Arrow batches) implement it too and open it
+/// with [`stream::from_stream`], so their features go through the same pipeline.
+pub trait RawStream: Send + 'static {
     /// The next batch of at most about `max` features; `None` at the end.
     fn next_batch(&mut self, max: usize) -> Result<Option<Vec<RawFeature>>>;
     /// Progress so far, in features or bytes (see [`stream::Unit`]).
@@ -508,7 +510,7 @@ pub fn shown(path: &Path) -> std::borrow::Cow<'_, str> {
 }
 
 /// A feature as a reader found it, before transform and validation.
-pub(crate) struct RawFeature {
+pub struct RawFeature {
     pub index: usize,
     pub id: Option<String>,
     pub properties: Properties,
@@ -516,6 +518,26 @@ pub(crate) struct RawFeature {
     pub geometry: std::result::Result<Geometry<f64>, String>,
     /// Repairs the reader already made (reported as warnings).
     pub repaired: Option<String>,
+}
+
+impl RawFeature {
+    /// A feature at `index` of its source, with its id (when the source has one besides the
+    /// id field), its attributes, and its geometry in the source's CRS or why it could not be
+    /// read.
+    pub fn new(
+        index: usize,
+        id: Option<String>,
+        properties: Properties,
+        geometry: std::result::Result<Geometry<f64>, String>,
+    ) -> RawFeature {
+        RawFeature {
+            index,
+            id,
+            properties,
+            geometry,
+            repaired: None,
+        }
+    }
 }
 
 /// What happened to one raw feature: accepted (with warnings) or rejected.
@@ -636,16 +658,19 @@ impl IdBook {
             .first
             .entry(twox_hash::XxHash3_128::oneshot(id.as_bytes()))
         {
-            Entry::Occupied(first) => Some(format!(
-                "duplicate id (also feature #{}); findings name both by index",
-                first.get()
-            )),
+            Entry::Occupied(first) => Some(duplicate_id(*first.get())),
             Entry::Vacant(slot) => {
                 slot.insert(index);
                 None
             }
         }
     }
+}
+
+/// The warning for a feature whose id an earlier feature (`first`) of its source has: the
+/// words of every path (a stream's [`IdBook`], the Spark audit's look across partitions).
+pub fn duplicate_id(first: usize) -> String {
+    format!("duplicate id (also feature #{first}); findings name both by index")
 }
 
 /// Keys that are already hashes: their low 64 bits are the table hash.
@@ -674,7 +699,7 @@ impl std::hash::Hasher for KeyHasher {
 /// A warning when the box around a source's features (working CRS) reaches far from the
 /// working CRS's central meridian, where its scale error grows: about (Δλ·cos φ)²/2, 0.1 % at
 /// 3° from the meridian near Yichang.
-pub(crate) fn meridian_warning(working: &Crs, bbox: geo::Rect<f64>) -> Option<String> {
+pub fn meridian_warning(working: &Crs, bbox: geo::Rect<f64>) -> Option<String> {
     let lon0: f64 = working
         .proj4
         .as_deref()?

@@ -60,39 +60,7 @@ fn pq_error(path: &Path, e: impl std::fmt::Display) -> Error {
 
 /// The CRS of a GeoParquet geometry column from its `crs` member.
 fn column_crs(path: &Path, meta: &Value) -> Result<Option<Crs>> {
-    match meta.get("crs") {
-        // Absent: OGC:CRS84 by the specification.
-        None => Ok(Some(Crs::wgs84())),
-        // Explicit null: unknown.
-        Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => Crs::parse(s)
-            .map(Some)
-            .map_err(|e| Error::parse(path, None, format!("the geometry column's CRS: {e}"))),
-        Some(projjson) => {
-            let id = projjson.get("id");
-            let auth = id.and_then(|i| i.get("authority")).and_then(Value::as_str);
-            let code = id.and_then(|i| i.get("code")).and_then(|c| {
-                c.as_u64()
-                    .or_else(|| c.as_str().and_then(|s| s.parse().ok()))
-            });
-            match (auth, code) {
-                (Some(a), Some(c)) if a.eq_ignore_ascii_case("EPSG") => {
-                    Crs::from_epsg(c as u32).map(Some).map_err(|e| {
-                        Error::parse(path, None, format!("the geometry column's CRS EPSG:{c}: {e}"))
-                    })
-                }
-                (Some(a), Some(84)) if a.eq_ignore_ascii_case("OGC") => Ok(Some(Crs::wgs84())),
-                _ => Err(Error::parse(
-                    path,
-                    None,
-                    format!(
-                        "the geometry column's CRS ({}) has no EPSG id; declare it with `crs = \"EPSG:...\"` on the project layer or --assume-crs",
-                        projjson.get("name").and_then(Value::as_str).unwrap_or("PROJJSON without a name")
-                    ),
-                )),
-            }
-        }
-    }
+    Crs::of_geo_column(meta).map_err(|e| Error::parse(path, None, e))
 }
 
 impl ParquetStream {

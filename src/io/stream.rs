@@ -182,6 +182,26 @@ fn open_unguarded<'a>(path: &Path, opts: ReadOptions<'a>) -> Result<Opened<'a>> 
     Ok(opened(name, crs, total, unit, stream, diagnostics, opts))
 }
 
+/// A stream the caller built (features it holds in memory) opened like a file: the same
+/// validation, transform, bookkeeping and batches. `total` is its feature count when known.
+pub fn from_stream<'a>(
+    name: &str,
+    crs: Crs,
+    total: Option<u64>,
+    stream: Box<dyn RawStream>,
+    opts: ReadOptions<'a>,
+) -> Opened<'a> {
+    opened(
+        name.to_owned(),
+        crs,
+        total,
+        Unit::Features,
+        stream,
+        Vec::new(),
+        opts,
+    )
+}
+
 /// A whole read as a stream.
 fn from_whole<'a>(path: &Path, whole: super::Whole, opts: ReadOptions<'a>) -> Result<Opened<'a>> {
     let name = super::shown(path).into_owned();
@@ -251,6 +271,17 @@ pub(crate) fn collect<T: Send>(
         }
         other => other,
     }
+}
+
+/// [`collect`] for a source opened with [`from_stream`]: errors name it by its name.
+pub fn collect_stream<T: Send>(
+    opened: Opened<'_>,
+    opts: ReadOptions<'_>,
+    each: &(impl Fn(Feature) -> T + Sync + Send),
+    bytes: &impl Fn(&T) -> u64,
+) -> Result<Collected<T>> {
+    let name = opened.name.clone();
+    collect_opened(Path::new(&name), opened, opts, each, bytes)
 }
 
 /// [`collect`] for features a reader already read whole.

@@ -1,6 +1,7 @@
 //! Well-known binary (ISO and EWKB flavours, either byte order) into geo geometries, with the
 //! same checks and messages as the GeoJSON reader: rings closed with four or more positions,
-//! lines of two or more, finite coordinates. Z and M values are read and dropped.
+//! lines of two or more, finite coordinates. Z and M values are read and dropped. And 2D
+//! geometries back into little-endian ISO WKB ([`encode`]: the Python package's findings).
 
 use geo::{Coord, Geometry, LineString, MultiLineString, MultiPoint, MultiPolygon, Point, Polygon};
 
@@ -219,10 +220,83 @@ pub fn decode(bytes: &[u8]) -> R<Geometry<f64>> {
     Ok(g)
 }
 
+/// Encodes a geometry as 2D little-endian ISO WKB (what GeoPandas, shapely and GeoArrow read).
+pub fn encode(g: &Geometry<f64>, out: &mut Vec<u8>) {
+    fn head(out: &mut Vec<u8>, kind: u32) {
+        out.push(1);
+        out.extend_from_slice(&kind.to_le_bytes());
+    }
+    fn n(out: &mut Vec<u8>, n: usize) {
+        out.extend_from_slice(&(n as u32).to_le_bytes());
+    }
+    fn xy(out: &mut Vec<u8>, c: Coord<f64>) {
+        out.extend_from_slice(&c.x.to_le_bytes());
+        out.extend_from_slice(&c.y.to_le_bytes());
+    }
+    fn ring(out: &mut Vec<u8>, l: &LineString<f64>) {
+        n(out, l.0.len());
+        l.0.iter().for_each(|c| xy(out, *c));
+    }
+    fn polygon(out: &mut Vec<u8>, p: &Polygon<f64>) {
+        head(out, 3);
+        n(out, 1 + p.interiors().len());
+        ring(out, p.exterior());
+        p.interiors().iter().for_each(|r| ring(out, r));
+    }
+    match g {
+        Geometry::Point(p) => {
+            head(out, 1);
+            xy(out, p.0);
+        }
+        Geometry::Line(l) => {
+            head(out, 2);
+            n(out, 2);
+            xy(out, l.start);
+            xy(out, l.end);
+        }
+        Geometry::LineString(l) => {
+            head(out, 2);
+            ring(out, l);
+        }
+        Geometry::Polygon(p) => polygon(out, p),
+        Geometry::Rect(r) => polygon(out, &r.to_polygon()),
+        Geometry::Triangle(t) => polygon(out, &t.to_polygon()),
+        Geometry::MultiPoint(m) => {
+            head(out, 4);
+            n(out, m.0.len());
+            for p in &m.0 {
+                head(out, 1);
+                xy(out, p.0);
+            }
+        }
+        Geometry::MultiLineString(m) => {
+            head(out, 5);
+            n(out, m.0.len());
+            for l in &m.0 {
+                head(out, 2);
+                ring(out, l);
+            }
+        }
+        Geometry::MultiPolygon(m) => {
+            head(out, 6);
+            n(out, m.0.len());
+            m.0.iter().for_each(|p| polygon(out, p));
+        }
+        Geometry::GeometryCollection(c) => {
+            head(out, 7);
+            n(out, c.0.len());
+            c.0.iter().for_each(|g| encode(g, out));
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::decode;
-    use geo::{polygon, Geometry};
+    use super::{decode, encode};
+    use geo::{
+        polygon, Coord, Geometry, LineString, MultiLineString, MultiPoint, MultiPolygon, Point,
+        Polygon,
+    };
 
     fn le(kind: u32, body: &[&[u8]]) -> Vec<u8> {
         let mut v = vec![1u8];
@@ -256,6 +330,13 @@ mod tests {
             polygon![(x: 0., y: 0.), (x: 1., y: 0.), (x: 1., y: 1.), (x: 0., y: 1.), (x: 0., y: 0.)],
         );
         assert_eq!(decode(&square(3, 0)).unwrap(), want);
+        let mut again = Vec::new();
+        encode(&want, &mut again);
+        assert_eq!(
+            again,
+            square(3, 0),
+            "encode writes 2D little-endian ISO WKB"
+        );
         assert_eq!(decode(&square(1003, 1)).unwrap(), want);
         assert_eq!(decode(&square(0x8000_0003, 1)).unwrap(), want);
         assert_eq!(decode(&square(3003, 2)).unwrap(), want);
@@ -281,5 +362,34 @@ mod tests {
         let nan = le(1, &[&f(f64::NAN), &f(f64::NAN)]);
         assert_eq!(decode(&nan).unwrap_err(), "empty geometry");
         assert!(decode(&[7]).unwrap_err().contains("byte-order"));
+    }
+
+    proptest::proptest! {
+        /// What `encode` writes, `decode` reads back unchanged (lines, polygons with holes,
+        /// their multi forms and collections of them).
+        #[test]
+        fn encode_then_decode_is_identity(
+            rings in proptest::collection::vec(
+                proptest::collection::vec((-1e7f64..1e7, -1e7f64..1e7), 3..12), 1..4),
+            kind in 0u8..5,
+        ) {
+            let closed = |r: &Vec<(f64, f64)>| {
+                let mut cs: Vec<Coord<f64>> = r.iter().map(|&(x, y)| Coord { x, y }).collect();
+                cs.push(cs[0]);
+                LineString(cs)
+            };
+            let poly = Polygon::new(closed(&rings[0]), rings[1..].iter().map(closed).collect());
+            let line = LineString(rings[0].iter().map(|&(x, y)| Coord { x, y }).collect());
+            let g = match kind {
+                0 => Geometry::LineString(line),
+                1 => Geometry::Polygon(poly),
+                2 => Geometry::MultiPolygon(MultiPolygon(vec![poly.clone(), poly])),
+                3 => Geometry::MultiLineString(MultiLineString(vec![line.clone(), line])),
+                _ => Geometry::MultiPoint(MultiPoint(line.0.iter().map(|c| Point(*c)).collect())),
+            };
+            let mut bytes = Vec::new();
+            encode(&g, &mut bytes);
+            proptest::prop_assert_eq!(decode(&bytes).unwrap(), g);
+        }
     }
 }

@@ -190,6 +190,17 @@ pub struct Report {
 }
 
 impl Report {
+    /// An empty report in `checker`'s working CRS and language, for a caller that fills in
+    /// findings it worded itself (the Python package's streamed tables).
+    pub fn of(checker: &crate::engine::Checker) -> Report {
+        Report {
+            working_crs: Some(checker.project.crs.clone()),
+            lang: checker.lang,
+            project: checker.project.name.clone(),
+            ..Report::default()
+        }
+    }
+
     /// The run's exit code ([`exit_code`]): an error diagnostic is input at fault; waived
     /// and baselined findings do not fail the run.
     pub fn exit_code(&self, fail_on: Option<Severity>) -> u8 {
