@@ -227,8 +227,11 @@ impl Project {
 
     /// The audit's notes (zone-layer warnings, share rules not evaluated), as JSON.
     fn _audit_notes_json(&self) -> String {
-        let notes = ironrule::audit::notes(&self.checker);
-        serde_json::to_string(&notes).unwrap_or_default()
+        let notes: Vec<_> = ironrule::audit::notes(&self.checker)
+            .iter()
+            .map(|d| json!({"diagnostic": d, "row": ironrule::audit::diagnostic_row(d)}))
+            .collect();
+        json!(notes).to_string()
     }
 
     /// Checks the batches exported into `slots` as one source. Returns the findings (a
@@ -329,6 +332,7 @@ fn check(
         arrow_in::Problem::Input(m) => InputError::new_err(m),
     })?;
     let crs = input.crs.clone();
+    let crs_name = crs.name.clone();
     let total = input.rows() as u64;
     let request = ReadRequest {
         assume_crs: None,
@@ -368,6 +372,7 @@ fn check(
         .filter(|d| d.level == Level::Error)
         .count();
     let meta = json!({
+        "crs": crs_name,
         "extent": extra.as_ref().and_then(|e| e.extent),
         "diagnostic_lines": report.diagnostics.iter().map(|d| d.to_string()).collect::<Vec<_>>(),
         "diagnostic_rows": report.diagnostics.iter().map(ironrule::audit::diagnostic_row).collect::<Vec<_>>(),
@@ -487,6 +492,29 @@ fn stream(
     Ok((report, Extra { rows, extent }))
 }
 
+/// A `diagnostics.csv` row (audit's emitter) for a diagnostic the Spark driver makes: a
+/// note, or a duplicate id found across partitions.
+#[pyfunction]
+#[pyo3(signature = (level, source, message, feature_index=None, feature_id=None))]
+fn diagnostic_row(
+    level: &str,
+    source: &str,
+    message: &str,
+    feature_index: Option<usize>,
+    feature_id: Option<&str>,
+) -> PyResult<String> {
+    let d = match level {
+        "error" => Diagnostic::error(source, message),
+        "warning" => Diagnostic::warning(source, message),
+        other => return Err(Error::new_err(format!("no diagnostic level {other:?}"))),
+    };
+    let d = match feature_index {
+        Some(i) => d.feature(i, feature_id),
+        None => d,
+    };
+    Ok(ironrule::audit::diagnostic_row(&d))
+}
+
 /// The warning for a feature whose id feature `first` of its source already has.
 #[pyfunction]
 fn duplicate_id(first: usize) -> String {
@@ -504,6 +532,7 @@ fn _ironrule(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("CrsError", py.get_type::<CrsError>())?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_function(wrap_pyfunction!(duplicate_id, m)?)?;
+    m.add_function(wrap_pyfunction!(diagnostic_row, m)?)?;
     m.add(
         "CSV_HEADER",
         format!("{}\r\n", ironrule::report::csv::header()),

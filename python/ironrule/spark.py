@@ -1,0 +1,283 @@
+"""Audits on Apache Spark: the same Rust checker, called per partition inside ``mapInArrow``.
+
+Spark does the distribution, retries and I/O; each executor's Python worker loads the
+project once (by its path: the project folder must be readable at the same path on every
+worker) and checks its batches as ``ironrule audit`` does. The findings come back as a Spark
+DataFrame, and ``out=`` writes ``findings.csv``, ``diagnostics.csv`` and ``summary.json``
+equal to ``ironrule audit``'s (rows in the source's order, written by the same Rust emitters).
+
+>>> from ironrule.spark import audit
+>>> findings = audit("parcels.parquet", "project/ironrule.toml", id_field="id", out="audit/")
+
+A GeoParquet path is read by Spark's Parquet reader; its CRS and geometry column come from
+the file's ``geo`` metadata and each feature's index is its row in the file (so indexes match
+``ironrule audit``'s). A DataFrame needs ``crs=`` and, for indexes, ``index_column=``
+(otherwise Spark's ``monotonically_increasing_id`` numbers the rows).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from typing import Optional
+
+from . import Project, _ironrule
+
+_PROJECTS: dict = {}
+
+_INDEX = "__ironrule_index"
+_SEQ = "__ironrule_seq"
+
+
+def _project(path: str, lang: str):
+    """The project, loaded once per Python worker process."""
+    key = (path, lang)
+    p = _PROJECTS.get(key)
+    if p is None:
+        p = _PROJECTS[key] = Project(path, lang)
+    return p
+
+
+def _geoparquet(path: str):
+    """(geometry column, CRS text) from a GeoParquet file's (or folder's first file's) metadata."""
+    import pyarrow.parquet as pq
+
+    target = path
+    if os.path.isdir(path):
+        files = sorted(f for f in os.listdir(path) if f.endswith(".parquet"))
+        if not files:
+            raise _ironrule.InputError(f"{path}: no .parquet files")
+        target = os.path.join(path, files[0])
+    meta = pq.read_schema(target).metadata or {}
+    if b"geo" not in meta:
+        raise _ironrule.InputError(f"{path}: not GeoParquet (no 'geo' metadata); pass a DataFrame with crs= and geometry=")
+    geo = json.loads(meta[b"geo"])
+    column = geo["primary_column"]
+    crs = geo["columns"][column].get("crs", "OGC:CRS84")
+    if crs is None:
+        raise _ironrule.CrsError(f"{path}: the geometry column's CRS is null (unknown): pass crs=")
+    return column, crs if isinstance(crs, str) else json.dumps(crs)
+
+
+def _schema(spark_types):
+    T = spark_types
+    s = T.StringType()
+    d = T.DoubleType()
+    fields = [
+        ("code", s), ("name", s), ("severity", s), ("status", s), ("feature_source", s),
+        ("feature_index", T.LongType()), ("feature_id", s), ("feature_name", s),
+        ("zone_layer", s), ("zone_id", s), ("zone_name", s), ("measure_kind", s),
+        ("measure_value", d), ("measure_unit", s), ("measure_limit", d), ("measure_op", s),
+        ("share_of_footprint", d), ("nearest", s), ("message", s), ("resolution", s),
+        ("citation", s), ("approval", s), ("exception", s), ("undetermined", s),
+        ("triage", s), ("fingerprint", s), ("terrain", s), ("geometry", T.BinaryType()),
+        ("geometry_crs", s), ("csv_row", s), ("district", s),
+        # Bookkeeping rows: "finding", "diagnostic" or "counts".
+        ("record", s), (_SEQ, T.LongType()), ("diag_level", s), ("diag_row", s),
+        ("read", T.LongType()), ("checked", T.LongType()), ("extent", T.ArrayType(d)), ("crs", s),
+    ]
+    return T.StructType([T.StructField(n, t, True) for n, t in fields])
+
+
+def _batch_fn(project_path, lang, geometry, crs, id_field, source, index_column):
+    """The function mapInArrow runs on every partition."""
+
+    def run(batches):
+        import pyarrow as pa
+
+        p = _project(project_path, lang)
+        for batch in batches:
+            slot = _ironrule.ArrowSlot()
+            batch._export_to_c(slot.array_address, slot.schema_address)
+            out, meta = p._p._check(
+                [slot], geometry=geometry, crs=crs, id_field=id_field, source=source,
+                index_column=index_column, whole=False, audit_columns=True, duplicate_ids=False,
+            )
+            found = pa.RecordBatch._import_from_c(out.array_address, out.schema_address)
+            meta = json.loads(meta)
+            n = found.num_rows
+            cols = {name: found.column(name) for name in found.schema.names}
+            cols["feature_index"] = cols["feature_index"].cast(pa.int64())
+            cols["record"] = pa.array(["finding"] * n, pa.string())
+            cols[_SEQ] = pa.array(range(n), pa.int64())
+            rows = [cols]
+            diags = meta["diagnostics"]
+            if diags:
+                rows.append({
+                    "record": pa.array(["diagnostic"] * len(diags), pa.string()),
+                    "feature_index": pa.array([d.get("feature_index") for d in diags], pa.int64()),
+                    "feature_id": pa.array([d.get("feature_id") for d in diags], pa.string()),
+                    _SEQ: pa.array(range(len(diags)), pa.int64()),
+                    "diag_level": pa.array([d["level"] for d in diags], pa.string()),
+                    "diag_row": pa.array(meta["diagnostic_rows"], pa.string()),
+                })
+            rows.append({
+                "record": pa.array(["counts"], pa.string()),
+                "read": pa.array([meta["read"]], pa.int64()),
+                "crs": pa.array([meta["crs"]], pa.string()),
+                "checked": pa.array([meta["checked"]], pa.int64()),
+                "extent": pa.array([meta["extent"]], pa.list_(pa.float64())),
+            })
+            for r in rows:
+                yield _conform(r)
+
+    return run
+
+
+_ARROW_SCHEMA = None
+
+
+def _conform(cols: dict):
+    """A batch with every column of the output schema (missing ones null)."""
+    import pyarrow as pa
+    from pyspark.sql.pandas.types import to_arrow_schema
+    from pyspark.sql import types as T
+
+    global _ARROW_SCHEMA
+    if _ARROW_SCHEMA is None:
+        _ARROW_SCHEMA = to_arrow_schema(_schema(T))
+    n = len(next(iter(cols.values())))
+    arrays = []
+    for field in _ARROW_SCHEMA:
+        a = cols.get(field.name)
+        arrays.append(pa.nulls(n, field.type) if a is None else a.cast(field.type))
+    return pa.RecordBatch.from_arrays(arrays, schema=_ARROW_SCHEMA)
+
+
+def audit(
+    data,
+    project,
+    *,
+    spark=None,
+    crs: Optional[str] = None,
+    geometry: Optional[str] = None,
+    id_field: Optional[str] = None,
+    index_column: Optional[str] = None,
+    source: Optional[str] = None,
+    out: Optional[str] = None,
+    lang: str = "en",
+    partitions: Optional[int] = None,
+):
+    """Audits ``data`` (a GeoParquet path, or a Spark DataFrame with a WKB column) against
+    ``project`` (a path or :class:`ironrule.Project`). Returns a Spark DataFrame of findings
+    (the columns of ``Project.check_arrow`` plus ``csv_row``, audit's ``findings.csv`` line,
+    and ``district``). With ``out=``, also writes ``findings.csv``, ``diagnostics.csv`` and
+    ``summary.json`` there, as ``ironrule audit --findings-layer none`` does.
+
+    Duplicate ids are looked for across the whole source (Spark does it with a group-by).
+    ``partitions=`` spreads the rows over that many tasks (after the feature indexes are
+    taken), for a file with few row groups.
+    """
+    from pyspark.sql import SparkSession
+    from pyspark.sql import functions as F
+    from pyspark.sql import types as T
+
+    started = time.time()
+    spark = spark or SparkSession.builder.getOrCreate()
+    project_path = os.path.abspath(project.path if isinstance(project, Project) else os.fspath(project))
+    p = _project(project_path, lang)  # fails here, on the driver, if the project does not load
+    if isinstance(data, (str, os.PathLike)):
+        path = os.fspath(data)
+        source = source or path
+        column, file_crs = _geoparquet(path)
+        geometry = geometry or column
+        crs = crs or file_crs
+        df = spark.read.parquet(path)
+        df = df.select(*[F.col(c) for c in df.columns], F.col("_metadata.row_index").alias(_INDEX))
+        index_column = _INDEX
+    else:
+        df = data
+        source = source or "<DataFrame>"
+        geometry = geometry or "geometry"
+        if crs is None:
+            raise _ironrule.CrsError("a DataFrame carries no CRS: pass crs= (for example crs=\"EPSG:4546\"); ironrule does not guess")
+        if index_column is None:
+            df = df.withColumn(_INDEX, F.monotonically_increasing_id())
+            index_column = _INDEX
+    # Only what the checker reads travels: the geometry, the index, the id and the rules'
+    # attributes (Spark prunes the Parquet columns).
+    keep = [c for c in df.columns if c in (geometry, index_column, id_field) or p.reads(c)]
+    df = df.select(*keep)
+    if partitions:
+        df = df.repartition(partitions)
+    run = _batch_fn(project_path, lang, geometry, crs, id_field, source, index_column)
+    result = df.mapInArrow(run, _schema(T)).persist()
+    try:
+        findings = result.filter(F.col("record") == "finding").drop(
+            "record", "diag_level", "diag_row", "read", "checked", "extent", "crs"
+        )
+        if out is not None:
+            _write(spark, p, result, findings, df, source, id_field, index_column, out, started)
+        return findings.drop(_SEQ)
+    finally:
+        if out is not None:
+            result.unpersist()
+
+
+def _write(spark, p, result, findings, df, source, id_field, index_column, out, started):
+    from pyspark.sql import functions as F
+
+    os.makedirs(out, exist_ok=True)
+    counts = result.filter(F.col("record") == "counts").select("read", "checked", "extent", "crs").collect()
+    crs_name = next((r["crs"] for r in counts), None)
+    read = sum(r["read"] for r in counts)
+    checked = sum(r["checked"] for r in counts)
+    extents = [r["extent"] for r in counts if r["extent"]]
+    diag_rows = [
+        (r["feature_index"], r[_SEQ] + 1, r["diag_level"], r["diag_row"])
+        for r in result.filter(F.col("record") == "diagnostic").select("feature_index", _SEQ, "diag_level", "diag_row").collect()
+    ]
+    # Duplicate ids across partitions: every later feature with an earlier feature's id.
+    if id_field is not None:
+        firsts = df.groupBy(id_field).agg(F.min(index_column).alias("__first"), F.count("*").alias("__n")).filter("__n > 1")
+        dups = df.join(firsts, id_field).filter(F.col(index_column) > F.col("__first")).select(index_column, id_field, "__first").collect()
+        for r in dups:
+            d = {"level": "warning", "source": source, "feature_index": r[index_column], "feature_id": str(r[id_field]),
+                 "message": _ironrule.duplicate_id(r["__first"])}
+            diag_rows.append((r[index_column], 0, "warning", _csv_diagnostic(d)))
+    diag_rows.sort(key=lambda r: (r[0] if r[0] is not None else -1, r[1]))
+    notes = json.loads(p._p._audit_notes_json())
+    closing = None
+    if extents:
+        box = [min(e[0] for e in extents), min(e[1] for e in extents), max(e[2] for e in extents), max(e[3] for e in extents)]
+        closing = json.loads(p._p._closing_json(source, box))
+    levels = [n["diagnostic"]["level"] for n in notes] + [r[2] for r in diag_rows] + ([closing["diagnostic"]["level"]] if closing else [])
+    with open(os.path.join(out, "diagnostics.csv"), "w", encoding="utf-8", newline="") as f:
+        f.write(_ironrule.DIAGNOSTICS_HEADER)
+        for n in notes:
+            f.write(n["row"])
+        for r in diag_rows:
+            f.write(r[3])
+        if closing:
+            f.write(closing["row"])
+    with open(os.path.join(out, "findings.csv"), "w", encoding="utf-8", newline="") as f:
+        f.write(_ironrule.CSV_HEADER)
+        for r in findings.orderBy("feature_index", _SEQ).select("csv_row").toLocalIterator():
+            f.write(r[0])
+    by_rule = {
+        r["code"]: [r["n"], r["features"]]
+        for r in findings.groupBy("code").agg(F.count("*").alias("n"), F.countDistinct("feature_index").alias("features")).collect()
+    }
+    by_severity = {r["severity"]: r["n"] for r in findings.groupBy("severity").agg(F.count("*").alias("n")).collect()}
+    by_district: dict = {}
+    for r in findings.filter(F.col("district").isNotNull()).groupBy("district", "code").agg(F.count("*").alias("n")).collect():
+        by_district.setdefault(r["district"], {})[r["code"]] = r["n"]
+    undetermined = findings.filter(F.col("status") == "undetermined").count()
+    total = sum(v[0] for v in by_rule.values())
+    rejected = read - checked
+    counts = {
+        "sources": [{"name": source, "crs": crs_name, "read": read, "checked": checked, "rejected": rejected,
+                     "findings": total, "error": None}],
+        "by_rule": by_rule, "by_severity": by_severity, "by_district": by_district,
+        "errors": levels.count("error"), "warnings": levels.count("warning"),
+        "undetermined": undetermined, "seconds": time.time() - started,
+    }
+    summary = p._p._summary_json(json.dumps(counts), os.path.abspath(out))
+    with open(os.path.join(out, "summary.json"), "w", encoding="utf-8") as f:
+        f.write(summary)
+
+
+def _csv_diagnostic(d: dict) -> str:
+    """A diagnostics.csv row, by audit's emitter."""
+    return _ironrule.diagnostic_row(d["level"], d["source"], d["message"], d.get("feature_index"), d.get("feature_id"))

@@ -1,0 +1,126 @@
+"""ironrule.spark.audit on a real standalone Spark cluster (a master and two workers on
+127.0.0.1, pyspark from PyPI, Java 17 from Debian) against `ironrule audit`, on workload W1 at
+100k parcels (benches/w1/gen_data.py): the same findings.csv, diagnostics.csv and summary.json,
+also when a worker is killed by its process id in the middle of the job."""
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+sys.path.insert(0, os.path.dirname(__file__))
+from spark_cluster import Cluster, session  # noqa: E402
+
+from ironrule.spark import audit  # noqa: E402
+
+REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+BIN = os.environ.get("IRONRULE_BIN", os.path.join(REPO, "target", "debug", "ironrule"))
+N = os.environ.get("IRONRULE_SPARK_N", "100k")
+
+PROJECT = """name = "W1 (peer benchmark)"
+crs = "EPSG:4546"
+rules = ["{pack}"]
+[[layer]]
+name = "redlines"
+path = "redlines.fgb"
+id_field = "id"
+[[layer]]
+name = "rivers"
+path = "rivers.fgb"
+id_field = "id"
+[[layer]]
+name = "main_river"
+path = "rivers.fgb"
+id_field = "id"
+filter = "is_main = 1"
+[[layer]]
+name = "urban_boundary"
+path = "urban_boundary.fgb"
+id_field = "id"
+"""
+
+
+@pytest.fixture(scope="module")
+def w1(tmp_path_factory):
+    """W1 at N parcels, its project, and `ironrule audit`'s output."""
+    d = tmp_path_factory.mktemp("w1")
+    subprocess.run([sys.executable, os.path.join(REPO, "benches", "w1", "gen_data.py"), str(d), "--sizes", N,
+                    "--formats", "parquet,fgb"], check=True, capture_output=True)
+    (d / "ironrule.toml").write_text(PROJECT.format(pack=os.path.join(REPO, "benches", "w1", "pack")))
+    parcels = str(d / f"parcels_{N}.parquet")
+    subprocess.run([BIN, "audit", "--project", str(d / "ironrule.toml"), parcels, "--id-field", "id",
+                    "--out", str(d / "cli"), "--fail-on", "never", "--quiet", "--findings-layer", "none"], check=True)
+    return d, parcels
+
+
+@pytest.fixture(scope="module")
+def spark():
+    with Cluster(workers=2, cores=1) as cluster:
+        s = session(cluster.url)
+        s.sparkContext.setLogLevel("ERROR")
+        yield cluster, s
+        s.stop()
+
+
+def read(path):
+    with open(path, encoding="utf-8") as f:
+        return f.read()
+
+
+def assert_same_audit(cli, out):
+    assert read(out / "findings.csv") == read(cli / "findings.csv")
+    assert read(out / "diagnostics.csv") == read(cli / "diagnostics.csv")
+    a, b = json.loads(read(out / "summary.json")), json.loads(read(cli / "summary.json"))
+    for s in (a, b):
+        s.pop("wall_seconds")
+        s.pop("files")
+    assert a == b
+
+
+def test_w1_through_spark_equals_ironrule_audit(w1, spark):
+    d, parcels = w1
+    cluster, s = spark
+    findings = audit(parcels, str(d / "ironrule.toml"), spark=s, id_field="id", out=str(d / "spark"))
+    assert_same_audit(d / "cli", d / "spark")
+    summary = json.loads(read(d / "cli" / "summary.json"))
+    assert findings.count() == summary["findings"] > 0
+    assert set(findings.columns) >= {"code", "severity", "feature_id", "measure_value", "message", "geometry", "csv_row"}
+
+
+def test_a_worker_killed_mid_job_changes_nothing(w1, spark):
+    d, parcels = w1
+    cluster, s = spark
+    tracker = s.sparkContext.statusTracker()
+    box = {}
+
+    def run():
+        try:
+            box["df"] = audit(parcels, str(d / "ironrule.toml"), spark=s, id_field="id",
+                              out=str(d / "killed"), partitions=24)
+        except BaseException as e:  # surfaced below
+            box["error"] = e
+
+    t = threading.Thread(target=run)
+    t.start()
+    killed = None
+    deadline = time.time() + 300
+    while killed is None and t.is_alive() and time.time() < deadline:
+        for sid in tracker.getActiveStageIds():
+            info = tracker.getStageInfo(sid)
+            if info and info.numTasks >= 24 and info.numCompletedTasks >= 2 and info.numActiveTasks >= 1 \
+                    and info.numCompletedTasks + 4 < info.numTasks:
+                killed = (info.numCompletedTasks, info.numTasks, cluster.kill_worker(0))
+                break
+        time.sleep(0.05)
+    t.join(timeout=600)
+    assert "error" not in box, box.get("error")
+    assert killed is not None, "the job ended before a worker could be killed mid-job"
+    done, total, pids = killed
+    assert done < total
+    for pid in pids:
+        assert not os.path.exists(f"/proc/{pid}") or open(f"/proc/{pid}/stat").read().split()[2] == "Z"
+    assert_same_audit(d / "cli", d / "killed")
