@@ -9,7 +9,8 @@ use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{ArrowError, DataType, Field, Schema};
 use ironrule::report::Report;
 use serde::Serialize;
-use std::collections::BTreeMap;
+use rayon::prelude::*;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 /// The text a value serializes to, for enums that serialize as strings (`"distance"`).
@@ -23,6 +24,54 @@ fn text<T: Serialize>(t: &T) -> String {
 
 fn json<T: Serialize>(t: &T) -> String {
     serde_json::to_string(t).unwrap_or_default()
+}
+
+/// The cells of one finding that take work to make (the rest are borrowed as they are).
+struct Cells {
+    kind: String,
+    unit: String,
+    op: String,
+    nearest: Option<String>,
+    resolution: Option<String>,
+    citation: String,
+    undetermined: Option<String>,
+    triage: String,
+    fingerprint: String,
+    terrain: Option<String>,
+    wkb: Option<Vec<u8>>,
+    crs: String,
+}
+
+impl Cells {
+    fn of(
+        place: &Report,
+        f: &ironrule::model::Finding,
+        citations: &mut HashMap<*const ironrule::model::Citation, String>,
+    ) -> Cells {
+        let placed = place.in_source_crs(f);
+        let citation = citations
+            .entry(std::sync::Arc::as_ptr(&f.citation))
+            .or_insert_with(|| json(&f.citation))
+            .clone();
+        Cells {
+            kind: text(&f.measure.kind),
+            unit: text(&f.measure.unit),
+            op: text(&f.measure.op),
+            nearest: placed.nearest.as_ref().map(json),
+            resolution: ironrule::report::resolution(f, place.lang),
+            citation,
+            undetermined: f.undetermined.as_ref().map(json),
+            triage: json(&f.triage),
+            fingerprint: ironrule::report::fingerprint(f),
+            terrain: f.terrain.as_ref().map(json),
+            wkb: placed.geometry.as_ref().map(|g| {
+                let mut w = Vec::with_capacity(64);
+                ironrule::io::wkb::encode(g, &mut w);
+                w
+            }),
+            crs: placed.crs,
+        }
+    }
 }
 
 /// The findings of `report` (in its order) as one batch; with `audit`, the `csv_row` and
@@ -70,60 +119,72 @@ pub fn findings(
     let mut geometry_crs = StringBuilder::with_capacity(n, n * 9);
     let mut csv_row = StringBuilder::new();
     let mut district = StringBuilder::new();
-    let mut wkb = Vec::new();
-    for (i, f) in report.findings.iter().enumerate() {
-        let placed = report.in_source_crs(f);
+    // Each finding's cells, worded in parallel (chunks with their own transform cache), then
+    // appended in order.
+    let (working, sources, lang) = (&report.working_crs, &report.source_crs, report.lang);
+    let cells: Vec<Cells> = report
+        .findings
+        .par_chunks(2048)
+        .flat_map_iter(|chunk| {
+            let mut place = Report::default();
+            place.working_crs = working.clone();
+            place.source_crs = sources.clone();
+            place.lang = lang;
+            let mut citations: HashMap<*const ironrule::model::Citation, String> = HashMap::new();
+            chunk
+                .iter()
+                .map(|f| Cells::of(&place, f, &mut citations))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    for (i, (f, c)) in report.findings.iter().zip(cells).enumerate() {
         let h = [
-            Some(f.code.clone()),
-            Some(f.rule_name.clone()),
-            Some(f.severity.as_str().to_owned()),
-            Some(f.status().to_owned()),
-            Some(f.feature.source.to_string()),
+            Some(f.code.as_str()),
+            Some(f.rule_name.as_str()),
+            Some(f.severity.as_str()),
+            Some(f.status()),
+            Some(&*f.feature.source),
         ];
         for ((_, b), v) in head.iter_mut().zip(h) {
             b.append_option(v);
         }
         feature_index.append_value(f.feature.index as u64);
         let m = [
-            f.feature.id.clone(),
-            f.feature_name.clone(),
-            Some(f.zone.layer.clone()),
-            f.zone.id.clone(),
-            f.zone.name.clone(),
-            Some(text(&f.measure.kind)),
+            f.feature.id.as_deref(),
+            f.feature_name.as_deref(),
+            Some(f.zone.layer.as_str()),
+            f.zone.id.as_deref(),
+            f.zone.name.as_deref(),
+            Some(c.kind.as_str()),
         ];
         for ((_, b), v) in mid.iter_mut().zip(m) {
             b.append_option(v);
         }
         value.append_value(f.measure.value);
-        unit.append_value(text(&f.measure.unit));
+        unit.append_value(&c.unit);
         limit.append_value(f.measure.limit);
-        op.append_value(text(&f.measure.op));
+        op.append_value(&c.op);
         share.append_option(f.share_of_footprint);
         let t = [
-            placed.nearest.as_ref().map(json),
-            Some(f.message.clone()),
-            ironrule::report::resolution(f, report.lang),
-            Some(json(&f.citation)),
-            f.approval.clone(),
-            f.exception.clone(),
-            f.undetermined.as_ref().map(json),
-            Some(json(&f.triage)),
-            Some(ironrule::report::fingerprint(f)),
-            f.terrain.as_ref().map(json),
+            c.nearest.as_deref(),
+            Some(f.message.as_str()),
+            c.resolution.as_deref(),
+            Some(c.citation.as_str()),
+            f.approval.as_deref(),
+            f.exception.as_deref(),
+            c.undetermined.as_deref(),
+            Some(c.triage.as_str()),
+            Some(c.fingerprint.as_str()),
+            c.terrain.as_deref(),
         ];
         for ((_, b), v) in tail.iter_mut().zip(t) {
             b.append_option(v);
         }
-        match &placed.geometry {
-            Some(g) => {
-                wkb.clear();
-                ironrule::io::wkb::encode(g, &mut wkb);
-                geometry.append_value(&wkb);
-            }
+        match &c.wkb {
+            Some(w) => geometry.append_value(w),
             None => geometry.append_null(),
         }
-        geometry_crs.append_value(&placed.crs);
+        geometry_crs.append_value(&c.crs);
         if audit {
             let (row, d) = extra
                 .and_then(|e| e.rows.get(i))

@@ -11,6 +11,11 @@
 mod arrow_in;
 mod columns;
 
+// Rust's own allocations only (Python objects keep Python's allocator); Arrow buffers handed to
+// pyarrow are freed through their release callbacks, by this same allocator.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use arrow_array::ffi::{from_ffi, to_ffi, FFI_ArrowArray, FFI_ArrowSchema};
 use arrow_array::{Array, RecordBatch, StructArray};
 use ironrule::engine::{Checker, ReadRequest};
