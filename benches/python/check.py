@@ -7,6 +7,9 @@
 Both start from a GeoDataFrame already in memory: ironrule's time is Project.check (the
 columns the rules read, the geometry as WKB into Rust, the checks on every core, the findings
 back as a GeoDataFrame), the peer's is its best query time of 3 (its load is not counted).
+Findings by rule are printed beside the peer's rows: they differ where the semantics do (R1
+leaves out zero-area touches; R3 names each main-river bank within 1 km, the peer one row
+per parcel; see benches/w1/compare.py), not in the keys.
 Data: W1_DATA (default /tmp/peers/data), made by benches/w1/gen_data.py when missing; the
 project is benches/w1/run.sh's (W1's four layers, benches/w1/pack).
 """
@@ -61,7 +64,6 @@ def main():
             "geopandas_best_query_s": best, "speedup": round(best / ours, 2),
             "findings_by_rule": counts, "geopandas_rows_by_rule": rows,
         }), flush=True)
-        print(counts, rows)
 
 
 if __name__ == "__main__":

@@ -8,8 +8,8 @@ use arrow_array::builder::{BinaryBuilder, Float64Builder, StringBuilder, UInt64B
 use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{ArrowError, DataType, Field, Schema};
 use ironrule::report::Report;
-use serde::Serialize;
 use rayon::prelude::*;
+use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
