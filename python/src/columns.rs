@@ -81,11 +81,36 @@ pub fn findings(
     extra: Option<&super::Extra>,
     audit: bool,
 ) -> Result<RecordBatch, ArrowError> {
+    // Each finding's cells, worded in parallel (chunks with their own transform cache), then
+    // appended in order.
+    let (working, sources, lang) = (&report.working_crs, &report.source_crs, report.lang);
+    let cells: Vec<Cells> = report
+        .findings
+        .par_chunks(2048)
+        .flat_map_iter(|chunk| {
+            let mut place = Report::default();
+            place.working_crs = working.clone();
+            place.source_crs = sources.clone();
+            place.lang = lang;
+            let mut citations: HashMap<*const ironrule::model::Citation, String> = HashMap::new();
+            chunk
+                .iter()
+                .map(|f| Cells::of(&place, f, &mut citations))
+                .collect::<Vec<_>>()
+        })
+        .collect();
     let n = report.findings.len();
+    // Room for the longest text column (the messages), so that no column grows by copying.
+    let bytes = report
+        .findings
+        .iter()
+        .map(|f| f.message.len())
+        .sum::<usize>()
+        + n;
     let strings = |names: &[&str]| -> Vec<(String, StringBuilder)> {
         names
             .iter()
-            .map(|s| (s.to_string(), StringBuilder::with_capacity(n, n * 8)))
+            .map(|s| (s.to_string(), StringBuilder::with_capacity(n, bytes)))
             .collect()
     };
     let mut head = strings(&["code", "name", "severity", "status", "feature_source"]);
@@ -115,28 +140,16 @@ pub fn findings(
         "fingerprint",
         "terrain",
     ]);
-    let mut geometry = BinaryBuilder::with_capacity(n, n * 64);
+    let mut geometry = BinaryBuilder::with_capacity(
+        n,
+        cells
+            .iter()
+            .map(|c| c.wkb.as_ref().map_or(0, Vec::len))
+            .sum(),
+    );
     let mut geometry_crs = StringBuilder::with_capacity(n, n * 9);
     let mut csv_row = StringBuilder::new();
     let mut district = StringBuilder::new();
-    // Each finding's cells, worded in parallel (chunks with their own transform cache), then
-    // appended in order.
-    let (working, sources, lang) = (&report.working_crs, &report.source_crs, report.lang);
-    let cells: Vec<Cells> = report
-        .findings
-        .par_chunks(2048)
-        .flat_map_iter(|chunk| {
-            let mut place = Report::default();
-            place.working_crs = working.clone();
-            place.source_crs = sources.clone();
-            place.lang = lang;
-            let mut citations: HashMap<*const ironrule::model::Citation, String> = HashMap::new();
-            chunk
-                .iter()
-                .map(|f| Cells::of(&place, f, &mut citations))
-                .collect::<Vec<_>>()
-        })
-        .collect();
     for (i, (f, c)) in report.findings.iter().zip(cells).enumerate() {
         let h = [
             Some(f.code.as_str()),

@@ -421,7 +421,8 @@ fn stream(
     diagnostics.append(&mut opened.diagnostics);
     let mut extent: Option<geo::Rect<f64>> = None;
     let mut ids = ironrule::io::IdBook::default();
-    let mut worded: Vec<(Vec<Finding>, Option<String>)> = Vec::new();
+    let mut worded: Vec<(Vec<Finding>, Option<String>)> =
+        Vec::with_capacity(opened.total.unwrap_or(0).min(1 << 24) as usize);
     let (mut read, mut checked) = (0, 0);
     loop {
         let pending = opened
@@ -436,7 +437,13 @@ fn stream(
                             .as_ref()
                             .and_then(|_| checker.district_of(&c.footprint))
                             .map(str::to_owned);
-                        Ok((checker.findings(c), district))
+                        let mut findings = checker.findings(c);
+                        if o.whole {
+                            // `check`'s order within a feature (audit's is rule by rule);
+                            // features come in source order.
+                            findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+                        }
+                        Ok((findings, district))
                     }
                     Err(d) => Err(d),
                 },
@@ -479,19 +486,11 @@ fn stream(
     report.summary.rejected = read - checked;
     report.summary.count(&report.findings);
     report.diagnostics = diagnostics;
-    if o.whole {
-        // `check`'s order (audit's is the source's, rule by rule).
-        let mut order: Vec<usize> = (0..report.findings.len()).collect();
-        order.sort_by(|&a, &b| {
-            report.findings[a]
-                .sort_key()
-                .cmp(&report.findings[b].sort_key())
-        });
-        let mut findings: Vec<Option<Finding>> = std::mem::take(&mut report.findings)
-            .into_iter()
-            .map(Some)
-            .collect();
-        report.findings = order.iter().filter_map(|&i| findings[i].take()).collect();
+    if o.whole && !o.audit_columns && !report.findings.is_sorted_by_key(|f| f.feature.index) {
+        // An index column out of order: `check`'s order over the whole table.
+        report
+            .findings
+            .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     }
     let extent = extent.map(|r| [r.min().x, r.min().y, r.max().x, r.max().y]);
     Ok((report, Extra { rows, extent }))
@@ -526,8 +525,17 @@ fn duplicate_id(first: usize) -> String {
     ironrule::io::duplicate_id(first)
 }
 
+/// `mi_option_purge_delay` (mimalloc.h), as in src/main.rs.
+const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+
 #[pymodule]
 fn _ironrule(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    // A check frees each batch's memory and allocates the next's a moment later; returned to
+    // the OS after mimalloc's default 10 ms, it comes back as fresh pages the kernel zeroes
+    // (half of a 1M-parcel check's profile). Kept for a second, it is reused; an idle
+    // notebook still gets it back.
+    // SAFETY: an option set before this module allocates anything.
+    unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 1000) };
     let py = m.py();
     m.add_class::<Project>()?;
     m.add_class::<ArrowSlot>()?;
