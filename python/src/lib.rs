@@ -470,7 +470,9 @@ fn stream(
     if !slice {
         diagnostics.extend(opened.closing());
     }
-    let mut rows = Vec::new();
+    let total: usize = worded.iter().map(|(f, _)| f.len()).sum();
+    report.findings.reserve_exact(total);
+    let mut rows = Vec::with_capacity(if o.audit_columns { total } else { 0 });
     for (findings, district) in worded {
         for f in findings {
             if o.audit_columns {
