@@ -7,6 +7,7 @@
 use arrow_array::builder::{BinaryBuilder, Float64Builder, StringBuilder, UInt64Builder};
 use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{ArrowError, DataType, Field, Schema};
+use ironrule::model::Finding;
 use ironrule::report::Report;
 use rayon::prelude::*;
 use serde::Serialize;
@@ -26,227 +27,308 @@ fn json<T: Serialize>(t: &T) -> String {
     serde_json::to_string(t).unwrap_or_default()
 }
 
-/// The cells of one finding that take work to make (the rest are borrowed as they are).
-struct Cells {
+/// One finding as the batch's cells, made on a worker thread (its geometry placed in the
+/// source's CRS and encoded); the finding is consumed.
+pub struct Row {
+    code: String,
+    name: String,
+    severity: ironrule::model::Severity,
+    status: &'static str,
+    source: std::sync::Arc<str>,
+    index: u64,
+    feature_id: Option<String>,
+    feature_name: Option<String>,
+    zone_layer: String,
+    zone_id: Option<String>,
+    zone_name: Option<String>,
     kind: String,
+    value: f64,
     unit: String,
+    limit: f64,
     op: String,
+    share: Option<f64>,
     nearest: Option<String>,
+    message: String,
     resolution: Option<String>,
     citation: String,
+    approval: Option<String>,
+    exception: Option<String>,
     undetermined: Option<String>,
     triage: String,
     fingerprint: String,
     terrain: Option<String>,
     wkb: Option<Vec<u8>>,
     crs: String,
+    /// audit's `findings.csv` line and the feature's district (Spark).
+    csv_row: Option<String>,
+    district: Option<String>,
 }
 
-impl Cells {
-    fn of(
-        place: &Report,
-        f: &ironrule::model::Finding,
-        citations: &mut HashMap<*const ironrule::model::Citation, String>,
-    ) -> Cells {
-        let placed = place.in_source_crs(f);
-        let citation = citations
-            .entry(std::sync::Arc::as_ptr(&f.citation))
-            .or_insert_with(|| json(&f.citation))
-            .clone();
-        Cells {
+impl Row {
+    /// `place` is a report in the working CRS that knows the source's CRS (one per thread:
+    /// it caches its transforms).
+    pub fn of(place: &Report, f: Finding, audit: bool, district: Option<&str>) -> Row {
+        let placed = place.in_source_crs(&f);
+        let csv_row = audit.then(|| {
+            let mut line = String::new();
+            ironrule::report::csv::write_row(&mut line, &ironrule::report::csv::Row::from(&f));
+            line
+        });
+        let resolution = ironrule::report::resolution(&f, place.lang);
+        let fingerprint = ironrule::report::fingerprint(&f);
+        let wkb = placed.geometry.as_ref().map(|g| {
+            let mut w = Vec::with_capacity(64);
+            ironrule::io::wkb::encode(g, &mut w);
+            w
+        });
+        Row {
+            severity: f.severity,
+            status: f.status(),
             kind: text(&f.measure.kind),
             unit: text(&f.measure.unit),
             op: text(&f.measure.op),
             nearest: placed.nearest.as_ref().map(json),
-            resolution: ironrule::report::resolution(f, place.lang),
-            citation,
+            citation: json(&f.citation),
             undetermined: f.undetermined.as_ref().map(json),
             triage: json(&f.triage),
-            fingerprint: ironrule::report::fingerprint(f),
             terrain: f.terrain.as_ref().map(json),
-            wkb: placed.geometry.as_ref().map(|g| {
-                let mut w = Vec::with_capacity(64);
-                ironrule::io::wkb::encode(g, &mut w);
-                w
-            }),
+            value: f.measure.value,
+            limit: f.measure.limit,
+            share: f.share_of_footprint,
+            index: f.feature.index as u64,
+            source: f.feature.source,
+            feature_id: f.feature.id,
+            feature_name: f.feature_name,
+            zone_layer: f.zone.layer,
+            zone_id: f.zone.id,
+            zone_name: f.zone.name,
+            code: f.code,
+            name: f.rule_name,
+            message: f.message,
+            approval: f.approval,
+            exception: f.exception,
+            resolution,
+            fingerprint,
+            wkb,
             crs: placed.crs,
+            csv_row,
+            district: district.map(str::to_owned),
         }
+    }
+
+    pub fn code(&self) -> &str {
+        &self.code
+    }
+
+    pub fn severity(&self) -> ironrule::model::Severity {
+        self.severity
+    }
+
+    pub fn status(&self) -> &'static str {
+        self.status
     }
 }
 
-/// The findings of `report` (in its order) as one batch; with `audit`, the `csv_row` and
-/// `district` of each finding from `extra`.
-pub fn findings(
-    report: &Report,
-    extra: Option<&super::Extra>,
+/// The batch being built, row by row.
+pub struct Columns {
     audit: bool,
-) -> Result<RecordBatch, ArrowError> {
-    // Each finding's cells, worded in parallel (chunks with their own transform cache), then
-    // appended in order.
-    let (working, sources, lang) = (&report.working_crs, &report.source_crs, report.lang);
-    let cells: Vec<Cells> = report
-        .findings
-        .par_chunks(2048)
-        .flat_map_iter(|chunk| {
-            let mut place = Report::default();
-            place.working_crs = working.clone();
-            place.source_crs = sources.clone();
-            place.lang = lang;
-            let mut citations: HashMap<*const ironrule::model::Citation, String> = HashMap::new();
-            chunk
-                .iter()
-                .map(|f| Cells::of(&place, f, &mut citations))
-                .collect::<Vec<_>>()
-        })
-        .collect();
-    let n = report.findings.len();
-    // Room for the longest text column (the messages), so that no column grows by copying.
-    let bytes = report
-        .findings
-        .iter()
-        .map(|f| f.message.len())
-        .sum::<usize>()
-        + n;
-    let strings = |names: &[&str]| -> Vec<(String, StringBuilder)> {
-        names
-            .iter()
-            .map(|s| (s.to_string(), StringBuilder::with_capacity(n, bytes)))
-            .collect()
-    };
-    let mut head = strings(&["code", "name", "severity", "status", "feature_source"]);
-    let mut feature_index = UInt64Builder::with_capacity(n);
-    let mut mid = strings(&[
-        "feature_id",
-        "feature_name",
-        "zone_layer",
-        "zone_id",
-        "zone_name",
-        "measure_kind",
-    ]);
-    let mut value = Float64Builder::with_capacity(n);
-    let mut unit = StringBuilder::with_capacity(n, n * 2);
-    let mut limit = Float64Builder::with_capacity(n);
-    let mut op = StringBuilder::with_capacity(n, n * 2);
-    let mut share = Float64Builder::with_capacity(n);
-    let mut tail = strings(&[
-        "nearest",
-        "message",
-        "resolution",
-        "citation",
-        "approval",
-        "exception",
-        "undetermined",
-        "triage",
-        "fingerprint",
-        "terrain",
-    ]);
-    let mut geometry = BinaryBuilder::with_capacity(
-        n,
-        cells
-            .iter()
-            .map(|c| c.wkb.as_ref().map_or(0, Vec::len))
-            .sum(),
-    );
-    let mut geometry_crs = StringBuilder::with_capacity(n, n * 9);
-    let mut csv_row = StringBuilder::new();
-    let mut district = StringBuilder::new();
-    for (i, (f, c)) in report.findings.iter().zip(cells).enumerate() {
-        let h = [
-            Some(f.code.as_str()),
-            Some(f.rule_name.as_str()),
-            Some(f.severity.as_str()),
-            Some(f.status()),
-            Some(&*f.feature.source),
+    strings: Vec<StringBuilder>,
+    index: UInt64Builder,
+    numbers: [Float64Builder; 3],
+    geometry: BinaryBuilder,
+}
+
+/// The text columns, in order (the numbers and the geometry go between them as
+/// [`Columns::finish`] lays out).
+const TEXT: [&str; 26] = [
+    "code",
+    "name",
+    "severity",
+    "status",
+    "feature_source",
+    "feature_id",
+    "feature_name",
+    "zone_layer",
+    "zone_id",
+    "zone_name",
+    "measure_kind",
+    "measure_unit",
+    "measure_op",
+    "nearest",
+    "message",
+    "resolution",
+    "citation",
+    "approval",
+    "exception",
+    "undetermined",
+    "triage",
+    "fingerprint",
+    "terrain",
+    "geometry_crs",
+    "csv_row",
+    "district",
+];
+
+impl Columns {
+    pub fn new(audit: bool) -> Columns {
+        Columns {
+            audit,
+            strings: (0..26).map(|_| StringBuilder::new()).collect(),
+            index: UInt64Builder::new(),
+            numbers: [
+                Float64Builder::new(),
+                Float64Builder::new(),
+                Float64Builder::new(),
+            ],
+            geometry: BinaryBuilder::new(),
+        }
+    }
+
+    pub fn push(&mut self, r: &Row) {
+        let texts: [Option<&str>; 26] = [
+            Some(&r.code),
+            Some(&r.name),
+            Some(r.severity.as_str()),
+            Some(r.status),
+            Some(&r.source),
+            r.feature_id.as_deref(),
+            r.feature_name.as_deref(),
+            Some(&r.zone_layer),
+            r.zone_id.as_deref(),
+            r.zone_name.as_deref(),
+            Some(&r.kind),
+            Some(&r.unit),
+            Some(&r.op),
+            r.nearest.as_deref(),
+            Some(&r.message),
+            r.resolution.as_deref(),
+            Some(&r.citation),
+            r.approval.as_deref(),
+            r.exception.as_deref(),
+            r.undetermined.as_deref(),
+            Some(&r.triage),
+            Some(&r.fingerprint),
+            r.terrain.as_deref(),
+            Some(&r.crs),
+            r.csv_row.as_deref(),
+            r.district.as_deref(),
         ];
-        for ((_, b), v) in head.iter_mut().zip(h) {
+        for (b, v) in self.strings.iter_mut().zip(texts) {
             b.append_option(v);
         }
-        feature_index.append_value(f.feature.index as u64);
-        let m = [
-            f.feature.id.as_deref(),
-            f.feature_name.as_deref(),
-            Some(f.zone.layer.as_str()),
-            f.zone.id.as_deref(),
-            f.zone.name.as_deref(),
-            Some(c.kind.as_str()),
+        self.index.append_value(r.index);
+        self.numbers[0].append_value(r.value);
+        self.numbers[1].append_value(r.limit);
+        self.numbers[2].append_option(r.share);
+        match &r.wkb {
+            Some(w) => self.geometry.append_value(w),
+            None => self.geometry.append_null(),
+        }
+    }
+
+    /// The batch, its columns in the JSON report's order (audit's two last, with `audit`).
+    pub fn finish(mut self) -> Result<RecordBatch, ArrowError> {
+        let mut text: HashMap<&str, ArrayRef> = HashMap::new();
+        for (name, b) in TEXT.iter().zip(self.strings.iter_mut()) {
+            text.insert(name, Arc::new(b.finish()));
+        }
+        let mut fields = Vec::new();
+        let mut arrays: Vec<ArrayRef> = Vec::new();
+        let mut put = |name: &str, t: DataType, a: ArrayRef| {
+            fields.push(Field::new(name, t, true));
+            arrays.push(a);
+        };
+        let mut order: Vec<&str> = vec![
+            "code",
+            "name",
+            "severity",
+            "status",
+            "feature_source",
+            "#index",
+            "feature_id",
+            "feature_name",
+            "zone_layer",
+            "zone_id",
+            "zone_name",
+            "measure_kind",
+            "#value",
+            "measure_unit",
+            "#limit",
+            "measure_op",
+            "#share",
+            "nearest",
+            "message",
+            "resolution",
+            "citation",
+            "approval",
+            "exception",
+            "undetermined",
+            "triage",
+            "fingerprint",
+            "terrain",
+            "#geometry",
+            "geometry_crs",
         ];
-        for ((_, b), v) in mid.iter_mut().zip(m) {
-            b.append_option(v);
+        if self.audit {
+            order.extend(["csv_row", "district"]);
         }
-        value.append_value(f.measure.value);
-        unit.append_value(&c.unit);
-        limit.append_value(f.measure.limit);
-        op.append_value(&c.op);
-        share.append_option(f.share_of_footprint);
-        let t = [
-            c.nearest.as_deref(),
-            Some(f.message.as_str()),
-            c.resolution.as_deref(),
-            Some(c.citation.as_str()),
-            f.approval.as_deref(),
-            f.exception.as_deref(),
-            c.undetermined.as_deref(),
-            Some(c.triage.as_str()),
-            Some(c.fingerprint.as_str()),
-            c.terrain.as_deref(),
-        ];
-        for ((_, b), v) in tail.iter_mut().zip(t) {
-            b.append_option(v);
+        for name in order {
+            match name {
+                "#index" => put(
+                    "feature_index",
+                    DataType::UInt64,
+                    Arc::new(self.index.finish()),
+                ),
+                "#value" => put(
+                    "measure_value",
+                    DataType::Float64,
+                    Arc::new(self.numbers[0].finish()),
+                ),
+                "#limit" => put(
+                    "measure_limit",
+                    DataType::Float64,
+                    Arc::new(self.numbers[1].finish()),
+                ),
+                "#share" => put(
+                    "share_of_footprint",
+                    DataType::Float64,
+                    Arc::new(self.numbers[2].finish()),
+                ),
+                "#geometry" => put(
+                    "geometry",
+                    DataType::Binary,
+                    Arc::new(self.geometry.finish()),
+                ),
+                text_column => put(text_column, DataType::Utf8, text[text_column].clone()),
+            }
         }
-        match &c.wkb {
-            Some(w) => geometry.append_value(w),
-            None => geometry.append_null(),
-        }
-        geometry_crs.append_value(&c.crs);
-        if audit {
-            let (row, d) = extra
-                .and_then(|e| e.rows.get(i))
-                .map(|(r, d)| (Some(r.as_str()), d.as_deref()))
-                .unwrap_or((None, None));
-            csv_row.append_option(row);
-            district.append_option(d);
-        }
+        RecordBatch::try_new(Arc::new(Schema::new(fields)), arrays)
     }
-    let mut fields = Vec::new();
-    let mut arrays: Vec<ArrayRef> = Vec::new();
-    let mut put = |name: &str, t: DataType, a: ArrayRef| {
-        fields.push(Field::new(name, t, true));
-        arrays.push(a);
-    };
-    for (name, mut b) in head {
-        put(&name, DataType::Utf8, Arc::new(b.finish()));
-    }
-    put(
-        "feature_index",
-        DataType::UInt64,
-        Arc::new(feature_index.finish()),
+}
+
+/// A whole report's findings (the share pass's path) as rows, worded in parallel with a
+/// transform cache per chunk.
+pub fn rows_of(report: &mut Report) -> Vec<Row> {
+    let (working, sources, lang) = (
+        report.working_crs.clone(),
+        report.source_crs.clone(),
+        report.lang,
     );
-    for (name, mut b) in mid {
-        put(&name, DataType::Utf8, Arc::new(b.finish()));
-    }
-    put("measure_value", DataType::Float64, Arc::new(value.finish()));
-    put("measure_unit", DataType::Utf8, Arc::new(unit.finish()));
-    put("measure_limit", DataType::Float64, Arc::new(limit.finish()));
-    put("measure_op", DataType::Utf8, Arc::new(op.finish()));
-    put(
-        "share_of_footprint",
-        DataType::Float64,
-        Arc::new(share.finish()),
-    );
-    for (name, mut b) in tail {
-        put(&name, DataType::Utf8, Arc::new(b.finish()));
-    }
-    put("geometry", DataType::Binary, Arc::new(geometry.finish()));
-    put(
-        "geometry_crs",
-        DataType::Utf8,
-        Arc::new(geometry_crs.finish()),
-    );
-    if audit {
-        put("csv_row", DataType::Utf8, Arc::new(csv_row.finish()));
-        put("district", DataType::Utf8, Arc::new(district.finish()));
-    }
-    RecordBatch::try_new(Arc::new(Schema::new(fields)), arrays)
+    let findings = std::mem::take(&mut report.findings);
+    findings
+        .into_par_iter()
+        .with_min_len(1024)
+        .map_init(
+            || {
+                let mut place = Report::default();
+                place.working_crs = working.clone();
+                place.source_crs = sources.clone();
+                place.lang = lang;
+                place
+            },
+            |place, f| Row::of(place, f, false, None),
+        )
+        .collect()
 }
 
 /// An audit's outcome from counts gathered elsewhere (JSON; see `Project._summary_json`).

@@ -19,7 +19,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use arrow_array::ffi::{from_ffi, to_ffi, FFI_ArrowArray, FFI_ArrowSchema};
 use arrow_array::{Array, RecordBatch, StructArray};
 use ironrule::engine::{Checker, ReadRequest};
-use ironrule::model::{Diagnostic, Finding, Lang, Level, Severity};
+use ironrule::model::{Diagnostic, Lang, Level, Severity};
 use ironrule::report::Report;
 use pyo3::create_exception;
 use pyo3::exceptions::PyException;
@@ -357,60 +357,77 @@ fn check(
     let has_share = checker
         .rules()
         .any(|r| matches!(r.test, ironrule::rules::Test::Share { .. }));
-    let (report, extra) = if o.whole && has_share {
+    let out = if o.whole && has_share {
         let source = checker
             .check_opened(opened, &request)
             .map_err(input_error)?;
-        (
-            ironrule::report::build::build(checker, vec![source], false),
-            None,
-        )
+        let mut report = ironrule::report::build::build(checker, vec![source], false);
+        let mut columns = columns::Columns::new(o.audit_columns);
+        for r in columns::rows_of(&mut report) {
+            columns.push(&r);
+        }
+        Checked {
+            columns,
+            summary: report.summary,
+            diagnostics: report.diagnostics,
+            extent: None,
+        }
     } else {
-        let (report, extra) = stream(checker, opened, o)?;
-        (report, Some(extra))
+        stream(checker, opened, o)?
     };
-    let batch = columns::findings(&report, extra.as_ref(), o.audit_columns)
+    let batch = out
+        .columns
+        .finish()
         .map_err(|e| Error::new_err(format!("building the findings batch: {e}")))?;
-    let errors = report
+    let errors = out
         .diagnostics
         .iter()
         .filter(|d| d.level == Level::Error)
         .count();
+    let worst = out.summary.by_severity.keys().max().copied();
+    let exit_code = ironrule::report::exit_code(errors > 0, worst, Some(Severity::Prohibited));
     let meta = json!({
         "crs": crs_name,
-        "extent": extra.as_ref().and_then(|e| e.extent),
-        "diagnostic_lines": report.diagnostics.iter().map(|d| d.to_string()).collect::<Vec<_>>(),
-        "diagnostic_rows": report.diagnostics.iter().map(ironrule::audit::diagnostic_row).collect::<Vec<_>>(),
-        "read": report.summary.read,
-        "checked": report.summary.checked,
-        "rejected": report.summary.rejected,
+        "extent": out.extent,
+        "diagnostic_lines": out.diagnostics.iter().map(|d| d.to_string()).collect::<Vec<_>>(),
+        "diagnostic_rows": out.diagnostics.iter().map(ironrule::audit::diagnostic_row).collect::<Vec<_>>(),
+        "read": out.summary.read,
+        "checked": out.summary.checked,
+        "rejected": out.summary.rejected,
         "errors": errors,
-        "summary": report.summary,
-        "diagnostics": report.diagnostics,
-        "exit_code": report.exit_code(Some(Severity::Prohibited)),
+        "summary": out.summary,
+        "diagnostics": out.diagnostics,
+        "exit_code": exit_code,
     });
     Ok((batch, meta.to_string()))
 }
 
-/// Audit's extra columns, per finding of the report (in its order).
-pub(crate) struct Extra {
-    /// Per finding: its `findings.csv` row and its feature's district.
-    pub rows: Vec<(String, Option<String>)>,
-    /// The box around the accepted features (working CRS).
-    pub extent: Option<[f64; 4]>,
+/// A table checked: its findings' columns, counts and diagnostics, and (streamed) the box
+/// around its accepted features (working CRS).
+struct Checked {
+    columns: columns::Columns,
+    summary: ironrule::report::Summary,
+    diagnostics: Vec<Diagnostic>,
+    extent: Option<[f64; 4]>,
 }
 
-/// The table streamed batch by batch as `audit` does: evaluated and worded in the parallel
-/// pass, settled in order, no share pass (the audit's notes say so).
+/// The table streamed batch by batch as `audit` does: each feature evaluated, worded and
+/// made into its rows in the parallel pass, settled in order and appended, so no finding
+/// outlives its batch. No share pass (the audit's notes say so).
 fn stream(
     checker: &Checker,
     mut opened: ironrule::io::stream::Opened<'_>,
     o: &Options,
-) -> PyResult<(Report, Extra)> {
-    let mut report = Report::of(checker);
-    report
+) -> PyResult<Checked> {
+    let mut place = Report::of(checker);
+    place
         .source_crs
         .insert(opened.name.clone(), opened.crs.clone());
+    let (working, sources, lang) = (
+        place.working_crs.clone(),
+        place.source_crs.clone(),
+        place.lang,
+    );
     // A Spark task is one slice of a source: the driver says the notes, and the closing
     // warning from the whole extent, once.
     let slice = o.audit_columns;
@@ -421,15 +438,21 @@ fn stream(
     diagnostics.append(&mut opened.diagnostics);
     let mut extent: Option<geo::Rect<f64>> = None;
     let mut ids = ironrule::io::IdBook::default();
-    let mut worded: Vec<(Vec<Finding>, Option<String>)> =
-        Vec::with_capacity(opened.total.unwrap_or(0).min(1 << 24) as usize);
-    let (mut read, mut checked) = (0, 0);
+    let mut columns = columns::Columns::new(o.audit_columns);
+    let mut summary = ironrule::report::Summary::default();
     loop {
         let pending = opened
             .next_pending(
                 ironrule::io::stream::DEFAULT_BATCH,
-                || (),
-                |_, f| match checker.evaluate(f) {
+                || {
+                    // A transform cache per thread.
+                    let mut p = Report::default();
+                    p.working_crs = working.clone();
+                    p.source_crs = sources.clone();
+                    p.lang = lang;
+                    p
+                },
+                |place, f| match checker.evaluate(f) {
                     Ok(c) => {
                         let district = checker
                             .project
@@ -443,7 +466,12 @@ fn stream(
                             // features come in source order.
                             findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
                         }
-                        Ok((findings, district))
+                        Ok(findings
+                            .into_iter()
+                            .map(|f| {
+                                columns::Row::of(place, f, o.audit_columns, district.as_deref())
+                            })
+                            .collect::<Vec<_>>())
                     }
                     Err(d) => Err(d),
                 },
@@ -455,13 +483,24 @@ fn stream(
         }
         let mut book = ironrule::io::IdBook::default();
         let processed = pending.settle(if o.duplicate_ids { &mut ids } else { &mut book });
-        read += processed.read;
+        summary.read += processed.read;
         diagnostics.extend(processed.diagnostics);
         for r in processed.results {
             match r {
-                Ok(x) => {
-                    checked += 1;
-                    worded.push(x);
+                Ok(rows) => {
+                    summary.checked += 1;
+                    for row in &rows {
+                        summary.findings += 1;
+                        summary.undetermined += usize::from(row.status() == "undetermined");
+                        *summary.by_severity.entry(row.severity()).or_default() += 1;
+                        match summary.by_rule.get_mut(row.code()) {
+                            Some(n) => *n += 1,
+                            None => {
+                                summary.by_rule.insert(row.code().to_owned(), 1);
+                            }
+                        }
+                        columns.push(row);
+                    }
                 }
                 Err(d) => diagnostics.push(*d),
             }
@@ -470,32 +509,13 @@ fn stream(
     if !slice {
         diagnostics.extend(opened.closing());
     }
-    let total: usize = worded.iter().map(|(f, _)| f.len()).sum();
-    report.findings.reserve_exact(total);
-    let mut rows = Vec::with_capacity(if o.audit_columns { total } else { 0 });
-    for (findings, district) in worded {
-        for f in findings {
-            if o.audit_columns {
-                let mut line = String::new();
-                ironrule::report::csv::write_row(&mut line, &ironrule::report::csv::Row::from(&f));
-                rows.push((line, district.clone()));
-            }
-            report.findings.push(f);
-        }
-    }
-    report.summary.read = read;
-    report.summary.checked = checked;
-    report.summary.rejected = read - checked;
-    report.summary.count(&report.findings);
-    report.diagnostics = diagnostics;
-    if o.whole && !o.audit_columns && !report.findings.is_sorted_by_key(|f| f.feature.index) {
-        // An index column out of order: `check`'s order over the whole table.
-        report
-            .findings
-            .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    }
-    let extent = extent.map(|r| [r.min().x, r.min().y, r.max().x, r.max().y]);
-    Ok((report, Extra { rows, extent }))
+    summary.rejected = summary.read - summary.checked;
+    Ok(Checked {
+        columns,
+        summary,
+        diagnostics,
+        extent: extent.map(|r| [r.min().x, r.min().y, r.max().x, r.max().y]),
+    })
 }
 
 /// A `diagnostics.csv` row (audit's emitter) for a diagnostic the Spark driver makes: a
