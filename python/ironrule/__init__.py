@@ -158,12 +158,9 @@ class Project:
         geom = gdf.geometry.name
         keep = [c for c in gdf.columns if c != geom and (c == id_field or self.reads(str(c)))]
         frame = gdf[keep + [geom]]
-        try:
-            # GeoArrow's native encoding: coordinates as flat arrays, no bytes per geometry.
-            table = frame.to_arrow(index=False, geometry_encoding="geoarrow")
-        except ValueError:
-            # Mixed geometry types (points with polygons): WKB.
-            table = frame.to_arrow(index=False, geometry_encoding="WKB")
+        # WKB: geopandas writes it faster than GeoArrow's native encoding (1.3-2.1 s against
+        # 3.0-3.9 s for W1's million parcels), and the checker reads both.
+        table = frame.to_arrow(index=False, geometry_encoding="WKB")
         epsg = gdf.crs.to_epsg()
         crs = f"EPSG:{epsg}" if epsg else gdf.crs.to_json()
         result = self.check_arrow(
