@@ -509,12 +509,7 @@ fn check_one<'c>(
             }
         }
     };
-    let district = checker
-        .project
-        .group_by
-        .as_ref()
-        .and_then(|_| checker.district_of(&c.footprint))
-        .map(str::to_owned);
+    let district = checker.district_of(&c.footprint).map(str::to_owned);
     let mut found = Vec::with_capacity(c.found.len());
     let mut csv_rows = String::new();
     let mut layer_rows = Vec::new();

@@ -36,28 +36,7 @@ for n in ${SIZES//,/ }; do
 done
 
 # The project: W1's four layers and the R1-R4 pack (benches/w1/pack).
-cat > "$DATA/ironrule.toml" <<EOF
-name = "W1 (peer benchmark)"
-crs = "EPSG:4546"
-rules = ["$HERE/pack"]
-[[layer]]
-name = "redlines"
-path = "redlines.fgb"
-id_field = "id"
-[[layer]]
-name = "rivers"
-path = "rivers.fgb"
-id_field = "id"
-[[layer]]
-name = "main_river"
-path = "rivers.fgb"
-id_field = "id"
-filter = "is_main = 1"
-[[layer]]
-name = "urban_boundary"
-path = "urban_boundary.fgb"
-id_field = "id"
-EOF
+sed "s|@PACK@|$HERE/pack|" "$HERE/ironrule.toml.in" > "$DATA/ironrule.toml"
 
 if [[ ",$PEERS," == *",postgis,"* ]]; then "$PEERS_DIR/pg_cluster.sh" start >/dev/null; fi
 

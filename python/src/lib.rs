@@ -454,12 +454,7 @@ fn stream(
                 },
                 |place, f| match checker.evaluate(f) {
                     Ok(c) => {
-                        let district = checker
-                            .project
-                            .group_by
-                            .as_ref()
-                            .and_then(|_| checker.district_of(&c.footprint))
-                            .map(str::to_owned);
+                        let district = checker.district_of(&c.footprint).map(str::to_owned);
                         let mut findings = checker.findings(c);
                         if o.whole {
                             // `check`'s order within a feature (audit's is rule by rule);

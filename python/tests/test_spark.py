@@ -21,27 +21,9 @@ REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BIN = os.environ.get("IRONRULE_BIN", os.path.join(REPO, "target", "debug", "ironrule"))
 N = os.environ.get("IRONRULE_SPARK_N", "100k")
 
-PROJECT = """name = "W1 (peer benchmark)"
-crs = "EPSG:4546"
-rules = ["{pack}"]
-[[layer]]
-name = "redlines"
-path = "redlines.fgb"
-id_field = "id"
-[[layer]]
-name = "rivers"
-path = "rivers.fgb"
-id_field = "id"
-[[layer]]
-name = "main_river"
-path = "rivers.fgb"
-id_field = "id"
-filter = "is_main = 1"
-[[layer]]
-name = "urban_boundary"
-path = "urban_boundary.fgb"
-id_field = "id"
-"""
+# W1's project (its layers, the R1-R4 pack), as benches/w1/run.sh writes it.
+with open(os.path.join(REPO, "benches", "w1", "ironrule.toml.in"), encoding="utf-8") as _f:
+    PROJECT = _f.read()
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +32,7 @@ def w1(tmp_path_factory):
     d = tmp_path_factory.mktemp("w1")
     subprocess.run([sys.executable, os.path.join(REPO, "benches", "w1", "gen_data.py"), str(d), "--sizes", N,
                     "--formats", "parquet,fgb"], check=True, capture_output=True)
-    (d / "ironrule.toml").write_text(PROJECT.format(pack=os.path.join(REPO, "benches", "w1", "pack")))
+    (d / "ironrule.toml").write_text(PROJECT.replace("@PACK@", os.path.join(REPO, "benches", "w1", "pack")))
     parcels = str(d / f"parcels_{N}.parquet")
     subprocess.run([BIN, "audit", "--project", str(d / "ironrule.toml"), parcels, "--id-field", "id",
                     "--out", str(d / "cli"), "--fail-on", "never", "--quiet", "--findings-layer", "none"], check=True)
