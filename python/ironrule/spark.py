@@ -60,7 +60,17 @@ def _geoparquet(path: str):
     return column, crs if isinstance(crs, str) else json.dumps(crs)
 
 
-def _schema(spark_types):
+# The columns of `columns="audit"` (findings.csv's, typed): what Spark converts and keeps is
+# the cost of a Spark audit, and the JSON-only ones (citation, resolution, geometry...) are
+# most of a row.
+_AUDIT = {
+    "code", "severity", "status", "feature_source", "feature_index", "feature_id", "zone_layer",
+    "zone_id", "measure_kind", "measure_value", "measure_unit", "measure_limit", "message",
+    "csv_row", "district",
+}
+
+
+def _schema(spark_types, full: bool):
     T = spark_types
     s = T.StringType()
     d = T.DoubleType()
@@ -73,6 +83,10 @@ def _schema(spark_types):
         ("citation", s), ("approval", s), ("exception", s), ("undetermined", s),
         ("triage", s), ("fingerprint", s), ("terrain", s), ("geometry", T.BinaryType()),
         ("geometry_crs", s), ("csv_row", s), ("district", s),
+    ]
+    if not full:
+        fields = [f for f in fields if f[0] in _AUDIT]
+    fields += [
         # Bookkeeping rows: "finding", "diagnostic" or "counts".
         ("record", s), (_SEQ, T.LongType()), ("diag_level", s), ("diag_row", s),
         ("read", T.LongType()), ("checked", T.LongType()), ("extent", T.ArrayType(d)), ("crs", s),
@@ -80,7 +94,7 @@ def _schema(spark_types):
     return T.StructType([T.StructField(n, t, True) for n, t in fields])
 
 
-def _batch_fn(project_path, lang, geometry, crs, id_field, source, index_column):
+def _batch_fn(project_path, lang, geometry, crs, id_field, source, index_column, full):
     """The function mapInArrow runs on every partition."""
 
     def run(batches):
@@ -97,7 +111,7 @@ def _batch_fn(project_path, lang, geometry, crs, id_field, source, index_column)
             found = pa.RecordBatch._import_from_c(out.array_address, out.schema_address)
             meta = json.loads(meta)
             n = found.num_rows
-            cols = {name: found.column(name) for name in found.schema.names}
+            cols = {name: found.column(name) for name in found.schema.names if full or name in _AUDIT}
             cols["feature_index"] = cols["feature_index"].cast(pa.int64())
             cols["record"] = pa.array(["finding"] * n, pa.string())
             cols[_SEQ] = pa.array(range(n), pa.int64())
@@ -120,29 +134,29 @@ def _batch_fn(project_path, lang, geometry, crs, id_field, source, index_column)
                 "extent": pa.array([meta["extent"]], pa.list_(pa.float64())),
             })
             for r in rows:
-                yield _conform(r)
+                yield _conform(r, full)
 
     return run
 
 
-_ARROW_SCHEMA = None
+_ARROW_SCHEMAS: dict = {}
 
 
-def _conform(cols: dict):
+def _conform(cols: dict, full: bool):
     """A batch with every column of the output schema (missing ones null)."""
     import pyarrow as pa
     from pyspark.sql.pandas.types import to_arrow_schema
     from pyspark.sql import types as T
 
-    global _ARROW_SCHEMA
-    if _ARROW_SCHEMA is None:
-        _ARROW_SCHEMA = to_arrow_schema(_schema(T))
+    schema = _ARROW_SCHEMAS.get(full)
+    if schema is None:
+        schema = _ARROW_SCHEMAS[full] = to_arrow_schema(_schema(T, full))
     n = len(next(iter(cols.values())))
     arrays = []
-    for field in _ARROW_SCHEMA:
+    for field in schema:
         a = cols.get(field.name)
         arrays.append(pa.nulls(n, field.type) if a is None else a.cast(field.type))
-    return pa.RecordBatch.from_arrays(arrays, schema=_ARROW_SCHEMA)
+    return pa.RecordBatch.from_arrays(arrays, schema=schema)
 
 
 def audit(
@@ -158,6 +172,7 @@ def audit(
     out: Optional[str] = None,
     lang: str = "en",
     partitions: Optional[int] = None,
+    columns: str = "audit",
 ):
     """Audits ``data`` (a GeoParquet path, or a Spark DataFrame with a WKB column) against
     ``project`` (a path or :class:`ironrule.Project`). Returns a Spark DataFrame of findings
@@ -167,8 +182,14 @@ def audit(
 
     Duplicate ids are looked for across the whole source (Spark does it with a group-by).
     ``partitions=`` spreads the rows over that many tasks (after the feature indexes are
-    taken), for a file with few row groups.
+    taken), for a file with few row groups. ``columns="audit"`` (the default) returns
+    ``findings.csv``'s columns, typed, with ``csv_row`` and ``district``; ``columns="full"``
+    returns every column of ``Project.check_arrow`` (citation, resolution, the offending part
+    as WKB...), which costs Spark about twice the time.
     """
+    if columns not in ("audit", "full"):
+        raise ValueError(f'columns must be "audit" or "full", not {columns!r}')
+    full = columns == "full"
     from pyspark.sql import SparkSession
     from pyspark.sql import functions as F
     from pyspark.sql import types as T
@@ -201,8 +222,8 @@ def audit(
     df = df.select(*keep)
     if partitions:
         df = df.repartition(partitions)
-    run = _batch_fn(project_path, lang, geometry, crs, id_field, source, index_column)
-    result = df.mapInArrow(run, _schema(T)).persist()
+    run = _batch_fn(project_path, lang, geometry, crs, id_field, source, index_column, full)
+    result = df.mapInArrow(run, _schema(T, full)).persist()
     try:
         findings = result.filter(F.col("record") == "finding").drop(
             "record", "diag_level", "diag_row", "read", "checked", "extent", "crs"
@@ -255,15 +276,23 @@ def _write(spark, p, result, findings, df, source, id_field, index_column, out, 
         f.write(_ironrule.CSV_HEADER)
         for r in findings.orderBy("feature_index", _SEQ).select("csv_row").toLocalIterator():
             f.write(r[0])
-    by_rule = {
-        r["code"]: [r["n"], r["features"]]
-        for r in findings.groupBy("code").agg(F.count("*").alias("n"), F.countDistinct("feature_index").alias("features")).collect()
+    # The counts in two jobs: findings by (rule, severity, status, district), features by rule.
+    features = {
+        r["code"]: r["features"]
+        for r in findings.groupBy("code").agg(F.countDistinct("feature_index").alias("features")).collect()
     }
-    by_severity = {r["severity"]: r["n"] for r in findings.groupBy("severity").agg(F.count("*").alias("n")).collect()}
+    by_rule: dict = {}
+    by_severity: dict = {}
     by_district: dict = {}
-    for r in findings.filter(F.col("district").isNotNull()).groupBy("district", "code").agg(F.count("*").alias("n")).collect():
-        by_district.setdefault(r["district"], {})[r["code"]] = r["n"]
-    undetermined = findings.filter(F.col("status") == "undetermined").count()
+    undetermined = 0
+    for r in findings.groupBy("code", "severity", "status", "district").agg(F.count("*").alias("n")).collect():
+        by_rule.setdefault(r["code"], [0, features[r["code"]]])[0] += r["n"]
+        by_severity[r["severity"]] = by_severity.get(r["severity"], 0) + r["n"]
+        if r["district"] is not None:
+            d = by_district.setdefault(r["district"], {})
+            d[r["code"]] = d.get(r["code"], 0) + r["n"]
+        if r["status"] == "undetermined":
+            undetermined += r["n"]
     total = sum(v[0] for v in by_rule.values())
     rejected = read - checked
     counts = {

@@ -66,7 +66,7 @@ def assert_same_audit(cli, out):
 def test_w1_through_spark_equals_ironrule_audit(w1, spark):
     d, parcels = w1
     cluster, s = spark
-    findings = audit(parcels, str(d / "ironrule.toml"), spark=s, id_field="id", out=str(d / "spark"))
+    findings = audit(parcels, str(d / "ironrule.toml"), spark=s, id_field="id", out=str(d / "spark"), columns="full")
     assert_same_audit(d / "cli", d / "spark")
     summary = json.loads(read(d / "cli" / "summary.json"))
     assert findings.count() == summary["findings"] > 0
@@ -83,6 +83,7 @@ def test_a_worker_killed_mid_job_changes_nothing(w1, spark):
         try:
             box["df"] = audit(parcels, str(d / "ironrule.toml"), spark=s, id_field="id",
                               out=str(d / "killed"), partitions=24)
+            box["columns"] = box["df"].columns
         except BaseException as e:  # surfaced below
             box["error"] = e
 
@@ -106,3 +107,5 @@ def test_a_worker_killed_mid_job_changes_nothing(w1, spark):
     for pid in pids:
         assert not os.path.exists(f"/proc/{pid}") or open(f"/proc/{pid}/stat").read().split()[2] == "Z"
     assert_same_audit(d / "cli", d / "killed")
+    # The default columns are findings.csv's, typed (no JSON-only members, no geometry).
+    assert "geometry" not in box["columns"] and {"code", "measure_value", "csv_row"} <= set(box["columns"])
