@@ -173,6 +173,7 @@ def audit(
     lang: str = "en",
     partitions: Optional[int] = None,
     columns: str = "audit",
+    errors: str = "raise",
 ):
     """Audits ``data`` (a GeoParquet path, or a Spark DataFrame with a WKB column) against
     ``project`` (a path or :class:`ironrule.Project`). Returns a Spark DataFrame of findings
@@ -186,7 +187,14 @@ def audit(
     ``findings.csv``'s columns, typed, with ``csv_row`` and ``district``; ``columns="full"``
     returns every column of ``Project.check_arrow`` (citation, resolution, the offending part
     as WKB...), which costs Spark about twice the time.
+
+    Features that could not be checked (a bad geometry, outside the project's area) raise
+    :class:`ironrule.InputError` after ``out=`` is written (``ironrule audit``'s exit 2), its
+    ``findings`` the DataFrame; ``errors="report"`` returns the findings and leaves them to
+    ``diagnostics.csv``.
     """
+    if errors not in ("raise", "report"):
+        raise ValueError(f'errors must be "raise" or "report", not {errors!r}')
     if columns not in ("audit", "full"):
         raise ValueError(f'columns must be "audit" or "full", not {columns!r}')
     full = columns == "full"
@@ -230,7 +238,22 @@ def audit(
         )
         if out is not None:
             _write(spark, p, result, findings, df, source, id_field, index_column, out, started)
-        return findings.drop(_SEQ)
+        findings = findings.drop(_SEQ)
+        if errors == "raise":
+            # Fail closed: what could not be checked is never a quiet pass.
+            bad = result.filter((F.col("record") == "diagnostic") & (F.col("diag_level") == "error"))
+            n = bad.count()
+            if n:
+                rows = [r["diag_row"].rstrip("\r\n") for r in bad.orderBy("feature_index").limit(10).collect()]
+                more = f"\n  ... and {n - len(rows)} more" if n > len(rows) else ""
+                e = _ironrule.InputError(
+                    f"{n} feature{'' if n == 1 else 's'} could not be checked"
+                    " (level,source,feature_index,feature_id,message):\n  "
+                    + "\n  ".join(rows) + more
+                )
+                e.findings = findings
+                raise e
+        return findings
     finally:
         if out is not None:
             result.unpersist()

@@ -115,7 +115,7 @@ impl Input {
                 let v: Value = serde_json::from_str(text)
                     .map_err(|e| Problem::Crs(format!("crs= is not PROJJSON: {e}")))?;
                 Crs::of_geo_column(&serde_json::json!({ "crs": v }))
-                    .map_err(Problem::Crs)?
+                    .map_err(|e| Problem::Crs(format!("crs=: {e}")))?
                     .ok_or_else(|| Problem::Crs("crs= is null".into()))?
             }
             Some(text) => {
@@ -129,7 +129,7 @@ impl Input {
                     .filter(|m| m.get("crs").is_some_and(|c| !c.is_null()));
                 match meta {
                     Some(m) => Crs::of_geo_column(&m)
-                        .map_err(Problem::Crs)?
+                        .map_err(|e| Problem::Crs(format!("{e}; pass crs= (for example crs=\"EPSG:4546\")")))?
                         .ok_or_else(|| Problem::Crs("the geometry column's CRS is null".into()))?,
                     None => {
                         return Err(Problem::Crs(format!(

@@ -11,7 +11,7 @@ use ironrule::model::Finding;
 use ironrule::report::Report;
 use rayon::prelude::*;
 use serde::Serialize;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// The text a value serializes to, for enums that serialize as strings (`"distance"`).
@@ -138,42 +138,72 @@ pub struct Columns {
     geometry: BinaryBuilder,
 }
 
-/// The text columns, in order (the numbers and the geometry go between them as
-/// [`Columns::finish`] lays out).
-const TEXT: [&str; 26] = [
-    "code",
-    "name",
-    "severity",
-    "status",
-    "feature_source",
-    "feature_id",
-    "feature_name",
-    "zone_layer",
-    "zone_id",
-    "zone_name",
-    "measure_kind",
-    "measure_unit",
-    "measure_op",
-    "nearest",
-    "message",
-    "resolution",
-    "citation",
-    "approval",
-    "exception",
-    "undetermined",
-    "triage",
-    "fingerprint",
-    "terrain",
-    "geometry_crs",
-    "csv_row",
-    "district",
+/// A column of the batch: text (filled from [`Row`]'s strings in this order) or one of the
+/// typed ones.
+#[derive(Clone, Copy)]
+enum Col {
+    Text(&'static str),
+    Index,
+    Value,
+    Limit,
+    Share,
+    Geometry,
+}
+
+/// The columns, in the JSON report's order; the last two (`csv_row`, `district`) only with
+/// `audit`.
+const LAYOUT: [Col; 31] = [
+    Col::Text("code"),
+    Col::Text("name"),
+    Col::Text("severity"),
+    Col::Text("status"),
+    Col::Text("feature_source"),
+    Col::Index,
+    Col::Text("feature_id"),
+    Col::Text("feature_name"),
+    Col::Text("zone_layer"),
+    Col::Text("zone_id"),
+    Col::Text("zone_name"),
+    Col::Text("measure_kind"),
+    Col::Value,
+    Col::Text("measure_unit"),
+    Col::Limit,
+    Col::Text("measure_op"),
+    Col::Share,
+    Col::Text("nearest"),
+    Col::Text("message"),
+    Col::Text("resolution"),
+    Col::Text("citation"),
+    Col::Text("approval"),
+    Col::Text("exception"),
+    Col::Text("undetermined"),
+    Col::Text("triage"),
+    Col::Text("fingerprint"),
+    Col::Text("terrain"),
+    Col::Geometry,
+    Col::Text("geometry_crs"),
+    Col::Text("csv_row"),
+    Col::Text("district"),
 ];
+
+/// How many of [`LAYOUT`]'s columns are text.
+const TEXTS: usize = 26;
+const _: () = {
+    let (mut i, mut n) = (0, 0);
+    while i < LAYOUT.len() {
+        if let Col::Text(_) = LAYOUT[i] {
+            n += 1;
+        }
+        i += 1;
+    }
+    assert!(n == TEXTS, "TEXTS must count LAYOUT's text columns");
+};
 
 impl Columns {
     pub fn new(audit: bool) -> Columns {
         Columns {
             audit,
-            strings: (0..26).map(|_| StringBuilder::new()).collect(),
+            strings: (0..TEXTS).map(|_| StringBuilder::new()).collect(),
             index: UInt64Builder::new(),
             numbers: [
                 Float64Builder::new(),
@@ -185,7 +215,8 @@ impl Columns {
     }
 
     pub fn push(&mut self, r: &Row) {
-        let texts: [Option<&str>; 26] = [
+        // In LAYOUT's order of text columns.
+        let texts: [Option<&str>; TEXTS] = [
             Some(&r.code),
             Some(&r.name),
             Some(r.severity.as_str()),
@@ -228,79 +259,48 @@ impl Columns {
 
     /// The batch, its columns in the JSON report's order (audit's two last, with `audit`).
     pub fn finish(mut self) -> Result<RecordBatch, ArrowError> {
-        let mut text: HashMap<&str, ArrayRef> = HashMap::new();
-        for (name, b) in TEXT.iter().zip(self.strings.iter_mut()) {
-            text.insert(name, Arc::new(b.finish()));
-        }
-        let mut fields = Vec::new();
-        let mut arrays: Vec<ArrayRef> = Vec::new();
-        let mut put = |name: &str, t: DataType, a: ArrayRef| {
-            fields.push(Field::new(name, t, true));
-            arrays.push(a);
+        let columns = if self.audit {
+            LAYOUT.len()
+        } else {
+            LAYOUT.len() - 2
         };
-        let mut order: Vec<&str> = vec![
-            "code",
-            "name",
-            "severity",
-            "status",
-            "feature_source",
-            "#index",
-            "feature_id",
-            "feature_name",
-            "zone_layer",
-            "zone_id",
-            "zone_name",
-            "measure_kind",
-            "#value",
-            "measure_unit",
-            "#limit",
-            "measure_op",
-            "#share",
-            "nearest",
-            "message",
-            "resolution",
-            "citation",
-            "approval",
-            "exception",
-            "undetermined",
-            "triage",
-            "fingerprint",
-            "terrain",
-            "#geometry",
-            "geometry_crs",
-        ];
-        if self.audit {
-            order.extend(["csv_row", "district"]);
-        }
-        for name in order {
-            match name {
-                "#index" => put(
+        let mut fields = Vec::with_capacity(columns);
+        let mut arrays: Vec<ArrayRef> = Vec::with_capacity(columns);
+        let mut strings = self.strings.iter_mut();
+        for col in &LAYOUT[..columns] {
+            let (name, t, a): (&str, DataType, ArrayRef) = match *col {
+                Col::Text(name) => {
+                    let b = strings.next().expect("one builder per text column");
+                    (name, DataType::Utf8, Arc::new(b.finish()))
+                }
+                Col::Index => (
                     "feature_index",
                     DataType::UInt64,
                     Arc::new(self.index.finish()),
                 ),
-                "#value" => put(
+                Col::Value => (
                     "measure_value",
                     DataType::Float64,
                     Arc::new(self.numbers[0].finish()),
                 ),
-                "#limit" => put(
+                Col::Limit => (
                     "measure_limit",
                     DataType::Float64,
                     Arc::new(self.numbers[1].finish()),
                 ),
-                "#share" => put(
+                Col::Share => (
                     "share_of_footprint",
                     DataType::Float64,
                     Arc::new(self.numbers[2].finish()),
                 ),
-                "#geometry" => put(
+                Col::Geometry => (
                     "geometry",
                     DataType::Binary,
                     Arc::new(self.geometry.finish()),
                 ),
-                text_column => put(text_column, DataType::Utf8, text[text_column].clone()),
-            }
+            };
+            fields.push(Field::new(name, t, true));
+            arrays.push(a);
         }
         RecordBatch::try_new(Arc::new(Schema::new(fields)), arrays)
     }

@@ -15,6 +15,7 @@ import pytest
 sys.path.insert(0, os.path.dirname(__file__))
 from spark_cluster import Cluster, session  # noqa: E402
 
+import ironrule  # noqa: E402
 from ironrule.spark import audit  # noqa: E402
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -109,3 +110,27 @@ def test_a_worker_killed_mid_job_changes_nothing(w1, spark):
     assert_same_audit(d / "cli", d / "killed")
     # The default columns are findings.csv's, typed (no JSON-only members, no geometry).
     assert "geometry" not in box["columns"] and {"code", "measure_value", "csv_row"} <= set(box["columns"])
+
+
+def test_features_that_cannot_be_checked_fail_the_spark_audit(w1, spark):
+    """A bow-tie among good parcels: InputError with audit's diagnostics row, never a quiet
+    return; errors="report" returns the findings and says it in diagnostics.csv."""
+    import shapely
+
+    d, _ = w1
+    cluster, s = spark
+    bowtie = shapely.Polygon([(500000, 3400000), (500100, 3400100), (500100, 3400000), (500000, 3400100)])
+    square = shapely.box(500200, 3400200, 500300, 3400300)
+    df = s.createDataFrame(
+        [("a", 0, bytes(shapely.to_wkb(square))), ("b", 1, bytes(shapely.to_wkb(bowtie)))],
+        "id string, idx long, geometry binary",
+    )
+    project = str(d / "ironrule.toml")
+    with pytest.raises(ironrule.InputError, match=r"(?s)^1 feature could not be checked.*invalid geometry: exterior ring has a self-intersection") as e:
+        audit(df, project, spark=s, crs="EPSG:4546", id_field="id", index_column="idx", out=str(d / "bad"))
+    assert e.value.findings.count() >= 0
+    diagnostics = read(d / "bad" / "diagnostics.csv")
+    assert 'error,<DataFrame>,1,b,"invalid geometry: exterior ring' in diagnostics
+    assert json.loads(read(d / "bad" / "summary.json"))["diagnostics"]["errors"] == 1
+    found = audit(df, project, spark=s, crs="EPSG:4546", id_field="id", index_column="idx", errors="report")
+    assert {r["feature_id"] for r in found.select("feature_id").distinct().collect()} <= {"a"}

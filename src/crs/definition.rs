@@ -76,7 +76,8 @@ impl Crs {
 
     /// The CRS of a geometry column from its metadata's `crs` member, as GeoParquet and
     /// GeoArrow write it: absent means OGC:CRS84, `null` unknown (`None`), a string is parsed
-    /// as by [`Crs::parse`], and PROJJSON must carry an EPSG (or OGC:CRS84) id.
+    /// as by [`Crs::parse`], and PROJJSON must carry an EPSG (or OGC:CRS84) id. Callers add
+    /// how their users declare a CRS instead.
     pub fn of_geo_column(meta: &serde_json::Value) -> Result<Option<Crs>, String> {
         use serde_json::Value;
         match meta.get("crs") {
@@ -100,7 +101,7 @@ impl Crs {
                     }
                     (Some(a), Some(84)) if a.eq_ignore_ascii_case("OGC") => Ok(Some(Crs::wgs84())),
                     _ => Err(format!(
-                        "the geometry column's CRS ({}) has no EPSG id; declare it with `crs = \"EPSG:...\"` on the project layer or --assume-crs",
+                        "the geometry column's CRS ({}) has no EPSG id",
                         projjson
                             .get("name")
                             .and_then(Value::as_str)

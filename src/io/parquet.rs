@@ -60,7 +60,10 @@ fn pq_error(path: &Path, e: impl std::fmt::Display) -> Error {
 
 /// The CRS of a GeoParquet geometry column from its `crs` member.
 fn column_crs(path: &Path, meta: &Value) -> Result<Option<Crs>> {
-    Crs::of_geo_column(meta).map_err(|e| Error::parse(path, None, e))
+    Crs::of_geo_column(meta).map_err(|e| {
+        let hint = "declare it with `crs = \"EPSG:...\"` on the project layer or --assume-crs";
+        Error::parse(path, None, format!("{e}; {hint}"))
+    })
 }
 
 impl ParquetStream {
@@ -665,5 +668,23 @@ impl RawStream for ParquetStream {
 
     fn done(&self) -> u64 {
         self.index as u64
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_crs_without_an_epsg_id_names_the_file_and_how_to_declare_one() {
+        let meta = serde_json::json!({ "crs": { "name": "Local grid", "type": "ProjectedCRS" } });
+        let e = column_crs(Path::new("parcels.parquet"), &meta)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("parcels.parquet"), "{e}");
+        assert!(
+            e.contains("(Local grid) has no EPSG id; declare it with `crs = \"EPSG:...\"`"),
+            "{e}"
+        );
     }
 }
