@@ -144,7 +144,7 @@ impl Checker {
         names.iter().filter_map(|l| self.layers.get(l))
     }
 
-    fn apply<'c>(
+    pub(super) fn apply<'c>(
         &'c self,
         rule: &'c Rule,
         properties: &Properties,

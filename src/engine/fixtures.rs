@@ -3,8 +3,11 @@
 //! rule's boundary (`boundary`). Fixtures are drawn against the zone layers of the pack's
 //! `fixtures_project`. A rule fails when a fixture fires unexpectedly, misses, or when the
 //! rule lacks a README section or a fixture that fires, one that does not, or a boundary one.
+//! A boundary fixture may declare a `tolerance` (the measure's unit): a measure within it of
+//! the limit passes either way. Failures carry the measure, the limit and the tolerance.
 
 use super::{Checked, Checker, Found};
+use crate::model::{Comparison, Unit};
 use crate::project::Project;
 use crate::rules::{load_pack, Pack, Rule};
 use crate::{Error, Result};
@@ -198,7 +201,7 @@ fn run_rule(checker: &Checker, rule: &Rule, report: &mut FixtureReport) {
                     .collect(),
                 None => c.found.iter().map(word).collect(),
             };
-            match run_feature(rule, c, findings, report) {
+            match run_feature(checker, rule, c, findings, report) {
                 Ok((fire, on_boundary)) => {
                     if fire {
                         fires += 1;
@@ -232,9 +235,78 @@ fn run_rule(checker: &Checker, rule: &Rule, report: &mut FixtureReport) {
     }
 }
 
+/// What a rule measured on a fixture, for a failure's words: the value, the limit and the
+/// comparison that fires (`value op limit`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Evidence {
+    pub value: f64,
+    pub limit: f64,
+    pub op: Comparison,
+    pub unit: Unit,
+}
+
+impl Evidence {
+    fn of(m: &crate::model::Measure) -> Evidence {
+        Evidence {
+            value: m.value,
+            limit: m.limit,
+            op: m.op,
+            unit: m.unit,
+        }
+    }
+
+    /// `measured 30.000000000931323 m, fires when <= 30 m, tolerance 0 m`: the value in full
+    /// (a boundary drawn in floating point misses by nanometres), the limit and the tolerance.
+    fn words(&self, tolerance: Option<f64>) -> String {
+        let unit = match self.unit.symbol() {
+            "" => String::new(),
+            u => format!(" {u}"),
+        };
+        format!(
+            "measured {}{unit}, fires when {} {}{unit}, tolerance {}{unit}",
+            self.value,
+            self.op.as_str(),
+            self.limit,
+            tolerance.unwrap_or(0.0)
+        )
+    }
+}
+
+/// The rule's measure on a fixture that it did not fire on: its test run again with the
+/// limit loosened (a setback looks ten times as far, an overlap counts any area), reported
+/// against the real limit. `None` for tests whose value says nothing when they do not fire.
+fn probe(checker: &Checker, rule: &Rule, c: &Checked<'_>) -> Option<Evidence> {
+    use crate::rules::Test;
+    let mut loose = rule.clone();
+    let limit = match &mut loose.test {
+        Test::Setback { distance_m, .. } => {
+            let limit = *distance_m;
+            *distance_m = limit.max(1.0) * 10.0;
+            limit
+        }
+        Test::Overlap { min_area_m2, .. } => {
+            let limit = *min_area_m2;
+            *min_area_m2 = 0.0;
+            limit
+        }
+        _ => return None,
+    };
+    let mut out = Vec::new();
+    checker.apply(&loose, &c.properties, &c.footprint, &mut out);
+    let x = out
+        .into_iter()
+        .min_by(|a, b| a.hit.value.total_cmp(&b.hit.value))?;
+    let f = checker.finding(&c.fref, &c.properties, x);
+    Some(Evidence {
+        limit,
+        ..Evidence::of(&f.measure)
+    })
+}
+
 /// Checks one fixture feature; returns whether it expects the rule to fire and whether it is
 /// a boundary case.
 fn run_feature(
+    checker: &Checker,
     rule: &Rule,
     f: &Checked<'_>,
     findings: Vec<crate::model::Finding>,
@@ -255,6 +327,41 @@ fn run_feature(
         .get("boundary")
         .and_then(Value::as_bool)
         .unwrap_or(false);
+    // How far from the limit a boundary fixture's measure may land and still count as on it,
+    // in the measure's unit.
+    let tolerance = match f.properties.get("tolerance") {
+        None | Some(Value::Null) => None,
+        Some(v) => match v.as_f64() {
+            Some(t) if t >= 0.0 && t.is_finite() && on_boundary => Some(t),
+            Some(t) if t >= 0.0 && t.is_finite() => {
+                return Err(format!(
+                    "`tolerance = {t}` is for fixtures on the boundary: add `boundary = true`, or remove it"
+                ))
+            }
+            _ => {
+                return Err(format!(
+                    "`tolerance` must be a number, at least 0, in the measure's unit (such as 0.000001), not {v}"
+                ))
+            }
+        },
+    };
+    // The measure behind a verdict on `code`: the finding's, else the rule's own test run
+    // again with a loosened limit.
+    let evidence = |code: &str| -> Option<Evidence> {
+        match findings.iter().find(|x| x.code == code) {
+            Some(x) => Some(Evidence::of(&x.measure)),
+            None if code == rule.code => probe(checker, rule, f),
+            None => None,
+        }
+    };
+    let said = |code: &str| match evidence(code) {
+        Some(e) => format!(" ({})", e.words(tolerance)),
+        None if code == rule.code => format!(
+            " (no measure: the {} test gives none when it does not fire)",
+            rule.test.kind()
+        ),
+        None => String::new(),
+    };
     let fired: BTreeSet<&str> = findings
         .iter()
         .filter(|x| x.undetermined.is_none())
@@ -327,15 +434,32 @@ fn run_feature(
                     format!("{code} quiet")
                 },
             )
+        } else if let Some(e) = tolerance
+            .zip(evidence(&code))
+            .filter(|(t, e)| (e.value - e.limit).abs() <= *t)
+            .map(|(_, e)| e)
+        {
+            // On the boundary as the fixture means it: either side of the limit is right.
+            (
+                Verdict::Pass,
+                format!(
+                    "{code} on the boundary within tolerance ({})",
+                    e.words(tolerance)
+                ),
+            )
         } else if did {
             (
                 Verdict::Fail,
-                format!("{code} fired but was not expected: {}", message(&code)),
+                format!(
+                    "{code} fired but was not expected{}: {}",
+                    said(&code),
+                    message(&code)
+                ),
             )
         } else {
             (
                 Verdict::Fail,
-                format!("expected {code}, but it did not fire"),
+                format!("expected {code}, but it did not fire{}", said(&code)),
             )
         };
         report.outcomes.push(Outcome {

@@ -142,11 +142,55 @@ fn a_fixture_that_expects_the_wrong_thing_fails_rules_test() {
         line,
         &line.replace("\"expect\":[\"YC101\"]", "\"expect\":[]"),
     );
-    std::fs::write(&f, text).unwrap();
+    // And that the case 1 cm beyond it does.
+    let line = text.lines().find(|l| l.contains("1 cm beyond")).unwrap();
+    let text = text.replace(
+        line,
+        &line.replace("\"expect\":[]", "\"expect\":[\"YC101\"]"),
+    );
+    std::fs::write(&f, &text).unwrap();
+    let out = ironrule(&["rules", "test", "--pack", pack.to_str().unwrap()]);
+    assert_eq!(code(&out), 1, "{}", stdout(&out));
+    // Each failure says what was measured against which limit, in full precision.
+    assert!(
+        stdout(&out).contains(
+            "YC101 fired but was not expected (measured 1000 m, fires when <= 1000 m, tolerance 0 m)"
+        ),
+        "{}",
+        stdout(&out)
+    );
+    let beyond = stdout(&out)
+        .lines()
+        .find(|l| l.contains("1 cm beyond"))
+        .unwrap()
+        .to_owned();
+    assert!(
+        beyond.contains("expected YC101, but it did not fire (measured 1000.00999")
+            && beyond.contains(" m, fires when <= 1000 m, tolerance 0 m)"),
+        "{beyond}"
+    );
+
+    // A boundary fixture may say how near the limit it means: 2 cm takes both either way.
+    let tolerant = text.replace("\"boundary\":true", "\"boundary\":true,\"tolerance\":0.02");
+    std::fs::write(&f, &tolerant).unwrap();
+    let out = ironrule(&["rules", "test", "--pack", pack.to_str().unwrap()]);
+    assert_eq!(code(&out), 0, "{}", stdout(&out));
+    let stdout_ = stdout(&out);
+    // (Passes are not listed; the count is.)
+    assert!(stdout_.contains(", 0 failed"), "{stdout_}");
+
+    // A tolerance on a fixture that is not on the boundary is a mistake, said as one.
+    let misplaced = text.replacen(
+        "\"expect\":[\"YC101\"]}",
+        "\"expect\":[\"YC101\"],\"tolerance\":1}",
+        1,
+    );
+    std::fs::write(&f, misplaced).unwrap();
     let out = ironrule(&["rules", "test", "--pack", pack.to_str().unwrap()]);
     assert_eq!(code(&out), 1, "{}", stdout(&out));
     assert!(
-        stdout(&out).contains("YC101 fired but was not expected"),
+        stdout(&out)
+            .contains("`tolerance = 1` is for fixtures on the boundary: add `boundary = true`"),
         "{}",
         stdout(&out)
     );
