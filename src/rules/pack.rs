@@ -289,6 +289,15 @@ fn check_vocabulary(d: &Dictionary, what: &str, filter: &Filter) -> Vec<String> 
     out
 }
 
+/// A rule name: letters of any script (Latin in lowercase) and digits, in words joined by
+/// single hyphens.
+fn is_rule_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.split('-').all(|word| {
+            !word.is_empty() && word.chars().all(|c| c.is_alphanumeric() && !c.is_uppercase())
+        })
+}
+
 /// The byte offset of the `chars`-th character of `s`.
 fn char_to_byte(s: &str, chars: usize) -> usize {
     s.char_indices().nth(chars).map_or(s.len(), |(b, _)| b)
@@ -389,17 +398,12 @@ fn compile(
             format!("duplicate code '{code}' (also in {other}); codes are permanent and unique"),
         );
     }
-    if spec.name.is_empty()
-        || !spec
-            .name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-    {
+    if !is_rule_name(spec.name.get_ref()) {
         sink.at(
-            0,
+            spec.name.span().start,
             format!(
-                "name '{}' must be kebab-case (lowercase letters, digits, '-')",
-                spec.name
+                "name '{}' must be words joined by '-': letters (Chinese too; Latin in lowercase) and digits, such as 'river-setback' or '河道退让'",
+                spec.name.get_ref()
             ),
         );
     }
@@ -798,7 +802,7 @@ fn compile(
         approval: spec.approval,
         exceptions,
         code,
-        name: spec.name,
+        name: spec.name.into_inner(),
         summary: spec.summary,
         severity: spec.severity,
         status: spec.status,
@@ -839,6 +843,16 @@ instrument = "Law"
 kind = "overlap"
 layer = "zone"
 "#;
+
+    #[test]
+    fn rule_names_are_slugs_in_any_script() {
+        for good in ["river-setback", "河道退让", "yc-101-河道", "a1"] {
+            assert!(is_rule_name(good), "{good}");
+        }
+        for bad in ["", "River-Setback", "river setback", "river--setback", "-river", "河道/退让"] {
+            assert!(!is_rule_name(bad), "{bad}");
+        }
+    }
 
     #[test]
     fn loads_a_good_pack() {

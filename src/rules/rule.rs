@@ -201,7 +201,8 @@ impl Measured {
 #[serde(deny_unknown_fields)]
 pub struct RuleSpec {
     pub code: Spanned<String>,
-    pub name: String,
+    /// What is prohibited, as a slug: `river-setback`, or in Chinese `河道退让`.
+    pub name: Spanned<String>,
     /// One line that says what is prohibited, for listings.
     pub summary: String,
     pub severity: Severity,
