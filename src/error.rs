@@ -26,7 +26,7 @@ pub enum Error {
     #[error("{0}")]
     Crs(#[from] crate::crs::CrsError),
     /// A project or rule pack is inconsistent; each entry names its file and place.
-    #[error("{} configuration error(s):\n{}", .0.len(), .0.iter().map(|d| format!("  {d}")).collect::<Vec<_>>().join("\n"))]
+    #[error("{}:\n{}", crate::model::count(.0.len(), "configuration error", "configuration errors"), .0.iter().map(|d| format!("  {d}")).collect::<Vec<_>>().join("\n"))]
     Config(Vec<crate::model::Diagnostic>),
     /// The command line asks for something that cannot be done.
     #[error("{0}")]

@@ -20,7 +20,13 @@ pub struct AuditArgs {
     pub read: super::check::ReadArgs,
     /// Folder for findings.csv, findings.geojsonl, diagnostics.csv and summary.json
     /// (created if missing; the files are replaced only when the audit completes).
-    #[arg(long, value_name = "DIR")]
+    /// `--out` is the same option.
+    #[arg(
+        long = "output",
+        short = 'o',
+        visible_alias = "out",
+        value_name = "DIR"
+    )]
     pub out: PathBuf,
     /// Exit 1 when a finding is at or above this severity.
     #[arg(long, value_enum, default_value_t = FailOn::Prohibited)]
@@ -115,7 +121,7 @@ fn thousands(n: usize) -> String {
 pub fn run(args: AuditArgs, lang: crate::model::Lang) -> Result<u8> {
     if args.out.exists() && !args.out.is_dir() {
         anyhow::bail!(
-            "--out {}: is a file; --out names the folder the audit writes findings.csv, diagnostics.csv and summary.json into",
+            "--output {}: is a file; --output names the folder the audit writes findings.csv, diagnostics.csv and summary.json into",
             args.out.display()
         );
     }
@@ -206,7 +212,7 @@ fn console_summary(
         thousands(rate as usize),
     );
     let _ = match lang {
-        Lang::En => writeln!(s, "audited {read} features ({checked} checked, {rejected} rejected) from {sources} source(s) in {seconds:.2} s, {rate} features/s"),
+        Lang::En => writeln!(s, "audited {read} {} ({checked} checked, {rejected} rejected) from {} in {seconds:.2} s, {rate} features/s", if outcome.read == 1 { "feature" } else { "features" }, crate::model::count(sources, "source", "sources")),
         Lang::Zh => writeln!(s, "已审查 {read} 个要素（审查 {checked} 个，拒收 {rejected} 个），来自 {sources} 个数据源，用时 {seconds:.2} 秒，每秒 {rate} 个"),
     };
     for rule in checker.rules() {

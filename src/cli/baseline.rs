@@ -35,8 +35,8 @@ pub fn run(cmd: BaselineCommand, lang: crate::model::Lang) -> Result<u8> {
             write_atomic(&args.output, text.as_bytes())
                 .with_context(|| format!("cannot write {}", args.output.display()))?;
             eprintln!(
-                "recorded {} finding(s) in {}",
-                baseline.findings.len(),
+                "recorded {} in {}",
+                crate::model::count(baseline.findings.len(), "finding", "findings"),
                 args.output.display()
             );
             Ok(0)

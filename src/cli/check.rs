@@ -92,8 +92,9 @@ pub struct CheckArgs {
     /// Output format.
     #[arg(long, short = 'f', value_enum, default_value_t = crate::report::Format::Text)]
     pub format: Format,
-    /// Write the report to FILE (atomically) instead of standard output.
-    #[arg(long, short = 'o', value_name = "FILE")]
+    /// Write the report to FILE (atomically) instead of standard output. `--out` is the
+    /// same option.
+    #[arg(long, short = 'o', visible_alias = "out", value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// Exit 1 when a finding is at or above this severity.
     #[arg(long, value_enum, default_value_t = FailOn::Prohibited)]
@@ -192,7 +193,13 @@ pub fn run(args: CheckArgs, lang: Lang) -> Result<u8> {
     args.format.emitter(style).emit(&mut buf, &report)?;
     match &args.output {
         Some(path) => {
-            write_atomic(path, &buf).with_context(|| format!("cannot write {}", path.display()))?
+            write_atomic(path, &buf).with_context(|| format!("cannot write {}", path.display()))?;
+            if !args.quiet {
+                match lang {
+                    Lang::En => eprintln!("wrote {}", path.display()),
+                    Lang::Zh => eprintln!("已写入 {}", path.display()),
+                }
+            }
         }
         None if args.quiet => {}
         None => std::io::stdout().write_all(&buf)?,

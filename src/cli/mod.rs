@@ -39,7 +39,7 @@ pub enum Command {
     /// Check proposal files against the project's rules; exit 0 clean, 1 findings, 2 input error.
     Check(check::CheckArgs),
     /// Sweep whole datasets (millions of parcels): streamed, parallel, with progress; writes
-    /// findings.csv, findings.geojsonl, diagnostics.csv and summary.json to --out.
+    /// findings.csv, findings.geojsonl, diagnostics.csv and summary.json to --output.
     Audit(audit::AuditArgs),
     /// Record the current findings, so that `check --baseline` fails only on new ones.
     #[command(subcommand)]
@@ -49,7 +49,8 @@ pub enum Command {
     Dem(dem::DemCommand),
     /// Print a rule's documentation: what it forbids, why, legal basis, test, limits.
     Rule(rules::RuleArgs),
-    /// List or test rule packs.
+    /// Rule packs: list their rules, lint them (every problem with file:line:col), or run
+    /// their fixtures (test).
     #[command(subcommand)]
     Rules(rules::RulesCommand),
     /// Serve the project over HTTP: the map page at /, and the API (POST /v1/check answers

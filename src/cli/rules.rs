@@ -210,8 +210,9 @@ pub fn run(cmd: RulesCommand, lang: Lang) -> Result<u8> {
                 }
             }
             println!(
-                "rules lint: {} pack(s), {problems} problem(s)",
-                targets.len()
+                "rules lint: {}, {}",
+                crate::model::count(targets.len(), "pack", "packs"),
+                crate::model::count(problems, "problem", "problems")
             );
             Ok(if problems == 0 { 0 } else { 1 })
         }
@@ -230,10 +231,10 @@ pub fn run(cmd: RulesCommand, lang: Lang) -> Result<u8> {
                     let bad: Vec<_> = mine.iter().filter(|o| o.verdict == Verdict::Fail).collect();
                     let status = if bad.is_empty() { "ok" } else { "FAILED" };
                     println!(
-                        "  {} {:<48} {} fixture check(s) {status}",
+                        "  {} {:<48} {} {status}",
                         rule.code,
                         rule.name,
-                        mine.len()
+                        crate::model::count(mine.len(), "fixture check", "fixture checks")
                     );
                     for o in bad {
                         println!("    FAIL {} #{} {}: {}", o.file, o.index, o.label, o.detail);

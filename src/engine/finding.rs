@@ -286,7 +286,8 @@ impl Checker {
             (0, Lang::En) => "; it alone takes landscape there in this submission".into(),
             (0, Lang::Zh) => "；本次提交中仅此项目占用该区山水用地".into(),
             (n, Lang::En) => format!(
-                "; together with {n} other proposal(s) of this submission that take landscape there: {}",
+                "; together with {} of this submission that take landscape there: {}",
+                crate::model::count(n, "other proposal", "other proposals"),
                 others.join(", ")
             ),
             (n, Lang::Zh) => format!(

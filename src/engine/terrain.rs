@@ -46,7 +46,7 @@ impl Missing {
             (Missing::Beyond, Lang::En) => format!("the footprint lies beyond the DEM '{dem}'"),
             (Missing::Beyond, Lang::Zh) => format!("用地超出高程模型“{dem}”的范围"),
             (Missing::Nodata(n), Lang::En) => {
-                format!("the DEM '{dem}' has no value under the footprint ({n} nodata cell(s))")
+                format!("the DEM '{dem}' has no value under the footprint ({})", crate::model::count(*n, "nodata cell", "nodata cells"))
             }
             (Missing::Nodata(n), Lang::Zh) => {
                 format!("高程模型“{dem}”在用地范围内无有效值（{n} 个无数据像元）")
@@ -338,14 +338,20 @@ pub fn evidence_text(t: &Terrain, lang: crate::model::Lang) -> String {
     }
     if t.nodata_cells > 0 {
         parts.push(if en {
-            format!("{} nodata cell(s) left out", t.nodata_cells)
+            format!(
+                "{} left out",
+                crate::model::count(t.nodata_cells, "nodata cell", "nodata cells")
+            )
         } else {
             format!("{} 个无数据像元未计入", t.nodata_cells)
         });
     }
     if t.outside_cells > 0 {
         parts.push(if en {
-            format!("{} cell(s) beyond the DEM left out", t.outside_cells)
+            format!(
+                "{} beyond the DEM left out",
+                crate::model::count(t.outside_cells, "cell", "cells")
+            )
         } else {
             format!("{} 个超出高程模型范围的像元未计入", t.outside_cells)
         });

@@ -22,6 +22,11 @@ pub use lang::Lang;
 pub use severity::Severity;
 pub use triage::{Date, Triage};
 
+/// `n` and its noun, in the singular for one: "1 finding", "3 findings".
+pub fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 /// Formats a measured number for messages: at most two decimals, no trailing zeros.
 pub fn fmt_num(v: f64) -> String {
     let s = format!("{v:.2}");

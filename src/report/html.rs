@@ -331,7 +331,7 @@ impl Emitter for Html {
             ),
         };
         let _ = match lang {
-            Lang::En => write!(h, "<h1>{title}</h1>\n<p>{} feature(s) read, {} checked, {} rejected; <strong>{} finding(s)</strong>{undetermined}.</p>\n", s.read, s.checked, s.rejected, s.findings),
+            Lang::En => write!(h, "<h1>{title}</h1>\n<p>{} read, {} checked, {} rejected; <strong>{}</strong>{undetermined}.</p>\n", crate::model::count(s.read, "feature", "features"), s.checked, s.rejected, crate::model::count(s.findings, "finding", "findings")),
             Lang::Zh => write!(h, "<h1>{title}</h1>\n<p>读取 {} 个要素，审查 {} 个，拒收 {} 个；<strong>发现 {} 项</strong>{undetermined}。</p>\n", s.read, s.checked, s.rejected, s.findings),
         };
         if let Some(map) = &report.map {

@@ -1,5 +1,5 @@
 use super::{measure_text, Emitter, Report};
-use crate::model::{FeatureRef, Finding, Lang, MeasureKind, Severity};
+use crate::model::{count, FeatureRef, Finding, Lang, MeasureKind, Severity};
 use std::io::{self, Write};
 
 /// Compiler-style text: findings grouped per feature, each with code, severity, message,
@@ -182,8 +182,11 @@ impl Emitter for Text {
         match lang {
             Lang::En => write!(
                 out,
-                "{} feature(s) read, {} checked, {} rejected; {} finding(s)",
-                s.read, s.checked, s.rejected, s.findings
+                "{} read, {} checked, {} rejected; {}",
+                count(s.read, "feature", "features"),
+                s.checked,
+                s.rejected,
+                count(s.findings, "finding", "findings")
             )?,
             Lang::Zh => write!(
                 out,
@@ -195,9 +198,9 @@ impl Emitter for Text {
             match lang {
                 Lang::En => write!(
                     out,
-                    " ({}) from {} rule(s)",
+                    " ({}) from {}",
                     by_sev.join(", "),
-                    s.by_rule.len()
+                    count(s.by_rule.len(), "rule", "rules")
                 )?,
                 Lang::Zh => write!(
                     out,

@@ -294,7 +294,10 @@ fn check_vocabulary(d: &Dictionary, what: &str, filter: &Filter) -> Vec<String> 
 fn is_rule_name(name: &str) -> bool {
     !name.is_empty()
         && name.split('-').all(|word| {
-            !word.is_empty() && word.chars().all(|c| c.is_alphanumeric() && !c.is_uppercase())
+            !word.is_empty()
+                && word
+                    .chars()
+                    .all(|c| c.is_alphanumeric() && !c.is_uppercase())
         })
 }
 
@@ -849,7 +852,14 @@ layer = "zone"
         for good in ["river-setback", "河道退让", "yc-101-河道", "a1"] {
             assert!(is_rule_name(good), "{good}");
         }
-        for bad in ["", "River-Setback", "river setback", "river--setback", "-river", "河道/退让"] {
+        for bad in [
+            "",
+            "River-Setback",
+            "river setback",
+            "river--setback",
+            "-river",
+            "河道/退让",
+        ] {
             assert!(!is_rule_name(bad), "{bad}");
         }
     }

@@ -112,7 +112,8 @@ try {
   await page.waitForFunction(n => document.querySelectorAll(".finding[data-code]").length === n, expectedAll.findings.length);
   const verdict = await page.textContent(".verdict");
   const prohibited = expectedAll.summary.by_severity.prohibited;
-  assert.ok(verdict.includes(`${expectedAll.findings.length} finding(s), ${prohibited} prohibited`), verdict);
+  const nf = expectedAll.findings.length === 1 ? "1 finding" : `${expectedAll.findings.length} findings`;
+  assert.ok(verdict.includes(`${nf}, ${prohibited} prohibited`), verdict);
   const codes = await page.$$eval(".finding[data-code]", els => els.map(e => e.dataset.code).sort());
   assert.deepEqual(codes, expectedAll.findings.map(f => f.code).sort());
   // A setback finding draws the nearest points and the distance.

@@ -172,7 +172,7 @@ fn text_report_reads_like_compiler_diagnostics() {
         .lines()
         .last()
         .unwrap()
-        .starts_with("32 feature(s) read, 32 checked, 0 rejected"));
+        .starts_with("32 features read, 32 checked, 0 rejected"));
 }
 
 #[test]

@@ -652,7 +652,7 @@ fn hostile_11_12_outputs_are_written_safely() {
     let o = audit_demo(&victim, &[demo_proposals().to_str().unwrap()]);
     assert_eq!(code(&o), 2);
     assert!(
-        stderr(&o).contains("is a file; --out names the folder"),
+        stderr(&o).contains("is a file; --output names the folder"),
         "{}",
         stderr(&o)
     );

@@ -44,12 +44,12 @@ fn the_language_follows_the_locale_and_lang_overrides_it() {
     let zh = stdout(&ironrule_in("zh_CN.UTF-8", &args));
     assert!(zh.contains("读取 32 个要素"), "{zh}");
     let en = stdout(&ironrule_in("en_US.UTF-8", &args));
-    assert!(en.contains("32 feature(s) read"), "{en}");
+    assert!(en.contains("32 features read"), "{en}");
     let forced = stdout(&ironrule_in(
         "zh_CN.UTF-8",
         &[&["--lang", "en"], &args[..]].concat(),
     ));
-    assert!(forced.contains("32 feature(s) read"), "{forced}");
+    assert!(forced.contains("32 features read"), "{forced}");
 }
 
 #[test]
