@@ -9,6 +9,8 @@ pub mod baseline;
 pub mod check;
 /// `ironrule dem info|slope`.
 pub mod dem;
+/// `ironrule init` and `ironrule rules new`.
+pub mod init;
 /// `ironrule rule CODE` and `ironrule rules list|test`.
 pub mod rules;
 /// `ironrule serve`.
@@ -36,6 +38,9 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Start a project: ironrule.toml, a zone layer, proposals, and a pack with one rule whose
+    /// fixtures pass `rules lint` and `rules test` as written.
+    Init(init::InitArgs),
     /// Check proposal files against the project's rules; exit 0 clean, 1 findings, 2 input error.
     Check(check::CheckArgs),
     /// Sweep whole datasets (millions of parcels): streamed, parallel, with progress; writes
@@ -114,6 +119,7 @@ where
     };
     let lang = cli.lang.unwrap_or_else(Lang::from_env);
     let result = match cli.command {
+        Command::Init(args) => init::init(args, lang),
         Command::Check(args) => check::run(args, lang),
         Command::Audit(args) => audit::run(args, lang),
         Command::Baseline(cmd) => baseline::run(cmd, lang),

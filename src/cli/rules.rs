@@ -39,6 +39,9 @@ pub enum RulesCommand {
         #[command(flatten)]
         packs: PackArgs,
     },
+    /// A new rule in a pack: rule.toml, README.md and fixtures drawn against the layer's
+    /// zones (a case that fires, one that does not, one on the boundary).
+    New(super::init::NewRuleArgs),
     /// Report every problem of the packs with file:line:col, without running them: syntax,
     /// unknown layers, duplicate codes, thresholds without units, README sections, fixtures.
     Lint {
@@ -185,6 +188,7 @@ pub fn run(cmd: RulesCommand, lang: Lang) -> Result<u8> {
             }
             Ok(0)
         }
+        RulesCommand::New(args) => super::init::rules_new(args, lang),
         RulesCommand::Lint { packs: args } => {
             // The project's packs against the project's layers; --pack folders against the
             // layers of their own fixtures project.
@@ -221,7 +225,11 @@ pub fn run(cmd: RulesCommand, lang: Lang) -> Result<u8> {
             let (mut passed, mut failed, mut gaps) = (0, 0, 0);
             for pack in &packs {
                 let report = run_pack(pack)?;
-                println!("pack {} ({} rules)", pack.id, pack.rules.len());
+                println!(
+                    "pack {} ({})",
+                    pack.id,
+                    crate::model::count(pack.rules.len(), "rule", "rules")
+                );
                 for rule in &pack.rules {
                     let mine: Vec<_> = report
                         .outcomes

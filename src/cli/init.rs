@@ -1,0 +1,508 @@
+//! `ironrule init [DIR]` and `ironrule rules new CODE`: a project, a pack and rules that pass
+//! `rules lint` and `rules test` as written, with comments that teach. Fixtures are drawn
+//! against the layer's real zones ([`crate::engine::scaffold`]).
+
+use crate::engine::scaffold::{self, Case, Kind};
+use crate::engine::Checker;
+use crate::model::{Lang, Severity};
+use crate::project::Project;
+use anyhow::{bail, Context, Result};
+use clap::{Args, ValueEnum};
+use serde_json::json;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The folder to create the project in (created if missing; must not hold an
+    /// ironrule.toml yet).
+    #[arg(default_value = ".", value_name = "DIR")]
+    pub dir: PathBuf,
+    /// The pack's code prefix: rules are PREFIX + digits (ASCII capitals).
+    #[arg(long, default_value = "EX", value_name = "PREFIX")]
+    pub code_prefix: String,
+}
+
+/// The tests `rules new` writes a rule and fixtures for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum NewKind {
+    /// Nothing within a distance of the layer's zones (`--distance-m`).
+    Setback,
+    /// Nothing inside the layer's zones (touching is not overlap).
+    Overlap,
+    /// Everything inside the layer's zones (an urban development boundary).
+    Within,
+}
+
+#[derive(Debug, Args)]
+pub struct NewRuleArgs {
+    /// The new rule's code: the pack's prefix and digits, e.g. EX102.
+    pub code: String,
+    /// The spatial test.
+    #[arg(long, value_enum)]
+    pub kind: NewKind,
+    /// The zone layer it measures against (a `[[layer]]` of the fixtures project).
+    #[arg(long, value_name = "NAME")]
+    pub layer: String,
+    /// For a setback: the distance, metres (inclusive).
+    #[arg(long, value_name = "M", default_value_t = 30.0)]
+    pub distance_m: f64,
+    /// The rule's name: words joined by '-' (Chinese too); default from the kind and layer.
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+    /// The severity of its findings.
+    #[arg(long, value_name = "SEVERITY", default_value = "prohibited")]
+    pub severity: Severity,
+    #[command(flatten)]
+    pub packs: super::rules::PackArgs,
+}
+
+/// The Yichang-area river the example project measures against (illustrative), in
+/// EPSG:4546 metres.
+const RIVER: [[f64; 2]; 4] = [
+    [503_000.0, 3_394_000.0],
+    [506_000.0, 3_395_500.0],
+    [509_000.0, 3_395_000.0],
+    [512_000.0, 3_396_500.0],
+];
+
+const PROJECT_TOML: &str = r#"# An ironrule project: the working CRS, the zone layers rules measure against, and the rule
+# packs. From this folder:
+#   ironrule check proposals.geojson     check proposals (exit 0 clean, 1 findings, 2 bad input)
+#   ironrule rules lint                  every problem of the packs, with file:line:col
+#   ironrule rules test                  every rule's fixtures
+#   ironrule rules new PREFIX102 --kind overlap --layer NAME     a new rule, with fixtures
+name = "@NAME@"
+# The working CRS: projected, in metres. EPSG:4546 is CGCS2000 / 3-degree Gauss-Kruger,
+# central meridian 111E (Yichang); EPSG:4534 to 4554 are the meridians 75E to 135E.
+crs = "EPSG:4546"
+# Rule pack folders, relative to this file.
+rules = ["rules"]
+
+# One [[layer]] per zone layer: the name rules use, a file (GeoJSON, FlatGeobuf, GeoParquet,
+# Shapefile, GeoPackage) and a title for reports and maps. Files without a CRS of their own
+# take `crs = "EPSG:..."` here.
+[[layer]]
+name = "river"
+path = "zones/river.geojson"
+title = "River centreline (illustrative: replace it with your own)"
+"#;
+
+const PACK_TOML: &str = r#"# A rule pack: one folder per rule beside this file, each with rule.toml, README.md and
+# fixtures/. `ironrule rules new CODE --kind KIND --layer LAYER` adds one.
+id = "@ID@"
+title = "@NAME@ rules"
+jurisdiction = "Where these rules hold (a city, a district)"
+version = "0.1.0"
+# Every code is this prefix and digits (@PREFIX@101, @PREFIX@102...). Codes are permanent: a
+# retired rule keeps its code with status = "deprecated".
+code_prefix = "@PREFIX@"
+description = """
+What this pack protects, and how its codes are numbered.
+"""
+# The project whose zone layers the fixtures are drawn against.
+fixtures_project = "../ironrule.toml"
+"#;
+
+/// `ironrule init [DIR]`.
+pub fn init(args: InitArgs, lang: Lang) -> Result<u8> {
+    let dir = &args.dir;
+    let prefix = &args.code_prefix;
+    if prefix.is_empty() || !prefix.chars().all(|c| c.is_ascii_uppercase()) {
+        bail!("--code-prefix '{prefix}' must be ASCII capitals, such as YC or EX");
+    }
+    let project_file = dir.join(crate::project::FILE_NAME);
+    if project_file.exists() {
+        bail!(
+            "{} exists already; nothing was written (init starts a new project)",
+            project_file.display()
+        );
+    }
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let name = std::fs::canonicalize(dir)
+        .ok()
+        .and_then(|d| d.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .unwrap_or_else(|| "my-project".into());
+    let id: String = name
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let river = json!({
+        "type": "FeatureCollection",
+        "name": "river (illustrative)",
+        "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::4546"}},
+        "features": [{
+            "type": "Feature",
+            "id": "R1",
+            "properties": {"name": "An illustrative river"},
+            "geometry": {"type": "LineString", "coordinates": RIVER},
+        }],
+    });
+    write_new(&project_file, &PROJECT_TOML.replace("@NAME@", &name))?;
+    write_new(
+        &dir.join("zones/river.geojson"),
+        &format!("{}\n", serde_json::to_string_pretty(&river)?),
+    )?;
+    write_new(
+        &dir.join("rules/pack.toml"),
+        &PACK_TOML
+            .replace("@ID@", id.trim_matches('-'))
+            .replace("@NAME@", &name)
+            .replace("@PREFIX@", prefix),
+    )?;
+    let code = format!("{prefix}101");
+    let project = Project::load(&project_file)?;
+    let checker = Checker::with_packs(project, Vec::new())?;
+    let rule_dir = new_rule(
+        &checker,
+        &dir.join("rules"),
+        &code,
+        NewKind::Setback,
+        "river",
+        30.0,
+        None,
+        Severity::Prohibited,
+    )?;
+    // Two proposals: one too near the river, one far enough.
+    let layer = &checker.layers["river"];
+    let kind = Kind::Setback { distance_m: 30.0 };
+    let cases = scaffold::draw(layer, kind).map_err(anyhow::Error::msg)?;
+    let proposals = json!({
+        "type": "FeatureCollection",
+        "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::4546"}},
+        "features": [
+            proposal("P1", "Warehouse 15 m from the river", &cases[0]),
+            proposal("P2", "School 90 m from the river", &cases[2]),
+        ],
+    });
+    write_new(
+        &dir.join("proposals.geojson"),
+        &format!("{}\n", serde_json::to_string_pretty(&proposals)?),
+    )?;
+    write_new(&dir.join("README.md"), &project_readme(&name, &code))?;
+    match lang {
+        Lang::En => println!(
+            "created {}: ironrule.toml, zones/river.geojson, proposals.geojson, rules/pack.toml and rule {code} in {}\nnext: cd {} && ironrule check proposals.geojson && ironrule rules test",
+            dir.display(),
+            rule_dir.display(),
+            dir.display()
+        ),
+        Lang::Zh => println!(
+            "已创建 {}：ironrule.toml、zones/river.geojson、proposals.geojson、rules/pack.toml 及规则 {code}（{}）\n下一步：cd {} && ironrule check proposals.geojson && ironrule rules test",
+            dir.display(),
+            rule_dir.display(),
+            dir.display()
+        ),
+    }
+    Ok(0)
+}
+
+fn proposal(id: &str, name: &str, case: &Case) -> serde_json::Value {
+    json!({
+        "type": "Feature",
+        "id": id,
+        "properties": {"name": name},
+        "geometry": polygon_json(&case.polygon),
+    })
+}
+
+fn polygon_json(p: &geo::Polygon<f64>) -> serde_json::Value {
+    let ring: Vec<[f64; 2]> = p.exterior().coords().map(|c| [c.x, c.y]).collect();
+    json!({"type": "Polygon", "coordinates": [ring]})
+}
+
+fn project_readme(name: &str, code: &str) -> String {
+    format!(
+        "# {name}\n\n\
+An ironrule project made by `ironrule init`. Its river is illustrative: replace\n\
+`zones/river.geojson` with your own layers and list them in `ironrule.toml`.\n\n\
+- `ironrule check proposals.geojson`: P1 is 15 m from the river and breaks {code}\n  (exit 1); P2 is 90 m away.\n\
+- `ironrule rules lint` and `ironrule rules test`: the pack in `rules/` is clean.\n\
+- `ironrule rules new {prefix}102 --kind overlap --layer LAYER`: a new rule with its fixtures.\n\
+- `ironrule rule {code}`: a rule's documentation.\n",
+        prefix = code.trim_end_matches(|c: char| c.is_ascii_digit())
+    )
+}
+
+/// Writes a file that must not exist yet, creating its folder.
+fn write_new(path: &Path, text: &str) -> Result<()> {
+    if path.exists() {
+        bail!("{} exists already; it was left as it is", path.display());
+    }
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("cannot create {}", parent.display()))?;
+    }
+    std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))
+}
+
+/// `ironrule rules new CODE --kind KIND --layer LAYER`.
+pub fn rules_new(args: NewRuleArgs, lang: Lang) -> Result<u8> {
+    // The pack: --pack, else the project's only one.
+    let (pack_dir, project_path) = match args.packs.packs.as_slice() {
+        [dir] => {
+            let spec = crate::rules::load_pack(dir, None).map_err(crate::Error::Config)?;
+            let project = spec.fixtures_project.clone().with_context(|| {
+                format!(
+                    "{}: pack.toml has no fixtures_project, so there are no zones to draw fixtures against",
+                    dir.join("pack.toml").display()
+                )
+            })?;
+            (dir.clone(), project)
+        }
+        [] => {
+            let project = super::project(args.packs.project.as_ref())?;
+            match project.rule_dirs.as_slice() {
+                [dir] => (dir.clone(), project.path.clone()),
+                dirs => bail!(
+                    "the project has {} rule packs; name one with --pack DIR",
+                    dirs.len()
+                ),
+            }
+        }
+        _ => bail!("give one --pack DIR: a new rule goes into one pack"),
+    };
+    let checker = Checker::with_packs(Project::load(&project_path)?, Vec::new())?;
+    let dir = new_rule(
+        &checker,
+        &pack_dir,
+        &args.code,
+        args.kind,
+        &args.layer,
+        args.distance_m,
+        args.name.as_deref(),
+        args.severity,
+    )?;
+    match lang {
+        Lang::En => println!(
+            "created {}: rule.toml, README.md and fixtures/cases.geojson (3 cases drawn against layer '{}')\nnext: edit them, then ironrule rules lint && ironrule rules test",
+            dir.display(),
+            args.layer
+        ),
+        Lang::Zh => println!(
+            "已创建 {}：rule.toml、README.md 和 fixtures/cases.geojson（按图层 '{}' 绘制的 3 个用例）\n下一步：编辑后运行 ironrule rules lint && ironrule rules test",
+            dir.display(),
+            args.layer
+        ),
+    }
+    Ok(0)
+}
+
+/// Writes the folder of a new rule into the pack at `pack_dir` and returns it: rule.toml,
+/// README.md and fixtures drawn against `layer` of `checker`'s project.
+#[allow(clippy::too_many_arguments)]
+fn new_rule(
+    checker: &Checker,
+    pack_dir: &Path,
+    code: &str,
+    kind: NewKind,
+    layer: &str,
+    distance_m: f64,
+    name: Option<&str>,
+    severity: Severity,
+) -> Result<PathBuf> {
+    let pack_text = std::fs::read_to_string(pack_dir.join("pack.toml"))
+        .with_context(|| format!("{} is not a pack", pack_dir.display()))?;
+    let prefix = toml::from_str::<toml::Table>(&pack_text)
+        .ok()
+        .and_then(|t| t.get("code_prefix")?.as_str().map(str::to_owned))
+        .with_context(|| format!("{}: no code_prefix", pack_dir.join("pack.toml").display()))?;
+    let digits = code.strip_prefix(prefix.as_str()).unwrap_or("");
+    if digits.is_empty() || !digits.chars().all(|c| c.is_ascii_digit()) {
+        bail!("code '{code}' must be the pack's prefix {prefix} and digits, such as {prefix}102");
+    }
+    if let Some(taken) = std::fs::read_dir(pack_dir)?
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .find(|n| n == code || n.starts_with(&format!("{code}-")))
+    {
+        bail!(
+            "{code} is taken: {} exists; codes are never reused",
+            pack_dir.join(taken).display()
+        );
+    }
+    let Some(zones) = checker.layers.get(layer) else {
+        let known: Vec<&str> = checker.layers.keys().map(String::as_str).collect();
+        bail!(
+            "no layer '{layer}' in the fixtures project (its layers: {})",
+            known.join(", ")
+        );
+    };
+    if !(distance_m > 0.0 && distance_m.is_finite()) {
+        bail!("--distance-m must be a positive number of metres, such as 30");
+    }
+    let slug = name.map(str::to_owned).unwrap_or_else(|| {
+        let layer = layer.replace('_', "-").to_lowercase();
+        match kind {
+            NewKind::Setback => format!("building-within-{}m-of-{layer}", distance_m),
+            NewKind::Overlap => format!("building-in-{layer}"),
+            NewKind::Within => format!("building-outside-{layer}"),
+        }
+    });
+    let engine_kind = match kind {
+        NewKind::Setback => Kind::Setback { distance_m },
+        NewKind::Overlap => Kind::Overlap { min_area_m2: 1e-6 },
+        NewKind::Within => Kind::Within,
+    };
+    let cases = scaffold::draw(zones, engine_kind).map_err(anyhow::Error::msg)?;
+    let dir = pack_dir.join(format!("{code}-{slug}"));
+    let toml = rule_toml(code, &slug, kind, layer, distance_m, severity);
+    // Refuse what lint would: the rule as written must load.
+    crate::rules::pack::check_rule_text(&toml, &prefix, Some(&checker.project.input_names()))
+        .map_err(crate::Error::Config)?;
+    write_new(&dir.join("rule.toml"), &toml)?;
+    write_new(
+        &dir.join("README.md"),
+        &rule_readme(code, kind, layer, distance_m),
+    )?;
+    let epsg = checker.project.crs.epsg.unwrap_or(4326);
+    let features: Vec<serde_json::Value> = cases
+        .iter()
+        .map(|c| {
+            let mut props = json!({
+                "name": c.name,
+                "expect": if c.fires { vec![code] } else { Vec::new() },
+            });
+            if c.boundary {
+                props["boundary"] = json!(true);
+            }
+            if let Some(t) = c.tolerance {
+                props["tolerance"] = json!(t);
+            }
+            json!({"type": "Feature", "properties": props, "geometry": polygon_json(&c.polygon)})
+        })
+        .collect();
+    let fixtures = json!({
+        "type": "FeatureCollection",
+        "name": format!("{code} fixtures"),
+        "crs": {"type": "name", "properties": {"name": format!("urn:ogc:def:crs:EPSG::{epsg}")}},
+        "features": features,
+    });
+    write_new(
+        &dir.join("fixtures/cases.geojson"),
+        &format!("{}\n", serde_json::to_string_pretty(&fixtures)?),
+    )?;
+    Ok(dir)
+}
+
+fn rule_toml(
+    code: &str,
+    name: &str,
+    kind: NewKind,
+    layer: &str,
+    distance_m: f64,
+    severity: Severity,
+) -> String {
+    let d = crate::model::fmt_num(distance_m);
+    let (summary, message, test, zh_summary, zh_message) = match kind {
+        NewKind::Setback => (
+            format!("No building within {d} m of the {layer} layer's zones"),
+            "{feature} is {value} m from {zone} ({layer}); nothing may be built within {limit} m of it".to_owned(),
+            format!("kind = \"setback\"\nlayer = \"{layer}\"\n# Inclusive: exactly {d} m fires.\ndistance_m = {d}"),
+            format!("禁止在{layer}图层要素 {d} 米范围内建设"),
+            "{feature}距{zone}（{layer}）{value} 米；其 {limit} 米范围内禁止建设".to_owned(),
+        ),
+        NewKind::Overlap => (
+            format!("No building inside the {layer} layer's zones"),
+            "{feature} takes {value} m² of {zone} ({layer}); building there is prohibited".to_owned(),
+            format!("kind = \"overlap\"\nlayer = \"{layer}\"\n# Optional: the least area that counts (default: any area above 1 mm²).\n# min_area_m2 = 1"),
+            format!("禁止在{layer}图层范围内建设"),
+            "{feature}占用{zone}（{layer}）{value} 平方米；禁止在其中建设".to_owned(),
+        ),
+        NewKind::Within => (
+            format!("No building outside the {layer} layer's zones"),
+            "{feature} has {value} m² outside {layer}; building is allowed only inside it".to_owned(),
+            format!("kind = \"within\"\nlayer = \"{layer}\""),
+            format!("禁止在{layer}图层范围之外建设"),
+            "{feature}有 {value} 平方米位于{layer}范围之外；只允许在其范围内建设".to_owned(),
+        ),
+    };
+    format!(
+        r#"# {code}, made by `ironrule rules new`. Edit it, then run `ironrule rules lint` (every
+# problem at once, with file:line:col) and `ironrule rules test` (the fixtures in fixtures/).
+
+# Permanent: the pack's prefix and digits. Never reuse a code; retire a rule with
+# status = "deprecated" instead.
+code = "{code}"
+# What is prohibited: words joined by '-' (Chinese works too, such as 河道退让).
+name = "{name}"
+# One line for listings.
+summary = "{summary}"
+# prohibited | requires-approval | requires-assessment | notice
+severity = "{severity}"
+# Which proposals it applies to, in CQL2 over their attributes; absent: every proposal.
+# applies_to = "land_use IN ('industrial', 'residential')"
+# What a finding says: {{feature}}, {{value}}, {{limit}}, {{unit}}, {{zone}}, {{layer}}, {{code}}.
+message = "{message}"
+# Top-level keys go above the first [table]: below it, TOML reads them as the table's.
+
+# The law it enforces: every finding quotes it.
+[citation]
+instrument = "The law or regulation this rule enforces (replace)"
+# article = "Article 26"
+# effective = "2021-03-01"
+# url = "https://..."
+confidence = "to check: this is a template"
+
+[test]
+{test}
+
+# The summary and message in Chinese (`--lang zh`), with the same placeholders.
+[zh]
+summary = "{zh_summary}"
+message = "{zh_message}"
+"#,
+        severity = severity.as_str(),
+    )
+}
+
+fn rule_readme(code: &str, kind: NewKind, layer: &str, distance_m: f64) -> String {
+    let d = crate::model::fmt_num(distance_m);
+    let (forbids, test) = match kind {
+        NewKind::Setback => (
+            format!("Building within {d} m of a zone of the `{layer}` layer."),
+            format!("`setback`: the least distance from the footprint to a `{layer}` zone is at most {d} m (inclusive); touching or lying inside is 0 m."),
+        ),
+        NewKind::Overlap => (
+            format!("Building inside a zone of the `{layer}` layer."),
+            format!("`overlap`: the footprint's interior meets a `{layer}` zone's interior; touching is not overlap."),
+        ),
+        NewKind::Within => (
+            format!("Building outside the zones of the `{layer}` layer."),
+            format!("`within`: part of the footprint lies outside the union of the `{layer}` zones; touching their edge from inside is within."),
+        ),
+    };
+    format!(
+        "# {code}\n\n\
+## What it forbids\n\n{forbids}\n\n\
+## Why\n\nWhat the rule protects, in a planner's words (replace).\n\n\
+## Legal basis\n\nThe instrument and article in `rule.toml`'s `[citation]`, quoted here (replace).\n\n\
+## Spatial test\n\n{test}\n\n\
+## Example\n\n`fixtures/cases.geojson` holds a case that fires, one that does not, and one on the\n\
+boundary, drawn against the project's `{layer}` layer by `ironrule rules new`.\n\n\
+## Known limits\n\nWhat the test does not see (replace).\n"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_of_new_rule_loads() {
+        for kind in [NewKind::Setback, NewKind::Overlap, NewKind::Within] {
+            let text = rule_toml("EX102", "a-rule", kind, "river", 30.0, Severity::Prohibited);
+            let rule =
+                crate::rules::pack::check_rule_text(&text, "EX", Some(&["river".to_owned()]))
+                    .unwrap_or_else(|e| panic!("{kind:?}: {e:?}\n{text}"));
+            assert_eq!(rule.code, "EX102");
+            let readme = rule_readme("EX102", kind, "river", 30.0);
+            assert!(crate::engine::fixtures::missing_sections(&readme).is_empty());
+        }
+    }
+}

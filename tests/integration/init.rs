@@ -1,0 +1,168 @@
+//! `ironrule init` and `ironrule rules new`: what they write passes lint and test as written,
+//! and checks proposals; mistakes are refused before anything is written.
+
+use crate::common::{code, ironrule, root, stderr, stdout};
+use std::path::Path;
+
+fn run_in(dir: &Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_ironrule"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .env("LANG", "C.UTF-8")
+        .output()
+        .expect("the binary runs")
+}
+
+#[test]
+fn init_makes_a_project_whose_pack_lints_tests_and_checks() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("宜昌新区");
+    let out = ironrule(&["init", dir.to_str().unwrap(), "--code-prefix", "XL"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(stdout(&out).contains("rule XL101"), "{}", stdout(&out));
+
+    let lint = run_in(&dir, &["rules", "lint"]);
+    assert_eq!(code(&lint), 0, "{}", stdout(&lint));
+    assert!(
+        stdout(&lint).contains("1 pack, 0 problems"),
+        "{}",
+        stdout(&lint)
+    );
+    let test = run_in(&dir, &["rules", "test"]);
+    assert_eq!(code(&test), 0, "{}", stdout(&test));
+    assert!(
+        stdout(&test).contains("rules test: 3 passed, 0 failed"),
+        "{}",
+        stdout(&test)
+    );
+    // The boundary case says how near the limit it means, and is measured within it.
+    let cases = std::fs::read_to_string(
+        dir.join("rules/XL101-building-within-30m-of-river/fixtures/cases.geojson"),
+    )
+    .unwrap();
+    assert!(cases.contains("\"tolerance\": 1e-6"), "{cases}");
+
+    // The example proposals: one too near the river, one far enough.
+    let check = run_in(&dir, &["check", "--format", "json", "proposals.geojson"]);
+    assert_eq!(code(&check), 1, "{}", stderr(&check));
+    let report: serde_json::Value = serde_json::from_slice(&check.stdout).unwrap();
+    let findings = report["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 1);
+    assert_eq!(findings[0]["code"], "XL101");
+    assert_eq!(findings[0]["feature"]["id"], "P1");
+    let d = findings[0]["measure"]["value"].as_f64().unwrap();
+    assert!((d - 15.0).abs() < 1e-6, "{d}");
+
+    // A second init into the same folder writes nothing.
+    let again = ironrule(&["init", dir.to_str().unwrap()]);
+    assert_eq!(code(&again), 2);
+    assert!(
+        stderr(&again).contains("exists already; nothing was written"),
+        "{}",
+        stderr(&again)
+    );
+}
+
+#[test]
+fn rules_new_draws_fixtures_against_the_layer_for_each_kind() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    assert_eq!(code(&ironrule(&["init", dir.to_str().unwrap()])), 0);
+    // A real polygon layer: the demo's red line.
+    std::fs::copy(
+        root().join("data/yichang/zones/red_line.geojson"),
+        dir.join("zones/red_line.geojson"),
+    )
+    .unwrap();
+    let mut project = std::fs::read_to_string(dir.join("ironrule.toml")).unwrap();
+    project.push_str("\n[[layer]]\nname = \"red_line\"\npath = \"zones/red_line.geojson\"\ntitle = \"Ecological red line (illustrative)\"\n");
+    std::fs::write(dir.join("ironrule.toml"), project).unwrap();
+
+    for args in [
+        &[
+            "rules", "new", "EX102", "--kind", "overlap", "--layer", "red_line",
+        ][..],
+        &[
+            "rules", "new", "EX103", "--kind", "within", "--layer", "red_line",
+        ],
+        &[
+            "rules",
+            "new",
+            "EX104",
+            "--kind",
+            "setback",
+            "--layer",
+            "red_line",
+            "--distance-m",
+            "250",
+            "--name",
+            "红线退让",
+        ],
+    ] {
+        let out = run_in(dir, args);
+        assert_eq!(code(&out), 0, "{args:?}: {}", stderr(&out));
+    }
+    let lint = run_in(dir, &["rules", "lint"]);
+    assert_eq!(code(&lint), 0, "{}", stdout(&lint));
+    let test = run_in(dir, &["rules", "test"]);
+    assert_eq!(code(&test), 0, "{}", stdout(&test));
+    assert!(
+        stdout(&test).contains("rules test: 12 passed, 0 failed"),
+        "{}",
+        stdout(&test)
+    );
+    assert!(dir.join("rules/EX104-红线退让/rule.toml").exists());
+
+    // Mistakes, each refused with its reason and nothing written.
+    for (args, says) in [
+        (
+            &[
+                "rules", "new", "EX102", "--kind", "overlap", "--layer", "red_line",
+            ][..],
+            "EX102 is taken",
+        ),
+        (
+            &[
+                "rules", "new", "YC105", "--kind", "overlap", "--layer", "red_line",
+            ],
+            "must be the pack's prefix EX and digits",
+        ),
+        (
+            &[
+                "rules",
+                "new",
+                "EX105",
+                "--kind",
+                "overlap",
+                "--layer",
+                "red_lines",
+            ],
+            "no layer 'red_lines' in the fixtures project (its layers: red_line, river)",
+        ),
+        (
+            &[
+                "rules", "new", "EX105", "--kind", "overlap", "--layer", "river",
+            ],
+            "overlap and within rules need polygons",
+        ),
+        (
+            &[
+                "rules", "new", "EX105", "--kind", "setback", "--layer", "river", "--name",
+                "Bad Name",
+            ],
+            "must be words joined by '-'",
+        ),
+    ] {
+        let out = run_in(dir, args);
+        assert_eq!(code(&out), 2, "{args:?}");
+        assert!(stderr(&out).contains(says), "{args:?}: {}", stderr(&out));
+    }
+    assert!(!std::fs::read_dir(dir.join("rules")).unwrap().any(|e| e
+        .unwrap()
+        .file_name()
+        .to_string_lossy()
+        .starts_with("EX105")));
+}
