@@ -17,6 +17,7 @@ use crate::io::stream::{self, Pending, Unit};
 use crate::io::IdBook;
 use crate::model::{Diagnostic, Feature, Level, Severity};
 use crate::report::csv;
+use crate::triage::Approvals;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -67,8 +68,13 @@ pub struct Outcome {
     pub checked: usize,
     pub rejected: usize,
     pub findings: usize,
-    /// Of the findings, the undetermined results (rules that could not be decided).
+    /// Of the findings, the undetermined results (rules that could not be decided), not
+    /// waived.
     pub undetermined: usize,
+    /// Of the findings, those a valid waiver covers (`--waivers`): reported, not failing.
+    pub waived: usize,
+    /// The waived findings by severity (the exit code counts the others).
+    pub waived_by_severity: BTreeMap<Severity, usize>,
     pub by_rule: BTreeMap<String, (usize, usize)>,
     pub by_severity: BTreeMap<Severity, usize>,
     /// District id → rule code → findings (when the project sets `group_by`).
@@ -84,9 +90,13 @@ pub struct Outcome {
 
 impl Outcome {
     /// Counts one feature's findings by rule, severity and district.
-    fn count(&mut self, found: &[(&str, Severity, bool)], district: Option<&str>) {
-        for (code, severity, undetermined) in found {
-            self.undetermined += usize::from(*undetermined);
+    fn count(&mut self, found: &[Found<'_>], district: Option<&str>) {
+        for (code, severity, undetermined, waived) in found {
+            self.undetermined += usize::from(*undetermined && !*waived);
+            if *waived {
+                self.waived += 1;
+                *self.waived_by_severity.entry(*severity).or_default() += 1;
+            }
             match self.by_rule.get_mut(*code) {
                 Some(e) => e.0 += 1,
                 None => {
@@ -103,7 +113,7 @@ impl Outcome {
             }
         }
         // Features with at least one finding of the rule.
-        let mut codes: Vec<&str> = found.iter().map(|(c, _, _)| *c).collect();
+        let mut codes: Vec<&str> = found.iter().map(|(c, ..)| *c).collect();
         codes.sort_unstable();
         codes.dedup();
         for c in codes {
@@ -130,18 +140,23 @@ impl Outcome {
                 *d.entry(code).or_default() += n;
             }
         }
+        for (severity, n) in other.waived_by_severity {
+            *self.waived_by_severity.entry(severity).or_default() += n;
+        }
         self.errors += other.errors;
         self.warnings += other.warnings;
         self.undetermined += other.undetermined;
+        self.waived += other.waived;
     }
 
     /// The run's exit code ([`crate::report::exit_code`]): an error diagnostic is input at
     /// fault.
     pub fn exit_code(&self, fail_on: Option<Severity>) -> u8 {
+        // Waived findings are reported, and fail nothing.
         let worst = self
             .by_severity
             .iter()
-            .filter(|(_, n)| **n > 0)
+            .filter(|(s, n)| **n > self.waived_by_severity.get(s).copied().unwrap_or(0))
             .map(|(s, _)| *s)
             .max();
         crate::report::exit_code(self.errors > 0, worst, fail_on)
@@ -256,11 +271,12 @@ pub fn run(
     settings: Settings,
     progress: &mut dyn Progress,
     stop: &AtomicBool,
+    approvals: Option<&Approvals>,
 ) -> anyhow::Result<Outcome> {
     let started = Instant::now();
     let mut out = Outputs::create(out_dir, settings.layer)?;
     let result = sweep(
-        checker, datasets, request, settings, progress, stop, &mut out,
+        checker, datasets, request, settings, progress, stop, approvals, &mut out,
     );
     let mut outcome = match result {
         Ok(o) => o,
@@ -274,6 +290,12 @@ pub fn run(
         out.discard();
         return Ok(outcome);
     }
+    // Waivers that covered nothing, said last, as `check` says them.
+    if let Some(a) = approvals {
+        let mut rows = Rows::default();
+        diagnostic_rows(&mut rows, &mut outcome, a.unused());
+        out.diagnostics.w.write_all(&rows.diagnostics)?;
+    }
     let summary = summary_json(checker, &outcome, out_dir, settings);
     outcome.removed = out.commit(&summary)?;
     Ok(outcome)
@@ -285,10 +307,14 @@ struct Rows {
     diagnostics: Vec<u8>,
 }
 
+/// One finding as counted: code, severity, undetermined, waived.
+type Found<'c> = (&'c str, Severity, bool, bool);
+
 /// One checked feature: its findings, its district, its output lines.
 struct Lines<'c> {
-    /// (code, severity, undetermined) per finding.
-    found: Vec<(&'c str, Severity, bool)>,
+    found: Vec<Found<'c>>,
+    /// Expired waivers that matched its findings.
+    warnings: Vec<Diagnostic>,
     district: Option<String>,
     csv_rows: Vec<u8>,
     layer_rows: Vec<u8>,
@@ -306,6 +332,7 @@ enum Msg<'c> {
     Batch(Pending<Lines<'c>>),
 }
 
+#[allow(clippy::too_many_arguments)]
 fn sweep(
     checker: &Checker,
     datasets: &[PathBuf],
@@ -313,6 +340,7 @@ fn sweep(
     settings: Settings,
     progress: &mut dyn Progress,
     stop: &AtomicBool,
+    approvals: Option<&Approvals>,
     out: &mut Outputs,
 ) -> anyhow::Result<Outcome> {
     // The workers check and format; the writer thread does the in-order rest (duplicate ids,
@@ -345,6 +373,11 @@ fn sweep(
                                 out.diagnostics.w.write_all(&rows.diagnostics)?;
                                 continue;
                             }
+                            if !c.warnings.is_empty() {
+                                let mut rows = Rows::default();
+                                diagnostic_rows(&mut rows, &mut tally, c.warnings);
+                                out.diagnostics.w.write_all(&rows.diagnostics)?;
+                            }
                             if c.found.is_empty() {
                                 continue;
                             }
@@ -359,7 +392,9 @@ fn sweep(
             }
             Ok(tally)
         });
-        let result = sweep_sources(checker, datasets, request, settings, progress, stop, &tx);
+        let result = sweep_sources(
+            checker, datasets, request, settings, progress, stop, approvals, &tx,
+        );
         drop(tx);
         let written = writer.join().expect("the writer thread does not panic");
         // A write error explains a stopped sweep better than the sweep's own error.
@@ -371,6 +406,7 @@ fn sweep(
     })
 }
 
+#[allow(clippy::too_many_arguments)]
 fn sweep_sources<'c>(
     checker: &'c Checker,
     datasets: &[PathBuf],
@@ -378,6 +414,7 @@ fn sweep_sources<'c>(
     settings: Settings,
     progress: &mut dyn Progress,
     stop: &AtomicBool,
+    approvals: Option<&Approvals>,
     tx: &std::sync::mpsc::SyncSender<Msg<'c>>,
 ) -> anyhow::Result<Outcome> {
     let working = &checker.project.crs;
@@ -432,7 +469,7 @@ fn sweep_sources<'c>(
             let batch = opened.next_pending(
                 settings.batch,
                 || Transformer::new(working, &wgs84).ok(),
-                |to_wgs84, f| check_one(checker, to_wgs84.as_ref(), f, settings.layer),
+                |to_wgs84, f| check_one(checker, to_wgs84.as_ref(), f, settings.layer, approvals),
             );
             let pending = match batch {
                 Ok(Some(p)) => p,
@@ -496,12 +533,14 @@ fn check_one<'c>(
     to_wgs84: Option<&Transformer>,
     f: Feature,
     layer: bool,
+    approvals: Option<&Approvals>,
 ) -> Lines<'c> {
     let c = match checker.evaluate(f) {
         Ok(c) => c,
         Err(d) => {
             return Lines {
                 found: Vec::new(),
+                warnings: Vec::new(),
                 district: None,
                 csv_rows: Vec::new(),
                 layer_rows: Vec::new(),
@@ -513,11 +552,20 @@ fn check_one<'c>(
     let mut found = Vec::with_capacity(c.found.len());
     let mut csv_rows = String::new();
     let mut layer_rows = Vec::new();
+    let mut warnings = Vec::new();
+    // The waiver of one finding, and the warnings of expired ones.
+    let mut waive = |code: &str, fref: &crate::model::FeatureRef, name: Option<&str>| {
+        let a = approvals?;
+        let (t, mut expired) = a.judge(code, fref.index, fref.id.as_deref(), name, &fref.source);
+        warnings.append(&mut expired);
+        t
+    };
     if !layer {
         // The CSV rows straight from the worded results, without building findings: the
         // same words (`Checker::word`) and the same writer (`csv::write_row`) as `check`.
         for x in &c.found {
             let w = checker.word(&c.fref, &c.properties, x);
+            let waived = waive(&x.rule.code, &c.fref, c.name()).is_some();
             csv::write_row(
                 &mut csv_rows,
                 &csv::Row {
@@ -533,14 +581,24 @@ fn check_one<'c>(
                     message: &w.message,
                     source: &c.fref.source,
                     index: c.fref.index,
-                    status: w.status(),
+                    status: if waived { "waived" } else { w.status() },
                 },
             );
-            found.push((x.rule.code.as_str(), w.severity, w.undetermined.is_some()));
+            found.push((
+                x.rule.code.as_str(),
+                w.severity,
+                w.undetermined.is_some(),
+                waived,
+            ));
         }
     } else {
         let codes: Vec<&'c str> = c.found.iter().map(|x| x.rule.code.as_str()).collect();
-        let findings = checker.findings(c);
+        let mut findings = checker.findings(c);
+        for f in &mut findings {
+            if let Some(t) = waive(&f.code, &f.feature, f.feature_name.as_deref()) {
+                f.triage = t;
+            }
+        }
         for (x, code) in findings.iter().zip(codes) {
             csv::write_row(&mut csv_rows, &csv::Row::from(x));
             let geometry = x.geometry.as_ref().and_then(|g| {
@@ -551,12 +609,18 @@ fn check_one<'c>(
             let feature = crate::report::geojson::feature(x, geometry.as_ref());
             layer_rows.extend_from_slice(feature.to_string().as_bytes());
             layer_rows.push(b'\n');
-            found.push((code, x.severity, x.undetermined.is_some()));
+            found.push((
+                code,
+                x.severity,
+                x.undetermined.is_some(),
+                !x.triage.is_active(),
+            ));
         }
     }
     let csv_rows = csv_rows.into_bytes();
     Lines {
         found,
+        warnings,
         district,
         csv_rows,
         layer_rows,
@@ -653,6 +717,7 @@ pub fn summary_json(checker: &Checker, o: &Outcome, dir: &Path, settings: Settin
         "rejected": o.rejected,
         "findings": o.findings,
         "undetermined": o.undetermined,
+        "waived": o.waived,
         "by_rule": rules,
         "by_severity": severities,
         "by_district": checker.project.group_by.as_ref().map(|layer| json!({

@@ -21,6 +21,7 @@ use crate::model::{Diagnostic, Finding};
 use crate::{Error, Result};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// One approval.
 #[derive(Clone, Debug, Deserialize)]
@@ -128,25 +129,48 @@ fn file_name(source: &str) -> String {
         .map_or_else(|| source.to_owned(), |n| n.to_string_lossy().into_owned())
 }
 
-/// Marks the findings the waivers cover (valid on `today`, expiry inclusive) and returns the
-/// warnings: expired waivers that matched a finding, and waivers that matched none.
-pub fn apply_waivers(findings: &mut [Finding], waivers: &[Waiver], today: Date) -> Vec<Diagnostic> {
-    let mut used = vec![false; waivers.len()];
-    let mut warnings = Vec::new();
-    for f in findings.iter_mut() {
-        for (i, w) in waivers.iter().enumerate() {
-            let feature_matches = f.feature.id.as_deref() == Some(w.feature.as_str())
-                || f.feature_name.as_deref() == Some(w.feature.as_str());
-            let source_matches = w
-                .source
-                .as_deref()
-                .is_none_or(|s| s == file_name(&f.feature.source));
-            if !(f.code.eq_ignore_ascii_case(&w.rule) && feature_matches && source_matches) {
+/// Waivers judged on one day, shared by the threads of an audit: which findings they cover,
+/// and which of them covered none.
+#[derive(Debug)]
+pub struct Approvals {
+    pub waivers: Vec<Waiver>,
+    pub today: Date,
+    used: Vec<AtomicBool>,
+}
+
+impl Approvals {
+    pub fn new(waivers: Vec<Waiver>, today: Date) -> Approvals {
+        let used = waivers.iter().map(|_| AtomicBool::new(false)).collect();
+        Approvals {
+            waivers,
+            today,
+            used,
+        }
+    }
+
+    /// A finding of rule `code` on the feature (`index`, `id`, `name`) of `source`: the
+    /// triage a valid waiver gives it, and a warning for each expired one that matches (the
+    /// finding stays active). The last valid waiver that matches wins.
+    pub fn judge(
+        &self,
+        code: &str,
+        index: usize,
+        id: Option<&str>,
+        name: Option<&str>,
+        source: &str,
+    ) -> (Option<Triage>, Vec<Diagnostic>) {
+        let mut triage = None;
+        let mut warnings = Vec::new();
+        for (w, used) in self.waivers.iter().zip(&self.used) {
+            let feature_matches =
+                id == Some(w.feature.as_str()) || name == Some(w.feature.as_str());
+            let source_matches = w.source.as_deref().is_none_or(|s| s == file_name(source));
+            if !(code.eq_ignore_ascii_case(&w.rule) && feature_matches && source_matches) {
                 continue;
             }
-            used[i] = true;
+            used.store(true, Ordering::Relaxed);
             match w.expires {
-                Some(e) if e < today => warnings.push(
+                Some(e) if e < self.today => warnings.push(
                     Diagnostic::warning(
                         w.at.clone(),
                         format!(
@@ -154,30 +178,59 @@ pub fn apply_waivers(findings: &mut [Finding], waivers: &[Waiver], today: Date) 
                             w.document, w.body, w.rule, w.feature
                         ),
                     )
-                    .feature(f.feature.index, f.feature.id.as_deref()),
+                    .feature(index, id),
                 ),
                 _ => {
-                    f.triage = Triage::Waived {
+                    triage = Some(Triage::Waived {
                         document: w.document.clone(),
                         body: w.body.clone(),
                         expires: w.expires.map(|d| d.to_string()),
                         reason: w.reason.clone(),
-                    };
+                    })
                 }
             }
         }
+        (triage, warnings)
     }
-    for (w, used) in waivers.iter().zip(used) {
-        if !used {
-            warnings.push(Diagnostic::warning(
-                w.at.clone(),
-                format!(
-                    "unused waiver: {} ({}) for rule {} on feature {} matches no finding",
-                    w.document, w.body, w.rule, w.feature
-                ),
-            ));
+
+    /// Warnings for the waivers that matched no finding, like a linter's unused suppression.
+    pub fn unused(&self) -> Vec<Diagnostic> {
+        self.waivers
+            .iter()
+            .zip(&self.used)
+            .filter(|(_, used)| !used.load(Ordering::Relaxed))
+            .map(|(w, _)| {
+                Diagnostic::warning(
+                    w.at.clone(),
+                    format!(
+                        "unused waiver: {} ({}) for rule {} on feature {} matches no finding",
+                        w.document, w.body, w.rule, w.feature
+                    ),
+                )
+            })
+            .collect()
+    }
+}
+
+/// Marks the findings the waivers cover (valid on `today`, expiry inclusive) and returns the
+/// warnings: expired waivers that matched a finding, and waivers that matched none.
+pub fn apply_waivers(findings: &mut [Finding], waivers: &[Waiver], today: Date) -> Vec<Diagnostic> {
+    let approvals = Approvals::new(waivers.to_vec(), today);
+    let mut warnings = Vec::new();
+    for f in findings.iter_mut() {
+        let (triage, mut expired) = approvals.judge(
+            &f.code,
+            f.feature.index,
+            f.feature.id.as_deref(),
+            f.feature_name.as_deref(),
+            &f.feature.source,
+        );
+        if let Some(t) = triage {
+            f.triage = t;
         }
+        warnings.append(&mut expired);
     }
+    warnings.extend(approvals.unused());
     warnings
 }
 

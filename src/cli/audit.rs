@@ -31,6 +31,15 @@ pub struct AuditArgs {
     /// Exit 1 when a finding is at or above this severity.
     #[arg(long, value_enum, default_value_t = FailOn::Prohibited)]
     pub fail_on: FailOn,
+    /// Approvals (TOML `[[waiver]]` entries), as for `check`: a waived finding is written with
+    /// status `waived` and does not fail the audit; expired and unused waivers are warnings in
+    /// diagnostics.csv.
+    #[arg(long, value_name = "FILE")]
+    pub waivers: Option<PathBuf>,
+    /// The date waivers are judged on (YYYY-MM-DD; default: today, UTC). An expiry date is
+    /// valid through that day.
+    #[arg(long, value_name = "DATE", requires = "waivers")]
+    pub as_of: Option<String>,
     /// Features per batch (memory grows with it; throughput barely does past 10,000).
     #[arg(long, default_value_t = DEFAULT_BATCH as u64, value_name = "N",
           value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
@@ -133,12 +142,29 @@ pub fn run(args: AuditArgs, lang: crate::model::Lang) -> Result<u8> {
     ] {
         crate::io::atomic::refuse_input(
             &args.out.join(name),
-            args.datasets.iter().map(PathBuf::as_path),
+            args.datasets
+                .iter()
+                .chain(args.waivers.iter())
+                .map(PathBuf::as_path),
         )
         .map_err(|e| anyhow::anyhow!(e))?;
     }
     let (checker, assume) = args.read.load(lang)?;
     let request = args.read.request(assume.as_ref());
+    let approvals = match &args.waivers {
+        Some(path) => {
+            let today = match &args.as_of {
+                Some(d) => {
+                    crate::triage::Date::parse(d).map_err(|e| anyhow::anyhow!("--as-of: {e}"))?
+                }
+                None => crate::triage::Date::today(),
+            };
+            let codes: Vec<String> = checker.rules().map(|r| r.code.clone()).collect();
+            let waivers = crate::triage::load_waivers(path, &codes)?;
+            Some(crate::triage::Approvals::new(waivers, today))
+        }
+        None => None,
+    };
     // A second Ctrl-C ends the process at once.
     let _ = ctrlc::set_handler(|| {
         if STOP.swap(true, Ordering::SeqCst) {
@@ -161,6 +187,7 @@ pub fn run(args: AuditArgs, lang: crate::model::Lang) -> Result<u8> {
         },
         &mut bar,
         &STOP,
+        approvals.as_ref(),
     )
     .with_context(|| format!("audit into {}", args.out.display()))?;
     if outcome.interrupted {
@@ -245,6 +272,13 @@ fn console_summary(
         let _ = match lang {
             Lang::En => writeln!(s, "  undetermined: {n} of the findings are rules that could not be decided (status 'undetermined' in findings.csv): fix the attributes they name"),
             Lang::Zh => writeln!(s, "  无法判定：{n} 项发现为无法判定的规则（findings.csv 中 status 为 'undetermined'）：请补正其所列属性"),
+        };
+    }
+    if outcome.waived > 0 {
+        let n = thousands(outcome.waived);
+        let _ = match lang {
+            Lang::En => writeln!(s, "  waived: {n} of the findings are covered by a valid waiver (status 'waived' in findings.csv) and fail nothing"),
+            Lang::Zh => writeln!(s, "  已豁免：{n} 项发现有有效的豁免批文（findings.csv 中 status 为 'waived'），不计为不通过"),
         };
     }
     let (errors, warnings) = (thousands(outcome.errors), thousands(outcome.warnings));

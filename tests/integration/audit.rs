@@ -184,6 +184,7 @@ fn an_interrupted_audit_writes_nothing() {
         ironrule::audit::Settings::default(),
         &mut ironrule::audit::Silent,
         &stop,
+        None,
     )
     .unwrap();
     assert!(outcome.interrupted);

@@ -43,9 +43,18 @@ pub fn ironrule(args: &[&str]) -> Output {
 
 /// Runs `ironrule` with `LANG` set to `locale` (and no LC_ALL or LC_MESSAGES).
 pub fn ironrule_in(locale: &str, args: &[&str]) -> Output {
+    run(&root(), locale, args)
+}
+
+/// Runs `ironrule` in the folder `dir`, in an English locale.
+pub fn ironrule_at(dir: &std::path::Path, args: &[&str]) -> Output {
+    run(dir, "C.UTF-8", args)
+}
+
+fn run(dir: &std::path::Path, locale: &str, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_ironrule"))
         .args(args)
-        .current_dir(root())
+        .current_dir(dir)
         .env("NO_COLOR", "1")
         .env_remove("LC_ALL")
         .env_remove("LC_MESSAGES")

@@ -1,20 +1,7 @@
 //! `ironrule init` and `ironrule rules new`: what they write passes lint and test as written,
 //! and checks proposals; mistakes are refused before anything is written.
 
-use crate::common::{code, ironrule, root, stderr, stdout};
-use std::path::Path;
-
-fn run_in(dir: &Path, args: &[&str]) -> std::process::Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_ironrule"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env_remove("LC_ALL")
-        .env_remove("LC_MESSAGES")
-        .env("LANG", "C.UTF-8")
-        .output()
-        .expect("the binary runs")
-}
+use crate::common::{code, ironrule, ironrule_at as run_in, root, stderr, stdout};
 
 #[test]
 fn init_makes_a_project_whose_pack_lints_tests_and_checks() {

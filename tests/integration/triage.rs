@@ -291,3 +291,116 @@ fn a_baseline_survives_reordering_and_centimetre_moves_and_catches_growth() {
     assert_eq!(json["fixed"][0]["code"], "YC101");
     assert_eq!(json["fixed"][0]["feature"], "P01");
 }
+
+/// `audit --waivers` judges findings as `check --waivers` does: the same statuses in the same
+/// CSV columns, the same warnings, waived findings failing nothing; with and without the
+/// findings layer (two code paths).
+#[test]
+fn audit_takes_the_same_waivers_as_check() {
+    let out = ironrule(&[
+        "check",
+        "-p",
+        "data/yichang/ironrule.toml",
+        "--format",
+        "csv",
+        "--waivers",
+        WAIVERS,
+        "--as-of",
+        "2026-11-30",
+        DEMO,
+    ]);
+    assert_eq!(code(&out), 1);
+    // The share rule judges a submission together: `audit` does not evaluate it.
+    let mut expected: Vec<String> = stdout(&out)
+        .lines()
+        .skip(1)
+        .filter(|l| !l.starts_with("YC601,"))
+        .map(str::to_owned)
+        .collect();
+    expected.sort();
+    assert!(expected
+        .iter()
+        .any(|l| l.starts_with("YC202,") && l.ends_with(",waived")));
+    for layer in ["geojsonl", "none"] {
+        let dir = tempfile::tempdir().unwrap();
+        let o = dir.path().to_str().unwrap();
+        let out = ironrule(&[
+            "audit",
+            "-p",
+            "data/yichang/ironrule.toml",
+            "-o",
+            o,
+            "--quiet",
+            "--waivers",
+            WAIVERS,
+            "--as-of",
+            "2026-11-30",
+            "--findings-layer",
+            layer,
+            DEMO,
+        ]);
+        assert_eq!(code(&out), 1, "{}", stderr(&out));
+        let csv = std::fs::read_to_string(dir.path().join("findings.csv")).unwrap();
+        let mut got: Vec<String> = csv.lines().skip(1).map(str::to_owned).collect();
+        got.sort();
+        assert_eq!(got, expected, "--findings-layer {layer}");
+        let diags = std::fs::read_to_string(dir.path().join("diagnostics.csv")).unwrap();
+        assert!(diags.contains("expired on 2025-12-31"), "{diags}");
+        assert!(
+            diags.contains("unused waiver") && diags.contains("P99"),
+            "{diags}"
+        );
+        let summary: Value = serde_json::from_str(
+            &std::fs::read_to_string(dir.path().join("summary.json")).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(summary["waived"], 1);
+        if layer == "geojsonl" {
+            let layer = std::fs::read_to_string(dir.path().join("findings.geojsonl")).unwrap();
+            assert!(
+                layer.contains("\"waived\""),
+                "the layer carries the status too"
+            );
+        }
+    }
+
+    // Waive every prohibited finding of the demo but the share rule's: the audit passes.
+    let json: Value = serde_json::from_str(&stdout(&ironrule(&[
+        "check",
+        "-p",
+        "data/yichang/ironrule.toml",
+        "--format",
+        "json",
+        DEMO,
+    ])))
+    .unwrap();
+    let mut all = String::new();
+    for f in json["findings"].as_array().unwrap() {
+        if f["severity"] == "prohibited" && f["code"] != "YC601" {
+            all.push_str(&format!(
+                "[[waiver]]\nrule = {}\nfeature = {}\ndocument = \"test\"\nbody = \"test\"\n\n",
+                f["code"], f["feature"]["id"]
+            ));
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let waivers = dir.path().join("all.toml");
+    std::fs::write(&waivers, all).unwrap();
+    let o = dir.path().join("out");
+    let out = ironrule(&[
+        "audit",
+        "-p",
+        "data/yichang/ironrule.toml",
+        "-o",
+        o.to_str().unwrap(),
+        "--waivers",
+        waivers.to_str().unwrap(),
+        DEMO,
+    ]);
+    assert_eq!(code(&out), 0, "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("covered by a valid waiver"),
+        "{}",
+        stdout(&out)
+    );
+}
