@@ -15,9 +15,10 @@ use crate::crs::{Crs, Transformer};
 use crate::engine::{Checker, ReadRequest};
 use crate::io::stream::{self, Pending, Unit};
 use crate::io::IdBook;
+use crate::model::Triage;
 use crate::model::{Diagnostic, Feature, Level, Severity};
 use crate::report::csv;
-use crate::triage::Approvals;
+use crate::triage::{Approvals, Entry, Known};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -73,8 +74,12 @@ pub struct Outcome {
     pub undetermined: usize,
     /// Of the findings, those a valid waiver covers (`--waivers`): reported, not failing.
     pub waived: usize,
-    /// The waived findings by severity (the exit code counts the others).
-    pub waived_by_severity: BTreeMap<Severity, usize>,
+    /// Of the findings, those the baseline holds (`--baseline`) and no waiver covers.
+    pub baselined: usize,
+    /// Entries of the baseline no finding matched: fixed.
+    pub fixed: usize,
+    /// The waived and baselined findings by severity (the exit code counts the others).
+    pub excused_by_severity: BTreeMap<Severity, usize>,
     pub by_rule: BTreeMap<String, (usize, usize)>,
     pub by_severity: BTreeMap<Severity, usize>,
     /// District id → rule code → findings (when the project sets `group_by`).
@@ -91,11 +96,14 @@ pub struct Outcome {
 impl Outcome {
     /// Counts one feature's findings by rule, severity and district.
     fn count(&mut self, found: &[Found<'_>], district: Option<&str>) {
-        for (code, severity, undetermined, waived) in found {
-            self.undetermined += usize::from(*undetermined && !*waived);
-            if *waived {
-                self.waived += 1;
-                *self.waived_by_severity.entry(*severity).or_default() += 1;
+        for (code, severity, undetermined, excused) in found {
+            match excused {
+                Excused::No => self.undetermined += usize::from(*undetermined),
+                Excused::Waived => self.waived += 1,
+                Excused::Baselined => self.baselined += 1,
+            }
+            if *excused != Excused::No {
+                *self.excused_by_severity.entry(*severity).or_default() += 1;
             }
             match self.by_rule.get_mut(*code) {
                 Some(e) => e.0 += 1,
@@ -140,23 +148,24 @@ impl Outcome {
                 *d.entry(code).or_default() += n;
             }
         }
-        for (severity, n) in other.waived_by_severity {
-            *self.waived_by_severity.entry(severity).or_default() += n;
+        for (severity, n) in other.excused_by_severity {
+            *self.excused_by_severity.entry(severity).or_default() += n;
         }
         self.errors += other.errors;
         self.warnings += other.warnings;
         self.undetermined += other.undetermined;
         self.waived += other.waived;
+        self.baselined += other.baselined;
     }
 
     /// The run's exit code ([`crate::report::exit_code`]): an error diagnostic is input at
     /// fault.
     pub fn exit_code(&self, fail_on: Option<Severity>) -> u8 {
-        // Waived findings are reported, and fail nothing.
+        // Waived and baselined findings are reported, and fail nothing.
         let worst = self
             .by_severity
             .iter()
-            .filter(|(s, n)| **n > self.waived_by_severity.get(s).copied().unwrap_or(0))
+            .filter(|(s, n)| **n > self.excused_by_severity.get(s).copied().unwrap_or(0))
             .map(|(s, _)| *s)
             .max();
         crate::report::exit_code(self.errors > 0, worst, fail_on)
@@ -271,12 +280,12 @@ pub fn run(
     settings: Settings,
     progress: &mut dyn Progress,
     stop: &AtomicBool,
-    approvals: Option<&Approvals>,
+    excuses: Excuses<'_>,
 ) -> anyhow::Result<Outcome> {
     let started = Instant::now();
     let mut out = Outputs::create(out_dir, settings.layer)?;
     let result = sweep(
-        checker, datasets, request, settings, progress, stop, approvals, &mut out,
+        checker, datasets, request, settings, progress, stop, excuses, &mut out,
     );
     let mut outcome = match result {
         Ok(o) => o,
@@ -290,11 +299,14 @@ pub fn run(
         out.discard();
         return Ok(outcome);
     }
-    // Waivers that covered nothing, said last, as `check` says them.
-    if let Some(a) = approvals {
+    // Waivers that covered nothing, said last, as `check` says them; the baseline's fixed.
+    if let Some(a) = excuses.approvals {
         let mut rows = Rows::default();
         diagnostic_rows(&mut rows, &mut outcome, a.unused());
         out.diagnostics.w.write_all(&rows.diagnostics)?;
+    }
+    if let Some(k) = excuses.baseline {
+        outcome.fixed = k.fixed().len();
     }
     let summary = summary_json(checker, &outcome, out_dir, settings);
     outcome.removed = out.commit(&summary)?;
@@ -307,8 +319,34 @@ struct Rows {
     diagnostics: Vec<u8>,
 }
 
-/// One finding as counted: code, severity, undetermined, waived.
-type Found<'c> = (&'c str, Severity, bool, bool);
+/// One finding as counted: code, severity, undetermined, and what excuses it.
+type Found<'c> = (&'c str, Severity, bool, Excused);
+
+/// Why a finding fails nothing, if it does not.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Excused {
+    No,
+    Waived,
+    Baselined,
+}
+
+impl Excused {
+    fn of(t: &Triage) -> Excused {
+        match t {
+            Triage::Active => Excused::No,
+            Triage::Waived { .. } => Excused::Waived,
+            Triage::Baselined => Excused::Baselined,
+        }
+    }
+}
+
+/// What may excuse findings in an audit: approvals (`--waivers`) and a baseline
+/// (`--baseline`), both shared by the worker threads.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Excuses<'a> {
+    pub approvals: Option<&'a Approvals>,
+    pub baseline: Option<&'a Known<'a>>,
+}
 
 /// One checked feature: its findings, its district, its output lines.
 struct Lines<'c> {
@@ -340,7 +378,7 @@ fn sweep(
     settings: Settings,
     progress: &mut dyn Progress,
     stop: &AtomicBool,
-    approvals: Option<&Approvals>,
+    excuses: Excuses<'_>,
     out: &mut Outputs,
 ) -> anyhow::Result<Outcome> {
     // The workers check and format; the writer thread does the in-order rest (duplicate ids,
@@ -393,7 +431,7 @@ fn sweep(
             Ok(tally)
         });
         let result = sweep_sources(
-            checker, datasets, request, settings, progress, stop, approvals, &tx,
+            checker, datasets, request, settings, progress, stop, excuses, &tx,
         );
         drop(tx);
         let written = writer.join().expect("the writer thread does not panic");
@@ -414,7 +452,7 @@ fn sweep_sources<'c>(
     settings: Settings,
     progress: &mut dyn Progress,
     stop: &AtomicBool,
-    approvals: Option<&Approvals>,
+    excuses: Excuses<'_>,
     tx: &std::sync::mpsc::SyncSender<Msg<'c>>,
 ) -> anyhow::Result<Outcome> {
     let working = &checker.project.crs;
@@ -469,7 +507,7 @@ fn sweep_sources<'c>(
             let batch = opened.next_pending(
                 settings.batch,
                 || Transformer::new(working, &wgs84).ok(),
-                |to_wgs84, f| check_one(checker, to_wgs84.as_ref(), f, settings.layer, approvals),
+                |to_wgs84, f| check_one(checker, to_wgs84.as_ref(), f, settings.layer, excuses),
             );
             let pending = match batch {
                 Ok(Some(p)) => p,
@@ -533,7 +571,7 @@ fn check_one<'c>(
     to_wgs84: Option<&Transformer>,
     f: Feature,
     layer: bool,
-    approvals: Option<&Approvals>,
+    excuses: Excuses<'_>,
 ) -> Lines<'c> {
     let c = match checker.evaluate(f) {
         Ok(c) => c,
@@ -553,19 +591,42 @@ fn check_one<'c>(
     let mut csv_rows = String::new();
     let mut layer_rows = Vec::new();
     let mut warnings = Vec::new();
-    // The waiver of one finding, and the warnings of expired ones.
-    let mut waive = |code: &str, fref: &crate::model::FeatureRef, name: Option<&str>| {
-        let a = approvals?;
-        let (t, mut expired) = a.judge(code, fref.index, fref.id.as_deref(), name, &fref.source);
-        warnings.append(&mut expired);
-        t
+    // A finding's waiver (and the warnings of expired ones), else its baseline entry; as in
+    // `check`, a waived finding takes its baseline entry too.
+    let mut excuse = |code: &str,
+                      fref: &crate::model::FeatureRef,
+                      name: Option<&str>,
+                      entry: &dyn Fn() -> Entry|
+     -> Triage {
+        let waived = excuses.approvals.and_then(|a| {
+            let (t, mut expired) =
+                a.judge(code, fref.index, fref.id.as_deref(), name, &fref.source);
+            warnings.append(&mut expired);
+            t
+        });
+        let known = excuses.baseline.is_some_and(|k| k.take(&entry()));
+        match (waived, known) {
+            (Some(t), _) => t,
+            (None, true) => Triage::Baselined,
+            (None, false) => Triage::Active,
+        }
     };
     if !layer {
         // The CSV rows straight from the worded results, without building findings: the
         // same words (`Checker::word`) and the same writer (`csv::write_row`) as `check`.
         for x in &c.found {
             let w = checker.word(&c.fref, &c.properties, x);
-            let waived = waive(&x.rule.code, &c.fref, c.name()).is_some();
+            let triage = excuse(&x.rule.code, &c.fref, c.name(), &|| {
+                Entry::new(
+                    &x.rule.code,
+                    &c.fref.source,
+                    c.fref.id.as_deref().or(c.name()),
+                    &w.zone.layer,
+                    w.zone.id,
+                    w.measure.value,
+                    x.hit.geometry.as_ref(),
+                )
+            });
             csv::write_row(
                 &mut csv_rows,
                 &csv::Row {
@@ -581,23 +642,27 @@ fn check_one<'c>(
                     message: &w.message,
                     source: &c.fref.source,
                     index: c.fref.index,
-                    status: if waived { "waived" } else { w.status() },
+                    status: if triage.is_active() {
+                        w.status()
+                    } else {
+                        triage.as_str()
+                    },
                 },
             );
             found.push((
                 x.rule.code.as_str(),
                 w.severity,
                 w.undetermined.is_some(),
-                waived,
+                Excused::of(&triage),
             ));
         }
     } else {
         let codes: Vec<&'c str> = c.found.iter().map(|x| x.rule.code.as_str()).collect();
         let mut findings = checker.findings(c);
         for f in &mut findings {
-            if let Some(t) = waive(&f.code, &f.feature, f.feature_name.as_deref()) {
-                f.triage = t;
-            }
+            f.triage = excuse(&f.code, &f.feature, f.feature_name.as_deref(), &|| {
+                Entry::of(f)
+            });
         }
         for (x, code) in findings.iter().zip(codes) {
             csv::write_row(&mut csv_rows, &csv::Row::from(x));
@@ -613,7 +678,7 @@ fn check_one<'c>(
                 code,
                 x.severity,
                 x.undetermined.is_some(),
-                !x.triage.is_active(),
+                Excused::of(&x.triage),
             ));
         }
     }
@@ -718,6 +783,8 @@ pub fn summary_json(checker: &Checker, o: &Outcome, dir: &Path, settings: Settin
         "findings": o.findings,
         "undetermined": o.undetermined,
         "waived": o.waived,
+        "baselined": o.baselined,
+        "fixed": o.fixed,
         "by_rule": rules,
         "by_severity": severities,
         "by_district": checker.project.group_by.as_ref().map(|layer| json!({

@@ -250,21 +250,53 @@ pub struct Entry {
 }
 
 impl Entry {
-    fn of(f: &Finding) -> Entry {
+    /// The entry of a finding.
+    pub fn of(f: &Finding) -> Entry {
+        Entry::new(
+            &f.code,
+            &f.feature.source,
+            f.feature.id.as_deref().or(f.feature_name.as_deref()),
+            &f.zone.layer,
+            f.zone.id.as_deref(),
+            f.measure.value,
+            f.geometry.as_ref(),
+        )
+    }
+
+    /// The entry of a finding given by its parts (the audit words none): rule, source, the
+    /// feature's key (id, else name), zone, value and offending part.
+    pub fn new(
+        code: &str,
+        source: &str,
+        feature: Option<&str>,
+        zone_layer: &str,
+        zone_id: Option<&str>,
+        value: f64,
+        geometry: Option<&geo::Geometry<f64>>,
+    ) -> Entry {
         use geo::BoundingRect;
         Entry {
-            code: f.code.clone(),
-            file: file_name(&f.feature.source),
-            feature: f.feature.id.clone().or_else(|| f.feature_name.clone()),
-            zone_layer: f.zone.layer.clone(),
-            zone_id: f.zone.id.clone(),
-            value: f.measure.value,
-            at: f
-                .geometry
-                .as_ref()
+            code: code.to_owned(),
+            file: file_name(source),
+            feature: feature.map(str::to_owned),
+            zone_layer: zone_layer.to_owned(),
+            zone_id: zone_id.map(str::to_owned),
+            value,
+            at: geometry
                 .and_then(|g| g.bounding_rect())
                 .map(|r| [r.center().x, r.center().y]),
         }
+    }
+
+    /// What must be equal for two entries to match (the value and place may differ a little).
+    fn key(&self) -> (&str, &str, Option<&str>, &str, Option<&str>) {
+        (
+            &self.code,
+            &self.file,
+            self.feature.as_deref(),
+            &self.zone_layer,
+            self.zone_id.as_deref(),
+        )
     }
 
     fn matches(&self, other: &Entry) -> bool {
@@ -325,22 +357,67 @@ impl Baseline {
     /// Marks active findings the baseline holds as baselined (each entry matches at most
     /// one finding) and returns the entries no finding matched: the fixed ones.
     pub fn apply(&self, findings: &mut [Finding]) -> Vec<Entry> {
-        let mut taken = vec![false; self.findings.len()];
+        let book = Known::new(self);
         for f in findings.iter_mut() {
-            let e = Entry::of(f);
-            if let Some(i) =
-                (0..self.findings.len()).find(|&i| !taken[i] && e.matches(&self.findings[i]))
-            {
-                taken[i] = true;
-                if f.triage.is_active() {
-                    f.triage = Triage::Baselined;
-                }
+            if book.take(&Entry::of(f)) && f.triage.is_active() {
+                f.triage = Triage::Baselined;
             }
         }
-        self.findings
+        book.fixed()
+    }
+}
+
+/// A baseline indexed by key, shared by the threads of an audit: each entry is taken by at
+/// most one finding.
+#[derive(Debug)]
+pub struct Known<'b> {
+    baseline: &'b Baseline,
+    by_key: std::collections::HashMap<
+        (&'b str, &'b str, Option<&'b str>, &'b str, Option<&'b str>),
+        Vec<usize>,
+    >,
+    taken: Vec<AtomicBool>,
+}
+
+impl<'b> Known<'b> {
+    pub fn new(baseline: &'b Baseline) -> Known<'b> {
+        let mut by_key: std::collections::HashMap<_, Vec<usize>> = Default::default();
+        for (i, e) in baseline.findings.iter().enumerate() {
+            by_key.entry(e.key()).or_default().push(i);
+        }
+        let taken = baseline
+            .findings
             .iter()
-            .zip(taken)
-            .filter(|(_, t)| !t)
+            .map(|_| AtomicBool::new(false))
+            .collect();
+        Known {
+            baseline,
+            by_key,
+            taken,
+        }
+    }
+
+    /// Whether the finding `e` is in the baseline: the first entry not yet taken that it
+    /// matches is taken.
+    pub fn take(&self, e: &Entry) -> bool {
+        let Some(candidates) = self.by_key.get(&e.key()) else {
+            return false;
+        };
+        candidates.iter().any(|&i| {
+            e.matches(&self.baseline.findings[i])
+                && self.taken[i]
+                    .compare_exchange(false, true, Ordering::Relaxed, Ordering::Relaxed)
+                    .is_ok()
+        })
+    }
+
+    /// The entries no finding took: fixed.
+    pub fn fixed(&self) -> Vec<Entry> {
+        self.baseline
+            .findings
+            .iter()
+            .zip(&self.taken)
+            .filter(|(_, t)| !t.load(Ordering::Relaxed))
             .map(|(e, _)| e.clone())
             .collect()
     }

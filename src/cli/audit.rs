@@ -40,6 +40,11 @@ pub struct AuditArgs {
     /// valid through that day.
     #[arg(long, value_name = "DATE", requires = "waivers")]
     pub as_of: Option<String>,
+    /// Findings already in this baseline (from `ironrule baseline write`) are written with
+    /// status `baselined` and do not fail the audit; summary.json counts the entries no
+    /// longer found as `fixed`.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
     /// Features per batch (memory grows with it; throughput barely does past 10,000).
     #[arg(long, default_value_t = DEFAULT_BATCH as u64, value_name = "N",
           value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
@@ -145,6 +150,7 @@ pub fn run(args: AuditArgs, lang: crate::model::Lang) -> Result<u8> {
             args.datasets
                 .iter()
                 .chain(args.waivers.iter())
+                .chain(args.baseline.iter())
                 .map(PathBuf::as_path),
         )
         .map_err(|e| anyhow::anyhow!(e))?;
@@ -165,6 +171,12 @@ pub fn run(args: AuditArgs, lang: crate::model::Lang) -> Result<u8> {
         }
         None => None,
     };
+    let baseline = args
+        .baseline
+        .as_ref()
+        .map(|p| crate::triage::Baseline::load(p))
+        .transpose()?;
+    let known = baseline.as_ref().map(crate::triage::Known::new);
     // A second Ctrl-C ends the process at once.
     let _ = ctrlc::set_handler(|| {
         if STOP.swap(true, Ordering::SeqCst) {
@@ -187,7 +199,10 @@ pub fn run(args: AuditArgs, lang: crate::model::Lang) -> Result<u8> {
         },
         &mut bar,
         &STOP,
-        approvals.as_ref(),
+        audit::Excuses {
+            approvals: approvals.as_ref(),
+            baseline: known.as_ref(),
+        },
     )
     .with_context(|| format!("audit into {}", args.out.display()))?;
     if outcome.interrupted {
@@ -272,6 +287,13 @@ fn console_summary(
         let _ = match lang {
             Lang::En => writeln!(s, "  undetermined: {n} of the findings are rules that could not be decided (status 'undetermined' in findings.csv): fix the attributes they name"),
             Lang::Zh => writeln!(s, "  无法判定：{n} 项发现为无法判定的规则（findings.csv 中 status 为 'undetermined'）：请补正其所列属性"),
+        };
+    }
+    if args.baseline.is_some() {
+        let (n, fixed) = (thousands(outcome.baselined), thousands(outcome.fixed));
+        let _ = match lang {
+            Lang::En => writeln!(s, "  baselined: {n} of the findings are in the baseline (status 'baselined') and fail nothing; {fixed} of its entries are no longer found (fixed)"),
+            Lang::Zh => writeln!(s, "  基线内：{n} 项发现已在基线中（status 为 'baselined'），不计为不通过；基线中有 {fixed} 项已不再出现（已整改）"),
         };
     }
     if outcome.waived > 0 {

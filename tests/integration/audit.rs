@@ -184,7 +184,7 @@ fn an_interrupted_audit_writes_nothing() {
         ironrule::audit::Settings::default(),
         &mut ironrule::audit::Silent,
         &stop,
-        None,
+        ironrule::audit::Excuses::default(),
     )
     .unwrap();
     assert!(outcome.interrupted);

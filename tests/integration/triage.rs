@@ -404,3 +404,79 @@ fn audit_takes_the_same_waivers_as_check() {
         stdout(&out)
     );
 }
+
+/// `audit --baseline` marks what `check --baseline` marks, with and without the findings
+/// layer; the share rule's entries, which an audit never evaluates, come back as fixed.
+#[test]
+fn audit_takes_the_same_baseline_as_check() {
+    let dir = tempfile::tempdir().unwrap();
+    let baseline = dir.path().join("baseline.json");
+    let b = baseline.to_str().unwrap();
+    let out = ironrule(&[
+        "baseline",
+        "write",
+        "-p",
+        "data/yichang/ironrule.toml",
+        "--output",
+        b,
+        DEMO,
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let out = ironrule(&[
+        "check",
+        "-p",
+        "data/yichang/ironrule.toml",
+        "--format",
+        "csv",
+        "--baseline",
+        b,
+        DEMO,
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let share_rows = stdout(&out)
+        .lines()
+        .filter(|l| l.starts_with("YC601,"))
+        .count();
+    assert!(share_rows > 0);
+    let mut expected: Vec<String> = stdout(&out)
+        .lines()
+        .skip(1)
+        .filter(|l| !l.starts_with("YC601,"))
+        .map(str::to_owned)
+        .collect();
+    expected.sort();
+    assert!(
+        expected.iter().all(|l| l.ends_with(",baselined")),
+        "{expected:?}"
+    );
+    for layer in ["geojsonl", "none"] {
+        let o = dir.path().join(layer);
+        let out = ironrule(&[
+            "audit",
+            "-p",
+            "data/yichang/ironrule.toml",
+            "-o",
+            o.to_str().unwrap(),
+            "--baseline",
+            b,
+            "--findings-layer",
+            layer,
+            DEMO,
+        ]);
+        assert_eq!(code(&out), 0, "{}", stdout(&out));
+        assert!(
+            stdout(&out).contains("are in the baseline"),
+            "{}",
+            stdout(&out)
+        );
+        let csv = std::fs::read_to_string(o.join("findings.csv")).unwrap();
+        let mut got: Vec<String> = csv.lines().skip(1).map(str::to_owned).collect();
+        got.sort();
+        assert_eq!(got, expected, "--findings-layer {layer}");
+        let summary: Value =
+            serde_json::from_str(&std::fs::read_to_string(o.join("summary.json")).unwrap())
+                .unwrap();
+        assert_eq!(summary["baselined"], expected.len());
+        assert_eq!(summary["fixed"], share_rows);
+    }
+}
