@@ -272,6 +272,7 @@ impl Default for Settings {
 
 /// Runs an audit. `stop` is polled between batches (Ctrl-C): when set, the temporary files
 /// are removed and the outcome says `interrupted`.
+#[allow(clippy::too_many_arguments)]
 pub fn run(
     checker: &Checker,
     datasets: &[PathBuf],

@@ -36,6 +36,8 @@ pub mod project;
 pub mod report;
 /// Rule packs: schema, loader, filters, message templates.
 pub mod rules;
+/// The TOML files' JSON Schemas, and every structural error of a file at once.
+pub mod schema;
 /// `ironrule serve`: the project over HTTP, and the map page.
 pub mod serve;
 /// Waivers and baselines: findings that are approved or already known.

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 pub const FILE_NAME: &str = "ironrule.toml";
 
 /// One `[[layer]]`.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LayerSpec {
     /// The name rules use.
@@ -45,9 +45,9 @@ pub struct LayerSpec {
     pub encoding: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct ProjectFile {
+pub(crate) struct ProjectFile {
     #[serde(default)]
     name: Option<String>,
     crs: String,
@@ -120,6 +120,7 @@ impl Project {
     /// Loads and checks a project file.
     pub fn load(path: &Path) -> Result<Project> {
         let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        crate::schema::refuse(crate::schema::File::Project, path, &text)?;
         let file: ProjectFile = toml::from_str(&text).map_err(|e| {
             let loc = e.span().map(|s| line_col(&text, s.start));
             Error::parse(path, loc, e.message().trim().to_owned())

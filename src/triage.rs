@@ -24,17 +24,25 @@ use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 /// One approval.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct WaiverSpec {
+    /// The code of the rule it waives, such as "YC202".
     rule: String,
+    /// The feature it covers: its id, else its name.
     feature: String,
+    /// The approval document's number, such as "国函〔2026〕88号".
     document: String,
+    /// The body that approved it, such as "State Council".
     body: String,
+    /// What the approval covers, in its words.
     #[serde(default)]
     scope: Option<String>,
+    /// The last day it is valid, "YYYY-MM-DD" (inclusive); absent: it does not expire.
     #[serde(default)]
+    #[schemars(with = "Option<String>")]
     expires: Option<toml::Spanned<String>>,
+    /// Why it was granted.
     #[serde(default)]
     reason: Option<String>,
     /// Only findings from this source file name.
@@ -42,10 +50,11 @@ struct WaiverSpec {
     source: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct WaiverFile {
+pub(crate) struct WaiverFile {
     #[serde(default, rename = "waiver")]
+    #[schemars(with = "Vec<WaiverSpec>")]
     waivers: Vec<toml::Spanned<WaiverSpec>>,
 }
 
@@ -67,6 +76,7 @@ pub struct Waiver {
 /// Loads a waivers file; every error (syntax, unknown rule code, bad date) is collected.
 pub fn load_waivers(path: &Path, known_codes: &[String]) -> Result<Vec<Waiver>> {
     let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    crate::schema::refuse(crate::schema::File::Waivers, path, &text)?;
     let file: WaiverFile = toml::from_str(&text).map_err(|e| {
         let loc = e.span().map(|s| line_col(&text, s.start));
         Error::parse(path, loc, e.message().trim().to_owned())
@@ -234,6 +244,9 @@ pub fn apply_waivers(findings: &mut [Finding], waivers: &[Waiver], today: Date) 
     warnings
 }
 
+/// An entry's rule, file, feature and zone layer and id.
+type Key<'a> = (&'a str, &'a str, Option<&'a str>, &'a str, Option<&'a str>);
+
 /// One recorded finding.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Entry {
@@ -289,7 +302,7 @@ impl Entry {
     }
 
     /// What must be equal for two entries to match (the value and place may differ a little).
-    fn key(&self) -> (&str, &str, Option<&str>, &str, Option<&str>) {
+    fn key(&self) -> Key<'_> {
         (
             &self.code,
             &self.file,
@@ -372,10 +385,7 @@ impl Baseline {
 #[derive(Debug)]
 pub struct Known<'b> {
     baseline: &'b Baseline,
-    by_key: std::collections::HashMap<
-        (&'b str, &'b str, Option<&'b str>, &'b str, Option<&'b str>),
-        Vec<usize>,
-    >,
+    by_key: std::collections::HashMap<Key<'b>, Vec<usize>>,
     taken: Vec<AtomicBool>,
 }
 

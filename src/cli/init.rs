@@ -65,7 +65,8 @@ const RIVER: [[f64; 2]; 4] = [
     [512_000.0, 3_396_500.0],
 ];
 
-const PROJECT_TOML: &str = r#"# An ironrule project: the working CRS, the zone layers rules measure against, and the rule
+const PROJECT_TOML: &str = r#"#:schema schemas/ironrule.schema.json
+# An ironrule project: the working CRS, the zone layers rules measure against, and the rule
 # packs. From this folder:
 #   ironrule check proposals.geojson     check proposals (exit 0 clean, 1 findings, 2 bad input)
 #   ironrule rules lint                  every problem of the packs, with file:line:col
@@ -87,7 +88,8 @@ path = "zones/river.geojson"
 title = "River centreline (illustrative: replace it with your own)"
 "#;
 
-const PACK_TOML: &str = r#"# A rule pack: one folder per rule beside this file, each with rule.toml, README.md and
+const PACK_TOML: &str = r#"#:schema ../schemas/pack.schema.json
+# A rule pack: one folder per rule beside this file, each with rule.toml, README.md and
 # fixtures/. `ironrule rules new CODE --kind KIND --layer LAYER` adds one.
 id = "@ID@"
 title = "@NAME@ rules"
@@ -143,6 +145,14 @@ pub fn init(args: InitArgs, lang: Lang) -> Result<u8> {
             "geometry": {"type": "LineString", "coordinates": RIVER},
         }],
     });
+    // The files' JSON Schemas beside them: editors that honour `#:schema` (Taplo, Even
+    // Better TOML) complete keys and check values offline.
+    for f in crate::schema::File::ALL {
+        write_new(
+            &dir.join("schemas").join(f.schema_name()),
+            &format!("{}\n", serde_json::to_string_pretty(&f.schema())?),
+        )?;
+    }
     write_new(&project_file, &PROJECT_TOML.replace("@NAME@", &name))?;
     write_new(
         &dir.join("zones/river.geojson"),
@@ -351,7 +361,15 @@ fn new_rule(
     };
     let cases = scaffold::draw(zones, engine_kind).map_err(anyhow::Error::msg)?;
     let dir = pack_dir.join(format!("{code}-{slug}"));
-    let toml = rule_toml(code, &slug, kind, layer, distance_m, severity);
+    let mut toml = rule_toml(code, &slug, kind, layer, distance_m, severity);
+    // The schema line where the project keeps its schemas beside it (as `init` writes them).
+    let project_dir = checker.project.path.parent().unwrap_or(Path::new(""));
+    let schema = project_dir
+        .join("schemas")
+        .join(crate::schema::File::Rule.schema_name());
+    if schema.exists() && pack_dir.parent() == Some(project_dir) {
+        toml.insert_str(0, "#:schema ../../schemas/rule.schema.json\n");
+    }
     // Refuse what lint would: the rule as written must load.
     crate::rules::pack::check_rule_text(&toml, &prefix, Some(&checker.project.input_names()))
         .map_err(crate::Error::Config)?;

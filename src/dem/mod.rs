@@ -28,7 +28,7 @@ pub type DemError = String;
 pub const DEFAULT_CACHE_MB: u64 = 64;
 
 /// One `[[dem]]` of a project file.
-#[derive(Clone, Debug, serde::Deserialize)]
+#[derive(Clone, Debug, serde::Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DemSpec {
     /// The name rules use (`dem = "NAME"`).

@@ -122,7 +122,7 @@ impl Keep {
 /// Sizes past which input is refused (exit 2, naming the limit) rather than read: a file
 /// that claims more than any real planning file holds gets an error, not an out-of-memory
 /// abort. Set in `ironrule.toml`'s `[limits]` table.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct Limits {
     /// The largest single feature, in MB of its encoding: a GeoJSON feature's text, a line

@@ -283,16 +283,18 @@ pub struct Terrain {
 }
 
 /// Where a rule comes from in law.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Citation {
     /// The instrument, e.g. "中华人民共和国长江保护法 (Yangtze River Protection Law)".
     pub instrument: String,
+    /// The article, e.g. "第二十六条 (Article 26)".
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub article: Option<String>,
     /// The date the instrument took effect, ISO 8601.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub effective: Option<String>,
+    /// Where the text can be read.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
     /// How sure we are of the text: "read in the law text" or "secondary source".

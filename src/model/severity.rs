@@ -4,7 +4,19 @@ use std::str::FromStr;
 
 /// How bad a finding is, from least to most severe; `Ord` follows that order so that
 /// `--fail-on requires-approval` means "this or worse".
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum Severity {
     /// Worth knowing; never a violation by itself.

@@ -48,7 +48,7 @@ pub const INVALID: &str = "$invalid";
 pub const FILE_NAME: &str = "attributes.toml";
 
 /// An attribute's type.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum AttrType {
     /// Free text.
@@ -77,7 +77,7 @@ impl AttrType {
 }
 
 /// One value of an enumeration, and the names submissions use for it.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EnumValue {
     pub value: String,
@@ -89,7 +89,7 @@ pub struct EnumValue {
 }
 
 /// One `[[attribute]]`.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Attribute {
     pub name: String,
@@ -109,18 +109,20 @@ pub struct Attribute {
     pub values: Vec<EnumValue>,
     /// The value a feature without the attribute gets.
     #[serde(default)]
+    #[schemars(with = "Option<serde_json::Value>")]
     pub default: Option<toml::Value>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct DictFile {
+pub(crate) struct DictFile {
     #[serde(default, rename = "attribute")]
+    #[schemars(with = "Vec<Attribute>")]
     attributes: Vec<toml::Spanned<Attribute>>,
 }
 
 /// A project's additions for one attribute (`[attributes.NAME]` in `ironrule.toml`).
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Mapping {
     /// More field names for the attribute.
@@ -240,6 +242,10 @@ fn marker(field: &str, raw: &Value, problem: Problem, why: String) -> Value {
 impl Dictionary {
     /// Parses an `attributes.toml`; errors carry the byte offset of what is wrong.
     pub fn parse(text: &str) -> Result<Dictionary, Vec<(usize, String)>> {
+        let problems = crate::schema::check(crate::schema::File::Attributes, text);
+        if !problems.is_empty() {
+            return Err(problems);
+        }
         let file: DictFile = toml::from_str(text).map_err(|e| {
             vec![(
                 e.span().map_or(0, |s| s.start),

@@ -10,16 +10,23 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// `pack.toml` as written.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct PackSpec {
+pub(crate) struct PackSpec {
+    /// The pack's id, such as "yichang".
     id: String,
+    /// What the pack is, for people.
     title: String,
+    /// Where its rules hold, such as "宜昌市, 湖北省, 中国".
     jurisdiction: String,
+    /// The pack's version, such as "0.1.0".
     version: String,
+    /// Every rule code is this prefix (ASCII capitals) and digits, such as "YC".
     code_prefix: String,
+    /// The date the pack takes effect, "YYYY-MM-DD".
     #[serde(default)]
     effective: Option<String>,
+    /// What the pack protects, and how its codes are numbered.
     #[serde(default)]
     description: Option<String>,
     /// The project whose zone layers the fixtures are drawn against.
@@ -86,6 +93,16 @@ pub fn load_pack(dir: &Path, known_layers: Option<&[String]>) -> Result<Pack, Ve
             )]);
         }
     };
+    let problems = crate::schema::check(crate::schema::File::Pack, &text);
+    if !problems.is_empty() {
+        return Err(problems
+            .into_iter()
+            .map(|(at, message)| {
+                let (line, col) = line_col(&text, at);
+                Diagnostic::error(pack_name.clone(), message).at(line, col)
+            })
+            .collect());
+    }
     let spec: PackSpec = match toml::from_str(&text) {
         Ok(s) => s,
         Err(e) => {
@@ -187,7 +204,7 @@ fn load_dictionary(dir: &Path, errors: &mut Vec<Diagnostic>) -> Option<Dictionar
 }
 
 /// The name among `names` within two edits of `word` (a typo's likely meaning), if any.
-fn closest<'a>(word: &str, names: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+pub(crate) fn closest<'a>(word: &str, names: impl Iterator<Item = &'a str>) -> Option<&'a str> {
     let distance = |a: &str, b: &str| {
         let b: Vec<char> = b.chars().collect();
         let mut row: Vec<usize> = (0..=b.len()).collect();
@@ -321,6 +338,14 @@ fn parse_rule(
         text,
         out: errors,
     };
+    // Every structural error at once, each at its key; then the meaning.
+    let problems = crate::schema::check(crate::schema::File::Rule, text);
+    if !problems.is_empty() {
+        for (at, message) in problems {
+            sink.at(at, message);
+        }
+        return None;
+    }
     match toml::from_str::<RuleSpec>(text) {
         Ok(parsed) => compile(parsed, spec, dir, cx, seen, &mut sink),
         Err(e) => {
@@ -897,7 +922,8 @@ layer = "zone"
         );
         let errs = load_pack(tmp.path(), Some(&["zone".to_owned()])).unwrap_err();
         let text: Vec<String> = errs.iter().map(|d| d.to_string()).collect();
-        assert_eq!(errs.len(), 4, "{text:#?}");
+        // T2-z: every structural error of the file at once.
+        assert_eq!(errs.len(), 9, "{text:#?}");
         assert!(
             text[0].contains("T1-y/rule.toml:1:8") && text[0].contains("duplicate code"),
             "{text:#?}"
@@ -910,9 +936,19 @@ layer = "zone"
             text[2].contains("T1-y/rule.toml:9:1") && text[2].contains("unknown layer 'nowhere'"),
             "{text:#?}"
         );
+        let t2: Vec<&String> = text[3..].iter().collect();
+        for (i, key) in ["summary", "severity", "message", "citation", "test"]
+            .iter()
+            .enumerate()
+        {
+            assert!(
+                t2[i].contains("T2-z/rule.toml:1:1") && t2[i].contains(&format!("missing `{key}`")),
+                "{t2:#?}"
+            );
+        }
         assert!(
-            text[3].contains("T2-z/rule.toml:3:1") && text[3].contains("bogus"),
-            "{text:#?}"
+            t2[5].contains("T2-z/rule.toml:3:1") && t2[5].contains("unknown key `bogus`"),
+            "{t2:#?}"
         );
     }
 }

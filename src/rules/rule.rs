@@ -6,7 +6,9 @@ use std::path::PathBuf;
 use toml::Spanned;
 
 /// Whether a rule is in force. Codes are permanent: a retired rule stays, `deprecated`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, serde::Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     #[default]
@@ -29,7 +31,7 @@ impl Status {
 }
 
 /// One layer name or several.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(untagged)]
 pub enum Layers {
     One(String),
@@ -46,19 +48,27 @@ impl Layers {
 }
 
 /// The `[test]` table as written.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "kind", rename_all = "lowercase", deny_unknown_fields)]
 pub enum TestSpec {
+    /// The footprint's interior meets a zone's (touching is not overlap).
     Overlap {
+        /// The zone layer (a `[[layer]]` name), or a list of them.
         layer: Layers,
+        /// The least overlap that counts, square metres (default: any above 1 mm²).
         #[serde(default)]
         min_area_m2: Option<f64>,
     },
+    /// The footprint is within `distance_m` of a zone (inclusive).
     Setback {
+        /// The zone layer (a `[[layer]]` name), or a list of them.
         layer: Layers,
+        /// The setback, metres: exactly this far fires.
         distance_m: f64,
     },
+    /// Part of the footprint lies outside the union of the layers' zones.
     Within {
+        /// The zone layer (a `[[layer]]` name), or a list of them.
         layer: Layers,
     },
     Share {
@@ -133,7 +143,7 @@ pub enum TestSpec {
 }
 
 /// One `[[test.band]]`: up to `to_m` metres from the baseline (inclusive), at most `max`.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BandSpec {
     pub to_m: f64,
@@ -197,27 +207,40 @@ impl Measured {
 }
 
 /// `rule.toml` as written.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RuleSpec {
+    /// The rule's permanent code: the pack's prefix and digits, such as "YC101".
+    #[schemars(with = "String")]
     pub code: Spanned<String>,
     /// What is prohibited, as a slug: `river-setback`, or in Chinese `河道退让`.
+    #[schemars(with = "String")]
     pub name: Spanned<String>,
     /// One line that says what is prohibited, for listings.
     pub summary: String,
+    /// How bad a finding is: prohibited, requires-approval, requires-assessment or notice.
     pub severity: Severity,
+    /// stable (the default), preview, or deprecated (kept so its code is never reused).
     #[serde(default)]
     pub status: Status,
+    /// Which proposals it applies to, in CQL2 over their attributes; absent: every one.
     #[serde(default)]
+    #[schemars(with = "Option<String>")]
     pub applies_to: Option<Spanned<String>>,
+    /// What a finding says: {feature}, {value}, {limit}, {unit}, {zone}, {layer}, {code}.
+    #[schemars(with = "String")]
     pub message: Spanned<String>,
+    /// The law the rule enforces, quoted by every finding.
     pub citation: Citation,
+    /// The spatial test: its kind, the layers it measures against and its limits.
+    #[schemars(with = "TestSpec")]
     pub test: Spanned<TestSpec>,
     /// Who must approve, for `requires-approval` (e.g. "State Council").
     #[serde(default)]
     pub approval: Option<String>,
     /// Whitelisted cases: a feature matching `when` gets this severity instead.
     #[serde(default, rename = "exception")]
+    #[schemars(with = "Vec<ExceptionSpec>")]
     pub exceptions: Vec<Spanned<ExceptionSpec>>,
     /// The summary and message in Chinese (`--lang zh`).
     #[serde(default)]
@@ -225,16 +248,17 @@ pub struct RuleSpec {
 }
 
 /// A rule's human text in another language (`[zh]`).
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TextSpec {
     pub summary: String,
     /// The message template, with the same placeholders as the rule's.
+    #[schemars(with = "String")]
     pub message: Spanned<String>,
 }
 
 /// One `[[exception]]` as written.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ExceptionSpec {
     pub when: String,

@@ -324,7 +324,7 @@ fn rules_lint_knows_the_dictionary() {
         "'用地性质' is an alias of the attribute 'land_use'",
         "'villa' is not a value of land_use",
         "did you mean 'industry'?",
-        "rule.toml:5:14",
+        "rule.toml:6:14",
     ] {
         assert!(err.contains(needle), "{needle}: {err}");
     }

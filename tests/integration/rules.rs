@@ -111,12 +111,12 @@ fn broken_rule_files_are_reported_with_file_and_line() {
         "{err}"
     );
     assert!(
-        err.contains("YC202-occupation-of-permanent-basic-farmland/rule.toml:5:")
+        err.contains("YC202-occupation-of-permanent-basic-farmland/rule.toml:6:")
             && err.contains("function 'agriculture'"),
         "{err}"
     );
     assert!(
-        err.contains("YC301-non-water-supply-construction-in-drinking-water-zone-i/rule.toml:4:"),
+        err.contains("YC301-non-water-supply-construction-in-drinking-water-zone-i/rule.toml:5:"),
         "{err}"
     );
 }

@@ -176,10 +176,13 @@ fn malformed_waivers_are_errors_with_their_location() {
         DEMO,
     ]);
     assert_eq!(code(&out), 2);
+    // Both missing keys at once, at their table, with what they are.
+    let err = stderr(&out);
     assert!(
-        stderr(&out).contains("missing field `document`"),
-        "{}",
-        stderr(&out)
+        err.contains(
+            "w.toml:1:1: missing `document` in [[waiver]] #1 (The approval document's number"
+        ) && err.contains("w.toml:1:1: missing `body` in [[waiver]] #1 (The body that approved it"),
+        "{err}"
     );
 }
 
