@@ -19,6 +19,7 @@ mod init;
 mod lang;
 mod pipeline;
 mod properties;
+mod readme;
 mod rules;
 mod serve;
 mod snapshots;
