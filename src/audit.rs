@@ -87,13 +87,83 @@ pub struct Outcome {
     pub errors: usize,
     pub warnings: usize,
     pub seconds: f64,
+    /// Features with findings counted on a fine grid over the project's area (the report's
+    /// density map).
+    pub density: Option<Density>,
+    /// The features with the most prohibited findings, then the most findings (at most
+    /// [`WORST`]), worst first, with their findings.csv rows.
+    pub worst: Vec<Worst>,
     /// Set when the audit was interrupted: nothing was written.
     pub interrupted: bool,
     /// A findings layer of an earlier run, removed because this run wrote none.
     pub removed: Option<PathBuf>,
 }
 
+/// How many of the worst features the report lists.
+pub const WORST: usize = 20;
+
+/// Findings counted on a square grid of [`Density::CELLS`]² cells over an area.
+#[derive(Clone, Debug)]
+pub struct Density {
+    pub area: geo::Rect<f64>,
+    /// Row-major from the area's south-west corner: findings per cell.
+    pub counts: Vec<u32>,
+}
+
+impl Density {
+    pub const CELLS: usize = 512;
+
+    fn new(area: geo::Rect<f64>) -> Density {
+        Density {
+            area,
+            counts: vec![0; Density::CELLS * Density::CELLS],
+        }
+    }
+
+    fn add(&mut self, at: geo::Coord<f64>, n: usize) {
+        let cell = |v: f64, min: f64, size: f64| {
+            let i = ((v - min) / size * Density::CELLS as f64).floor();
+            (i.max(0.0) as usize).min(Density::CELLS - 1)
+        };
+        let (a, b) = (self.area.min(), self.area);
+        let i = cell(at.x, a.x, b.width().max(1e-9));
+        let j = cell(at.y, a.y, b.height().max(1e-9));
+        self.counts[j * Density::CELLS + i] += n as u32;
+    }
+}
+
+/// One of the worst features: what it broke, and where to read it.
+#[derive(Clone, Debug)]
+pub struct Worst {
+    pub prohibited: usize,
+    pub findings: usize,
+    pub source: String,
+    pub index: usize,
+    pub id: Option<String>,
+    pub district: Option<String>,
+    /// Its findings.csv rows.
+    pub rows: String,
+}
+
 impl Outcome {
+    /// Whether a feature with these counts would be among the [`WORST`] (earlier features
+    /// win ties): asked before its entry is built.
+    fn ranks(&self, prohibited: usize, findings: usize) -> bool {
+        self.worst.len() < WORST
+            || self
+                .worst
+                .last()
+                .is_some_and(|l| (l.prohibited, l.findings) < (prohibited, findings))
+    }
+
+    /// Puts `w` in its place among the worst.
+    fn rank(&mut self, w: Worst) {
+        let key = |w: &Worst| (w.prohibited, w.findings);
+        let at = self.worst.partition_point(|x| key(x) >= key(&w));
+        self.worst.insert(at, w);
+        self.worst.truncate(WORST);
+    }
+
     /// Counts one feature's findings by rule, severity and district.
     fn count(&mut self, found: &[Found<'_>], district: Option<&str>) {
         for (code, severity, undetermined, excused) in found {
@@ -156,6 +226,8 @@ impl Outcome {
         self.undetermined += other.undetermined;
         self.waived += other.waived;
         self.baselined += other.baselined;
+        self.density = other.density;
+        self.worst = other.worst;
     }
 
     /// The run's exit code ([`crate::report::exit_code`]): an error diagnostic is input at
@@ -220,7 +292,7 @@ impl Outputs {
     /// Flushes, syncs and renames every file into place; `summary.json` last. A findings
     /// layer an earlier run left there, when this run writes none, is removed (it would
     /// otherwise sit beside a findings.csv it does not match); its name is returned.
-    fn commit(self, summary: &Value) -> std::io::Result<Option<PathBuf>> {
+    fn commit(self, summary: &Value, report: &str) -> std::io::Result<Option<PathBuf>> {
         let dir = self.dir.clone();
         let stale = dir.join("findings.geojsonl");
         let stale = (self.layer.is_none() && stale.is_file()).then_some(stale);
@@ -235,6 +307,7 @@ impl Outputs {
         if let Some(old) = &stale {
             std::fs::remove_file(old)?;
         }
+        crate::io::atomic::write_atomic(&dir.join("report.html"), report.as_bytes())?;
         let text = serde_json::to_string_pretty(summary).map_err(std::io::Error::other)?;
         crate::io::atomic::write_atomic(&dir.join("summary.json"), text.as_bytes())?;
         Ok(stale)
@@ -310,7 +383,8 @@ pub fn run(
         outcome.fixed = k.fixed().len();
     }
     let summary = summary_json(checker, &outcome, out_dir, settings);
-    outcome.removed = out.commit(&summary)?;
+    let report = crate::report::audit_html::render(checker, &outcome, checker.lang);
+    outcome.removed = out.commit(&summary, &report)?;
     Ok(outcome)
 }
 
@@ -352,6 +426,8 @@ pub struct Excuses<'a> {
 /// One checked feature: its findings, its district, its output lines.
 struct Lines<'c> {
     found: Vec<Found<'c>>,
+    /// Where it is (its first vertex) and which it is, when it has findings.
+    at: Option<(geo::Coord<f64>, crate::model::FeatureRef)>,
     /// Expired waivers that matched its findings.
     warnings: Vec<Diagnostic>,
     district: Option<String>,
@@ -388,7 +464,10 @@ fn sweep(
     std::thread::scope(|scope| {
         let (tx, rx) = std::sync::mpsc::sync_channel::<Msg>(4);
         let writer = scope.spawn(move || -> std::io::Result<Outcome> {
-            let mut tally = Outcome::default();
+            let mut tally = Outcome {
+                density: checker.area.map(Density::new),
+                ..Outcome::default()
+            };
             let mut ids = IdBook::default();
             if settings.csv_bom {
                 out.csv.w.write_all(csv::BOM.as_bytes())?;
@@ -425,6 +504,28 @@ fn sweep(
                                 layer.w.write_all(&c.layer_rows)?;
                             }
                             tally.count(&c.found, c.district.as_deref());
+                            if let Some((p, fref)) = &c.at {
+                                if let Some(d) = &mut tally.density {
+                                    d.add(*p, c.found.len());
+                                }
+                                let prohibited = c
+                                    .found
+                                    .iter()
+                                    .filter(|f| f.1 == Severity::Prohibited && f.3 == Excused::No)
+                                    .count();
+                                if !tally.ranks(prohibited, c.found.len()) {
+                                    continue;
+                                }
+                                tally.rank(Worst {
+                                    prohibited,
+                                    findings: c.found.len(),
+                                    source: fref.source.to_string(),
+                                    index: fref.index,
+                                    id: fref.id.clone(),
+                                    district: c.district.clone(),
+                                    rows: String::from_utf8_lossy(&c.csv_rows).into_owned(),
+                                });
+                            }
                         }
                     }
                 }
@@ -579,6 +680,7 @@ fn check_one<'c>(
         Err(d) => {
             return Lines {
                 found: Vec::new(),
+                at: None,
                 warnings: Vec::new(),
                 district: None,
                 csv_rows: Vec::new(),
@@ -588,6 +690,11 @@ fn check_one<'c>(
         }
     };
     let district = checker.district_of(&c.footprint).map(str::to_owned);
+    let at = if c.found.is_empty() {
+        None
+    } else {
+        c.footprint.first_coord().map(|p| (p, c.fref.clone()))
+    };
     let mut found = Vec::with_capacity(c.found.len());
     let mut csv_rows = String::new();
     let mut layer_rows = Vec::new();
@@ -686,6 +793,7 @@ fn check_one<'c>(
     let csv_rows = csv_rows.into_bytes();
     Lines {
         found,
+        at,
         warnings,
         district,
         csv_rows,
@@ -791,6 +899,15 @@ pub fn summary_json(checker: &Checker, o: &Outcome, dir: &Path, settings: Settin
         "by_district": checker.project.group_by.as_ref().map(|layer| json!({
             "layer": layer,
             "districts": o.by_district,
+            "names": checker.layers.get(layer).map(|l| {
+                o.by_district
+                    .keys()
+                    .map(|id| {
+                        let name = l.zones.iter().find(|z| &z.id == id).and_then(|z| z.name.clone());
+                        (id.clone(), json!(name))
+                    })
+                    .collect::<serde_json::Map<String, Value>>()
+            }),
         })),
         "diagnostics": {"errors": o.errors, "warnings": o.warnings},
         "wall_seconds": (o.seconds * 1000.0).round() / 1000.0,

@@ -304,10 +304,13 @@ fn console_summary(
         };
     }
     let (errors, warnings) = (thousands(outcome.errors), thousands(outcome.warnings));
+    let plural = |n: usize, one: &'static str, many: &'static str| if n == 1 { one } else { many };
     let _ = match lang {
         Lang::En => writeln!(
             s,
-            "  diagnostics: {errors} errors, {warnings} warnings (diagnostics.csv)"
+            "  diagnostics: {errors} {}, {warnings} {} (diagnostics.csv)",
+            plural(outcome.errors, "error", "errors"),
+            plural(outcome.warnings, "warning", "warnings")
         ),
         Lang::Zh => writeln!(
             s,
@@ -323,11 +326,11 @@ fn console_summary(
     let _ = match lang {
         Lang::En => writeln!(
             s,
-            "wrote findings.csv,{layer} diagnostics.csv and summary.json to {out}"
+            "wrote findings.csv,{layer} diagnostics.csv, report.html and summary.json to {out}"
         ),
         Lang::Zh => writeln!(
             s,
-            "已写入 findings.csv、{layer}diagnostics.csv 和 summary.json 至 {out}"
+            "已写入 findings.csv、{layer}diagnostics.csv、report.html 和 summary.json 至 {out}"
         ),
     };
     s

@@ -125,31 +125,7 @@ fn map_data(
         .collect();
     let view = crate::geom::bbox_of(footprints.iter().map(|f| &f.geometry))
         .map(|r| crate::geom::expand(r, (r.width().max(r.height()) * 0.1).max(500.0)));
-    let used: std::collections::BTreeSet<&String> =
-        checker.rules().flat_map(|r| r.test.layers()).collect();
-    let layers = match view {
-        None => Vec::new(),
-        Some(view) => checker
-            .layers
-            .iter()
-            .filter(|(name, _)| used.contains(name))
-            .map(|(name, layer)| MapLayer {
-                name: name.clone(),
-                title: checker
-                    .project
-                    .layers
-                    .iter()
-                    .find(|s| &s.name == name)
-                    .and_then(|s| s.title.clone()),
-                areas: layer.pieces_in(view).map(|p| p.polygon.clone()).collect(),
-                lines: layer
-                    .edges_in(view)
-                    .filter(|e| !layer.zones[e.zone].areal)
-                    .map(|e| e.coords.clone())
-                    .collect(),
-            })
-            .collect(),
-    };
+    let layers = view.map_or_else(Vec::new, |v| map_layers(checker, v));
     let relief = view.and_then(|v| relief(checker, v));
     MapData {
         view,
@@ -157,6 +133,32 @@ fn map_data(
         footprints,
         relief,
     }
+}
+
+/// The zone layers the rules read, as a map draws them within `view`.
+pub(crate) fn map_layers(checker: &Checker, view: geo::Rect<f64>) -> Vec<MapLayer> {
+    let used: std::collections::BTreeSet<&String> =
+        checker.rules().flat_map(|r| r.test.layers()).collect();
+    checker
+        .layers
+        .iter()
+        .filter(|(name, _)| used.contains(name))
+        .map(|(name, layer)| MapLayer {
+            name: name.clone(),
+            title: checker
+                .project
+                .layers
+                .iter()
+                .find(|s| &s.name == name)
+                .and_then(|s| s.title.clone()),
+            areas: layer.pieces_in(view).map(|p| p.polygon.clone()).collect(),
+            lines: layer
+                .edges_in(view)
+                .filter(|e| !layer.zones[e.zone].areal)
+                .map(|e| e.coords.clone())
+                .collect(),
+        })
+        .collect()
 }
 
 /// The hillshade of the DEM the terrain rules read (else the project's first), over the map's

@@ -83,6 +83,27 @@ impl Emitter for Csv {
     }
 }
 
+/// The fields of one CSV line as [`write_row`] writes it (quoted fields, `""` for a quote).
+pub fn split_row(line: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut quoted = false;
+    let mut chars = line.trim_end_matches(['\r', '\n']).chars().peekable();
+    while let Some(c) = chars.next() {
+        match (c, quoted) {
+            ('"', true) if chars.peek() == Some(&'"') => {
+                cur.push('"');
+                chars.next();
+            }
+            ('"', _) => quoted = !quoted,
+            (',', false) => out.push(std::mem::take(&mut cur)),
+            (c, _) => cur.push(c),
+        }
+    }
+    out.push(cur);
+    out
+}
+
 /// The header line, without its line end.
 pub fn header() -> String {
     COLUMNS.join(",")

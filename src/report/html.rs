@@ -11,7 +11,7 @@ use std::io::{self, Write};
 /// citation and what would resolve it.
 pub struct Html;
 
-const WIDTH: f64 = 960.0;
+pub(crate) const WIDTH: f64 = 960.0;
 /// Colours for zone layers, one per layer and no two alike: a colour that says what a layer
 /// is where its name tells (water blues, the red line red, farmland ochre, green space
 /// green...), else the next unused one of a qualitative palette. The map page uses the same
@@ -60,7 +60,7 @@ pub fn is_outline(name: &str) -> bool {
     n.contains("boundary") || n.contains("district")
 }
 
-fn severity_colour(s: Option<Severity>) -> &'static str {
+pub(crate) fn severity_colour(s: Option<Severity>) -> &'static str {
     match s {
         Some(Severity::Prohibited) => "#c0152f",
         Some(Severity::RequiresApproval) | Some(Severity::RequiresAssessment) => "#e66101",
@@ -70,19 +70,19 @@ fn severity_colour(s: Option<Severity>) -> &'static str {
 }
 
 /// Working-CRS coordinates to SVG pixels.
-struct Frame {
-    view: Rect<f64>,
-    height: f64,
+pub(crate) struct Frame {
+    pub view: Rect<f64>,
+    pub height: f64,
 }
 
 impl Frame {
-    fn new(view: Rect<f64>) -> Frame {
+    pub fn new(view: Rect<f64>) -> Frame {
         let height =
             ((WIDTH * view.height() / view.width().max(1e-9)).clamp(200.0, 1400.0)).round();
         Frame { view, height }
     }
 
-    fn px(&self, c: Coord<f64>) -> (f64, f64) {
+    pub fn px(&self, c: Coord<f64>) -> (f64, f64) {
         let x = (c.x - self.view.min().x) / self.view.width() * WIDTH;
         let y = (self.view.max().y - c.y) / self.view.height() * self.height;
         ((x * 10.0).round() / 10.0, (y * 10.0).round() / 10.0)
@@ -107,7 +107,7 @@ impl Frame {
     }
 
     /// An SVG element for a geometry.
-    fn shape(&self, g: &Geometry<f64>, attrs: &str) -> String {
+    pub fn shape(&self, g: &Geometry<f64>, attrs: &str) -> String {
         let mut d = String::new();
         match g {
             Geometry::Polygon(p) => self.polygon(&mut d, p),
@@ -183,39 +183,13 @@ impl Labels {
 /// stays one file and works without them.
 const ZOOM_SCRIPT: &str = r#"<script>(()=>{const s=document.querySelector('svg.map');if(!s)return;const v=s.viewBox.baseVal,W=v.width,H=v.height;let d=null;function z(f,cx,cy){const nw=Math.min(W,Math.max(W/64,v.width*f)),nh=nw*H/W;v.x=cx-(cx-v.x)*nw/v.width;v.y=cy-(cy-v.y)*nh/v.height;v.width=nw;v.height=nh;}function pt(e){const r=s.getBoundingClientRect();return[v.x+(e.clientX-r.left)*v.width/r.width,v.y+(e.clientY-r.top)*v.height/r.height];}s.addEventListener('wheel',e=>{e.preventDefault();const[x,y]=pt(e);z(e.deltaY<0?0.8:1.25,x,y);},{passive:false});s.addEventListener('pointerdown',e=>{d=[e.clientX,e.clientY];s.setPointerCapture(e.pointerId);});s.addEventListener('pointermove',e=>{if(!d)return;const r=s.getBoundingClientRect();v.x-=(e.clientX-d[0])*v.width/r.width;v.y-=(e.clientY-d[1])*v.height/r.height;d=[e.clientX,e.clientY];});s.addEventListener('pointerup',()=>{d=null;});document.querySelectorAll('[data-zoom]').forEach(b=>b.addEventListener('click',()=>{const f=b.dataset.zoom;if(f==='reset'){v.x=0;v.y=0;v.width=W;v.height=H;}else z(+f,v.x+v.width/2,v.y+v.height/2);}));})();</script>"#;
 
-fn map_svg(map: &MapData, report: &Report) -> String {
-    let Some(view) = map.view else {
-        return String::new();
-    };
-    let frame = Frame::new(view);
-    let mut svg = format!(
-        r##"<svg class="map" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {h}" width="{WIDTH}" height="{h}" role="img" aria-label="map of zones and proposals"><rect x="-100000" y="-100000" width="200000" height="200000" fill="#fbfaf5"/>"##,
-        h = frame.height
-    );
-    let mut legend = String::new();
-    if let Some(r) = &map.relief {
-        let _ = write!(
-            svg,
-            r#"<image class="relief" data-dem="{}" x="0" y="0" width="{WIDTH}" height="{}" preserveAspectRatio="none" opacity="0.8" href="data:image/png;base64,{}"/>"#,
-            xml_escape(&r.dem),
-            frame.height,
-            crate::dem::relief::base64(&r.png)
-        );
-        let title = r.title.as_deref().unwrap_or(&r.dem);
-        let _ = write!(
-            legend,
-            r#"<span class="key" title="{}"><i style="background:linear-gradient(135deg,#fff,#777)"></i>{}</span>"#,
-            xml_escape(&r.dem),
-            xml_escape(&format!(
-                "{} ({})",
-                report.lang.pick("terrain, hillshade", "地形晕渲"),
-                title
-            ))
-        );
-    }
-    let names: Vec<&str> = map.layers.iter().map(|l| l.name.as_str()).collect();
+/// The zone layers as SVG groups (each in its own colour; boundaries as dashed outlines),
+/// and their legend keys: the check report's map and the audit report's share them.
+pub(crate) fn zones_svg(frame: &Frame, layers: &[super::MapLayer]) -> (String, String) {
+    let (mut svg, mut legend) = (String::new(), String::new());
+    let names: Vec<&str> = layers.iter().map(|l| l.name.as_str()).collect();
     let colours = layer_colours(&names);
-    for (layer, colour) in map.layers.iter().zip(&colours) {
+    for (layer, colour) in layers.iter().zip(&colours) {
         let outline = is_outline(&layer.name);
         let _ = write!(
             svg,
@@ -249,6 +223,42 @@ fn map_svg(map: &MapData, report: &Report) -> String {
             xml_escape(layer.title.as_deref().unwrap_or(&layer.name))
         );
     }
+    (svg, legend)
+}
+
+fn map_svg(map: &MapData, report: &Report) -> String {
+    let Some(view) = map.view else {
+        return String::new();
+    };
+    let frame = Frame::new(view);
+    let mut svg = format!(
+        r##"<svg class="map" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {h}" width="{WIDTH}" height="{h}" role="img" aria-label="map of zones and proposals"><rect x="-100000" y="-100000" width="200000" height="200000" fill="#fbfaf5"/>"##,
+        h = frame.height
+    );
+    let mut legend = String::new();
+    if let Some(r) = &map.relief {
+        let _ = write!(
+            svg,
+            r#"<image class="relief" data-dem="{}" x="0" y="0" width="{WIDTH}" height="{}" preserveAspectRatio="none" opacity="0.8" href="data:image/png;base64,{}"/>"#,
+            xml_escape(&r.dem),
+            frame.height,
+            crate::dem::relief::base64(&r.png)
+        );
+        let title = r.title.as_deref().unwrap_or(&r.dem);
+        let _ = write!(
+            legend,
+            r#"<span class="key" title="{}"><i style="background:linear-gradient(135deg,#fff,#777)"></i>{}</span>"#,
+            xml_escape(&r.dem),
+            xml_escape(&format!(
+                "{} ({})",
+                report.lang.pick("terrain, hillshade", "地形晕渲"),
+                title
+            ))
+        );
+    }
+    let (zones, keys) = zones_svg(&frame, &map.layers);
+    svg.push_str(&zones);
+    legend.push_str(&keys);
     for f in &map.footprints {
         let colour = severity_colour(f.worst);
         svg.push_str(&frame.shape(

@@ -1,6 +1,9 @@
 //! Report emitters, one per format, behind one trait ([`Emitter`]). Output is
 //! deterministic: findings in stable order, no timestamps, paths as the user gave them.
 
+/// `report.html` of an audit: charts, the findings' density over the zones, districts, the
+/// worst features with their evidence.
+pub mod audit_html;
 /// A report built from evaluated sources.
 pub mod build;
 /// Comma-separated values for auditors.

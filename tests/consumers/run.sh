@@ -54,6 +54,12 @@ if [ "${UPDATE_SCREENSHOT:-}" = 1 ]; then
     cp "$out/browser/serve-map.png" "$out/browser/serve-draw.png" "$out/browser/serve-phone.png" docs/
 fi
 
+# The audit's report.html in the same browser: self-contained, its charts, map, districts
+# and evidence links checked against summary.json, in English and Chinese.
+OUT="$out/browser" IRONRULE_BIN="$bin" node tests/browser/audit.test.mjs
+python3 tests/consumers/validate.py png "$out/browser/audit-report-en.png"
+if [ "${UPDATE_SCREENSHOT:-}" = 1 ]; then cp "$out/browser/audit-report-en.png" docs/audit-report.png; fi
+
 # Differential test of the measurements against GEOS (shapely 2).
 python3 tests/consumers/geos_diff.py "$bin" "$out/geos" 600
 

@@ -77,6 +77,7 @@ fn audit_of_the_demo_gives_the_findings_check_gives() {
         "diagnostics.csv",
         "findings.csv",
         "findings.geojsonl",
+        "report.html",
         "summary.json",
     ]
     .map(String::from)
@@ -330,9 +331,14 @@ fn without_the_findings_layer_no_layer_file_and_no_temporary_is_left() {
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
-    let want: BTreeSet<String> = ["diagnostics.csv", "findings.csv", "summary.json"]
-        .map(String::from)
-        .into();
+    let want: BTreeSet<String> = [
+        "diagnostics.csv",
+        "findings.csv",
+        "report.html",
+        "summary.json",
+    ]
+    .map(String::from)
+    .into();
     assert_eq!(names, want);
     assert!(audit_summary(dir.path())["files"]["findings_layer"].is_null());
 }
@@ -465,4 +471,109 @@ fn a_streamed_source_far_from_the_central_meridian_gets_the_warning_check_gives(
     audit_demo(&out_dir, &["data/yichang/proposals.geojson"]);
     let diags = std::fs::read_to_string(out_dir.join("diagnostics.csv")).unwrap();
     assert!(!diags.contains("central meridian"), "{diags}");
+}
+
+/// `report.html`: self-contained, a bar per rule with findings, the districts by name in
+/// rank order, and every worst feature linked to its evidence.
+#[test]
+fn the_audit_report_is_a_page_with_charts_districts_and_evidence() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = ironrule(&[
+        "audit",
+        "-p",
+        "data/yichang/ironrule.toml",
+        "-o",
+        dir.path().to_str().unwrap(),
+        "--quiet",
+        demo_proposals().to_str().unwrap(),
+    ]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let html = std::fs::read_to_string(dir.path().join("report.html")).unwrap();
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("summary.json")).unwrap())
+            .unwrap();
+    // Nothing from the network: the only URL is SVG's namespace.
+    assert_eq!(html.matches("https://").count(), 0);
+    assert_eq!(
+        html.matches("http://").count(),
+        html.matches("http://www.w3.org/2000/svg").count()
+    );
+    assert!(!html.contains("src=") && !html.contains("<link"));
+    // One bar per rule with findings, each with its count.
+    let rules = summary["by_rule"].as_object().unwrap();
+    let with_findings: Vec<(&String, u64)> = rules
+        .iter()
+        .filter(|(_, v)| v["findings"].as_u64().unwrap_or(0) > 0)
+        .map(|(k, v)| (k, v["findings"].as_u64().unwrap()))
+        .collect();
+    let chart = &html[html.find(r#"id="by-rule""#).unwrap()..];
+    let chart = &chart[..chart.find("</svg>").unwrap()];
+    assert_eq!(chart.matches(r#"class="bar""#).count(), with_findings.len());
+    for (code, n) in &with_findings {
+        assert!(
+            chart.contains(&format!(r#"data-key="{code}" data-value="{n}""#)),
+            "{code}"
+        );
+    }
+    // Districts by name, most findings first, agreeing with summary.json.
+    let names = summary["by_district"]["names"].as_object().unwrap();
+    assert_eq!(names["D-XL"], "西陵 Xiling (illustrative)");
+    let table = &html[html.find(r#"id="districts""#).unwrap()..];
+    let table = &table[..table.find("</table>").unwrap()];
+    let mut totals: Vec<(u64, &String)> = summary["by_district"]["districts"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(d, rules)| {
+            let n = rules
+                .as_object()
+                .unwrap()
+                .values()
+                .map(|v| v.as_u64().unwrap())
+                .sum();
+            (n, d)
+        })
+        .collect();
+    totals.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(b.1)));
+    let mut last = 0;
+    for (_, d) in &totals {
+        let at = table
+            .find(&format!("({d})"))
+            .unwrap_or_else(|| panic!("{d} missing"));
+        assert!(at > last, "{d} out of order");
+        last = at;
+        assert!(table.contains(names[*d].as_str().unwrap()));
+    }
+    // The worst features, each linked to its evidence, which quotes its findings.csv rows.
+    let links = html.matches(r##"<a href="#w"##).count();
+    assert!(links > 0 && links <= 20, "{links}");
+    for i in 1..=links {
+        assert!(
+            html.contains(&format!(r#"id="w{i}""#)),
+            "no evidence for #w{i}"
+        );
+    }
+    let csv = std::fs::read_to_string(dir.path().join("findings.csv")).unwrap();
+    let worst_id = {
+        let at = html.find(r##"<a href="#w1">"##).unwrap() + r##"<a href="#w1">"##.len();
+        html[at..at + html[at..].find('<').unwrap()].to_owned()
+    };
+    let rows = csv
+        .lines()
+        .filter(|l| l.split(',').nth(2) == Some(worst_id.as_str()))
+        .count();
+    let evidence = &html[html.find(r#"id="w1""#).unwrap()..];
+    let evidence = &evidence[..evidence.find("</table>").unwrap()];
+    assert_eq!(
+        evidence.matches("<tr>").count() - 1,
+        rows,
+        "{worst_id}'s rows"
+    );
+    // The density map counts every finding once.
+    let cells: u64 = html
+        .split(r#"class="cell" data-n=""#)
+        .skip(1)
+        .map(|s| s[..s.find('"').unwrap()].parse::<u64>().unwrap())
+        .sum();
+    assert_eq!(cells, summary["findings"].as_u64().unwrap());
 }
