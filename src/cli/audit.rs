@@ -266,13 +266,16 @@ fn console_summary(
             };
             continue;
         }
-        let (findings, features) = outcome.by_rule.get(&rule.code).copied().unwrap_or_default();
-        let (findings, features) = (thousands(findings), thousands(features));
+        let (nf, nx) = outcome.by_rule.get(&rule.code).copied().unwrap_or_default();
+        let (findings, features) = (thousands(nf), thousands(nx));
         let _ = match lang {
             Lang::En => writeln!(
                 s,
-                "  {:<8} {sev:<19} {findings:>10} findings on {features:>10} features  {}",
-                rule.code, rule.name
+                "  {:<8} {sev:<19} {findings:>10} {} on {features:>10} {}  {}",
+                rule.code,
+                if nf == 1 { "finding " } else { "findings" },
+                if nx == 1 { "feature " } else { "features" },
+                rule.name
             ),
             Lang::Zh => writeln!(
                 s,
