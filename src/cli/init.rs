@@ -88,6 +88,45 @@ path = "zones/river.geojson"
 title = "River centreline (illustrative: replace it with your own)"
 "#;
 
+const PROJECT_TOML_ZH: &str = r#"#:schema schemas/ironrule.schema.json
+# ironrule 项目：工作坐标系、规则所对照的区域图层、规则包。在本目录下：
+#   ironrule check proposals.geojson     审查项目（退出码 0 通过，1 有问题，2 输入有误）
+#   ironrule rules lint                  一次列出规则包的全部问题（文件:行:列）
+#   ironrule rules test                  运行每条规则的测试用例
+#   ironrule rules new 前缀102 --kind overlap --layer 图层名     新建一条规则及其测试用例
+name = "@NAME@"
+# 工作坐标系：投影坐标，单位为米。EPSG:4546 为 CGCS2000 3 度带高斯-克吕格投影、
+# 中央经线 111°E（宜昌）；EPSG:4534 至 4554 对应中央经线 75°E 至 135°E。
+crs = "EPSG:4546"
+# 规则包目录，相对于本文件。
+rules = ["rules"]
+
+# 每个区域图层一个 [[layer]]：规则使用的名称、文件（GeoJSON、FlatGeobuf、GeoParquet、
+# Shapefile、GeoPackage）及报告和地图上的标题。文件本身未声明坐标系时，在此写
+# crs = "EPSG:..."。
+[[layer]]
+name = "river"
+path = "zones/river.geojson"
+title = "河道中心线（示意：请替换为本地数据）"
+"#;
+
+const PACK_TOML_ZH: &str = r#"#:schema ../schemas/pack.schema.json
+# 规则包：与本文件同级，每条规则一个目录，内含 rule.toml、README.md 和 fixtures/。
+# `ironrule rules new 编号 --kind 类型 --layer 图层` 可新增一条。
+id = "@ID@"
+title = "@NAME@ 规则"
+jurisdiction = "规则适用的地域（市、区）"
+version = "0.1.0"
+# 每条规则的编号为此前缀加数字（@PREFIX@101、@PREFIX@102……）。编号永久不变：停用的规则
+# 保留编号，并设 status = "deprecated"。
+code_prefix = "@PREFIX@"
+description = """
+本规则包保护什么，编号如何编排。
+"""
+# 测试用例所对照的区域图层所在的项目。
+fixtures_project = "../ironrule.toml"
+"#;
+
 const PACK_TOML: &str = r#"#:schema ../schemas/pack.schema.json
 # A rule pack: one folder per rule beside this file, each with rule.toml, README.md and
 # fixtures/. `ironrule rules new CODE --kind KIND --layer LAYER` adds one.
@@ -153,14 +192,18 @@ pub fn init(args: InitArgs, lang: Lang) -> Result<u8> {
             &format!("{}\n", serde_json::to_string_pretty(&f.schema())?),
         )?;
     }
-    write_new(&project_file, &PROJECT_TOML.replace("@NAME@", &name))?;
+    let (project_toml, pack_toml) = match lang {
+        Lang::En => (PROJECT_TOML, PACK_TOML),
+        Lang::Zh => (PROJECT_TOML_ZH, PACK_TOML_ZH),
+    };
+    write_new(&project_file, &project_toml.replace("@NAME@", &name))?;
     write_new(
         &dir.join("zones/river.geojson"),
         &format!("{}\n", serde_json::to_string_pretty(&river)?),
     )?;
     write_new(
         &dir.join("rules/pack.toml"),
-        &PACK_TOML
+        &pack_toml
             .replace("@ID@", id.trim_matches('-'))
             .replace("@NAME@", &name)
             .replace("@PREFIX@", prefix),
@@ -177,6 +220,7 @@ pub fn init(args: InitArgs, lang: Lang) -> Result<u8> {
         30.0,
         None,
         Severity::Prohibited,
+        lang,
     )?;
     // Two proposals: one too near the river, one far enough.
     let layer = &checker.layers["river"];
@@ -194,7 +238,7 @@ pub fn init(args: InitArgs, lang: Lang) -> Result<u8> {
         &dir.join("proposals.geojson"),
         &format!("{}\n", serde_json::to_string_pretty(&proposals)?),
     )?;
-    write_new(&dir.join("README.md"), &project_readme(&name, &code))?;
+    write_new(&dir.join("README.md"), &project_readme(&name, &code, lang))?;
     match lang {
         Lang::En => println!(
             "created {}: ironrule.toml, zones/river.geojson, proposals.geojson, rules/pack.toml and rule {code} in {}\nnext: cd {} && ironrule check proposals.geojson && ironrule rules test",
@@ -226,7 +270,19 @@ fn polygon_json(p: &geo::Polygon<f64>) -> serde_json::Value {
     json!({"type": "Polygon", "coordinates": [ring]})
 }
 
-fn project_readme(name: &str, code: &str) -> String {
+fn project_readme(name: &str, code: &str, lang: Lang) -> String {
+    let prefix = code.trim_end_matches(|c: char| c.is_ascii_digit());
+    if lang == Lang::Zh {
+        return format!(
+            "# {name}\n\n\
+由 `ironrule init` 创建的 ironrule 项目。其中的河道为示意数据：请用本地图层替换\n\
+`zones/river.geojson`，并在 `ironrule.toml` 中列出。\n\n\
+- `ironrule check proposals.geojson`：P1 距河道 15 米，违反 {code}（退出码 1）；P2 距 90 米。\n\
+- `ironrule rules lint` 与 `ironrule rules test`：`rules/` 中的规则包无问题。\n\
+- `ironrule rules new {prefix}102 --kind overlap --layer 图层名`：新建一条规则及其测试用例。\n\
+- `ironrule rule {code}`：查看规则说明。\n"
+        );
+    }
     format!(
         "# {name}\n\n\
 An ironrule project made by `ironrule init`. Its river is illustrative: replace\n\
@@ -287,6 +343,7 @@ pub fn rules_new(args: NewRuleArgs, lang: Lang) -> Result<u8> {
         args.distance_m,
         args.name.as_deref(),
         args.severity,
+        lang,
     )?;
     match lang {
         Lang::En => println!(
@@ -315,6 +372,7 @@ fn new_rule(
     distance_m: f64,
     name: Option<&str>,
     severity: Severity,
+    lang: Lang,
 ) -> Result<PathBuf> {
     let pack_text = std::fs::read_to_string(pack_dir.join("pack.toml"))
         .with_context(|| format!("{} is not a pack", pack_dir.display()))?;
@@ -361,7 +419,7 @@ fn new_rule(
     };
     let cases = scaffold::draw(zones, engine_kind).map_err(anyhow::Error::msg)?;
     let dir = pack_dir.join(format!("{code}-{slug}"));
-    let mut toml = rule_toml(code, &slug, kind, layer, distance_m, severity);
+    let mut toml = rule_toml(code, &slug, kind, layer, distance_m, severity, lang);
     // The schema line where the project keeps its schemas beside it (as `init` writes them).
     let project_dir = checker.project.path.parent().unwrap_or(Path::new(""));
     let schema = project_dir
@@ -377,6 +435,11 @@ fn new_rule(
     write_new(
         &dir.join("README.md"),
         &rule_readme(code, kind, layer, distance_m),
+    )?;
+    // Every rule has its README in both languages (`ironrule rule CODE --lang zh`).
+    write_new(
+        &dir.join("README.zh.md"),
+        &rule_readme_zh(code, kind, layer, distance_m),
     )?;
     let epsg = checker.project.crs.epsg.unwrap_or(4326);
     let features: Vec<serde_json::Value> = cases
@@ -415,20 +478,28 @@ fn rule_toml(
     layer: &str,
     distance_m: f64,
     severity: Severity,
+    lang: Lang,
 ) -> String {
     let d = crate::model::fmt_num(distance_m);
+    let zh = lang == Lang::Zh;
     let (summary, message, test, zh_summary, zh_message) = match kind {
         NewKind::Setback => (
             format!("No building within {d} m of the {layer} layer's zones"),
             "{feature} is {value} m from {zone} ({layer}); nothing may be built within {limit} m of it".to_owned(),
-            format!("kind = \"setback\"\nlayer = \"{layer}\"\n# Inclusive: exactly {d} m fires.\ndistance_m = {d}"),
+            format!(
+                "kind = \"setback\"\nlayer = \"{layer}\"\n{}\ndistance_m = {d}",
+                if zh { format!("# 含边界：恰好 {d} 米也触发。") } else { format!("# Inclusive: exactly {d} m fires.") }
+            ),
             format!("禁止在{layer}图层要素 {d} 米范围内建设"),
             "{feature}距{zone}（{layer}）{value} 米；其 {limit} 米范围内禁止建设".to_owned(),
         ),
         NewKind::Overlap => (
             format!("No building inside the {layer} layer's zones"),
             "{feature} takes {value} m² of {zone} ({layer}); building there is prohibited".to_owned(),
-            format!("kind = \"overlap\"\nlayer = \"{layer}\"\n# Optional: the least area that counts (default: any area above 1 mm²).\n# min_area_m2 = 1"),
+            format!(
+                "kind = \"overlap\"\nlayer = \"{layer}\"\n{}\n# min_area_m2 = 1",
+                if zh { "# 可选：计入的最小面积，平方米（默认：大于 1 平方毫米即计入）。" } else { "# Optional: the least area that counts (default: any area above 1 mm²)." }
+            ),
             format!("禁止在{layer}图层范围内建设"),
             "{feature}占用{zone}（{layer}）{value} 平方米；禁止在其中建设".to_owned(),
         ),
@@ -440,6 +511,44 @@ fn rule_toml(
             "{feature}有 {value} 平方米位于{layer}范围之外；只允许在其范围内建设".to_owned(),
         ),
     };
+    if zh {
+        return format!(
+            r#"# {code}：由 `ironrule rules new` 生成。修改后运行 `ironrule rules lint`（一次列出全部
+# 问题及行列号）和 `ironrule rules test`（运行 fixtures/ 中的测试用例）。
+
+# 规则编号：规则包前缀加数字，永久不变。停用规则时设 status = "deprecated"，编号不得复用。
+code = "{code}"
+# 禁止事项：用 '-' 连接的词（可用中文，如 河道退让）。
+name = "{name}"
+# 一句话概述（英文），用于列表；中文概述见文末 [zh]。
+summary = "{summary}"
+# 严重程度：prohibited（禁止）| requires-approval（需审批）| requires-assessment（需评估）| notice（提示）
+severity = "{severity}"
+# 适用于哪些项目：对项目属性的 CQL2 条件；省略则适用于全部项目。
+# applies_to = "land_use IN ('industrial', 'residential')"
+# 发现问题时的说明（英文）：可用 {{feature}}、{{value}}、{{limit}}、{{unit}}、{{zone}}、{{layer}}、{{code}}。
+message = "{message}"
+# 顶层键须写在第一个 [表] 之前：写在其后的键属于该表。
+
+# 本规则执行的法律法规：每条发现都会引用。
+[citation]
+instrument = "本规则依据的法律或法规（请替换）"
+# article = "第二十六条"
+# effective = "2021-03-01"
+# url = "https://..."
+confidence = "待核实：此为模板"
+
+[test]
+{test}
+
+# 中文概述与说明（`--lang zh`），占位符与英文相同。
+[zh]
+summary = "{zh_summary}"
+message = "{zh_message}"
+"#,
+            severity = severity.as_str(),
+        );
+    }
     format!(
         r#"# {code}, made by `ironrule rules new`. Edit it, then run `ironrule rules lint` (every
 # problem at once, with file:line:col) and `ironrule rules test` (the fixtures in fixtures/).
@@ -507,6 +616,34 @@ boundary, drawn against the project's `{layer}` layer by `ironrule rules new`.\n
     )
 }
 
+fn rule_readme_zh(code: &str, kind: NewKind, layer: &str, distance_m: f64) -> String {
+    let d = crate::model::fmt_num(distance_m);
+    let (forbids, test) = match kind {
+        NewKind::Setback => (
+            format!("在 `{layer}` 图层要素 {d} 米范围内建设。"),
+            format!("`setback`：用地范围到 `{layer}` 要素的最短距离不超过 {d} 米（含边界）；相接、相交或位于其内为 0 米。"),
+        ),
+        NewKind::Overlap => (
+            format!("在 `{layer}` 图层范围内建设。"),
+            format!("`overlap`：用地范围内部与 `{layer}` 要素内部相交；仅边界相接不算。"),
+        ),
+        NewKind::Within => (
+            format!("在 `{layer}` 图层范围之外建设。"),
+            format!("`within`：用地范围有部分位于 `{layer}` 要素的并集之外；从内侧贴边不算。"),
+        ),
+    };
+    format!(
+        "# {code}\n\n\
+## 禁止什么\n\n{forbids}\n\n\
+## 为什么\n\n本规则保护什么，用规划人员的话说明（请替换）。\n\n\
+## 法律依据\n\n`rule.toml` 中 `[citation]` 所列法律法规及条款，在此引述（请替换）。\n\n\
+## 空间检验\n\n{test}\n\n\
+## 示例\n\n`fixtures/cases.geojson` 中有一个触发的用例、一个不触发的用例和一个边界用例，\n\
+由 `ironrule rules new` 按项目的 `{layer}` 图层绘制。\n\n\
+## 已知局限\n\n本检验未能考虑的情形（请替换）。\n"
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -514,11 +651,21 @@ mod tests {
     #[test]
     fn every_kind_of_new_rule_loads() {
         for kind in [NewKind::Setback, NewKind::Overlap, NewKind::Within] {
-            let text = rule_toml("EX102", "a-rule", kind, "river", 30.0, Severity::Prohibited);
-            let rule =
-                crate::rules::pack::check_rule_text(&text, "EX", Some(&["river".to_owned()]))
-                    .unwrap_or_else(|e| panic!("{kind:?}: {e:?}\n{text}"));
-            assert_eq!(rule.code, "EX102");
+            for lang in [Lang::En, Lang::Zh] {
+                let text = rule_toml(
+                    "EX102",
+                    "a-rule",
+                    kind,
+                    "river",
+                    30.0,
+                    Severity::Prohibited,
+                    lang,
+                );
+                let rule =
+                    crate::rules::pack::check_rule_text(&text, "EX", Some(&["river".to_owned()]))
+                        .unwrap_or_else(|e| panic!("{kind:?}: {e:?}\n{text}"));
+                assert_eq!(rule.code, "EX102");
+            }
             let readme = rule_readme("EX102", kind, "river", 30.0);
             assert!(crate::engine::fixtures::missing_sections(&readme).is_empty());
         }

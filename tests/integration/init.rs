@@ -153,3 +153,30 @@ fn rules_new_draws_fixtures_against_the_layer_for_each_kind() {
         .to_string_lossy()
         .starts_with("EX105")));
 }
+
+#[test]
+fn init_in_chinese_teaches_in_chinese_and_still_passes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("p");
+    let out = ironrule(&["--lang", "zh", "init", dir.to_str().unwrap()]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(stdout(&out).starts_with("已创建"), "{}", stdout(&out));
+    let project = std::fs::read_to_string(dir.join("ironrule.toml")).unwrap();
+    assert!(project.contains("# 工作坐标系"), "{project}");
+    let rule_dir = dir.join("rules/EX101-building-within-30m-of-river");
+    let rule = std::fs::read_to_string(rule_dir.join("rule.toml")).unwrap();
+    assert!(rule.contains("# 含边界：恰好 30 米也触发。"), "{rule}");
+    let readme = std::fs::read_to_string(rule_dir.join("README.zh.md")).unwrap();
+    for section in [
+        "禁止什么",
+        "为什么",
+        "法律依据",
+        "空间检验",
+        "示例",
+        "已知局限",
+    ] {
+        assert!(readme.contains(&format!("## {section}")), "{section}");
+    }
+    assert_eq!(code(&run_in(&dir, &["rules", "lint"])), 0);
+    assert_eq!(code(&run_in(&dir, &["rules", "test"])), 0);
+}
