@@ -11,7 +11,8 @@ import path from "node:path";
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../..");
 const bin = process.env.IRONRULE_BIN || path.join(root, "target/debug/ironrule");
-const out = process.env.OUT || path.join(root, "target/browser");
+// Absolute: the report is opened by a file:// URL.
+const out = path.resolve(process.env.OUT || path.join(root, "target/browser"));
 const project = path.join(root, "data/yichang/ironrule.toml");
 const proposals = path.join(root, "data/yichang/proposals.geojson");
 fs.mkdirSync(out, { recursive: true });
