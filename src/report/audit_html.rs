@@ -182,12 +182,21 @@ svg text{{font-size:12px}}
             .as_ref()
             .map(|l| district_names(checker, l))
             .unwrap_or_default();
+        // The district column only where the project has districts.
+        let grouped = checker.project.group_by.is_some();
+        let cell = |s: &str| {
+            if grouped {
+                format!("<td>{}</td>", xml_escape(s))
+            } else {
+                String::new()
+            }
+        };
         let _ = write!(
             h,
-            r#"<table id="worst"><tr><th class="n">#</th><th>{}</th><th>{}</th><th>{}</th><th class="n">{}</th><th class="n">{}</th></tr>"#,
+            r#"<table id="worst"><tr><th class="n">#</th><th>{}</th><th>{}</th>{}<th class="n">{}</th><th class="n">{}</th></tr>"#,
             t("feature", "要素"),
             t("source", "数据源"),
-            t("district", "区"),
+            cell(t("district", "区")).replace("td>", "th>"),
             t("prohibited", "禁止"),
             t("findings", "问题数"),
         );
@@ -200,12 +209,12 @@ svg text{{font-size:12px}}
                 .unwrap_or_default();
             let _ = write!(
                 h,
-                r##"<tr><td class="n">{}</td><td><a href="#w{}">{}</a></td><td>{}</td><td>{}</td><td class="n">{}</td><td class="n">{}</td></tr>"##,
+                r##"<tr><td class="n">{}</td><td><a href="#w{}">{}</a></td><td>{}</td>{}<td class="n">{}</td><td class="n">{}</td></tr>"##,
                 i + 1,
                 i + 1,
                 xml_escape(&feature),
                 xml_escape(&short(&w.source)),
-                xml_escape(&district),
+                cell(&district),
                 w.prohibited,
                 w.findings
             );
@@ -419,7 +428,17 @@ fn density_map(checker: &Checker, d: &Density, lang: Lang) -> String {
         },
     );
     let frame = Frame::new(view);
-    let layers = crate::report::build::map_layers(checker, view);
+    // Simplified to half a pixel: the page stays small over a city's worth of zones.
+    let tolerance = view.width() / WIDTH * 0.5;
+    let layers: Vec<crate::report::MapLayer> = crate::report::build::map_layers(checker, view)
+        .into_iter()
+        .map(|mut l| {
+            use geo::Simplify;
+            l.areas = l.areas.iter().map(|p| p.simplify(tolerance)).collect();
+            l.lines = l.lines.iter().map(|x| x.simplify(tolerance)).collect();
+            l
+        })
+        .collect();
     let (zones, legend) = zones_svg(&frame, &layers);
     let max = coarse.iter().copied().max().unwrap_or(1).max(1) as f64;
     let mut s = format!(
