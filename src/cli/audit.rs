@@ -2,6 +2,7 @@ use super::FailOn;
 use crate::audit::{self, Progress, DEFAULT_BATCH};
 
 use crate::io::stream::Unit;
+use crate::model::thousands;
 use anyhow::{Context, Result};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -118,18 +119,6 @@ impl Progress for Bar {
             b.finish_and_clear();
         }
     }
-}
-
-fn thousands(n: usize) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 pub fn run(args: AuditArgs, lang: crate::model::Lang) -> Result<u8> {

@@ -7,6 +7,7 @@ use super::html::{severity_colour, zones_svg, Frame, WIDTH};
 use super::xml_escape;
 use crate::audit::{Density, Outcome};
 use crate::engine::Checker;
+use crate::model::thousands;
 use crate::model::{Lang, Severity};
 use geo::{Coord, Rect};
 use std::fmt::Write as _;
@@ -275,18 +276,6 @@ svg text{{font-size:12px}}
         )
     );
     h
-}
-
-fn thousands(n: usize) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// A number as findings.csv writes it (six decimals), without the trailing zeros.

@@ -295,6 +295,21 @@ fn a_baseline_survives_reordering_and_centimetre_moves_and_catches_growth() {
     assert_eq!(json["fixed"][0]["feature"], "P01");
 }
 
+/// A CSV report's rows, sorted.
+fn sorted_rows(csv: &str) -> Vec<String> {
+    let mut rows: Vec<String> = csv.lines().skip(1).map(str::to_owned).collect();
+    rows.sort();
+    rows
+}
+
+/// `check --format csv`'s rows that `audit` writes too (the share rule judges a submission
+/// together: `audit` does not evaluate it), sorted.
+fn audited_rows(csv: &str) -> Vec<String> {
+    let mut rows = sorted_rows(csv);
+    rows.retain(|l| !l.starts_with("YC601,"));
+    rows
+}
+
 /// `audit --waivers` judges findings as `check --waivers` does: the same statuses in the same
 /// CSV columns, the same warnings, waived findings failing nothing; with and without the
 /// findings layer (two code paths).
@@ -313,14 +328,7 @@ fn audit_takes_the_same_waivers_as_check() {
         DEMO,
     ]);
     assert_eq!(code(&out), 1);
-    // The share rule judges a submission together: `audit` does not evaluate it.
-    let mut expected: Vec<String> = stdout(&out)
-        .lines()
-        .skip(1)
-        .filter(|l| !l.starts_with("YC601,"))
-        .map(str::to_owned)
-        .collect();
-    expected.sort();
+    let expected = audited_rows(&stdout(&out));
     assert!(expected
         .iter()
         .any(|l| l.starts_with("YC202,") && l.ends_with(",waived")));
@@ -344,8 +352,7 @@ fn audit_takes_the_same_waivers_as_check() {
         ]);
         assert_eq!(code(&out), 1, "{}", stderr(&out));
         let csv = std::fs::read_to_string(dir.path().join("findings.csv")).unwrap();
-        let mut got: Vec<String> = csv.lines().skip(1).map(str::to_owned).collect();
-        got.sort();
+        let got = sorted_rows(&csv);
         assert_eq!(got, expected, "--findings-layer {layer}");
         let diags = std::fs::read_to_string(dir.path().join("diagnostics.csv")).unwrap();
         assert!(diags.contains("expired on 2025-12-31"), "{diags}");
@@ -441,13 +448,7 @@ fn audit_takes_the_same_baseline_as_check() {
         .filter(|l| l.starts_with("YC601,"))
         .count();
     assert!(share_rows > 0);
-    let mut expected: Vec<String> = stdout(&out)
-        .lines()
-        .skip(1)
-        .filter(|l| !l.starts_with("YC601,"))
-        .map(str::to_owned)
-        .collect();
-    expected.sort();
+    let expected = audited_rows(&stdout(&out));
     assert!(
         expected.iter().all(|l| l.ends_with(",baselined")),
         "{expected:?}"
@@ -473,8 +474,7 @@ fn audit_takes_the_same_baseline_as_check() {
             stdout(&out)
         );
         let csv = std::fs::read_to_string(o.join("findings.csv")).unwrap();
-        let mut got: Vec<String> = csv.lines().skip(1).map(str::to_owned).collect();
-        got.sort();
+        let got = sorted_rows(&csv);
         assert_eq!(got, expected, "--findings-layer {layer}");
         let summary: Value =
             serde_json::from_str(&std::fs::read_to_string(o.join("summary.json")).unwrap())
