@@ -19,7 +19,7 @@ pub struct AuditArgs {
     pub datasets: Vec<PathBuf>,
     #[command(flatten)]
     pub read: super::check::ReadArgs,
-    /// Folder for findings.csv, findings.geojsonl, diagnostics.csv and summary.json
+    /// Folder for findings.csv, findings.geojsonl, diagnostics.csv, report.html and summary.json
     /// (created if missing; the files are replaced only when the audit completes).
     /// `--out` is the same option.
     #[arg(
@@ -124,7 +124,7 @@ impl Progress for Bar {
 pub fn run(args: AuditArgs, lang: crate::model::Lang) -> Result<u8> {
     if args.out.exists() && !args.out.is_dir() {
         anyhow::bail!(
-            "--output {}: is a file; --output names the folder the audit writes findings.csv, diagnostics.csv and summary.json into",
+            "--output {}: is a file; --output names the folder the audit writes findings.csv, diagnostics.csv, report.html and summary.json into",
             args.out.display()
         );
     }
@@ -132,6 +132,7 @@ pub fn run(args: AuditArgs, lang: crate::model::Lang) -> Result<u8> {
         "findings.csv",
         "findings.geojsonl",
         "diagnostics.csv",
+        "report.html",
         "summary.json",
     ] {
         crate::io::atomic::refuse_input(

@@ -44,7 +44,7 @@ pub enum Command {
     /// Check proposal files against the project's rules; exit 0 clean, 1 findings, 2 input error.
     Check(check::CheckArgs),
     /// Sweep whole datasets (millions of parcels): streamed, parallel, with progress; writes
-    /// findings.csv, findings.geojsonl, diagnostics.csv and summary.json to --output.
+    /// findings.csv, findings.geojsonl, diagnostics.csv, report.html and summary.json to --output.
     Audit(audit::AuditArgs),
     /// Record the current findings, so that `check --baseline` fails only on new ones.
     #[command(subcommand)]
