@@ -357,9 +357,7 @@ impl<'s> Validator<'s> {
         let s = self.resolve(s);
         if let Some(c) = choices(s) {
             match node {
-                Node::Str(v, at) if c.contains(&v.as_str()) => {
-                    let _ = at;
-                }
+                Node::Str(v, _) if c.contains(&v.as_str()) => {}
                 Node::Str(v, at) => {
                     let hint = crate::rules::pack::closest(v, c.iter().copied())
                         .map(|m| format!("; did you mean '{m}'?"))
@@ -382,7 +380,7 @@ impl<'s> Validator<'s> {
         }
         for word in ["oneOf", "anyOf"] {
             if let Some(branches) = s.get(word).and_then(Value::as_array) {
-                self.branches(s, branches, node, path);
+                self.branches(branches, node, path);
                 return;
             }
         }
@@ -444,12 +442,16 @@ impl<'s> Validator<'s> {
 
     /// `oneOf`/`anyOf`: a tagged choice (every branch a table with a constant `kind`) is
     /// judged by its tag, anything else by the first branch that fits.
-    fn branches(&mut self, s: &'s Value, branches: &'s [Value], node: &Node, path: &Path) {
+    fn branches(&mut self, branches: &'s [Value], node: &Node, path: &Path) {
         let branches: Vec<&'s Value> = branches
             .iter()
             .map(|b| self.resolve(b))
-            .filter(|b| types(b) != Vec::<&str>::new() || b.get("type").is_none())
-            .filter(|b| b.get("type").and_then(Value::as_str) != Some("null"))
+            // `null` (an absent Option): TOML has no null to match it.
+            .filter(|b| match b.get("type") {
+                Some(Value::String(t)) => t != "null",
+                Some(Value::Array(_)) => !types(b).is_empty(),
+                _ => true,
+            })
             .collect();
         if let [only] = branches.as_slice() {
             return self.validate(only, node, path);
@@ -519,7 +521,6 @@ impl<'s> Validator<'s> {
             }
         }
         let words: Vec<String> = branches.iter().map(|b| expected(b, path.last())).collect();
-        let _ = s;
         self.say(
             node.at(),
             format!(
