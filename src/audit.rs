@@ -87,8 +87,8 @@ pub struct Outcome {
     pub errors: usize,
     pub warnings: usize,
     pub seconds: f64,
-    /// Features with findings counted on a fine grid over the project's area (the report's
-    /// density map).
+    /// Findings counted at their feature's first vertex on a fine grid over the project's
+    /// area (the report's density map).
     pub density: Option<Density>,
     /// The features with the most prohibited findings, then the most findings (at most
     /// [`WORST`]), worst first, with their findings.csv rows.

@@ -211,7 +211,7 @@ pub fn init(args: InitArgs, lang: Lang) -> Result<u8> {
     let code = format!("{prefix}101");
     let project = Project::load(&project_file)?;
     let checker = Checker::with_packs(project, Vec::new())?;
-    let rule_dir = new_rule(
+    let (rule_dir, cases) = new_rule(
         &checker,
         &dir.join("rules"),
         &code,
@@ -222,10 +222,7 @@ pub fn init(args: InitArgs, lang: Lang) -> Result<u8> {
         Severity::Prohibited,
         lang,
     )?;
-    // Two proposals: one too near the river, one far enough.
-    let layer = &checker.layers["river"];
-    let kind = Kind::Setback { distance_m: 30.0 };
-    let cases = scaffold::draw(layer, kind).map_err(anyhow::Error::msg)?;
+    // Two proposals, placed as the rule's cases were: one too near the river, one far enough.
     let proposals = json!({
         "type": "FeatureCollection",
         "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::4546"}},
@@ -334,7 +331,7 @@ pub fn rules_new(args: NewRuleArgs, lang: Lang) -> Result<u8> {
         _ => bail!("give one --pack DIR: a new rule goes into one pack"),
     };
     let checker = Checker::with_packs(Project::load(&project_path)?, Vec::new())?;
-    let dir = new_rule(
+    let (dir, _) = new_rule(
         &checker,
         &pack_dir,
         &args.code,
@@ -360,8 +357,9 @@ pub fn rules_new(args: NewRuleArgs, lang: Lang) -> Result<u8> {
     Ok(0)
 }
 
-/// Writes the folder of a new rule into the pack at `pack_dir` and returns it: rule.toml,
-/// README.md and fixtures drawn against `layer` of `checker`'s project.
+/// Writes the folder of a new rule into the pack at `pack_dir` and returns it, with the cases
+/// drawn: rule.toml, README.md, README.zh.md and fixtures drawn against `layer` of
+/// `checker`'s project.
 #[allow(clippy::too_many_arguments)]
 fn new_rule(
     checker: &Checker,
@@ -373,16 +371,23 @@ fn new_rule(
     name: Option<&str>,
     severity: Severity,
     lang: Lang,
-) -> Result<PathBuf> {
-    let pack_text = std::fs::read_to_string(pack_dir.join("pack.toml"))
-        .with_context(|| format!("{} is not a pack", pack_dir.display()))?;
-    let prefix = toml::from_str::<toml::Table>(&pack_text)
-        .ok()
-        .and_then(|t| t.get("code_prefix")?.as_str().map(str::to_owned))
-        .with_context(|| format!("{}: no code_prefix", pack_dir.join("pack.toml").display()))?;
+) -> Result<(PathBuf, Vec<Case>)> {
+    // The pack as the loader reads it: a broken pack is refused here, with its errors.
+    let pack = crate::rules::load_pack(pack_dir, None).map_err(crate::Error::Config)?;
+    let prefix = &pack.code_prefix;
     let digits = code.strip_prefix(prefix.as_str()).unwrap_or("");
     if digits.is_empty() || !digits.chars().all(|c| c.is_ascii_digit()) {
         bail!("code '{code}' must be the pack's prefix {prefix} and digits, such as {prefix}102");
+    }
+    if let Some(rule) = pack
+        .rules
+        .iter()
+        .find(|r| r.code.eq_ignore_ascii_case(code))
+    {
+        bail!(
+            "{code} is taken by {}; codes are never reused",
+            rule.dir.display()
+        );
     }
     if let Some(taken) = std::fs::read_dir(pack_dir)?
         .filter_map(|e| e.ok())
@@ -407,7 +412,11 @@ fn new_rule(
     let slug = name.map(str::to_owned).unwrap_or_else(|| {
         let layer = layer.replace('_', "-").to_lowercase();
         match kind {
-            NewKind::Setback => format!("building-within-{}m-of-{layer}", distance_m),
+            // 12.5 m reads as 12-5m: a name is letters, digits and '-'.
+            NewKind::Setback => format!(
+                "building-within-{}m-of-{layer}",
+                crate::model::fmt_num(distance_m).replace('.', "-")
+            ),
             NewKind::Overlap => format!("building-in-{layer}"),
             NewKind::Within => format!("building-outside-{layer}"),
         }
@@ -429,7 +438,7 @@ fn new_rule(
         toml.insert_str(0, "#:schema ../../schemas/rule.schema.json\n");
     }
     // Refuse what lint would: the rule as written must load.
-    crate::rules::pack::check_rule_text(&toml, &prefix, Some(&checker.project.input_names()))
+    crate::rules::pack::check_rule_text(&toml, prefix, Some(&checker.project.input_names()))
         .map_err(crate::Error::Config)?;
     write_new(&dir.join("rule.toml"), &toml)?;
     write_new(
@@ -468,7 +477,7 @@ fn new_rule(
         &dir.join("fixtures/cases.geojson"),
         &format!("{}\n", serde_json::to_string_pretty(&fixtures)?),
     )?;
-    Ok(dir)
+    Ok((dir, cases))
 }
 
 fn rule_toml(

@@ -33,17 +33,7 @@ pub struct Case {
 pub const TOLERANCE_M: f64 = 1e-6;
 
 fn square(c: Coord<f64>, half: f64) -> Polygon<f64> {
-    Rect::new(
-        Coord {
-            x: c.x - half,
-            y: c.y - half,
-        },
-        Coord {
-            x: c.x + half,
-            y: c.y + half,
-        },
-    )
-    .to_polygon()
+    crate::geom::expand(Rect::new(c, c), half).to_polygon()
 }
 
 fn footprint(p: &Polygon<f64>) -> Footprint {
@@ -144,18 +134,7 @@ pub fn draw(layer: &ZoneLayer, kind: Kind) -> Result<Vec<Case>, String> {
         .edges
         .iter()
         .map(|e| e.bbox)
-        .reduce(|a, b| {
-            Rect::new(
-                Coord {
-                    x: a.min().x.min(b.min().x),
-                    y: a.min().y.min(b.min().y),
-                },
-                Coord {
-                    x: a.max().x.max(b.max().x),
-                    y: a.max().y.max(b.max().y),
-                },
-            )
-        })
+        .reduce(crate::geom::union_rect)
         .ok_or_else(|| {
             format!(
                 "layer '{}' has no zones to draw fixtures against",

@@ -379,7 +379,7 @@ fn density_map(checker: &Checker, d: &Density, lang: Lang) -> String {
             lang.pick("No findings to map.", "无可绘制的问题。")
         );
     }
-    // Square cells, at most 64 across the wider side.
+    // Cells of k × k fine cells, at most 64 across the wider side.
     let span = (i1 - i0 + 1).max(j1 - j0 + 1);
     let k = span.div_ceil(64).max(1);
     let (cw, ch) = (
@@ -406,16 +406,7 @@ fn density_map(checker: &Checker, d: &Density, lang: Lang) -> String {
         y: lo.y + rows as f64 * ch,
     };
     let margin = (hi.x - lo.x).max(hi.y - lo.y) * 0.04;
-    let view = Rect::new(
-        Coord {
-            x: lo.x - margin,
-            y: lo.y - margin,
-        },
-        Coord {
-            x: hi.x + margin,
-            y: hi.y + margin,
-        },
-    );
+    let view = crate::geom::expand(Rect::new(lo, hi), margin);
     let frame = Frame::new(view);
     // Simplified to half a pixel: the page stays small over a city's worth of zones.
     let tolerance = view.width() / WIDTH * 0.5;

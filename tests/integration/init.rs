@@ -88,6 +88,18 @@ fn rules_new_draws_fixtures_against_the_layer_for_each_kind() {
             "--name",
             "红线退让",
         ],
+        // A fractional distance still makes a name of letters, digits and '-'.
+        &[
+            "rules",
+            "new",
+            "EX105",
+            "--kind",
+            "setback",
+            "--layer",
+            "river",
+            "--distance-m",
+            "12.5",
+        ],
     ] {
         let out = run_in(dir, args);
         assert_eq!(code(&out), 0, "{args:?}: {}", stderr(&out));
@@ -97,11 +109,14 @@ fn rules_new_draws_fixtures_against_the_layer_for_each_kind() {
     let test = run_in(dir, &["rules", "test"]);
     assert_eq!(code(&test), 0, "{}", stdout(&test));
     assert!(
-        stdout(&test).contains("rules test: 12 passed, 0 failed"),
+        stdout(&test).contains("rules test: 15 passed, 0 failed"),
         "{}",
         stdout(&test)
     );
     assert!(dir.join("rules/EX104-红线退让/rule.toml").exists());
+    assert!(dir
+        .join("rules/EX105-building-within-12-5m-of-river/rule.toml")
+        .exists());
 
     // Mistakes, each refused with its reason and nothing written.
     for (args, says) in [
@@ -121,7 +136,7 @@ fn rules_new_draws_fixtures_against_the_layer_for_each_kind() {
             &[
                 "rules",
                 "new",
-                "EX105",
+                "EX106",
                 "--kind",
                 "overlap",
                 "--layer",
@@ -131,13 +146,13 @@ fn rules_new_draws_fixtures_against_the_layer_for_each_kind() {
         ),
         (
             &[
-                "rules", "new", "EX105", "--kind", "overlap", "--layer", "river",
+                "rules", "new", "EX106", "--kind", "overlap", "--layer", "river",
             ],
             "overlap and within rules need polygons",
         ),
         (
             &[
-                "rules", "new", "EX105", "--kind", "setback", "--layer", "river", "--name",
+                "rules", "new", "EX106", "--kind", "setback", "--layer", "river", "--name",
                 "Bad Name",
             ],
             "must be words joined by '-'",
@@ -151,7 +166,7 @@ fn rules_new_draws_fixtures_against_the_layer_for_each_kind() {
         .unwrap()
         .file_name()
         .to_string_lossy()
-        .starts_with("EX105")));
+        .starts_with("EX106")));
 }
 
 #[test]
