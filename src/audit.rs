@@ -899,15 +899,10 @@ pub fn summary_json(checker: &Checker, o: &Outcome, dir: &Path, settings: Settin
         "by_district": checker.project.group_by.as_ref().map(|layer| json!({
             "layer": layer,
             "districts": o.by_district,
-            "names": checker.layers.get(layer).map(|l| {
-                o.by_district
-                    .keys()
-                    .map(|id| {
-                        let name = l.zones.iter().find(|z| &z.id == id).and_then(|z| z.name.clone());
-                        (id.clone(), json!(name))
-                    })
-                    .collect::<serde_json::Map<String, Value>>()
-            }),
+            "names": o.by_district
+                .keys()
+                .map(|id| (id.clone(), json!(checker.district_name(id))))
+                .collect::<serde_json::Map<String, Value>>(),
         })),
         "diagnostics": {"errors": o.errors, "warnings": o.warnings},
         "wall_seconds": (o.seconds * 1000.0).round() / 1000.0,

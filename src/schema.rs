@@ -41,6 +41,17 @@ impl File {
         }
     }
 
+    /// [`File::schema`], generated once per process (every rule of every pack is checked
+    /// against it).
+    fn cached(self) -> &'static Value {
+        static SCHEMAS: std::sync::OnceLock<Vec<Value>> = std::sync::OnceLock::new();
+        let all = SCHEMAS.get_or_init(|| File::ALL.iter().map(|f| f.schema()).collect());
+        &all[File::ALL
+            .iter()
+            .position(|f| *f == self)
+            .expect("every kind is in ALL")]
+    }
+
     /// The file's JSON Schema (draft 2020-12), generated from the type that reads it.
     pub fn schema(self) -> Value {
         let (schema, title) = match self {
@@ -89,13 +100,13 @@ pub fn check(file: File, text: &str) -> Vec<Problem> {
         }
     };
     let root = node_of_table(doc.as_table(), 0);
-    let schema = file.schema();
+    let schema = file.cached();
     let mut v = Validator {
-        root: &schema,
+        root: schema,
         text,
         out: Vec::new(),
     };
-    v.validate(&schema, &root, &Path::default());
+    v.validate(schema, &root, &Path::default());
     v.out.sort_by_key(|(at, _)| *at);
     v.out
 }

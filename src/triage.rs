@@ -171,10 +171,15 @@ impl Approvals {
     ) -> (Option<Triage>, Vec<Diagnostic>) {
         let mut triage = None;
         let mut warnings = Vec::new();
+        // The source's file name, found once and only when a waiver names one.
+        let file = std::cell::OnceCell::new();
         for (w, used) in self.waivers.iter().zip(&self.used) {
             let feature_matches =
                 id == Some(w.feature.as_str()) || name == Some(w.feature.as_str());
-            let source_matches = w.source.as_deref().is_none_or(|s| s == file_name(source));
+            let source_matches = w
+                .source
+                .as_deref()
+                .is_none_or(|s| s == file.get_or_init(|| file_name(source)));
             if !(code.eq_ignore_ascii_case(&w.rule) && feature_matches && source_matches) {
                 continue;
             }

@@ -2,7 +2,7 @@ use super::FailOn;
 use crate::audit::{self, Progress, DEFAULT_BATCH};
 
 use crate::io::stream::Unit;
-use crate::model::thousands;
+use crate::model::{noun, thousands};
 use anyhow::{Context, Result};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -244,7 +244,7 @@ fn console_summary(
         thousands(rate as usize),
     );
     let _ = match lang {
-        Lang::En => writeln!(s, "audited {read} {} ({checked} checked, {rejected} rejected) from {} in {seconds:.2} s, {rate} features/s", if outcome.read == 1 { "feature" } else { "features" }, crate::model::count(sources, "source", "sources")),
+        Lang::En => writeln!(s, "audited {read} {} ({checked} checked, {rejected} rejected) from {} in {seconds:.2} s, {rate} features/s", noun(outcome.read, "feature", "features"), crate::model::count(sources, "source", "sources")),
         Lang::Zh => writeln!(s, "已审查 {read} 个要素（审查 {checked} 个，拒收 {rejected} 个），来自 {sources} 个数据源，用时 {seconds:.2} 秒，每秒 {rate} 个"),
     };
     for rule in checker.rules() {
@@ -263,8 +263,8 @@ fn console_summary(
                 s,
                 "  {:<8} {sev:<19} {findings:>10} {} on {features:>10} {}  {}",
                 rule.code,
-                if nf == 1 { "finding " } else { "findings" },
-                if nx == 1 { "feature " } else { "features" },
+                noun(nf, "finding ", "findings"),
+                noun(nx, "feature ", "features"),
                 rule.name
             ),
             Lang::Zh => writeln!(
@@ -297,13 +297,12 @@ fn console_summary(
         };
     }
     let (errors, warnings) = (thousands(outcome.errors), thousands(outcome.warnings));
-    let plural = |n: usize, one: &'static str, many: &'static str| if n == 1 { one } else { many };
     let _ = match lang {
         Lang::En => writeln!(
             s,
             "  diagnostics: {errors} {}, {warnings} {} (diagnostics.csv)",
-            plural(outcome.errors, "error", "errors"),
-            plural(outcome.warnings, "warning", "warnings")
+            noun(outcome.errors, "error", "errors"),
+            noun(outcome.warnings, "warning", "warnings")
         ),
         Lang::Zh => writeln!(
             s,

@@ -416,6 +416,12 @@ impl Checker {
 
     /// The district (zone id of the project's `group_by` layer) a footprint lies in, by its
     /// first vertex; `None` without `group_by` or outside every district.
+    /// The name of the district with this id (a zone of the `group_by` layer), if it has one.
+    pub fn district_name(&self, id: &str) -> Option<&str> {
+        let layer = self.layers.get(self.project.group_by.as_ref()?)?;
+        layer.zones.iter().find(|z| z.id == id)?.name.as_deref()
+    }
+
     pub fn district_of(&self, fp: &Footprint) -> Option<&str> {
         use geo::Intersects;
         let layer = self.layers.get(self.project.group_by.as_ref()?)?;

@@ -442,10 +442,10 @@ pub(crate) fn read(path: &Path, opts: ReadOptions<'_>) -> Result<Whole> {
         index += 1;
     }
     for (field, (n, first)) in &unparsed {
-        let (values, verb) = match n {
-            1 => ("1 value".to_owned(), "does"),
-            n => (format!("{n} values"), "do"),
-        };
+        let (values, verb) = (
+            crate::model::count(*n, "value", "values"),
+            crate::model::noun(*n, "does", "do"),
+        );
         warnings.push(format!(
             "{values} of field '{field}' {verb} not parse as its dBase type (first: record {first}) and read as missing: rules that need '{field}' report those features as undetermined"
         ));

@@ -22,9 +22,18 @@ pub use lang::Lang;
 pub use severity::Severity;
 pub use triage::{Date, Triage};
 
+/// The noun for `n` things: `one` for one, else `many`.
+pub fn noun<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
+    if n == 1 {
+        one
+    } else {
+        many
+    }
+}
+
 /// `n` and its noun, in the singular for one: "1 finding", "3 findings".
 pub fn count(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
+    format!("{n} {}", noun(n, one, many))
 }
 
 /// A count with thousands separators: 1,000,000.

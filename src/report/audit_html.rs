@@ -117,13 +117,12 @@ svg text{{font-size:12px}}
     }
 
     // Districts, ranked, by name.
-    if let Some(layer) = &checker.project.group_by {
+    if checker.project.group_by.is_some() {
         let _ = writeln!(
             h,
             "<h2>{}</h2>",
             t("Districts, most findings first", "各区排名（按问题数）")
         );
-        let names = district_names(checker, layer);
         // (district, findings, its rules by findings)
         type Ranked<'a> = (&'a String, usize, Vec<(&'a String, &'a usize)>);
         let mut ranked: Vec<Ranked> = o
@@ -144,11 +143,7 @@ svg text{{font-size:12px}}
             t("rules with most findings", "问题最多的规则")
         );
         for (i, (d, n, top)) in ranked.iter().enumerate() {
-            let name = names
-                .get(*d)
-                .cloned()
-                .flatten()
-                .unwrap_or_else(|| (*d).clone());
+            let name = checker.district_name(d).unwrap_or(d);
             let top: Vec<String> = top
                 .iter()
                 .take(3)
@@ -158,7 +153,7 @@ svg text{{font-size:12px}}
                 h,
                 r#"<tr><td class="n">{}</td><td>{} <small>({})</small></td><td class="n">{}</td><td>{}</td></tr>"#,
                 i + 1,
-                xml_escape(&name),
+                xml_escape(name),
                 xml_escape(d),
                 thousands(*n),
                 xml_escape(&top.join(", "))
@@ -177,12 +172,6 @@ svg text{{font-size:12px}}
                 "问题最严重的要素（禁止类最多者优先）"
             )
         );
-        let names = checker
-            .project
-            .group_by
-            .as_ref()
-            .map(|l| district_names(checker, l))
-            .unwrap_or_default();
         // The district column only where the project has districts.
         let grouped = checker.project.group_by.is_some();
         let cell = |s: &str| {
@@ -206,7 +195,7 @@ svg text{{font-size:12px}}
             let district = w
                 .district
                 .as_ref()
-                .map(|d| names.get(d).cloned().flatten().unwrap_or_else(|| d.clone()))
+                .map(|d| checker.district_name(d).unwrap_or(d))
                 .unwrap_or_default();
             let _ = write!(
                 h,
@@ -215,7 +204,7 @@ svg text{{font-size:12px}}
                 i + 1,
                 xml_escape(&feature),
                 xml_escape(&short(&w.source)),
-                cell(&district),
+                cell(district),
                 w.prohibited,
                 w.findings
             );
@@ -291,23 +280,6 @@ fn short(source: &str) -> String {
     std::path::Path::new(source)
         .file_name()
         .map_or_else(|| source.to_owned(), |n| n.to_string_lossy().into_owned())
-}
-
-/// District id → name, from the zones of the `group_by` layer.
-fn district_names(
-    checker: &Checker,
-    layer: &str,
-) -> std::collections::HashMap<String, Option<String>> {
-    checker
-        .layers
-        .get(layer)
-        .map(|l| {
-            l.zones
-                .iter()
-                .map(|z| (z.id.clone(), z.name.clone()))
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 /// `s` cut to `units` of width (a CJK character is two), with "…" where cut.
