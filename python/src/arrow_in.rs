@@ -261,6 +261,9 @@ fn readable(t: &DataType) -> bool {
                         | DataType::Utf8View
                         | DataType::Boolean
                         | DataType::Null
+                        | DataType::Date32
+                        | DataType::Date64
+                        | DataType::Timestamp(_, _)
                 )
         }
     }
@@ -293,6 +296,34 @@ fn value(a: &ArrayRef, row: usize) -> Value {
         DataType::LargeUtf8 => Value::String(a.as_string::<i64>().value(row).to_owned()),
         DataType::Utf8View => Value::String(a.as_string_view().value(row).to_owned()),
         DataType::Boolean => Value::Bool(a.as_boolean().value(row)),
+        // Dates and times as ISO text, as the GeoParquet reader gives them (GeoPandas keeps
+        // date columns as timestamps).
+        DataType::Date32 => Value::String(
+            ironrule::model::Date::from_days(i64::from(a.as_primitive::<Date32Type>().value(row)))
+                .to_string(),
+        ),
+        DataType::Date64 => Value::String(ironrule::model::iso_of_seconds(
+            a.as_primitive::<Date64Type>().value(row).div_euclid(1000),
+        )),
+        DataType::Timestamp(unit, _) => {
+            use arrow_schema::TimeUnit;
+            let (v, per) = match unit {
+                TimeUnit::Second => (a.as_primitive::<TimestampSecondType>().value(row), 1),
+                TimeUnit::Millisecond => (
+                    a.as_primitive::<TimestampMillisecondType>().value(row),
+                    1_000,
+                ),
+                TimeUnit::Microsecond => (
+                    a.as_primitive::<TimestampMicrosecondType>().value(row),
+                    1_000_000,
+                ),
+                TimeUnit::Nanosecond => (
+                    a.as_primitive::<TimestampNanosecondType>().value(row),
+                    1_000_000_000,
+                ),
+            };
+            Value::String(ironrule::model::iso_of_seconds(v.div_euclid(per)))
+        }
         DataType::Int8 => int!(Int8Type),
         DataType::Int16 => int!(Int16Type),
         DataType::Int32 => int!(Int32Type),

@@ -1,7 +1,9 @@
 //! GeoParquet 1.0/1.1 with WKB geometry, natively (no Arrow, no GDAL). The `geo` metadata
 //! names the geometry column and its CRS (PROJJSON with an EPSG id; absent means OGC:CRS84,
 //! i.e. WGS 84 longitude/latitude). Flat columns become attributes: booleans, integers,
-//! floats and UTF-8 strings; other types (binary, nested, INT96) are left out. Rows are read
+//! floats, UTF-8 strings, and dates and timestamps as ISO text (`2026-03-01`, or
+//! `2026-03-01T08:30:00` where the time is not midnight: GeoPandas writes date columns as
+//! timestamps); other types (binary, nested, INT96) are left out. Rows are read
 //! a batch at a time from each row group, so a million-row group never sits in memory whole.
 //! A feature's id is its row number, as GDAL numbers them. Compression: snappy or none.
 
@@ -23,6 +25,27 @@ struct Column {
     name: String,
     max_def: i16,
     text: bool,
+    time: Time,
+}
+
+/// What an integer column holds.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Time {
+    /// A plain number.
+    No,
+    /// Days since 1970-01-01 (DATE).
+    Days,
+    /// Units since 1970-01-01T00:00 (TIMESTAMP), this many per second.
+    PerSecond(i64),
+}
+
+/// A date or time as ISO text: the date alone at midnight.
+fn iso(t: Time, v: i64) -> Value {
+    match t {
+        Time::No => Value::from(v),
+        Time::Days => Value::String(crate::model::Date::from_days(v).to_string()),
+        Time::PerSecond(per) => Value::String(crate::model::iso_of_seconds(v.div_euclid(per))),
+    }
 }
 
 /// A GeoParquet file read in batches of rows.
@@ -130,11 +153,26 @@ impl ParquetStream {
             }
             let text = matches!(c.logical_type_ref(), Some(LogicalType::String))
                 || c.converted_type() == ConvertedType::UTF8;
+            let time = match c.logical_type_ref() {
+                Some(LogicalType::Date) => Time::Days,
+                Some(LogicalType::Timestamp(t)) => Time::PerSecond(match t.unit {
+                    parquet::basic::TimeUnit::MILLIS => 1_000,
+                    parquet::basic::TimeUnit::MICROS => 1_000_000,
+                    parquet::basic::TimeUnit::NANOS => 1_000_000_000,
+                }),
+                _ => match c.converted_type() {
+                    ConvertedType::DATE => Time::Days,
+                    ConvertedType::TIMESTAMP_MILLIS => Time::PerSecond(1_000),
+                    ConvertedType::TIMESTAMP_MICROS => Time::PerSecond(1_000_000),
+                    _ => Time::No,
+                },
+            };
             let col = Column {
                 index,
                 name: c.name().to_owned(),
                 max_def: c.max_def_level(),
                 text,
+                time,
             };
             if col.name == primary {
                 if c.physical_type() != Physical::BYTE_ARRAY {
@@ -362,13 +400,13 @@ fn read_column(
         C::Int32ColumnReader(r) => Values::Json(
             read_typed(r, n, col.max_def)?
                 .into_iter()
-                .map(|v| v.map_or(Value::Null, Value::from))
+                .map(|v| v.map_or(Value::Null, |x| iso(col.time, i64::from(x))))
                 .collect(),
         ),
         C::Int64ColumnReader(r) => Values::Json(
             read_typed(r, n, col.max_def)?
                 .into_iter()
-                .map(|v| v.map_or(Value::Null, Value::from))
+                .map(|v| v.map_or(Value::Null, |x| iso(col.time, x)))
                 .collect(),
         ),
         C::FloatColumnReader(r) => Values::Json(
@@ -674,6 +712,20 @@ impl RawStream for ParquetStream {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dates_and_timestamps_read_as_iso_text() {
+        use super::{iso, Time};
+        assert_eq!(iso(Time::Days, 20_513), "2026-03-01");
+        // 2026-03-01T00:00 and 08:30:05 in milliseconds; before 1970 too.
+        assert_eq!(iso(Time::PerSecond(1_000), 1_772_323_200_000), "2026-03-01");
+        assert_eq!(
+            iso(Time::PerSecond(1_000), 1_772_323_200_000 + 30_605_000),
+            "2026-03-01T08:30:05"
+        );
+        assert_eq!(iso(Time::PerSecond(1), -1), "1969-12-31T23:59:59");
+        assert_eq!(iso(Time::No, 42), 42);
+    }
 
     #[test]
     fn a_crs_without_an_epsg_id_names_the_file_and_how_to_declare_one() {

@@ -20,7 +20,7 @@ pub use finding::{
 };
 pub use lang::Lang;
 pub use severity::Severity;
-pub use triage::{Date, Triage};
+pub use triage::{iso_of_seconds, Date, Triage};
 
 /// The noun for `n` things: `one` for one, else `many`.
 pub fn noun<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {

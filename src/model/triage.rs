@@ -142,6 +142,23 @@ impl Date {
     }
 }
 
+/// A Unix time (seconds since 1970-01-01T00:00Z) as ISO text: the date alone at midnight,
+/// else `YYYY-MM-DDTHH:MM:SS` (columnar formats store dates as timestamps).
+///
+/// ```
+/// use ironrule::model::iso_of_seconds;
+/// assert_eq!(iso_of_seconds(1_772_323_200), "2026-03-01");
+/// assert_eq!(iso_of_seconds(1_772_323_200 + 30_605), "2026-03-01T08:30:05");
+/// assert_eq!(iso_of_seconds(-1), "1969-12-31T23:59:59");
+/// ```
+pub fn iso_of_seconds(secs: i64) -> String {
+    let d = Date::from_days(secs.div_euclid(86_400));
+    match secs.rem_euclid(86_400) {
+        0 => d.to_string(),
+        s => format!("{d}T{:02}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60),
+    }
+}
+
 impl std::fmt::Display for Date {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
