@@ -6,7 +6,9 @@
 //! The encoding of the `.dbf` comes from `--encoding`, else the `.cpg` file (`GBK`, `936`,
 //! `GB18030`, `UTF-8`, `BIG5`, `1252`...), else the dBase language-driver byte (0x4D: GBK),
 //! else UTF-8 (with a warning when a name does not decode). A feature's id is its record
-//! number, as GDAL numbers them.
+//! number, as GDAL numbers them. A field name is at most 10 bytes, so a writer cuts a UTF-8
+//! Chinese name mid-character (`项目名称` becomes `项目名` and a stray byte): the stray
+//! byte is dropped, and the dictionaries list the three-character names as aliases.
 
 use super::{resolve_crs, RawFeature, ReadOptions, Whole};
 use crate::crs::Crs;
@@ -383,7 +385,11 @@ pub(crate) fn read(path: &Path, opts: ReadOptions<'_>) -> Result<Whole> {
         .fields()
         .iter()
         .zip(layout.iter().chain(std::iter::repeat(&(0, 0))))
-        .map(|(f, (w, d))| (f.name().to_owned(), f.field_type(), *w, *d))
+        .map(|(f, (w, d))| {
+            // A name cut mid-character by the 10-byte limit ends in an undecodable byte.
+            let name = f.name().trim_end_matches(['\u{FFFD}', '\0']);
+            (name.to_owned(), f.field_type(), *w, *d)
+        })
         .collect();
     let mut raws = Vec::new();
     let mut diagnostics = Vec::new();
