@@ -509,6 +509,7 @@ fn zones(ctx: &Ctx) -> Result<()> {
         gk,
         &[(wid, wprops, wgeom)],
     )?;
+    plan_zones(&dir)?;
     terrain(ctx, &yangtze, &qingjiang)?;
     Ok(())
 }
@@ -782,6 +783,153 @@ fn terrain(
     .collect();
     write_collection(&zones.join("viewpoints.geojson"), "viewpoints", gk, &views)?;
     Ok(())
+}
+
+/// The illustrative regulatory plan (控规) unit WJG-03 in Wujiagang, EPSG:4546: 3 × 2 parcels
+/// of about 190 m with 20 m roads between (the roads are in the unit but on no parcel).
+const PLAN_X: [(f64, f64); 3] = [
+    (539_300.0, 539_490.0),
+    (539_510.0, 539_690.0),
+    (539_710.0, 539_900.0),
+];
+const PLAN_Y: [(f64, f64); 2] = [(3_397_300.0, 3_397_490.0), (3_397_510.0, 3_397_700.0)];
+
+/// One parcel of the demo plan: (id, column, row, 用地代码, 用地名称, 容积率, 建筑密度, 绿地率,
+/// 建筑限高, 退线距离).
+#[allow(clippy::type_complexity)]
+fn plan_parcels() -> Vec<(
+    &'static str,
+    usize,
+    usize,
+    &'static str,
+    &'static str,
+    Value,
+    f64,
+    f64,
+    f64,
+    f64,
+)> {
+    vec![
+        (
+            "WJG03-01",
+            0,
+            1,
+            "070102",
+            "二类城镇住宅用地",
+            json!(2.5),
+            30.0,
+            35.0,
+            80.0,
+            5.0,
+        ),
+        (
+            "WJG03-02",
+            1,
+            1,
+            "0901",
+            "商业用地",
+            json!(4.0),
+            45.0,
+            20.0,
+            100.0,
+            8.0,
+        ),
+        (
+            "WJG03-03",
+            2,
+            1,
+            "1401",
+            "公园绿地",
+            Value::Null,
+            5.0,
+            70.0,
+            12.0,
+            5.0,
+        ),
+        (
+            "WJG03-04",
+            0,
+            0,
+            "0804",
+            "教育用地",
+            json!(1.2),
+            30.0,
+            35.0,
+            24.0,
+            10.0,
+        ),
+        // An old plan's letter code: M1, the first class of industry (100101).
+        (
+            "WJG03-05",
+            1,
+            0,
+            "M1",
+            "一类工业用地",
+            json!(1.5),
+            50.0,
+            15.0,
+            30.0,
+            5.0,
+        ),
+        // 待定: the plan has not set the FAR yet; a FAR check here is undetermined.
+        (
+            "WJG03-06",
+            2,
+            0,
+            "0702",
+            "城镇社区服务设施用地",
+            json!("待定"),
+            35.0,
+            30.0,
+            24.0,
+            5.0,
+        ),
+    ]
+}
+
+/// A parcel's rectangle.
+fn parcel_rect(col: usize, row: usize) -> Geometry<f64> {
+    rect(PLAN_X[col].0, PLAN_Y[row].0, PLAN_X[col].1, PLAN_Y[row].1)
+}
+
+/// The demo's regulatory plan: its unit and its parcels, with the field names a planning
+/// bureau's GIS uses (地块编号, 用地代码, 容积率...).
+fn plan_zones(dir: &Path) -> Result<()> {
+    let gk = Some("urn:ogc:def:crs:EPSG::4546");
+    write_collection(
+        &dir.join("plan_units.geojson"),
+        "plan_units",
+        gk,
+        &[(
+            Some("WJG-03".into()),
+            props(
+                json!({"name": "伍家岗 WJG-03 控规编制单元 regulatory plan unit (illustrative)", "illustrative": true}),
+            ),
+            rect(PLAN_X[0].0, PLAN_Y[0].0, PLAN_X[2].1, PLAN_Y[1].1),
+        )],
+    )?;
+    let parcels: Vec<Case> = plan_parcels()
+        .into_iter()
+        .map(
+            |(id, col, row, code, name, far, cover, green, height, setback)| {
+                (
+                    None,
+                    props(json!({
+                        "地块编号": id, "用地代码": code, "用地名称": name, "容积率": far,
+                        "建筑密度": cover, "绿地率": green, "建筑限高": height, "退线距离": setback,
+                        "illustrative": true
+                    })),
+                    parcel_rect(col, row),
+                )
+            },
+        )
+        .collect();
+    write_collection(
+        &dir.join("planning_parcels.geojson"),
+        "planning_parcels",
+        gk,
+        &parcels,
+    )
 }
 
 /// The landmark of H4 (approximate place) and the highest top allowed within 500 m of it
@@ -1158,6 +1306,45 @@ fn proposals(ctx: &Ctx) -> Result<Vec<Proposal>> {
             },
             expect: &["YC504", "YC703"],
         },
+        // The regulatory plan (issue 19): proposals on the parcels of unit WJG-03, their
+        // fields (but the name, which the format tests use as an id) in a planning
+        // submission's Chinese.
+        Proposal {
+            id: "P33",
+            props: json!({"name": "住宅地块上的标准厂房 factory on a housing parcel", "建设性质": "新建", "用地性质": "1001", "行业类别": "装备制造", "建筑高度": 18.0, "建筑面积": 7200.0, "绿地面积": 13000.0}),
+            geometry: rect(539_340.0, 3_397_560.0, 539_400.0, 3_397_620.0),
+            expect: &["YC801"],
+        },
+        Proposal {
+            id: "P34",
+            props: json!({"name": "住宅地块上的商业楼 shops on a housing parcel", "建设性质": "新建", "用地性质": "商业用地", "建筑高度": 12.0, "建筑面积": 3200.0, "绿地面积": 13000.0}),
+            geometry: rect(539_420.0, 3_397_560.0, 539_460.0, 3_397_600.0),
+            expect: &["YC801"],
+        },
+        Proposal {
+            id: "P35",
+            props: json!({"name": "超强度商业综合体 commercial complex over every limit of its parcel", "建设性质": "新建", "用地性质": "0901", "建筑高度": 120.0, "建筑面积": 150000.0, "绿地面积": 3000.0}),
+            geometry: rect(539_513.0, 3_397_530.0, 539_680.0, 3_397_680.0),
+            expect: &["YC802"],
+        },
+        Proposal {
+            id: "P36",
+            props: json!({"name": "跨路教学楼 school building across the road onto the industrial parcel", "建设性质": "扩建", "用地性质": "教育用地", "建筑高度": 20.0, "建筑面积": 8400.0, "绿地面积": 40000.0}),
+            geometry: rect(539_450.0, 3_397_350.0, 539_550.0, 3_397_420.0),
+            expect: &["YC801", "YC802", "YC803", "YC804"],
+        },
+        Proposal {
+            id: "P37",
+            props: json!({"name": "占路售货亭 kiosk on the road", "建设性质": "新建", "用地性质": "0901", "建筑高度": 4.0, "建筑面积": 200.0}),
+            geometry: rect(539_692.0, 3_397_550.0, 539_708.0, 3_397_600.0),
+            expect: &["YC803"],
+        },
+        Proposal {
+            id: "P38",
+            props: json!({"name": "社区服务中心 community centre where the plan has not set the FAR", "建设性质": "新建", "用地性质": "0702", "建筑高度": 15.0, "建筑面积": 2000.0, "绿地面积": 12000.0}),
+            geometry: rect(539_760.0, 3_397_350.0, 539_820.0, 3_397_400.0),
+            expect: &[],
+        },
     ])
 }
 
@@ -1208,8 +1395,10 @@ fn write_proposals(ctx: &Ctx, list: &[Proposal]) -> Result<()> {
 }
 
 /// The demo proposals whose data cannot decide a rule, and those rules (listed in the README):
-/// P10 is an industrial project that does not say its industry, 437 m from the Yangtze.
-const UNDETERMINED: &[(&str, &[&str])] = &[("P10", &["YC101", "YC102", "YC104"])];
+/// P10 is an industrial project that does not say its industry, 437 m from the Yangtze;
+/// P38 stands on a parcel whose FAR the plan has not set (待定).
+const UNDETERMINED: &[(&str, &[&str])] =
+    &[("P10", &["YC101", "YC102", "YC104"]), ("P38", &["YC802"])];
 
 fn check_proposals(checker: &Checker, list: &[Proposal]) -> Result<()> {
     let src = checker.check_source(
@@ -2123,7 +2312,10 @@ fn area_cases(
             | Test::Share { .. }
             | Test::Slope { .. }
             | Test::Elevation { .. }
-            | Test::Skyline { .. } => unreachable!(),
+            | Test::Skyline { .. }
+            | Test::LandUse { .. }
+            | Test::PlanLimits { .. }
+            | Test::ParcelFit { .. } => unreachable!(),
         }
     };
     let bbox = zone.bounding_rect().context("bbox")?;
@@ -2236,7 +2428,10 @@ fn area_cases(
             | Test::Share { .. }
             | Test::Slope { .. }
             | Test::Elevation { .. }
-            | Test::Skyline { .. } => unreachable!(),
+            | Test::Skyline { .. }
+            | Test::LandUse { .. }
+            | Test::PlanLimits { .. }
+            | Test::ParcelFit { .. } => unreachable!(),
         };
         // Keep this edge only if the cases the engine sees agree with what they claim: the
         // edge may be next to another zone of the layer.
@@ -2310,6 +2505,294 @@ fn dictionary_cases(g: &Geometry<f64>) -> Vec<Case> {
     ]
 }
 
+/// Fixtures of the regulatory-plan rules, on the demo plan's parcels (see [`plan_parcels`]):
+/// WJG03-01 is housing (070102: FAR 2.5, coverage 30 %, green 35 %, 80 m, setback 5 m) at
+/// x 539300–539490, y 3397510–3397700; WJG03-02 commerce east of it across a 20 m road;
+/// WJG03-05 industry (M1) and WJG03-06 community services (FAR 待定) in the row below.
+fn plan_cases(code: &str, checker: &Checker) -> Result<Vec<Case>> {
+    let parcels = &checker.layers["planning_parcels"];
+    let area = |id: &str| {
+        parcels
+            .zones
+            .iter()
+            .find(|z| z.id == id)
+            .map(|z| z.area_m2)
+            .context("a demo parcel")
+    };
+    let a1 = area("WJG03-01")?;
+    let on_01 = rect(539_340.0, 3_397_560.0, 539_400.0, 3_397_620.0);
+    let base = |extra: Value| {
+        let mut b = json!({"kind": "new", "land_use": "0701", "height_m": 30.0, "floor_area_m2": 30000.0, "green_area_m2": 13000.0});
+        for (k, v) in extra.as_object().expect("an object") {
+            b[k] = v.clone();
+        }
+        b
+    };
+    let me = [code];
+    let cases = match code {
+        "YC801" => vec![
+            case(
+                "1001 industry on housing parcel WJG03-01 (070102, row 07): prohibited",
+                &base(json!({"land_use": "1001", "industry": "manufacturing"})),
+                &me,
+                false,
+                on_01.clone(),
+            ),
+            case(
+                "0901 commerce on housing parcel WJG03-01: conditional, requires approval",
+                &base(json!({"land_use": "0901"})),
+                &me,
+                false,
+                on_01.clone(),
+            ),
+            case(
+                "0701 housing on WJG03-01: allowed",
+                &base(json!({})),
+                &[],
+                false,
+                on_01.clone(),
+            ),
+            case(
+                "R2, an old plan's letter code for 070102, on WJG03-01: allowed",
+                &base(json!({"land_use": "R2"})),
+                &[],
+                false,
+                on_01.clone(),
+            ),
+            case(
+                "1001 industry on WJG03-05 (M1, row 10): allowed",
+                &base(json!({"land_use": "1001", "industry": "manufacturing"})),
+                &[],
+                false,
+                rect(539_560.0, 3_397_360.0, 539_600.0, 3_397_400.0),
+            ),
+            case(
+                "0804 school on WJG03-06 (0702 has its own row: 08 allowed)",
+                &base(json!({"land_use": "0804"})),
+                &[],
+                false,
+                rect(539_760.0, 3_397_360.0, 539_800.0, 3_397_400.0),
+            ),
+            case(
+                "0701 housing on WJG03-06 (0702's own row: conditional)",
+                &base(json!({"land_use": "0701"})),
+                &me,
+                false,
+                rect(539_760.0, 3_397_360.0, 539_800.0, 3_397_400.0),
+            ),
+            case(
+                "1001 in the road with one edge on WJG03-01's line: touching is not standing on it",
+                &base(json!({"land_use": "1001", "industry": "manufacturing"})),
+                &[],
+                true,
+                rect(539_490.0, 3_397_560.0, 539_500.0, 3_397_600.0),
+            ),
+            case(
+                "1001 1 cm across WJG03-01's line: 0.4 m² on it fires",
+                &base(json!({"land_use": "1001", "industry": "manufacturing"})),
+                &me,
+                true,
+                rect(539_489.99, 3_397_560.0, 539_500.0, 3_397_600.0),
+            ),
+            open_case(
+                "no land use on WJG03-01: undetermined",
+                &json!({"kind": "new"}),
+                code,
+                on_01.clone(),
+            ),
+            open_case(
+                "land use 0799, no class of the classification: undetermined",
+                &base(json!({"land_use": "0799"})),
+                code,
+                on_01.clone(),
+            ),
+        ],
+        "YC802" => {
+            let far_at = 2.5 * a1;
+            let green_at = 0.35 * a1;
+            let mut c = vec![
+                case(
+                    "60 × 60 m housing within every limit of WJG03-01",
+                    &base(json!({})),
+                    &[],
+                    false,
+                    on_01.clone(),
+                ),
+                case(
+                    "exactly the 80 m height limit: allowed",
+                    &base(json!({"height_m": 80.0})),
+                    &[],
+                    true,
+                    on_01.clone(),
+                ),
+                case(
+                    "80.01 m: over the 80 m limit",
+                    &base(json!({"height_m": 80.01})),
+                    &me,
+                    true,
+                    on_01.clone(),
+                ),
+                case(
+                    "floor area of exactly FAR 2.5 on WJG03-01: allowed",
+                    &base(json!({"floor_area_m2": far_at})),
+                    &[],
+                    true,
+                    on_01.clone(),
+                ),
+                case(
+                    "1 m² more floor area than FAR 2.5 allows",
+                    &base(json!({"floor_area_m2": far_at + 1.0})),
+                    &me,
+                    true,
+                    on_01.clone(),
+                ),
+                case(
+                    "footprint of exactly 30 % of WJG03-01 (114 × 95 m): allowed",
+                    &base(json!({})),
+                    &[],
+                    true,
+                    rect(539_340.0, 3_397_560.0, 539_454.0, 3_397_655.0),
+                ),
+                case(
+                    "footprint of 30.3 % (114 × 96 m): over the coverage",
+                    &base(json!({})),
+                    &me,
+                    false,
+                    rect(539_340.0, 3_397_560.0, 539_454.0, 3_397_656.0),
+                ),
+                case(
+                    "green area of exactly 35 %: allowed",
+                    &base(json!({"green_area_m2": green_at})),
+                    &[],
+                    true,
+                    on_01.clone(),
+                ),
+                case(
+                    "1 m² less green than 35 %",
+                    &base(json!({"green_area_m2": green_at - 1.0})),
+                    &me,
+                    true,
+                    on_01.clone(),
+                ),
+                case(
+                    "exactly the 5 m setback from the parcel line: allowed",
+                    &base(json!({})),
+                    &[],
+                    true,
+                    rect(539_305.0, 3_397_560.0, 539_345.0, 3_397_600.0),
+                ),
+                case(
+                    "4.99 m from the parcel line: inside the setback",
+                    &base(json!({})),
+                    &me,
+                    true,
+                    rect(539_304.99, 3_397_560.0, 539_345.0, 3_397_600.0),
+                ),
+                case(
+                    "a pavilion on park WJG03-03, which sets no FAR: no floor area needed",
+                    &json!({"kind": "new", "land_use": "1401", "height_m": 6.0, "green_area_m2": 26000.0}),
+                    &[],
+                    false,
+                    rect(539_760.0, 3_397_560.0, 539_780.0, 3_397_580.0),
+                ),
+                open_case(
+                    "no floor area where WJG03-01 sets a FAR: undetermined",
+                    &json!({"kind": "new", "land_use": "0701", "height_m": 30.0, "green_area_m2": 13000.0}),
+                    code,
+                    on_01.clone(),
+                ),
+                open_case(
+                    "on WJG03-06, whose FAR is 待定 (not set): undetermined",
+                    &base(json!({"land_use": "0702", "green_area_m2": 12000.0, "height_m": 15.0})),
+                    code,
+                    rect(539_760.0, 3_397_350.0, 539_820.0, 3_397_400.0),
+                ),
+            ];
+            // Boundaries drawn in floating point: 1e-9 of the limit either way passes.
+            for (i, t) in [(3, 1e-9), (5, 1e-9), (7, 1e-9)] {
+                c[i].1.insert("tolerance".into(), json!(t));
+            }
+            c
+        }
+        "YC803" => vec![
+            case(
+                "a kiosk in the road between WJG03-01 and WJG03-02",
+                &base(json!({})),
+                &me,
+                false,
+                rect(539_492.0, 3_397_550.0, 539_508.0, 3_397_600.0),
+            ),
+            case(
+                "wholly on WJG03-01",
+                &base(json!({})),
+                &[],
+                false,
+                on_01.clone(),
+            ),
+            case(
+                "on WJG03-01 with one edge on its line: 0 m² off it",
+                &base(json!({})),
+                &[],
+                true,
+                rect(539_480.0, 3_397_560.0, 539_490.0, 3_397_600.0),
+            ),
+            case(
+                "1 cm over WJG03-01's line into the road: 0.4 m² off every parcel",
+                &base(json!({})),
+                &me,
+                true,
+                rect(539_480.0, 3_397_560.0, 539_490.01, 3_397_600.0),
+            ),
+            case(
+                "beyond the plan unit: the plan does not reach it",
+                &base(json!({})),
+                &[],
+                false,
+                rect(540_000.0, 3_397_560.0, 540_040.0, 3_397_600.0),
+            ),
+            case(
+                "on WJG03-03 and beyond the unit's east edge: the part beyond is not the plan's",
+                &base(json!({"land_use": "1401", "height_m": 6.0})),
+                &[],
+                false,
+                rect(539_880.0, 3_397_560.0, 539_920.0, 3_397_580.0),
+            ),
+        ],
+        "YC804" => vec![
+            case(
+                "across the road from WJG03-01 onto WJG03-02",
+                &base(json!({})),
+                &me,
+                false,
+                rect(539_480.0, 3_397_560.0, 539_520.0, 3_397_600.0),
+            ),
+            case(
+                "wholly on WJG03-01",
+                &base(json!({})),
+                &[],
+                false,
+                on_01.clone(),
+            ),
+            case(
+                "1.01 m² on WJG03-02 (0.0101 × 100 m): counts",
+                &base(json!({})),
+                &me,
+                true,
+                rect(539_480.0, 3_397_550.0, 539_510.010_1, 3_397_650.0),
+            ),
+            case(
+                "0.99 m² on WJG03-02 (0.0099 × 100 m): a sliver that does not count",
+                &base(json!({})),
+                &[],
+                true,
+                rect(539_480.0, 3_397_550.0, 539_510.009_9, 3_397_650.0),
+            ),
+        ],
+        other => bail!("no plan fixtures for {other}"),
+    };
+    Ok(cases)
+}
+
 fn fixtures(checker: &Checker) -> Result<()> {
     for rule in checker.rules() {
         let layers: Vec<&ZoneLayer> = rule
@@ -2335,6 +2818,9 @@ fn fixtures(checker: &Checker) -> Result<()> {
                 elevation_cases(&rule.code, &checker.dems[dem], &layers)?
             }
             Test::Skyline { .. } => skyline_cases(&rule.code, checker, rule)?,
+            Test::LandUse { .. } | Test::PlanLimits { .. } | Test::ParcelFit { .. } => {
+                plan_cases(&rule.code, checker)?
+            }
             test => {
                 let spec = checker
                     .project

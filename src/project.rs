@@ -43,6 +43,23 @@ pub struct LayerSpec {
     /// wrong.
     #[serde(default)]
     pub encoding: Option<String>,
+    /// What the layer holds: protection `zones` (the default), or `planning_parcels`, the
+    /// regulatory plan's parcels (控规地块), whose attributes are read through the packs'
+    /// `[[parcel_attribute]]` dictionary (planned use, height, FAR, coverage, green ratio,
+    /// setback).
+    #[serde(default)]
+    pub kind: LayerKind,
+}
+
+/// What a zone layer holds.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum LayerKind {
+    /// Protection zones, lines or points (red lines, rivers, viewpoints...).
+    #[default]
+    Zones,
+    /// The regulatory plan's parcels (控规地块), with their planned use and limits.
+    PlanningParcels,
 }
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]

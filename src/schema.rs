@@ -19,15 +19,21 @@ pub enum File {
     Attributes,
     /// Approvals, `waivers.toml`.
     Waivers,
+    /// A pack's land-use classification, `land-use.toml`.
+    LandUse,
+    /// A land-use rule's compatibility table.
+    Compatibility,
 }
 
 impl File {
-    pub const ALL: [File; 5] = [
+    pub const ALL: [File; 7] = [
         File::Project,
         File::Pack,
         File::Rule,
         File::Attributes,
         File::Waivers,
+        File::LandUse,
+        File::Compatibility,
     ];
 
     /// The schema's file name in `schemas/`.
@@ -38,6 +44,8 @@ impl File {
             File::Rule => "rule.schema.json",
             File::Attributes => "attributes.schema.json",
             File::Waivers => "waivers.schema.json",
+            File::LandUse => "land-use.schema.json",
+            File::Compatibility => "compatibility.schema.json",
         }
     }
 
@@ -74,6 +82,14 @@ impl File {
             File::Waivers => (
                 schemars::schema_for!(crate::triage::WaiverFile),
                 "ironrule waivers (waivers.toml)",
+            ),
+            File::LandUse => (
+                schemars::schema_for!(crate::rules::land_use::ClassFile),
+                "ironrule land-use classification (land-use.toml)",
+            ),
+            File::Compatibility => (
+                schemars::schema_for!(crate::rules::land_use::TableFile),
+                "ironrule land-use compatibility table",
             ),
         };
         let mut v = schema.to_value();
@@ -719,6 +735,11 @@ distance_m = "30m"
             (File::Pack, "rules/yichang/pack.toml"),
             (File::Attributes, "rules/yichang/attributes.toml"),
             (File::Waivers, "data/yichang/waivers.toml"),
+            (File::LandUse, "rules/yichang/land-use.toml"),
+            (
+                File::Compatibility,
+                "rules/yichang/YC801-land-use-not-allowed-by-the-regulatory-plan/compatibility.toml",
+            ),
         ] {
             let text = std::fs::read_to_string(root.join(path)).unwrap();
             assert_eq!(check(file, &text), [], "{path}");

@@ -1,7 +1,7 @@
 //! Findings as an Arrow batch whose columns are the JSON report's fields
 //! (`ironrule::report::json::finding_json`), flattened: `feature`, `zone` and `measure` become
 //! `feature_source`, `feature_index`..., `zone_layer`..., `measure_kind`...; the nested and
-//! variable members (`nearest`, `citation`, `undetermined`, `triage`, `terrain`) are JSON text;
+//! variable members (`nearest`, `citation`, `undetermined`, `triage`, `terrain`, `plan`) are JSON text;
 //! `geometry` is WKB in `geometry_crs` (the source's CRS, as in the JSON report).
 
 use arrow_array::builder::{BinaryBuilder, Float64Builder, StringBuilder, UInt64Builder};
@@ -57,6 +57,7 @@ pub struct Row {
     triage: String,
     fingerprint: String,
     terrain: Option<String>,
+    plan: Option<String>,
     wkb: Option<Vec<u8>>,
     crs: String,
     /// audit's `findings.csv` line and the feature's district (Spark).
@@ -92,6 +93,7 @@ impl Row {
             undetermined: f.undetermined.as_ref().map(json),
             triage: json(&f.triage),
             terrain: f.terrain.as_ref().map(json),
+            plan: f.plan.as_ref().map(json),
             value: f.measure.value,
             limit: f.measure.limit,
             share: f.share_of_footprint,
@@ -152,7 +154,7 @@ enum Col {
 
 /// The columns, in the JSON report's order; the last two (`csv_row`, `district`) only with
 /// `audit`.
-const LAYOUT: [Col; 31] = [
+const LAYOUT: [Col; 32] = [
     Col::Text("code"),
     Col::Text("name"),
     Col::Text("severity"),
@@ -180,6 +182,7 @@ const LAYOUT: [Col; 31] = [
     Col::Text("triage"),
     Col::Text("fingerprint"),
     Col::Text("terrain"),
+    Col::Text("plan"),
     Col::Geometry,
     Col::Text("geometry_crs"),
     Col::Text("csv_row"),
@@ -187,7 +190,7 @@ const LAYOUT: [Col; 31] = [
 ];
 
 /// How many of [`LAYOUT`]'s columns are text.
-const TEXTS: usize = 26;
+const TEXTS: usize = 27;
 const _: () = {
     let (mut i, mut n) = (0, 0);
     while i < LAYOUT.len() {
@@ -240,6 +243,7 @@ impl Columns {
             Some(&r.triage),
             Some(&r.fingerprint),
             r.terrain.as_deref(),
+            r.plan.as_deref(),
             Some(&r.crs),
             r.csv_row.as_deref(),
             r.district.as_deref(),

@@ -41,7 +41,7 @@ def flatten(f):
 
 
 def same_value(col, want, got):
-    if col in ("nearest", "citation", "undetermined", "triage", "terrain"):
+    if col in ("nearest", "citation", "undetermined", "triage", "terrain", "plan"):
         got = None if got is None or (isinstance(got, float) and got != got) else json.loads(got)
         return want == got
     if col == "geometry":
@@ -72,14 +72,14 @@ def test_demo_through_check_equals_cli_json(project):
     code, report = cli(PARQUET, "--id-field", "pid")
     gdf = geopandas.read_parquet(os.path.join(REPO, PARQUET))
     found = project.check(gdf, id_field="pid", source=PARQUET)
-    assert len(report["findings"]) == 53
+    assert len(report["findings"]) == 67
     assert_same(report["findings"], found)
     meta = found.attrs["ironrule"]
     assert meta["summary"] == report["summary"]
     assert meta["exit_code"] == code == 1
     assert found.crs == gdf.crs
     # Undetermined results are rows, never left out.
-    assert (found["status"] == "undetermined").sum() == report["summary"]["undetermined"] == 3
+    assert (found["status"] == "undetermined").sum() == report["summary"]["undetermined"] == 4
 
 
 def test_demo_in_chinese(project):
@@ -94,12 +94,12 @@ def test_check_arrow_reads_the_geoparquet_table_as_is(project):
 
     table = pq.read_table(os.path.join(REPO, PARQUET))
     # A plain binary column carries no CRS: ironrule does not guess one.
-    plain = table.set_column(0, "geometry", table.column("geometry").cast(pa.binary()))
+    plain = table.set_column(table.schema.get_field_index("geometry"), "geometry", table.column("geometry").cast(pa.binary()))
     with pytest.raises(ironrule.CrsError, match="declares no CRS"):
         project.check_arrow(plain, id_field="pid")
     out = project.check_arrow(table, crs="EPSG:4546", id_field="pid", source=PARQUET)
     code, report = cli(PARQUET, "--id-field", "pid")
-    assert out.num_rows == 53
+    assert out.num_rows == 67
     frame = out.to_pandas()
     frame["geometry"] = shapely.from_wkb(frame["geometry"])
     assert_same(report["findings"], frame)
@@ -177,4 +177,4 @@ def test_project_pickles_by_path(project):
     again = pickle.loads(pickle.dumps(project))
     assert again.path == project.path and again.lang == project.lang
     assert [r["code"] for r in again.rules] == [r["code"] for r in project.rules]
-    assert len(project.rules) == 24
+    assert len(project.rules) == 28

@@ -79,6 +79,26 @@ fn attributes_read(packs: &[Pack], dictionary: &Dictionary) -> io::Projection {
             | crate::rules::Test::Skyline { height, .. } => {
                 names.insert(height.clone());
             }
+            // The written land use is kept by the attribute that declares `keep_written`:
+            // that attribute's fields are read too.
+            crate::rules::Test::LandUse { proposed, .. } => {
+                names.insert(proposed.clone());
+                names.extend(
+                    dictionary
+                        .attributes()
+                        .iter()
+                        .filter(|a| a.keep_written.as_deref() == Some(proposed.as_str()))
+                        .map(|a| a.name.clone()),
+                );
+            }
+            crate::rules::Test::PlanLimits {
+                height,
+                floor_area,
+                green_area,
+                ..
+            } => {
+                names.extend([height.clone(), floor_area.clone(), green_area.clone()]);
+            }
             _ => {}
         }
     }
@@ -91,30 +111,40 @@ fn attributes_read(packs: &[Pack], dictionary: &Dictionary) -> io::Projection {
     })
 }
 
-/// The packs' dictionaries merged, with the project's own names on top; conflicts are
-/// errors naming the pack or the project file.
-fn merged_dictionary(
+/// The packs' dictionaries merged, with the project's own names on top: the proposals' and
+/// the planning parcels'. Conflicts are errors naming the pack or the project file.
+fn merged_dictionaries(
     project: &Project,
     packs: &[Pack],
     errors: &mut Vec<Diagnostic>,
-) -> Dictionary {
+) -> (Dictionary, Dictionary) {
     let mut d = Dictionary::default();
+    let mut parcels = Dictionary::default();
     for pack in packs {
-        for a in pack.dictionary.iter().flat_map(|d| d.attributes()) {
-            if let Err(why) = d.add(a.clone()) {
-                errors.push(Diagnostic::error(
-                    pack.dir.join(dictionary::FILE_NAME).display().to_string(),
-                    why,
-                ));
+        let file = || pack.dir.join(dictionary::FILE_NAME).display().to_string();
+        for (into, from) in [
+            (&mut d, &pack.dictionary),
+            (&mut parcels, &pack.parcel_dictionary),
+        ] {
+            for a in from.iter().flat_map(|d| d.attributes()) {
+                if let Err(why) = into.add(a.clone()) {
+                    errors.push(Diagnostic::error(file(), why));
+                }
             }
         }
     }
     for (name, mapping) in &project.attributes {
-        if let Err(why) = d.map(name, mapping) {
+        // A parcel attribute's names go to the parcels' dictionary; every other name to the
+        // proposals' (which says what is known when the name is neither).
+        let result = match parcels.get(name) {
+            Some(_) => parcels.map(name, mapping),
+            None => d.map(name, mapping),
+        };
+        if let Err(why) = result {
             errors.push(Diagnostic::error(project.path.display().to_string(), why));
         }
     }
-    d
+    (d, parcels)
 }
 
 impl Checker {
@@ -154,12 +184,13 @@ impl Checker {
                 }
             }
         }
+        let (dictionary, parcel_dictionary) = merged_dictionaries(&project, &packs, &mut errors);
         // Layers are read, validated and indexed in parallel (a big red line or river
         // network takes a while), then taken in file order.
         let loaded: Vec<Result<std::result::Result<Loaded, Diagnostic>>> = project
             .layers
             .par_iter()
-            .map(|spec| load_layer(&project, spec))
+            .map(|spec| load_layer(&project, spec, &parcel_dictionary))
             .collect();
         let mut layers = BTreeMap::new();
         let mut diagnostics = Vec::new();
@@ -191,6 +222,23 @@ impl Checker {
         for pack in &packs {
             for rule in &pack.rules {
                 let at = rule.dir.join("rule.toml").display().to_string();
+                // A plan rule reads its parcels' planned use and limits: a layer of another
+                // kind has not had its attributes read as a plan's.
+                if let Some(p) = rule.test.parcels() {
+                    match project.layers.iter().find(|s| s.name == p) {
+                        Some(s) if s.kind != crate::project::LayerKind::PlanningParcels => {
+                            errors.push(Diagnostic::error(
+                                at.clone(),
+                                format!(
+                                    "{}: layer '{p}' is not a planning-parcel layer; give it kind = \"planning_parcels\" in {}",
+                                    rule.code,
+                                    project.path.display()
+                                ),
+                            ));
+                        }
+                        _ => {}
+                    }
+                }
                 for l in rule.test.layers() {
                     if !project.layers.iter().any(|s| &s.name == l) {
                         let why = if project.dems.iter().any(|d| &d.name == l) {
@@ -213,7 +261,6 @@ impl Checker {
                 }
             }
         }
-        let dictionary = merged_dictionary(&project, &packs, &mut errors);
         if !errors.is_empty() {
             return Err(Error::Config(errors));
         }

@@ -34,6 +34,10 @@ pub struct Found<'c> {
     pub terrain: Option<Box<crate::model::Terrain>>,
     /// Why a terrain rule's DEM had nothing to say (the result is undetermined).
     pub terrain_missing: Option<super::terrain::Missing>,
+    /// What a regulatory-plan rule measured (and why it could not decide, if so).
+    pub plan: Option<Box<crate::model::Plan>>,
+    /// A severity other than the rule's: a use the plan allows only with approval.
+    pub severity: Option<crate::model::Severity>,
 }
 
 /// A feature after evaluation.
@@ -161,6 +165,15 @@ impl Checker {
             note: None,
             terrain: None,
             terrain_missing: None,
+            plan: None,
+            severity: None,
+        };
+        let planned = |layer: &'c ZoneLayer, p: super::plan::PlanHit| Found {
+            layer: Some(layer),
+            label: Some(p.label),
+            plan: Some(Box::new(p.plan)),
+            severity: p.severity,
+            ..found(None, p.hit, p.limit)
         };
         // The rule's zone layers, looked up per feature without collecting (hot path).
         let layers = || self.zone_layers(rule.test.layers());
@@ -187,6 +200,65 @@ impl Checker {
             }
             // Judged over the whole set of proposals: see `share_pass`.
             Test::Share { .. } => {}
+            Test::LandUse {
+                layers,
+                table,
+                classes,
+                proposed,
+                conditional,
+                ..
+            } => {
+                let Some(parcels) = self.layers.get(&layers[0]) else {
+                    return;
+                };
+                for p in super::plan::land_use(
+                    fp,
+                    properties,
+                    parcels,
+                    classes,
+                    table,
+                    proposed,
+                    *conditional,
+                    self.lang,
+                ) {
+                    out.push(planned(parcels, p));
+                }
+            }
+            Test::PlanLimits {
+                layers,
+                limits,
+                height,
+                floor_area,
+                green_area,
+            } => {
+                let Some(parcels) = self.layers.get(&layers[0]) else {
+                    return;
+                };
+                let fields = super::plan::Fields {
+                    height,
+                    floor_area,
+                    green_area,
+                };
+                for p in
+                    super::plan::plan_limits(fp, properties, parcels, limits, &fields, self.lang)
+                {
+                    out.push(planned(parcels, p));
+                }
+            }
+            Test::ParcelFit {
+                layers,
+                fit,
+                min_area_m2,
+            } => {
+                let Some(parcels) = self.layers.get(&layers[0]) else {
+                    return;
+                };
+                let cover = layers.get(1).and_then(|l| self.layers.get(l));
+                if let Some(p) = super::plan::fit(fp, parcels, cover, *fit, *min_area_m2, self.lang)
+                {
+                    out.push(planned(parcels, p));
+                }
+            }
             Test::Slope {
                 dem,
                 max_slope_deg,
@@ -407,6 +479,8 @@ impl Checker {
                         note: Some(note),
                         terrain: None,
                         terrain_missing: None,
+                        plan: None,
+                        severity: None,
                     },
                 ));
             }

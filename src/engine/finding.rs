@@ -87,6 +87,7 @@ impl Checker {
             citation: rule.citation.clone(),
             triage: Default::default(),
             terrain: x.terrain,
+            plan: x.plan,
             geometry: hit.geometry,
         }
     }
@@ -109,6 +110,8 @@ impl Checker {
             note,
             terrain,
             terrain_missing,
+            plan,
+            severity,
         } = x;
         let (rule, limit) = (*rule, *limit);
         let layer_name: Cow<'a, str> = match (layer, &rule.test) {
@@ -126,6 +129,7 @@ impl Checker {
         };
         let op = match hit.kind {
             MeasureKind::Distance => Comparison::AtMost,
+            MeasureKind::GreenRatio | MeasureKind::ParcelSetback => Comparison::Below,
             MeasureKind::OverlapArea if limit > 0.0 => Comparison::AtLeast,
             _ => Comparison::Above,
         };
@@ -148,7 +152,25 @@ impl Checker {
             .or(zone_id)
             .unwrap_or(&layer_name);
         let unit_s = unit.text_in(self.lang);
+        let plan_gap = plan.as_ref().and_then(|p| p.gap.as_ref()).map(|g| {
+            let classes = match &rule.test {
+                Test::LandUse { .. } => crate::rules::land_use::FILE_NAME,
+                _ => "",
+            };
+            let (why, attributes) = super::plan::gap_text(g, classes, self.lang);
+            let sep = self.lang.pick(": ", "：");
+            let at = match (&zone_id, self.lang) {
+                (Some(z), Lang::En) => format!(" (parcel {z})"),
+                (Some(z), Lang::Zh) => format!("（地块 {z}）"),
+                (None, _) => String::new(),
+            };
+            Undetermined {
+                reason: format!("{}{at}{sep}{why}", rule.code),
+                attributes,
+            }
+        });
         let missing = match (&rule.test, hit.kind) {
+            _ if plan_gap.is_some() => plan_gap,
             // A value a limit needs is missing: what cannot be checked, and why.
             (_, MeasureKind::AttributeMissing) => {
                 let (attributes, what): (Vec<String>, String) = match (&rule.test, self.lang) {
@@ -239,6 +261,9 @@ impl Checker {
         if let (Some(t), None) = (terrain, &missing) {
             message.push_str(&super::terrain::evidence_text(t, self.lang));
         }
+        if let (Some(p), None) = (plan, &missing) {
+            message.push_str(&super::plan::evidence_text(p, self.lang));
+        }
         let exception = rule.exceptions.iter().find(|e| e.when.matches(properties));
         let zone = Zone {
             // The zone's name says what set an attribute rule's limit: a band, a zone, the rule.
@@ -252,7 +277,7 @@ impl Checker {
         let mut worded = Worded {
             zone,
             measure,
-            severity: exception.map_or(rule.severity, |e| e.severity),
+            severity: exception.map_or(severity.unwrap_or(rule.severity), |e| e.severity),
             message,
             undetermined: None,
             exception,

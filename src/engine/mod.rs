@@ -18,6 +18,8 @@ pub mod fixtures;
 pub mod lint;
 /// P1: the footprint's interior meets a zone's interior.
 pub mod overlap;
+/// P4 on the regulatory plan: land use, plan limits and fit against planning parcels.
+pub mod plan;
 /// Fixtures for a new rule, drawn against a real layer (`init`, `rules new`).
 pub mod scaffold;
 /// P2: the footprint is within a distance of a zone.

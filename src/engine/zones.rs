@@ -20,6 +20,7 @@ pub(super) struct Loaded {
 pub(super) fn load_layer(
     project: &Project,
     spec: &LayerSpec,
+    parcel_dictionary: &crate::rules::dictionary::Dictionary,
 ) -> Result<std::result::Result<Loaded, Diagnostic>> {
     let declared = spec
         .crs
@@ -48,6 +49,14 @@ pub(super) fn load_layer(
         }
     };
     let mut diagnostics = source.diagnostics;
+    let mut source_features = source.features;
+    // A plan's parcels speak the plan's words (容积率, 用地代码...): read through the
+    // parcels' dictionary, as proposals are through theirs.
+    if spec.kind == crate::project::LayerKind::PlanningParcels {
+        for f in &mut source_features {
+            parcel_dictionary.normalize(&mut f.properties);
+        }
+    }
     // The layer's filter picks its zones (validated when the project loaded).
     let filter = spec
         .filter
@@ -63,7 +72,7 @@ pub(super) fn load_layer(
     // A zone the filter cannot decide (an attribute missing) is kept, with a warning: the
     // stricter reading, since leaving it out would let every rule on the layer pass it by.
     let mut features = Vec::new();
-    for f in source.features {
+    for f in source_features {
         match filter
             .as_ref()
             .map_or(Some(true), |x| x.decide(&f.properties))

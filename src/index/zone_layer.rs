@@ -13,6 +13,9 @@ pub struct Zone {
     pub properties: Properties,
     /// Whether the zone has area (a polygon) or is line/point work.
     pub areal: bool,
+    /// The zone's area, m² (0 for line and point work): a planning parcel's FAR and
+    /// coverage are over it.
+    pub area_m2: f64,
     /// The zone's whole geometry (working CRS), kept only for a layer built to be drawn
     /// ([`ZoneLayer::build_keeping`]; `serve`'s map): rules use the pieces and edges, and
     /// other commands let it go once tiled.
@@ -96,6 +99,13 @@ impl ZoneLayer {
                 .clone()
                 .unwrap_or_else(|| format!("#{}", f.fref.index));
             let name = f.name().map(str::to_owned);
+            let area_m2 = match &f.geometry {
+                g @ (Geometry::Polygon(_)
+                | Geometry::MultiPolygon(_)
+                | Geometry::Rect(_)
+                | Geometry::Triangle(_)) => geo::Area::unsigned_area(g),
+                _ => 0.0,
+            };
             let mut areal = false;
             let mut add_polygon =
                 |p: &Polygon<f64>, pieces: &mut Vec<Piece>, edges: &mut Vec<Edge>| {
@@ -142,6 +152,7 @@ impl ZoneLayer {
                 name,
                 properties: f.properties,
                 areal,
+                area_m2,
                 geometry: keep_geometry.then_some(f.geometry),
             });
         }

@@ -45,6 +45,22 @@ pub enum MeasureKind {
     TerrainMissing,
     /// How far the building's top rises above the ridgeline seen from a viewpoint, metres.
     SkylineExcess,
+    /// The part of the footprint inside a planning parcel whose planned use does not allow
+    /// the proposed use (area m², or length or points for line and point work).
+    UseConflict,
+    /// The building's height against its planning parcel's height limit, metres.
+    PlanHeight,
+    /// Floor-area ratio (容积率) on a planning parcel: the floor area standing on it ÷ its
+    /// area.
+    FloorAreaRatio,
+    /// Building coverage (建筑密度) of a planning parcel: the footprint on it ÷ its area, %.
+    Coverage,
+    /// Green ratio (绿地率) of a planning parcel: the green area on it ÷ its area, %.
+    GreenRatio,
+    /// Distance from the footprint to its planning parcel's line, metres.
+    ParcelSetback,
+    /// How many planning parcels the footprint stands on.
+    ParcelsSpanned,
 }
 
 /// The unit of a measured value or a limit. Machine fields (JSON, CSV, SARIF) carry its
@@ -65,6 +81,8 @@ pub enum Unit {
     Percent,
     #[serde(rename = "years")]
     Years,
+    #[serde(rename = "parcels")]
+    Parcels,
     /// A count or value without a unit.
     #[serde(rename = "")]
     None,
@@ -91,6 +109,7 @@ impl Unit {
             Unit::Ratio => "ratio",
             Unit::Percent => "%",
             Unit::Years => "years",
+            Unit::Parcels => "parcels",
             Unit::None => "",
         }
     }
@@ -105,23 +124,27 @@ impl Unit {
         Unit::FOR_LIMITS.map(Unit::code).join(", ")
     }
 
-    /// The symbol in a measure line (`m²` for square metres, else the code).
+    /// The symbol in a measure line (`m²` for square metres, none for a ratio, else the
+    /// code).
     pub fn symbol(self) -> &'static str {
         match self {
             Unit::SquareMetre => "m²",
+            Unit::Ratio => "",
             u => u.code(),
         }
     }
 
-    /// How a message says it in `lang`.
+    /// How a message says it in `lang` (a ratio, such as a FAR, says no unit).
     pub fn text_in(self, lang: super::Lang) -> &'static str {
         match (lang, self) {
+            (_, Unit::Ratio) => "",
             (super::Lang::En, u) => u.symbol(),
             (super::Lang::Zh, Unit::SquareMetre) => "平方米",
             (super::Lang::Zh, Unit::Metre) => "米",
             (super::Lang::Zh, Unit::Years) => "年",
             (super::Lang::Zh, Unit::Floors) => "层",
             (super::Lang::Zh, Unit::Points) => "个点",
+            (super::Lang::Zh, Unit::Parcels) => "个地块",
             (super::Lang::Zh, u) => u.code(),
         }
     }
@@ -145,6 +168,9 @@ pub enum Comparison {
     /// Above the limit (an attribute, any overlap at all).
     #[serde(rename = ">")]
     Above,
+    /// Below the limit (a minimum: a green ratio, a setback from a parcel line).
+    #[serde(rename = "<")]
+    Below,
 }
 
 impl Comparison {
@@ -154,6 +180,7 @@ impl Comparison {
             Comparison::AtMost => "<=",
             Comparison::AtLeast => ">=",
             Comparison::Above => ">",
+            Comparison::Below => "<",
         }
     }
 }
@@ -171,6 +198,11 @@ impl MeasureKind {
             MeasureKind::ShareAfter | MeasureKind::SteepShare => Unit::Percent,
             MeasureKind::TopElevation | MeasureKind::SkylineExcess => Unit::Metre,
             MeasureKind::TerrainMissing => Unit::None,
+            MeasureKind::UseConflict => Unit::SquareMetre,
+            MeasureKind::PlanHeight | MeasureKind::ParcelSetback => Unit::Metre,
+            MeasureKind::FloorAreaRatio => Unit::Ratio,
+            MeasureKind::Coverage | MeasureKind::GreenRatio => Unit::Percent,
+            MeasureKind::ParcelsSpanned => Unit::Parcels,
         }
     }
 
@@ -191,6 +223,13 @@ impl MeasureKind {
             MeasureKind::TopElevation => "top_elevation",
             MeasureKind::TerrainMissing => "terrain_missing",
             MeasureKind::SkylineExcess => "skyline_excess",
+            MeasureKind::UseConflict => "use_conflict",
+            MeasureKind::PlanHeight => "plan_height",
+            MeasureKind::FloorAreaRatio => "floor_area_ratio",
+            MeasureKind::Coverage => "coverage",
+            MeasureKind::GreenRatio => "green_ratio",
+            MeasureKind::ParcelSetback => "parcel_setback",
+            MeasureKind::ParcelsSpanned => "parcels_spanned",
         }
     }
 
@@ -214,6 +253,13 @@ impl MeasureKind {
             MeasureKind::TopElevation => "建筑顶部高程",
             MeasureKind::TerrainMissing => "缺少高程数据",
             MeasureKind::SkylineExcess => "高出山脊线",
+            MeasureKind::UseConflict => "用地性质不符面积",
+            MeasureKind::PlanHeight => "建筑高度",
+            MeasureKind::FloorAreaRatio => "容积率",
+            MeasureKind::Coverage => "建筑密度",
+            MeasureKind::GreenRatio => "绿地率",
+            MeasureKind::ParcelSetback => "距地块边界",
+            MeasureKind::ParcelsSpanned => "跨越地块数",
         }
     }
 
@@ -234,6 +280,13 @@ impl MeasureKind {
             MeasureKind::TopElevation => "top elevation",
             MeasureKind::TerrainMissing => "no terrain value",
             MeasureKind::SkylineExcess => "above the ridgeline by",
+            MeasureKind::UseConflict => "area of the use the plan does not allow",
+            MeasureKind::PlanHeight => "height",
+            MeasureKind::FloorAreaRatio => "floor-area ratio",
+            MeasureKind::Coverage => "building coverage",
+            MeasureKind::GreenRatio => "green ratio",
+            MeasureKind::ParcelSetback => "distance to the parcel line",
+            MeasureKind::ParcelsSpanned => "parcels stood on",
         }
     }
 }
@@ -280,6 +333,115 @@ pub struct Terrain {
     pub top_m: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub excess_m: Option<f64>,
+}
+
+/// What a compatibility table says of a proposed use on a planned one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    Allowed,
+    /// Allowed with an approval (the rule's `approval`).
+    Conditional,
+    Prohibited,
+}
+
+impl Verdict {
+    /// The word a finding says, in `lang`.
+    pub fn text_in(self, lang: super::Lang) -> &'static str {
+        match self {
+            Verdict::Allowed => lang.pick("allowed", "允许"),
+            Verdict::Conditional => {
+                lang.pick("conditional, needs approval", "有条件允许，须经批准")
+            }
+            Verdict::Prohibited => lang.pick("prohibited", "禁止"),
+        }
+    }
+
+    /// `allowed`, `conditional` or `prohibited`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Allowed => "allowed",
+            Verdict::Conditional => "conditional",
+            Verdict::Prohibited => "prohibited",
+        }
+    }
+}
+
+/// A land use by its class of the national classification.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct UseRef {
+    pub code: String,
+    pub name: String,
+}
+
+/// One planning parcel a footprint stands on, and the part on it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ParcelPart {
+    pub parcel: String,
+    pub parcel_area_m2: f64,
+    /// The footprint's part on the parcel: m² (length in m, or points, for line and point
+    /// work).
+    pub part: f64,
+}
+
+/// What a regulatory-plan rule measured: the parcel, its area and the footprint's part on it;
+/// the planned and proposed uses and the table's verdict (land use); the floor and green
+/// area counted on the parcel (plan limits); every parcel stood on (a straddle).
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Plan {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parcel: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parcel_area_m2: Option<f64>,
+    /// The footprint's part on the parcel (m², or m / points for line and point work).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub part: Option<f64>,
+    /// The footprint's area, m² (0 for line and point work).
+    pub footprint_area_m2: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub planned_use: Option<UseRef>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub proposed_use: Option<UseRef>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verdict: Option<Verdict>,
+    /// The compatibility table's row (the planned code or its ancestor) and entry (the
+    /// proposed code or its ancestor) that decided.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decided_by: Option<[String; 2]>,
+    /// The proposal's floor area counted on this parcel (its share of the footprint).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub floor_area_m2: Option<f64>,
+    /// The proposal's green area counted on this parcel.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub green_area_m2: Option<f64>,
+    /// Every parcel stood on, for a straddle.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub parcels: Vec<ParcelPart>,
+    /// Why the rule could not be decided (reports say it as `undetermined`).
+    #[serde(skip)]
+    pub gap: Option<PlanGap>,
+}
+
+/// Why a regulatory-plan rule could not be decided.
+#[derive(Clone, Debug, PartialEq)]
+pub enum PlanGap {
+    /// The proposal's land use is missing, or is not a class of the classification.
+    ProposedUse { field: String },
+    /// The parcel's planned use is missing or is not a class.
+    PlannedUse {
+        parcel: String,
+        written: Option<String>,
+    },
+    /// The compatibility table has no row for the planned use.
+    Table { planned: String },
+    /// A parcel's limit could not be read as a number.
+    ParcelLimit {
+        parcel: String,
+        field: String,
+        written: String,
+    },
+    /// The proposal lacks a value a parcel's limit needs (height, floor or green area).
+    ProposalValue { field: String, limit: String },
 }
 
 /// Where a rule comes from in law.
@@ -355,6 +517,8 @@ pub struct Finding {
     pub triage: super::Triage,
     /// What a terrain rule measured on its DEM.
     pub terrain: Option<Box<Terrain>>,
+    /// What a regulatory-plan rule measured: the parcel, the uses, the floor area counted.
+    pub plan: Option<Box<Plan>>,
     /// The offending part (overlap, part outside, nearest-points segment), working CRS.
     /// Reports give it back in the CRS each format wants ([`crate::report::Report::reproject`]).
     pub geometry: Option<Geometry<f64>>,

@@ -16,7 +16,8 @@ pub mod triage;
 pub use diagnostic::{Diagnostic, Level};
 pub use feature::{Feature, FeatureRef, Properties};
 pub use finding::{
-    Citation, Comparison, Finding, Measure, MeasureKind, Terrain, Undetermined, Unit, ZoneRef,
+    Citation, Comparison, Finding, Measure, MeasureKind, ParcelPart, Plan, PlanGap, Terrain,
+    Undetermined, Unit, UseRef, Verdict, ZoneRef,
 };
 pub use lang::Lang;
 pub use severity::Severity;

@@ -8,7 +8,9 @@ use std::io::{self, Write};
 /// `measure {kind, value, unit, limit, op}`, `share_of_footprint`, `nearest`, `message`,
 /// `resolution` (what would resolve it, in the report's language), `citation`, `status` (`active`, `undetermined`, `waived`, `baselined`), `undetermined`
 /// (`terrain` too, for a terrain rule: the DEM, cells counted and left out, steepest slope
-/// and steep area, or ground, height, top and excess),
+/// and steep area, or ground, height, top and excess; `plan` for a regulatory-plan rule: the
+/// parcel, its area and the part on it, the planned and proposed uses and the verdict, the
+/// floor and green area counted on it, or every parcel stood on),
 /// (`{attributes, reason}` when the rule could not be decided), `fingerprint`, and `geometry` (GeoJSON) with `nearest` in `geometry_crs`,
 /// the CRS of the proposal file.
 pub struct Json;
@@ -46,6 +48,9 @@ pub fn finding_json(report: &Report, f: &Finding) -> Value {
     // Only terrain rules measure on a DEM; other findings keep their shape.
     if let (Some(t), Some(o)) = (&f.terrain, v.as_object_mut()) {
         o.insert("terrain".into(), json!(t));
+    }
+    if let (Some(p), Some(o)) = (&f.plan, v.as_object_mut()) {
+        o.insert("plan".into(), json!(p));
     }
     v
 }

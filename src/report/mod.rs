@@ -546,6 +546,74 @@ pub fn resolution(f: &Finding, lang: Lang) -> Option<String> {
             "将建筑顶部降低 {} 米以上，使其低于从{zone}望去的山脊线",
             up(m.value)
         ),
+        (MeasureKind::UseConflict, Lang::En) => format!(
+            "change the use to one the plan allows on {zone}, or have the plan amended first"
+        ),
+        (MeasureKind::UseConflict, Lang::Zh) => {
+            format!("改为{zone}规划允许的用途，或先依法调整规划")
+        }
+        (MeasureKind::PlanHeight, Lang::En) => format!(
+            "lower it by {} m, to the {} m of {zone}",
+            up(m.value - m.limit),
+            fmt_num(m.limit)
+        ),
+        (MeasureKind::PlanHeight, Lang::Zh) => format!(
+            "降低 {} 米，至{zone}限高 {} 米",
+            up(m.value - m.limit),
+            fmt_num(m.limit)
+        ),
+        (MeasureKind::FloorAreaRatio | MeasureKind::Coverage | MeasureKind::GreenRatio, _) => {
+            // Back to areas on the parcel: what to take off, or what to add.
+            let parcel = f.plan.as_ref().and_then(|p| p.parcel_area_m2).unwrap_or(0.0);
+            let per = if m.kind == MeasureKind::FloorAreaRatio {
+                parcel
+            } else {
+                parcel / 100.0
+            };
+            let by = up((m.value - m.limit).abs() * per);
+            match (m.kind, lang) {
+                (MeasureKind::FloorAreaRatio, Lang::En) => format!(
+                    "take more than {by} m² of floor area off {zone}, to its FAR of {}",
+                    fmt_num(m.limit)
+                ),
+                (MeasureKind::FloorAreaRatio, Lang::Zh) => format!(
+                    "减少{zone}上的建筑面积 {by} 平方米以上，至容积率 {}",
+                    fmt_num(m.limit)
+                ),
+                (MeasureKind::Coverage, Lang::En) => format!(
+                    "take more than {by} m² of footprint off {zone}, to its {} % coverage",
+                    fmt_num(m.limit)
+                ),
+                (MeasureKind::Coverage, Lang::Zh) => format!(
+                    "减少{zone}上的建筑基底面积 {by} 平方米以上，至建筑密度 {} %",
+                    fmt_num(m.limit)
+                ),
+                (_, Lang::En) => format!(
+                    "add more than {by} m² of green space on {zone}, to its {} % green ratio",
+                    fmt_num(m.limit)
+                ),
+                (_, Lang::Zh) => format!(
+                    "在{zone}上增加绿地 {by} 平方米以上，至绿地率 {} %",
+                    fmt_num(m.limit)
+                ),
+            }
+        }
+        (MeasureKind::ParcelSetback, Lang::En) => format!(
+            "move it more than {} m back from the line of {zone} (its setback is {} m)",
+            up(m.limit - m.value),
+            fmt_num(m.limit)
+        ),
+        (MeasureKind::ParcelSetback, Lang::Zh) => format!(
+            "自{zone}边界后退 {} 米以上（退线 {} 米）",
+            up(m.limit - m.value),
+            fmt_num(m.limit)
+        ),
+        (MeasureKind::ParcelsSpanned, Lang::En) => {
+            format!("keep it on one parcel of {zone}, or have the parcels merged in the plan first")
+        }
+        (MeasureKind::ParcelsSpanned, Lang::Zh) => {
+            format!("使其位于{zone}中的一个地块内，或先依法调整规划合并地块")
+        }
         (MeasureKind::AttributeMissing | MeasureKind::TerrainMissing, _) => return None,
     })
 }
@@ -558,8 +626,38 @@ pub fn measure_text(f: &Finding, lang: Lang) -> String {
     let unit = m.unit.symbol();
     let t = |en, zh| lang.pick(en, zh);
     let (value, limit) = (fmt_num(m.value), fmt_num(m.limit));
-    let mut line = format!("{} {value} {unit}", m.kind.label_in(lang));
+    // A number with its unit, if it has one (a ratio has none).
+    let with = |n: &str| match unit {
+        "" => n.to_owned(),
+        u => format!("{n} {u}"),
+    };
+    let mut line = format!("{} {}", m.kind.label_in(lang), with(&value));
+    let plan_limit = matches!(
+        m.kind,
+        MeasureKind::PlanHeight
+            | MeasureKind::FloorAreaRatio
+            | MeasureKind::Coverage
+            | MeasureKind::GreenRatio
+    );
     match m.kind {
+        // A parcel's limit that could not be checked: nothing was measured.
+        _ if plan_limit && f.undetermined.is_some() => {
+            line = format!(
+                "{}{}{}",
+                m.kind.label_in(lang),
+                t(": ", "："),
+                t("not measured (undetermined)", "未能测算（无法判定）")
+            )
+        }
+        MeasureKind::PlanHeight | MeasureKind::FloorAreaRatio | MeasureKind::Coverage => {
+            line.push_str(&format!(" > {} {}", t("allowed", "允许"), with(&limit)))
+        }
+        MeasureKind::GreenRatio | MeasureKind::ParcelSetback => {
+            line.push_str(&format!(" < {} {}", t("required", "要求"), with(&limit)))
+        }
+        MeasureKind::ParcelsSpanned => {
+            line.push_str(&format!(" > {} {}", t("allowed", "允许"), with(&limit)))
+        }
         MeasureKind::Distance => line.push_str(&format!(" ≤ {} {limit} m", t("limit", "限值"))),
         MeasureKind::OverlapArea if m.limit > 0.0 => {
             line.push_str(&format!(" ≥ {} {limit} m²", t("threshold", "阈值")))
@@ -681,6 +779,7 @@ mod tests {
             undetermined: None,
             triage: Default::default(),
             terrain: None,
+            plan: None,
             geometry: None,
         }
     }

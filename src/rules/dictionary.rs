@@ -111,14 +111,25 @@ pub struct Attribute {
     #[serde(default)]
     #[schemars(with = "Option<serde_json::Value>")]
     pub default: Option<toml::Value>,
+    /// Also keep the value as written (trimmed text) under this name, for rules that read
+    /// finer codes than the enumeration's values: `land_use` keeps `0701` as
+    /// `land_use_code` while its value becomes `residential`.
+    #[serde(default)]
+    pub keep_written: Option<String>,
 }
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct DictFile {
+    /// What proposals carry.
     #[serde(default, rename = "attribute")]
     #[schemars(with = "Vec<Attribute>")]
     attributes: Vec<toml::Spanned<Attribute>>,
+    /// What planning parcels (layers of `kind = "planning_parcels"`) carry: the plan's
+    /// planned use and limits (容积率 is a parcel's maximum, not a proposal's value).
+    #[serde(default, rename = "parcel_attribute")]
+    #[schemars(with = "Vec<Attribute>")]
+    parcel_attributes: Vec<toml::Spanned<Attribute>>,
 }
 
 /// A project's additions for one attribute (`[attributes.NAME]` in `ironrule.toml`).
@@ -141,6 +152,19 @@ pub struct Dictionary {
     fields: BTreeMap<String, usize>,
     /// (attribute index, folded value or alias) → canonical value.
     values: BTreeMap<(usize, String), String>,
+}
+
+/// A value as written, as trimmed text (a dBase numeric field's `1001.0` is `1001`); `None`
+/// for what is not text or a number.
+fn written(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_owned()),
+        Value::Number(n) => Some(match n.as_f64() {
+            Some(x) if x.fract() == 0.0 && x.abs() < 1e15 => format!("{}", x as i64),
+            _ => n.to_string(),
+        }),
+        _ => None,
+    }
 }
 
 /// Folds text for matching: trims, maps full-width ASCII and the ideographic space to their
@@ -242,6 +266,12 @@ fn marker(field: &str, raw: &Value, problem: Problem, why: String) -> Value {
 impl Dictionary {
     /// Parses an `attributes.toml`; errors carry the byte offset of what is wrong.
     pub fn parse(text: &str) -> Result<Dictionary, Vec<(usize, String)>> {
+        Ok(Dictionary::parse_both(text)?.0)
+    }
+
+    /// Parses an `attributes.toml` into its proposals' dictionary (`[[attribute]]`) and its
+    /// planning parcels' (`[[parcel_attribute]]`).
+    pub fn parse_both(text: &str) -> Result<(Dictionary, Dictionary), Vec<(usize, String)>> {
         let problems = crate::schema::check(crate::schema::File::Attributes, text);
         if !problems.is_empty() {
             return Err(problems);
@@ -252,16 +282,20 @@ impl Dictionary {
                 e.message().trim().to_owned(),
             )]
         })?;
-        let mut d = Dictionary::default();
         let mut errors = Vec::new();
-        for spanned in file.attributes {
-            let at = spanned.span().start;
-            if let Err(why) = d.add(spanned.into_inner()) {
-                errors.push((at, why));
+        let mut build = |list: Vec<toml::Spanned<Attribute>>| {
+            let mut d = Dictionary::default();
+            for spanned in list {
+                let at = spanned.span().start;
+                if let Err(why) = d.add(spanned.into_inner()) {
+                    errors.push((at, why));
+                }
             }
-        }
+            d
+        };
+        let both = (build(file.attributes), build(file.parcel_attributes));
         if errors.is_empty() {
-            Ok(d)
+            Ok(both)
         } else {
             Err(errors)
         }
@@ -334,6 +368,9 @@ impl Dictionary {
                 let mut more = a.clone();
                 let have = &mut self.attributes[i];
                 have.aliases.append(&mut more.aliases);
+                if have.keep_written.is_none() {
+                    have.keep_written = more.keep_written.take();
+                }
                 for v in more.values {
                     match have.values.iter_mut().find(|x| x.value == v.value) {
                         Some(x) => x.aliases.extend(v.aliases),
@@ -490,13 +527,27 @@ impl Dictionary {
                 found.push((i, key.clone()));
             }
         }
+        // Values kept as written (`keep_written`), for rules that read finer codes.
+        let mut keeps: Vec<(&str, String)> = done
+            .iter()
+            .filter_map(|i| {
+                let a = &self.attributes[*i];
+                Some((a.keep_written.as_deref()?, written(props.get(&a.name)?)?))
+            })
+            .collect();
         for (i, key) in &found {
             let Some(raw) = props.remove(key) else {
                 continue;
             };
+            if let (Some(k), Some(t)) = (&self.attributes[*i].keep_written, written(&raw)) {
+                keeps.push((k, t));
+            }
             let name = self.attributes[*i].name.clone();
-            let value = if raw.is_null() {
-                raw.clone()
+            // A blank is how CSV and dBase write a missing value: missing, not a value (it
+            // must not contradict another field that gives the attribute).
+            let blank = raw.as_str().is_some_and(|s| s.trim().is_empty());
+            let value = if raw.is_null() || blank {
+                Value::Null
             } else {
                 self.read(*i, key, &raw)
             };
@@ -519,6 +570,11 @@ impl Dictionary {
             } else {
                 props.insert(name, value);
                 done.push(*i);
+            }
+        }
+        for (k, t) in keeps {
+            if props.get(k).is_none_or(Value::is_null) {
+                props.insert(k.to_owned(), Value::String(t));
             }
         }
         for (i, a) in self.attributes.iter().enumerate() {
@@ -719,6 +775,35 @@ type = "date"
         let mut p = props.as_object().unwrap().clone();
         d.normalize(&mut p);
         p
+    }
+
+    #[test]
+    fn a_blank_field_is_missing_and_does_not_contradict_another() {
+        let d = Dictionary::parse(
+            r#"
+[[attribute]]
+name = "land_use"
+type = "enum"
+aliases = ["用地性质"]
+values = [{ value = "industrial", aliases = ["1001"] }]
+"#,
+        )
+        .unwrap();
+        // CSV and dBase write a missing value as an empty text.
+        for (a, b) in [("industrial", ""), ("", "1001"), ("1001", "  ")] {
+            let mut p = serde_json::json!({"land_use": a, "用地性质": b})
+                .as_object()
+                .unwrap()
+                .clone();
+            d.normalize(&mut p);
+            assert_eq!(p["land_use"], "industrial", "{a:?} and {b:?}");
+        }
+        let mut p = serde_json::json!({"用地性质": ""})
+            .as_object()
+            .unwrap()
+            .clone();
+        d.normalize(&mut p);
+        assert!(p["land_use"].is_null());
     }
 
     #[test]

@@ -51,6 +51,11 @@ pub struct Pack {
     /// The attribute dictionary (`attributes.toml`), when the pack has one: every attribute
     /// its rules read, their types, values and aliases.
     pub dictionary: Option<Dictionary>,
+    /// The attributes of planning parcels (`[[parcel_attribute]]`), when declared.
+    pub parcel_dictionary: Option<Dictionary>,
+    /// The land-use classification (`land-use.toml`), when the pack has one: the codes
+    /// `land_use` rules and their compatibility tables use.
+    pub classification: Option<std::sync::Arc<super::land_use::Classification>>,
 }
 
 /// Collects diagnostics for one file, turning byte spans into line and column.
@@ -127,7 +132,11 @@ pub fn load_pack(dir: &Path, known_layers: Option<&[String]>) -> Result<Pack, Ve
     };
     rule_dirs.sort();
 
-    let dictionary = load_dictionary(dir, &mut errors);
+    let (dictionary, parcel_dictionary) = match load_dictionary(dir, &mut errors) {
+        Some((d, p)) => (Some(d), (!p.is_empty()).then_some(p)),
+        None => (None, None),
+    };
+    let classification = load_classification(dir, &mut errors).map(std::sync::Arc::new);
     let mut rules = Vec::new();
     let mut seen: BTreeMap<String, String> = BTreeMap::new();
     for rule_dir in rule_dirs {
@@ -148,6 +157,7 @@ pub fn load_pack(dir: &Path, known_layers: Option<&[String]>) -> Result<Pack, Ve
             Context {
                 known_layers,
                 dictionary: dictionary.as_ref(),
+                classification: classification.as_ref(),
             },
             &mut seen,
             &mut errors,
@@ -171,6 +181,8 @@ pub fn load_pack(dir: &Path, known_layers: Option<&[String]>) -> Result<Pack, Ve
         dir: dir.to_owned(),
         rules,
         dictionary,
+        parcel_dictionary,
+        classification,
     })
 }
 
@@ -180,15 +192,40 @@ pub fn load_pack(dir: &Path, known_layers: Option<&[String]>) -> Result<Pack, Ve
 struct Context<'a> {
     known_layers: Option<&'a [String]>,
     dictionary: Option<&'a Dictionary>,
+    classification: Option<&'a std::sync::Arc<super::land_use::Classification>>,
 }
 
 /// The pack's `attributes.toml`, if it has one; its errors (with line and column) go to
 /// `errors`.
-fn load_dictionary(dir: &Path, errors: &mut Vec<Diagnostic>) -> Option<Dictionary> {
+fn load_dictionary(dir: &Path, errors: &mut Vec<Diagnostic>) -> Option<(Dictionary, Dictionary)> {
     let path = dir.join(dictionary::FILE_NAME);
     let text = std::fs::read_to_string(&path).ok()?;
-    match Dictionary::parse(&text) {
+    match Dictionary::parse_both(&text) {
         Ok(d) => Some(d),
+        Err(found) => {
+            let mut sink = Sink {
+                file: path.display().to_string(),
+                text: &text,
+                out: errors,
+            };
+            for (at, why) in found {
+                sink.at(at, why);
+            }
+            None
+        }
+    }
+}
+
+/// The pack's `land-use.toml`, if it has one; its errors (with line and column) go to
+/// `errors`.
+fn load_classification(
+    dir: &Path,
+    errors: &mut Vec<Diagnostic>,
+) -> Option<super::land_use::Classification> {
+    let path = dir.join(super::land_use::FILE_NAME);
+    let text = std::fs::read_to_string(&path).ok()?;
+    match super::land_use::Classification::parse(&text) {
+        Ok(c) => Some(c),
         Err(found) => {
             let mut sink = Sink {
                 file: path.display().to_string(),
@@ -384,6 +421,7 @@ pub fn check_rule_text(
         Context {
             known_layers,
             dictionary: None,
+            classification: None,
         },
         &mut BTreeMap::new(),
         &mut errors,
@@ -702,6 +740,143 @@ fn compile(
                 eye_height_field: eye_height_field.unwrap_or_else(|| "eye_height_m".to_owned()),
                 azimuth_fields,
                 height,
+            }
+        }
+        TestSpec::LandUse {
+            layer,
+            table,
+            proposed,
+            conditional_severity,
+        } => {
+            let layers = check_layers(&super::rule::Layers::One(layer), sink);
+            let proposed = proposed.unwrap_or_else(|| "land_use_code".to_owned());
+            let conditional =
+                conditional_severity.unwrap_or(crate::model::Severity::RequiresApproval);
+            if conditional > spec.severity {
+                sink.at(
+                    test_at,
+                    format!(
+                        "conditional_severity {conditional} is above the rule's {}: a conditional use is the milder case",
+                        spec.severity
+                    ),
+                );
+            }
+            // The written land use is kept as `land_use_code` by the dictionary attribute
+            // that declares `keep_written`; any other name must be an attribute.
+            if let Some(d) = cx.dictionary {
+                let kept = d
+                    .attributes()
+                    .iter()
+                    .any(|a| a.keep_written.as_deref() == Some(proposed.as_str()));
+                if !kept {
+                    declared(&proposed, sink);
+                }
+            }
+            let classes = match cx.classification {
+                Some(c) => c.clone(),
+                None => {
+                    sink.at(
+                        test_at,
+                        format!(
+                            "a land_use test needs the pack's land-use classification: add {} beside pack.toml",
+                            super::land_use::FILE_NAME
+                        ),
+                    );
+                    Default::default()
+                }
+            };
+            let path = dir.join(&table);
+            let table_text = std::fs::read_to_string(&path);
+            let table_ok = match (&table_text, cx.classification) {
+                (Err(e), _) => {
+                    sink.at(
+                        test_at,
+                        format!("table '{table}': cannot read {}: {e}", path.display()),
+                    );
+                    None
+                }
+                (Ok(text), Some(_)) => {
+                    match super::land_use::Compatibility::parse(text, &classes) {
+                        Ok(t) => Some(t),
+                        Err(found) => {
+                            let file = path.display().to_string();
+                            for (at, why) in found {
+                                let (line, col) = line_col(text, at);
+                                sink.out.push(Diagnostic::error(&file, why).at(line, col));
+                            }
+                            None
+                        }
+                    }
+                }
+                (Ok(_), None) => None,
+            };
+            Test::LandUse {
+                layers,
+                table: std::sync::Arc::new(table_ok.unwrap_or_default()),
+                classes,
+                table_file: table,
+                proposed,
+                conditional,
+            }
+        }
+        TestSpec::PlanLimits {
+            layer,
+            limits,
+            height,
+            floor_area,
+            green_area,
+        } => {
+            let layers = check_layers(&super::rule::Layers::One(layer), sink);
+            let mut limits = limits.unwrap_or_else(|| super::rule::PlanLimit::ALL.to_vec());
+            if limits.is_empty() {
+                sink.at(test_at, "`limits` is empty: name at least one of height, far, coverage, green, setback (or leave it out for all)");
+            }
+            limits.sort();
+            limits.dedup();
+            let field = |f: Option<String>, default: &str, used: bool, sink: &mut Sink<'_>| {
+                let f = f.unwrap_or_else(|| default.to_owned());
+                if used {
+                    declared(&f, sink);
+                }
+                f
+            };
+            use super::rule::PlanLimit as L;
+            let has = |l: L| limits.contains(&l);
+            Test::PlanLimits {
+                height: field(height, "height_m", has(L::Height), sink),
+                floor_area: field(floor_area, "floor_area_m2", has(L::Far), sink),
+                green_area: field(green_area, "green_area_m2", has(L::Green), sink),
+                layers,
+                limits,
+            }
+        }
+        TestSpec::ParcelFit {
+            layer,
+            report,
+            within,
+            min_area_m2,
+        } => {
+            let mut layers = check_layers(&super::rule::Layers::One(layer), sink);
+            if let Some(w) = within {
+                if report == super::rule::Fit::Straddle {
+                    sink.at(test_at, "`within` is for report = \"outside\"");
+                }
+                layers.extend(check_layers(&super::rule::Layers::One(w), sink));
+            }
+            let min = min_area_m2.unwrap_or(1.0);
+            if !(min.is_finite() && min >= 0.0) {
+                sink.at(
+                    test_at,
+                    format!("min_area_m2 must be a finite number ≥ 0, got {min}"),
+                );
+            }
+            if min_area_m2.is_some() && report == super::rule::Fit::Outside {
+                sink.at(test_at, "`min_area_m2` is for report = \"straddle\"");
+            }
+            Test::ParcelFit {
+                layers,
+                fit: report,
+                min_area_m2: min,
             }
         }
         TestSpec::Attribute {

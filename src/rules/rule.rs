@@ -123,6 +123,61 @@ pub enum TestSpec {
         #[serde(default)]
         height: Option<String>,
     },
+    /// The proposal's land use against the planned use of each planning parcel it stands
+    /// on, by a compatibility table (planned use × proposed use → allowed, conditional,
+    /// prohibited).
+    #[serde(rename = "land_use")]
+    LandUse {
+        /// The planning-parcel layer (`kind = "planning_parcels"`).
+        layer: String,
+        /// The compatibility table: a TOML file beside rule.toml, its codes those of the
+        /// pack's land-use.toml.
+        table: String,
+        /// The proposal attribute holding its land-use code or name (default
+        /// `land_use_code`, which the dictionary keeps from the written land use).
+        #[serde(default)]
+        proposed: Option<String>,
+        /// The severity of a conditional use (default requires-approval; the rule's
+        /// `approval` names who approves).
+        #[serde(default)]
+        conditional_severity: Option<Severity>,
+    },
+    /// The proposal against the limits of each planning parcel it stands on: height,
+    /// floor-area ratio, building coverage, green ratio and setback from the parcel line.
+    #[serde(rename = "plan_limits")]
+    PlanLimits {
+        /// The planning-parcel layer (`kind = "planning_parcels"`).
+        layer: String,
+        /// Which limits to check (default: all five).
+        #[serde(default)]
+        limits: Option<Vec<PlanLimit>>,
+        /// The proposal attribute holding its height in metres (default `height_m`).
+        #[serde(default)]
+        height: Option<String>,
+        /// The proposal attribute holding its floor area in m² (default `floor_area_m2`).
+        #[serde(default)]
+        floor_area: Option<String>,
+        /// The proposal attribute holding its green area in m² (default `green_area_m2`).
+        #[serde(default)]
+        green_area: Option<String>,
+    },
+    /// The proposal stands on the plan's parcels: `outside` reports the part outside every
+    /// parcel, `straddle` a footprint across a parcel line.
+    #[serde(rename = "parcel_fit")]
+    ParcelFit {
+        /// The planning-parcel layer (`kind = "planning_parcels"`).
+        layer: String,
+        /// `outside` or `straddle`.
+        report: Fit,
+        /// For `outside`: the area the plan covers (its units, 编制单元); only the part
+        /// inside it and outside every parcel counts. Without it, only a proposal standing
+        /// partly on a parcel is judged.
+        #[serde(default)]
+        within: Option<String>,
+        /// For `straddle`: the least part on a second parcel that counts, m² (default 1).
+        #[serde(default)]
+        min_area_m2: Option<f64>,
+    },
     Attribute {
         attribute: String,
         #[serde(default)]
@@ -140,6 +195,64 @@ pub enum TestSpec {
         #[serde(default)]
         limit_field: Option<String>,
     },
+}
+
+/// One limit of a planning parcel.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum PlanLimit {
+    /// The building's height against the parcel's `max_height_m`.
+    Height,
+    /// Floor area on the parcel ÷ its area against its `max_far`.
+    Far,
+    /// Footprint on the parcel ÷ its area against its `max_coverage_pct`.
+    Coverage,
+    /// Green area on the parcel ÷ its area against its `min_green_pct`.
+    Green,
+    /// Distance from the footprint to the parcel's line against its `setback_m`.
+    Setback,
+}
+
+impl PlanLimit {
+    pub const ALL: [PlanLimit; 5] = [
+        PlanLimit::Height,
+        PlanLimit::Far,
+        PlanLimit::Coverage,
+        PlanLimit::Green,
+        PlanLimit::Setback,
+    ];
+
+    /// The parcel attribute holding the limit.
+    pub fn field(self) -> &'static str {
+        match self {
+            PlanLimit::Height => "max_height_m",
+            PlanLimit::Far => "max_far",
+            PlanLimit::Coverage => "max_coverage_pct",
+            PlanLimit::Green => "min_green_pct",
+            PlanLimit::Setback => "setback_m",
+        }
+    }
+
+    /// The name in rule files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PlanLimit::Height => "height",
+            PlanLimit::Far => "far",
+            PlanLimit::Coverage => "coverage",
+            PlanLimit::Green => "green",
+            PlanLimit::Setback => "setback",
+        }
+    }
+}
+
+/// What a `parcel_fit` test reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Fit {
+    /// The part of the footprint outside every parcel.
+    Outside,
+    /// A footprint across a parcel line.
+    Straddle,
 }
 
 /// One `[[test.band]]`: up to `to_m` metres from the baseline (inclusive), at most `max`.
@@ -306,6 +419,35 @@ pub enum Test {
         /// `group` then `landscape`.
         all_layers: Vec<String>,
     },
+    /// Per planning parcel the footprint stands on, the proposed use against the planned
+    /// one by `table` (see [`crate::rules::land_use`]).
+    LandUse {
+        /// The planning-parcel layer (one name).
+        layers: Vec<String>,
+        table: std::sync::Arc<super::land_use::Compatibility>,
+        classes: std::sync::Arc<super::land_use::Classification>,
+        /// The table's file, for people.
+        table_file: String,
+        proposed: String,
+        conditional: Severity,
+    },
+    /// Per planning parcel the footprint stands on, its `limits` (see
+    /// [`crate::engine::plan`]).
+    PlanLimits {
+        /// The planning-parcel layer (one name).
+        layers: Vec<String>,
+        limits: Vec<PlanLimit>,
+        height: String,
+        floor_area: String,
+        green_area: String,
+    },
+    /// The footprint outside every parcel, or across a parcel line.
+    ParcelFit {
+        /// The planning-parcel layer, then the coverage layer if any.
+        layers: Vec<String>,
+        fit: Fit,
+        min_area_m2: f64,
+    },
     /// An attribute of the feature (height, floors, FAR...) is at most a limit: a flat `max`,
     /// the limit of the distance band from the `from` layers the footprint falls in (upper
     /// edges inclusive), and the limit each overlapped zone of `zones` carries in
@@ -363,8 +505,21 @@ impl Test {
             | Test::Within { layers } => layers,
             Test::Attribute { all_layers, .. } | Test::Share { all_layers, .. } => all_layers,
             Test::Elevation { zones, .. } => zones,
+            Test::LandUse { layers, .. }
+            | Test::PlanLimits { layers, .. }
+            | Test::ParcelFit { layers, .. } => layers,
             Test::Skyline { viewpoints, .. } => viewpoints,
             Test::Slope { .. } => &[],
+        }
+    }
+
+    /// The planning-parcel layer a regulatory-plan test reads.
+    pub fn parcels(&self) -> Option<&str> {
+        match self {
+            Test::LandUse { layers, .. }
+            | Test::PlanLimits { layers, .. }
+            | Test::ParcelFit { layers, .. } => layers.first().map(String::as_str),
+            _ => None,
         }
     }
 
@@ -399,6 +554,9 @@ impl Test {
             Test::Slope { .. } => "slope",
             Test::Elevation { .. } => "elevation",
             Test::Skyline { .. } => "skyline",
+            Test::LandUse { .. } => "land_use",
+            Test::PlanLimits { .. } => "plan_limits",
+            Test::ParcelFit { .. } => "parcel_fit",
         }
     }
 
@@ -485,6 +643,40 @@ impl Test {
                 }
                 parts.join("; ")
             }
+            Test::LandUse {
+                layers, table_file, ..
+            } => format!(
+                "the proposed use allowed on the planned use of each parcel of {} by {table_file}",
+                layers.join("+")
+            ),
+            Test::PlanLimits { layers, limits, .. } => format!(
+                "within each {} parcel's {}",
+                layers.join("+"),
+                limits
+                    .iter()
+                    .map(|l| l.field())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            Test::ParcelFit {
+                layers,
+                fit: Fit::Outside,
+                ..
+            } => match layers.get(1) {
+                Some(cover) => format!(
+                    "0 m² inside {cover} and outside every parcel of {}",
+                    layers[0]
+                ),
+                None => format!("0 m² outside every parcel of {}", layers[0]),
+            },
+            Test::ParcelFit {
+                layers,
+                min_area_m2,
+                ..
+            } => format!(
+                "on one parcel of {} (a part of {min_area_m2} m² or more on another counts)",
+                layers[0]
+            ),
             Test::Skyline {
                 dem,
                 viewpoints,

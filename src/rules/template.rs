@@ -137,7 +137,13 @@ impl Template {
             match seg {
                 Seg::Text(t) => out.push_str(t),
                 Seg::Var(i) => {
-                    let _ = write!(out, "{}", values.get(*i));
+                    let v = values.get(*i);
+                    // An empty value (a ratio has no unit) takes its space with it:
+                    // "4.39 {unit}, ..." reads "4.39, ...".
+                    if v.is_empty() && out.ends_with(' ') {
+                        out.pop();
+                    }
+                    let _ = write!(out, "{v}");
                 }
             }
         }

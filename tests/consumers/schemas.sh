@@ -11,6 +11,8 @@ valid pack rules/yichang/pack.toml benches/w*/pack/pack.toml
 valid ironrule data/yichang/ironrule.toml
 valid attributes rules/yichang/attributes.toml
 valid waivers data/yichang/waivers.toml
+valid land-use rules/yichang/land-use.toml
+valid compatibility rules/yichang/*/compatibility.toml
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 "$bin" init "$tmp/p" >/dev/null

@@ -6,8 +6,9 @@ use crate::common::*;
 use std::collections::BTreeSet;
 use std::path::Path;
 
-/// (feature id, code, value in mm or mm²) of a findings CSV (audit's or check's).
-fn rows(csv: &str) -> BTreeSet<(String, String, i64)> {
+/// (feature id, code, value in mm or mm², zone id) of a findings CSV (audit's or check's):
+/// one key per finding (a proposal 0 m from two parcels' lines has two).
+fn rows(csv: &str) -> BTreeSet<(String, String, i64, String)> {
     csv.lines()
         .skip(1)
         .filter(|l| !l.is_empty())
@@ -20,6 +21,7 @@ fn rows(csv: &str) -> BTreeSet<(String, String, i64)> {
                 f[2].to_owned(),
                 f[0].to_owned(),
                 (value * 1000.0).round() as i64,
+                f[4].to_owned(),
             )
         })
         .collect()
@@ -31,7 +33,7 @@ fn audit_of_the_demo_gives_the_findings_check_gives() {
     let out = audit_demo(dir.path(), &["data/yichang/proposals.geojson"]);
     assert_eq!(code(&out), 1, "{}", stderr(&out));
     assert!(
-        stdout(&out).contains("audited 32 features"),
+        stdout(&out).contains("audited 38 features"),
         "{}",
         stdout(&out)
     );
@@ -45,8 +47,8 @@ fn audit_of_the_demo_gives_the_findings_check_gives() {
     let got = rows(&std::fs::read_to_string(dir.path().join("findings.csv")).unwrap());
     assert_eq!(got, expected);
     let s = audit_summary(dir.path());
-    assert_eq!(s["read"], 32);
-    assert_eq!(s["checked"], 32);
+    assert_eq!(s["read"], 38);
+    assert_eq!(s["checked"], 38);
     assert_eq!(s["rejected"], 0);
     assert_eq!(s["findings"].as_u64().unwrap() as usize, expected.len());
     let by_rule: u64 = s["by_rule"]
@@ -142,9 +144,9 @@ fn a_malformed_feature_is_rejected_and_the_rest_audited() {
     let out = audit_demo(&out_dir, &[input.to_str().unwrap()]);
     assert_eq!(code(&out), 2, "input at fault: {}", stderr(&out));
     let s = audit_summary(&out_dir);
-    assert_eq!(s["read"], 33);
+    assert_eq!(s["read"], 39);
     assert_eq!(s["rejected"], 2);
-    assert_eq!(s["checked"], 31);
+    assert_eq!(s["checked"], 37);
     let diags = std::fs::read_to_string(out_dir.join("diagnostics.csv")).unwrap();
     assert!(diags.contains(",0,,\"malformed feature"), "{diags}");
     assert!(

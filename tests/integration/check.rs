@@ -11,7 +11,7 @@ fn demo_fires_many_rules_and_exits_1() {
     let codes: BTreeSet<String> = keys(&json).into_iter().map(|(_, c)| c).collect();
     assert!(codes.len() >= 5, "{codes:?}");
     let s = &json["summary"];
-    assert_eq!(s["read"], 32);
+    assert_eq!(s["read"], 38);
     assert_eq!(
         s["read"].as_u64().unwrap(),
         s["checked"].as_u64().unwrap() + s["rejected"].as_u64().unwrap()
@@ -172,7 +172,7 @@ fn text_report_reads_like_compiler_diagnostics() {
         .lines()
         .last()
         .unwrap()
-        .starts_with("32 features read, 32 checked, 0 rejected"));
+        .starts_with("38 features read, 38 checked, 0 rejected"));
 }
 
 #[test]
@@ -263,7 +263,7 @@ fn csv_has_the_auditors_columns_and_one_row_per_finding() {
     let text = stdout(&out);
     let mut lines = text.lines();
     assert_eq!(lines.next().unwrap(), "code,severity,feature_id,zone_layer,zone_id,measure,value,unit,limit,message,source,feature_index,status");
-    assert_eq!(lines.count(), 53);
+    assert_eq!(lines.count(), 67);
 }
 
 #[test]

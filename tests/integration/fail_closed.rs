@@ -370,15 +370,18 @@ fn audit_counts_undetermined_results_and_says_share_rules_are_not_evaluated() {
     let out = audit_demo(&out_dir, &["data/yichang/proposals.geojson"]);
     assert_eq!(code(&out), 1, "{}", stderr(&out));
     let summary = audit_summary(&out_dir);
-    assert_eq!(summary["undetermined"], 3, "P10: YC101, YC102, YC104");
+    assert_eq!(
+        summary["undetermined"], 4,
+        "P10: YC101, YC102, YC104; P38: YC802 (its parcel's FAR is 待定)"
+    );
     let csv = std::fs::read_to_string(out_dir.join("findings.csv")).unwrap();
-    assert_eq!(csv.matches(",undetermined\r\n").count(), 3);
+    assert_eq!(csv.matches(",undetermined\r\n").count(), 4);
     let console = stdout(&out);
     assert!(
         console.contains("YC601") && console.contains("not evaluated"),
         "{console}"
     );
-    assert!(console.contains("undetermined: 3"), "{console}");
+    assert!(console.contains("undetermined: 4"), "{console}");
 }
 
 #[test]

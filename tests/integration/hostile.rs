@@ -523,7 +523,7 @@ fn project_with_limits(dir: &Path, limits: &str) -> std::path::PathBuf {
 #[test]
 fn hostile_9_limits_fifos_and_devices() {
     let dir = tempfile::tempdir().unwrap();
-    let project = project_with_limits(dir.path(), "feature_mb = 1\ncheck_features = 5");
+    let project = project_with_limits(dir.path(), "feature_mb = 1\ncheck_features = 7");
     let run = |args: &[&str]| {
         let mut all = vec!["check", "-p", project.to_str().unwrap(), "-f", "json"];
         all.extend(args);

@@ -22,7 +22,7 @@ fn the_demo_reads_in_chinese_with_lang_zh() {
         "= 法律依据：中华人民共和国长江保护法",
         "禁止[YC101] 无法判定 不能确定 YC101 是否适用：缺少行业类别（industry）",
         "需审批[YC401]",
-        "读取 32 个要素，审查 32 个，拒收 0 个；发现 53 项（45 项禁止，8 项需审批），涉及 23 条规则；3 项无法判定",
+        "读取 38 个要素，审查 38 个，拒收 0 个；发现 67 项（57 项禁止，10 项需审批），涉及 27 条规则；4 项无法判定",
     ] {
         assert!(text.contains(needle), "{needle}\n{text}");
     }
@@ -42,14 +42,14 @@ fn the_language_follows_the_locale_and_lang_overrides_it() {
         "data/yichang/proposals.geojson",
     ];
     let zh = stdout(&ironrule_in("zh_CN.UTF-8", &args));
-    assert!(zh.contains("读取 32 个要素"), "{zh}");
+    assert!(zh.contains("读取 38 个要素"), "{zh}");
     let en = stdout(&ironrule_in("en_US.UTF-8", &args));
-    assert!(en.contains("32 features read"), "{en}");
+    assert!(en.contains("38 features read"), "{en}");
     let forced = stdout(&ironrule_in(
         "zh_CN.UTF-8",
         &[&["--lang", "en"], &args[..]].concat(),
     ));
-    assert!(forced.contains("32 features read"), "{forced}");
+    assert!(forced.contains("38 features read"), "{forced}");
 }
 
 #[test]
@@ -98,7 +98,7 @@ fn the_html_report_and_rule_docs_in_chinese() {
 #[test]
 fn the_yichang_pack_is_complete_in_both_languages() {
     let pack = ironrule::rules::load_pack(&root().join("rules/yichang"), None).unwrap();
-    assert_eq!(pack.rules.len(), 24);
+    assert_eq!(pack.rules.len(), 28);
     for rule in &pack.rules {
         assert!(rule.summary_zh.is_some(), "{}: [zh] summary", rule.code);
         assert!(rule.message_zh.is_some(), "{}: [zh] message", rule.code);

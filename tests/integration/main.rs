@@ -18,6 +18,7 @@ mod hostile;
 mod init;
 mod lang;
 mod pipeline;
+mod plan;
 mod properties;
 mod readme;
 mod rules;

@@ -246,7 +246,7 @@ fn serve_check_answers_what_check_prints_byte_for_byte() {
         &body,
     );
     let j = a.json();
-    assert_eq!(j["summary"]["read"], 32);
+    assert_eq!(j["summary"]["read"], 38);
     assert_eq!(j["findings"][0]["feature"]["source"], "upload.geojson");
     assert!(
         j["findings"][0]["message"]
@@ -409,7 +409,7 @@ fn serve_bad_requests_get_clear_errors_and_the_server_goes_on() {
     // And it still answers.
     let a = server.get("/healthz");
     assert_eq!(a.status, 200);
-    assert_eq!(a.json()["rules"], 24);
+    assert_eq!(a.json()["rules"], 28);
     // Every request is in the access log, one JSON object per line.
     let log = server.log();
     let whole = &log[..log.rfind('\n').map_or(0, |i| i + 1)];
@@ -455,7 +455,7 @@ fn serve_a_slow_client_is_cut_off_and_sigterm_lets_requests_finish() {
     s.write_all(&body[100..]).unwrap();
     let a = read_answer(&mut s);
     assert_eq!(a.status, 200, "{}", a.text());
-    assert_eq!(a.json()["summary"]["read"], 32);
+    assert_eq!(a.json()["summary"]["read"], 38);
     assert_eq!(server.wait(Duration::from_secs(20)), Some(0));
     assert!(server.log().contains("\"event\":\"stopped\""));
 }
@@ -509,7 +509,7 @@ fn serve_reloads_on_sighup_and_on_an_authenticated_request() {
 fn serve_rules_and_layers_for_the_map() {
     let server = Server::start(&[]);
     let rules = server.get("/v1/rules?lang=en").json();
-    assert_eq!(rules["rules"].as_array().unwrap().len(), 24);
+    assert_eq!(rules["rules"].as_array().unwrap().len(), 28);
     let yc201 = server.get("/v1/rules/yc201?lang=zh").json();
     assert_eq!(yc201["code"], "YC201");
     assert!(yc201["summary"].as_str().unwrap().contains("生态保护红线"));
@@ -517,7 +517,7 @@ fn serve_rules_and_layers_for_the_map() {
     assert!(!yc201["fixtures"].as_array().unwrap().is_empty());
     let layers = server.get("/v1/layers").json();
     assert_eq!(layers["crs"], "EPSG:4546");
-    assert_eq!(layers["layers"].as_array().unwrap().len(), 16);
+    assert_eq!(layers["layers"].as_array().unwrap().len(), 18);
     let area = layers["area"].as_array().unwrap();
     assert!((110.0..112.0).contains(&area[0].as_f64().unwrap()));
     // Fewer vertices at a lower zoom, all in WGS 84 near Yichang.
