@@ -62,6 +62,9 @@ if [ "${UPDATE_SCREENSHOT:-}" = 1 ]; then cp "$out/browser/audit-report-en.png" 
 
 # Differential test of the measurements against GEOS (shapely 2).
 python3 tests/consumers/geos_diff.py "$bin" "$out/geos" 600
+# The regulatory plan against GEOS: parcel areas, parts, FAR, coverage, green ratio and
+# setbacks on the demo and on a generated city of 10,000 parcels; straddles reconcile.
+python3 tests/consumers/plan_oracle.py "$bin" "$out/plan"
 
 # Terrain: slopes against gdaldem, steep shares against a cell-centre count (numpy, shapely),
 # on the demo DEM and on a real one: the Jacksboro fault DEM (USGS, public domain) that
@@ -69,4 +72,4 @@ python3 tests/consumers/geos_diff.py "$bin" "$out/geos" 600
 python3 -m pip download --quiet --disable-pip-version-check --no-deps --only-binary=:all: \
     -d "$out/wheels" matplotlib==3.10.7
 python3 tests/consumers/terrain_oracle.py "$bin" "$out/terrain" "$(ls "$out"/wheels/matplotlib-3.10.7-*.whl)"
-echo "consumers: all four formats read by their consumers; the API description is valid; the map page works in Chromium; measurements agree with GEOS; slopes agree with gdaldem"
+echo "consumers: all four formats read by their consumers; the API description is valid; the map page works in Chromium; measurements and the plan's FAR, coverage and green ratios agree with GEOS; slopes agree with gdaldem"
