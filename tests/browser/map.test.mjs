@@ -136,8 +136,13 @@ try {
   await page.waitForFunction(() => document.querySelector(".verdict") && document.querySelector(".verdict").textContent.includes("禁止"));
   assert.equal(await page.locator(".finding[data-code]").count(), expectedAll.findings.length);
   assert.equal(await page.textContent("#check"), "检查");
-  const zhMessage = await page.textContent('.finding[data-code="YC201"] .message');
+  // The verdict is redrawn before the findings: wait for the messages in Chinese (bounded).
   const zhCli = cliCheck(proposals, "zh").findings.filter(f => f.code === "YC201").map(f => f.message);
+  await page.waitForFunction(msgs => {
+    const m = document.querySelector('.finding[data-code="YC201"] .message');
+    return m && msgs.includes(m.textContent);
+  }, zhCli, { timeout: 15000 }).catch(() => {});
+  const zhMessage = await page.textContent('.finding[data-code="YC201"] .message');
   assert.ok(zhCli.includes(zhMessage), `"${zhMessage}" is not one of check --lang zh's messages`);
   await page.screenshot({ path: path.join(out, "serve-map-zh.png") });
 
