@@ -395,13 +395,34 @@ fn zones(ctx: &Ctx) -> Result<()> {
         ],
     )?;
     // Illustrative districts with illustrative landscape targets (S1). D-XL's target sits
-    // between its share before and after the demo proposals, so the rule shows.
+    // between its share before and after the demo proposals, so the rule shows. Each edge
+    // has a vertex every 0.01° (exact hundredths, the same numbers in every district), so
+    // neighbours share their boundaries exactly: projected straight edges between different
+    // corners would overlap in slivers, and the districts' areas would not add up to the
+    // city's.
     let district = |id: &str, name: &str, w: [f64; 4], target: f64| {
-        let (i, mut p, g) = ill(
-            id,
-            name,
-            Geometry::Polygon(ctx.poly(&[(w[0], w[1]), (w[2], w[1]), (w[2], w[3]), (w[0], w[3])])),
-        );
+        let hundredths = |a: f64, b: f64| -> Vec<f64> {
+            let (i, j) = ((a * 100.0).round() as i64, (b * 100.0).round() as i64);
+            let step = if j >= i { 1 } else { -1 };
+            (0..=(j - i).abs())
+                .map(|k| (i + step * k) as f64 / 100.0)
+                .collect()
+        };
+        let mut ring: Vec<(f64, f64)> = Vec::new();
+        for ((x0, y0), (x1, y1)) in [
+            ((w[0], w[1]), (w[2], w[1])),
+            ((w[2], w[1]), (w[2], w[3])),
+            ((w[2], w[3]), (w[0], w[3])),
+            ((w[0], w[3]), (w[0], w[1])),
+        ] {
+            let pts: Vec<(f64, f64)> = if y0 == y1 {
+                hundredths(x0, x1).into_iter().map(|x| (x, y0)).collect()
+            } else {
+                hundredths(y0, y1).into_iter().map(|y| (x0, y)).collect()
+            };
+            ring.extend(&pts[..pts.len() - 1]);
+        }
+        let (i, mut p, g) = ill(id, name, Geometry::Polygon(ctx.poly(&ring)));
         p.insert("landscape_target".into(), json!(target));
         (i, p, g)
     };
@@ -510,6 +531,7 @@ fn zones(ctx: &Ctx) -> Result<()> {
         &[(wid, wprops, wgeom)],
     )?;
     plan_zones(&dir)?;
+    indicator_zones(ctx, &dir, &yangtze)?;
     terrain(ctx, &yangtze, &qingjiang)?;
     Ok(())
 }
@@ -929,6 +951,108 @@ fn plan_zones(dir: &Path) -> Result<()> {
         "planning_parcels",
         gk,
         &parcels,
+    )
+}
+
+/// The layers the indicators read beyond the zones: works on the Yangtze's shore (ports and
+/// wharves, 港口码头: the shoreline they occupy is not natural) and existing chemical sites,
+/// placed by the river's real course. Both illustrative.
+fn indicator_zones(ctx: &Ctx, dir: &Path, yangtze: &MultiLineString<f64>) -> Result<()> {
+    let gk = Some("urn:ogc:def:crs:EPSG::4546");
+    let centre = yangtze
+        .iter()
+        .max_by(|a, b| a.0.len().cmp(&b.0.len()))
+        .context("the Yangtze centreline")?;
+    // A point `off` metres from the left bank's water edge (negative: towards the water).
+    let from_edge = |lon: f64, lat: f64, off: f64| {
+        let (v, n) = river_frame(ctx, centre, lon, lat);
+        let d = YANGTZE_HALF_WIDTH_M + off;
+        Coord {
+            x: v.x + n.x * d,
+            y: v.y + n.y * d,
+        }
+    };
+    let works: Vec<Case> = [
+        (
+            "SW-1",
+            "宜昌港区码头 city wharves (illustrative)",
+            111.300,
+            30.700,
+        ),
+        (
+            "SW-2",
+            "伍家岗港区 Wujiagang port (illustrative)",
+            111.380,
+            30.660,
+        ),
+        (
+            "SW-3",
+            "猇亭云池港区 Yunchi port (illustrative)",
+            111.440,
+            30.520,
+        ),
+    ]
+    .into_iter()
+    .map(|(id, name, lon, lat)| {
+        // 600 m along the shore, from 100 m into the water to 100 m inland.
+        let c = from_edge(lon, lat, 0.0);
+        (
+            Some(id.to_owned()),
+            props(json!({"name": name, "illustrative": true})),
+            rect_at(c, 600.0, 200.0),
+        )
+    })
+    .collect();
+    write_collection(
+        &dir.join("shoreline_works.geojson"),
+        "shoreline_works",
+        gk,
+        &works,
+    )?;
+    let sites: Vec<Case> = [
+        (
+            "CS-1",
+            "猇亭化工企业甲 chemical works A (illustrative)",
+            111.455,
+            30.500,
+            700.0,
+        ),
+        (
+            "CS-2",
+            "猇亭化工企业乙 chemical works B (illustrative)",
+            111.470,
+            30.480,
+            2600.0,
+        ),
+        (
+            "CS-3",
+            "伍家岗化工企业丙 chemical works C (illustrative)",
+            111.390,
+            30.650,
+            850.0,
+        ),
+        (
+            "CS-4",
+            "点军化工企业丁 chemical works D, relocated inland (illustrative)",
+            111.300,
+            30.690,
+            3200.0,
+        ),
+    ]
+    .into_iter()
+    .map(|(id, name, lon, lat, off)| {
+        (
+            Some(id.to_owned()),
+            props(json!({"name": name, "industry": "chemical", "illustrative": true})),
+            Geometry::Point(Point(from_edge(lon, lat, off))),
+        )
+    })
+    .collect();
+    write_collection(
+        &dir.join("chemical_sites.geojson"),
+        "chemical_sites",
+        gk,
+        &sites,
     )
 }
 

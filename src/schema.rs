@@ -23,10 +23,12 @@ pub enum File {
     LandUse,
     /// A land-use rule's compatibility table.
     Compatibility,
+    /// A pack's indicators, `indicators.toml`.
+    Indicators,
 }
 
 impl File {
-    pub const ALL: [File; 7] = [
+    pub const ALL: [File; 8] = [
         File::Project,
         File::Pack,
         File::Rule,
@@ -34,6 +36,7 @@ impl File {
         File::Waivers,
         File::LandUse,
         File::Compatibility,
+        File::Indicators,
     ];
 
     /// The schema's file name in `schemas/`.
@@ -46,6 +49,7 @@ impl File {
             File::Waivers => "waivers.schema.json",
             File::LandUse => "land-use.schema.json",
             File::Compatibility => "compatibility.schema.json",
+            File::Indicators => "indicators.schema.json",
         }
     }
 
@@ -90,6 +94,10 @@ impl File {
             File::Compatibility => (
                 schemars::schema_for!(crate::rules::land_use::TableFile),
                 "ironrule land-use compatibility table",
+            ),
+            File::Indicators => (
+                schemars::schema_for!(crate::rules::indicators::IndicatorFile),
+                "ironrule indicators (indicators.toml)",
             ),
         };
         let mut v = schema.to_value();
@@ -740,6 +748,7 @@ distance_m = "30m"
                 File::Compatibility,
                 "rules/yichang/YC801-land-use-not-allowed-by-the-regulatory-plan/compatibility.toml",
             ),
+            (File::Indicators, "rules/yichang/indicators.toml"),
         ] {
             let text = std::fs::read_to_string(root.join(path)).unwrap();
             assert_eq!(check(file, &text), [], "{path}");

@@ -9,6 +9,8 @@ pub mod baseline;
 pub mod check;
 /// `ironrule dem info|slope`.
 pub mod dem;
+/// `ironrule indicators`.
+pub mod indicators;
 /// `ironrule init` and `ironrule rules new`.
 pub mod init;
 /// `ironrule rule CODE` and `ironrule rules list|test`.
@@ -46,6 +48,9 @@ pub enum Command {
     /// Sweep whole datasets (millions of parcels): streamed, parallel, with progress; writes
     /// findings.csv, findings.geojsonl, diagnostics.csv, report.html and summary.json to --output.
     Audit(audit::AuditArgs),
+    /// The packs' indicators per district, before and after the proposals, against their
+    /// targets; exit 1 when the proposals break a target.
+    Indicators(indicators::IndicatorsArgs),
     /// Record the current findings, so that `check --baseline` fails only on new ones.
     #[command(subcommand)]
     Baseline(baseline::BaselineCommand),
@@ -122,6 +127,7 @@ where
         Command::Init(args) => init::init(args, lang),
         Command::Check(args) => check::run(args, lang),
         Command::Audit(args) => audit::run(args, lang),
+        Command::Indicators(args) => indicators::run(args, lang),
         Command::Baseline(cmd) => baseline::run(cmd, lang),
         Command::Dem(cmd) => dem::run(cmd),
         Command::Rule(args) => rules::rule(args, lang),

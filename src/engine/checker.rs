@@ -68,6 +68,13 @@ pub struct Checker {
 /// dictionary, every field name or alias that stands for one of them.
 fn attributes_read(packs: &[Pack], dictionary: &Dictionary) -> io::Projection {
     let mut names: std::collections::HashSet<String> = ["name".to_owned()].into();
+    // The proposals an indicator acts on are picked by their attributes.
+    names.extend(
+        packs
+            .iter()
+            .flat_map(|p| &p.indicators)
+            .flat_map(|i| i.proposals.iter().flat_map(|f| f.properties())),
+    );
     for rule in packs.iter().flat_map(|p| p.rules.iter()) {
         names.extend(rule.applies_to.iter().flat_map(|f| f.properties()));
         names.extend(rule.exceptions.iter().flat_map(|e| e.when.properties()));

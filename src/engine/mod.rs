@@ -14,6 +14,8 @@ pub mod evaluate;
 pub mod finding;
 /// `ironrule rules test`: every rule's fixtures must fire exactly where they say.
 pub mod fixtures;
+/// Indicators per district, before and after the proposals.
+pub mod indicators;
 /// `ironrule rules lint`: every problem of a pack, with its location.
 pub mod lint;
 /// P1: the footprint's interior meets a zone's interior.

@@ -16,6 +16,8 @@ pub mod github;
 pub mod gpkg;
 /// A self-contained HTML report with an SVG map.
 pub mod html;
+/// `ironrule indicators`: text, JSON, CSV and an HTML page with charts.
+pub mod indicators;
 /// Machine-readable JSON.
 pub mod json;
 /// JSON Lines: one object per line.

@@ -4,6 +4,8 @@
 pub mod dictionary;
 /// A documented subset of CQL2 text for `applies_to`.
 pub mod filter;
+/// Indicators (指标体系): what a pack measures per district, as data.
+pub mod indicators;
 /// The land-use classification and compatibility tables (`land_use` rules).
 pub mod land_use;
 /// Loading a pack directory, collecting every error with its file, line and column.

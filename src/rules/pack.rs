@@ -56,6 +56,8 @@ pub struct Pack {
     /// The land-use classification (`land-use.toml`), when the pack has one: the codes
     /// `land_use` rules and their compatibility tables use.
     pub classification: Option<std::sync::Arc<super::land_use::Classification>>,
+    /// What the pack measures per district (`indicators.toml`), when it has one.
+    pub indicators: Vec<super::indicators::Indicator>,
 }
 
 /// Collects diagnostics for one file, turning byte spans into line and column.
@@ -137,6 +139,7 @@ pub fn load_pack(dir: &Path, known_layers: Option<&[String]>) -> Result<Pack, Ve
         None => (None, None),
     };
     let classification = load_classification(dir, &mut errors).map(std::sync::Arc::new);
+    let indicators = load_indicators(dir, known_layers, dictionary.as_ref(), &mut errors);
     let mut rules = Vec::new();
     let mut seen: BTreeMap<String, String> = BTreeMap::new();
     for rule_dir in rule_dirs {
@@ -183,6 +186,7 @@ pub fn load_pack(dir: &Path, known_layers: Option<&[String]>) -> Result<Pack, Ve
         dictionary,
         parcel_dictionary,
         classification,
+        indicators,
     })
 }
 
@@ -212,6 +216,47 @@ fn load_dictionary(dir: &Path, errors: &mut Vec<Diagnostic>) -> Option<(Dictiona
                 sink.at(at, why);
             }
             None
+        }
+    }
+}
+
+/// The pack's `indicators.toml` (none without one); its errors (with line and column) go to
+/// `errors`, and its proposal filters are checked against the dictionary.
+fn load_indicators(
+    dir: &Path,
+    known_layers: Option<&[String]>,
+    dictionary: Option<&Dictionary>,
+    errors: &mut Vec<Diagnostic>,
+) -> Vec<super::indicators::Indicator> {
+    let path = dir.join(super::indicators::FILE_NAME);
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        return Vec::new();
+    };
+    let mut sink = Sink {
+        file: path.display().to_string(),
+        text: &text,
+        out: errors,
+    };
+    match super::indicators::parse(&text, known_layers) {
+        Ok(list) => {
+            if let Some(d) = dictionary {
+                for i in &list {
+                    if let Some(f) = &i.proposals {
+                        for why in
+                            check_vocabulary(d, &format!("indicator '{}' proposals", i.id), f)
+                        {
+                            sink.at(0, why);
+                        }
+                    }
+                }
+            }
+            list
+        }
+        Err(found) => {
+            for (at, why) in found {
+                sink.at(at, why);
+            }
+            Vec::new()
         }
     }
 }

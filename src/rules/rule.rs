@@ -31,7 +31,7 @@ impl Status {
 }
 
 /// One layer name or several.
-#[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Deserialize, schemars::JsonSchema)]
 #[serde(untagged)]
 pub enum Layers {
     One(String),

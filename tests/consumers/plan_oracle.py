@@ -1,6 +1,8 @@
 """GEOS (shapely 2) cross-checks the regulatory-plan rules: parcel areas, the part of each
 proposal on each parcel, floor-area ratio, coverage, green ratio and the setback from the
-parcel line, on the demo and on a generated city of 10,000 parcels.
+parcel line, on the demo and on a generated city of 10,000 parcels; and the demo's indicators
+per district (landscape and ecological space before and after, district areas summing to the
+city's, natural shoreline, chemical sites near the Yangtze).
 
   demo   the demo's proposals (moved to EPSG:4546 by ogr2ogr, so that both sides read the same
          coordinates) through `ironrule check --format json`: every YC802 finding's parcel
@@ -271,6 +273,67 @@ def city(binary, work, seed, errors, checked):
     return len(doc["findings"]), straddles
 
 
+def load(path):
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)["features"]
+
+
+def indicators(binary, work, errors, checked):
+    """The demo's indicators against GEOS: per district, the landscape and ecological space
+    (union of the layers within the district) before and after two proposals that take
+    landscape (P06 in the red line, P29 on Moji mountain), the district areas (which must sum
+    to the city's), the natural shoreline (the Yangtze's edge farther than 50 m from the shore
+    works) and the chemical sites within 1 km of the Yangtze."""
+    from shapely import union_all
+    conv = os.path.join(work, "proposals_4546.geojson")
+    two = [f for f in load(conv) if (f.get("id") or f["properties"].get("id")) in ("P06", "P29")]
+    pick = os.path.join(work, "two.geojson")
+    write(pick, two)
+    base = ["indicators", "-p", "data/yichang/ironrule.toml", "-f", "json"]
+    doc = run(binary, base + ["--assume-crs", "EPSG:4546", pick])
+    zones = "data/yichang/zones/"
+    districts = {f["id"]: shape(f["geometry"]) for f in load(zones + "districts.geojson")}
+    layer = lambda n: union_all([shape(f["geometry"]) for f in load(zones + n + ".geojson")])
+    taken = union_all([shape(f["geometry"]) for f in two])
+    by_id = {i["id"]: i for i in doc["indicators"]}
+    city_area = 0.0
+    for ind, layers in [("landscape_share", ["red_line", "green_register", "yangtze", "wetland"]),
+                        ("ecological_space_share", ["red_line", "mountains", "wetland", "blue_line"])]:
+        land = union_all([layer(n) for n in layers])
+        for d in by_id[ind]["districts"]:
+            g = districts[d["id"]]
+            here = land.intersection(g)
+            after = here.difference(taken)
+            bound = grid_bound(here, g) + grid_bound(here, taken)
+            for what, want, got in [("base", g.area, d["base"]), ("before", here.area, d["amount_before"]), ("after", after.area, d["amount_after"])]:
+                checked[0] += 1
+                if abs(got - want) > REL * want + bound + 1e-6:
+                    errors.append(f"indicators: {ind} {d['id']} {what} {got} vs GEOS {want}")
+        total = sum(d["base"] for d in by_id[ind]["districts"])
+        city_area = by_id[ind]["city"]["base"]
+        if not close(total, city_area, 1e-12) or not close(city_area, union_all(list(districts.values())).area, 1e-9):
+            errors.append(f"indicators: {ind} districts sum to {total}, the city is {city_area}")
+    # Natural shoreline: geo's and GEOS's buffers draw the 50 m arcs with different segments.
+    shore = layer("yangtze").boundary
+    band = layer("shoreline_works").buffer(50).union(taken.buffer(50))
+    band_before = layer("shoreline_works").buffer(50)
+    for d in by_id["natural_shoreline_share"]["districts"]:
+        g = districts[d["id"]]
+        line = shore.intersection(g)
+        for what, want, got in [("base", line.length, d["base"]), ("before", line.difference(band_before).length, d["amount_before"]), ("after", line.difference(band).length, d["amount_after"])]:
+            checked[0] += 1
+            if abs(got - want) > 1e-3 * max(want, 1.0):
+                errors.append(f"indicators: natural shoreline {d['id']} {what} {got} vs GEOS {want}")
+    yangtze = layer("yangtze")
+    for d in by_id["chemical_sites_near_yangtze"]["districts"]:
+        g = districts[d["id"]]
+        want = sum(1 for f in load(zones + "chemical_sites.geojson") if g.intersects(shape(f["geometry"])) and shape(f["geometry"]).distance(yangtze) <= 1000)
+        checked[0] += 1
+        if d["before"] != want:
+            errors.append(f"indicators: chemical sites in {d['id']} {d['before']} vs GEOS {want}")
+    return len(doc["indicators"]), city_area
+
+
 def main():
     binary, work = sys.argv[1], sys.argv[2]
     seed = int(sys.argv[3]) if len(sys.argv) > 3 else 19
@@ -278,12 +341,14 @@ def main():
     errors, checked = [], [0, 0]
     n_demo = demo(binary, work, errors, checked)
     n_city, straddles = city(binary, os.path.join(work, "city"), seed, errors, checked)
+    n_ind, city_area = indicators(binary, work, errors, checked)
     if errors:
         print("\n".join(errors[:50]))
         sys.exit(f"plan oracle: {len(errors)} disagreements with GEOS")
     print(
         f"plan oracle: GEOS agrees on {checked[0]} (proposal, parcel, limit) measures, {checked[1]} of them broken and reported; demo {n_demo} YC802 findings, "
-        f"city of {N * N} parcels {n_city} findings, {straddles} straddles reconciled to their areas"
+        f"city of {N * N} parcels {n_city} findings, {straddles} straddles reconciled to their areas; "
+        f"{n_ind} indicators per district agree, the districts' areas sum to the city's {city_area:.0f} m²"
     )
 
 

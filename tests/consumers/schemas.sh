@@ -13,6 +13,7 @@ valid attributes rules/yichang/attributes.toml
 valid waivers data/yichang/waivers.toml
 valid land-use rules/yichang/land-use.toml
 valid compatibility rules/yichang/*/compatibility.toml
+valid indicators rules/yichang/indicators.toml
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 "$bin" init "$tmp/p" >/dev/null

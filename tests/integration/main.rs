@@ -15,6 +15,7 @@ mod fail_closed;
 mod formats;
 mod fuzz_replay;
 mod hostile;
+mod indicators;
 mod init;
 mod lang;
 mod pipeline;

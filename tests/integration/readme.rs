@@ -96,6 +96,10 @@ fn every_toml_example_is_a_valid_file() {
             std::fs::write(&path, t).unwrap();
             ironrule::triage::load_waivers(&path, &["YC202".to_owned(), "YC201".to_owned()])
                 .unwrap_or_else(|e| panic!("README line {}: {e}", b.line));
+        } else if t.starts_with("[[indicator]]") {
+            no_problems(File::Indicators, t, b.line);
+            ironrule::rules::indicators::parse(t, Some(&layers))
+                .unwrap_or_else(|e| panic!("README line {}: {e:?}", b.line));
         } else if t.contains("[[attribute]]") || t.contains("[[parcel_attribute]]") {
             no_problems(File::Attributes, t, b.line);
             ironrule::rules::dictionary::Dictionary::parse_both(t)
@@ -225,6 +229,8 @@ fn every_command_example_runs_as_promised() {
             // for a layer the new project does not have yet is refused (exit 2).
             let expected = match args[0].as_str() {
                 "check" | "audit" => 1,
+                // The demo's proposals break indicator targets; the city as it is does not.
+                "indicators" if args.iter().any(|a| a.ends_with(".geojson")) => 1,
                 "rules" if args[1] == "new" => 2,
                 _ => 0,
             };

@@ -517,7 +517,7 @@ fn serve_rules_and_layers_for_the_map() {
     assert!(!yc201["fixtures"].as_array().unwrap().is_empty());
     let layers = server.get("/v1/layers").json();
     assert_eq!(layers["crs"], "EPSG:4546");
-    assert_eq!(layers["layers"].as_array().unwrap().len(), 18);
+    assert_eq!(layers["layers"].as_array().unwrap().len(), 20);
     let area = layers["area"].as_array().unwrap();
     assert!((110.0..112.0).contains(&area[0].as_f64().unwrap()));
     // Fewer vertices at a lower zoom, all in WGS 84 near Yichang.
