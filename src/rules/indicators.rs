@@ -156,8 +156,9 @@ pub struct Indicator {
     pub illustrative: bool,
     pub note: Option<String>,
     pub formula: Formula,
-    /// A compiled `proposals` filter of a count.
+    /// The compiled `proposals` filter, and its text.
     pub proposals: Option<super::filter::Filter>,
+    pub proposals_text: Option<String>,
     /// A compiled `where` filter of a count.
     pub filter: Option<super::filter::Filter>,
 }
@@ -269,6 +270,7 @@ pub fn parse(text: &str, known: Option<&[String]>) -> Result<Vec<Indicator>, Vec
             note: spec.note,
             formula: spec.formula,
             proposals,
+            proposals_text: spec.proposals,
             filter,
         });
     }

@@ -161,6 +161,7 @@ pub fn load_pack(dir: &Path, known_layers: Option<&[String]>) -> Result<Pack, Ve
                 known_layers,
                 dictionary: dictionary.as_ref(),
                 classification: classification.as_ref(),
+                indicators: &indicators,
             },
             &mut seen,
             &mut errors,
@@ -197,6 +198,8 @@ struct Context<'a> {
     known_layers: Option<&'a [String]>,
     dictionary: Option<&'a Dictionary>,
     classification: Option<&'a std::sync::Arc<super::land_use::Classification>>,
+    /// The pack's indicators, for rules on them.
+    indicators: &'a [super::indicators::Indicator],
 }
 
 /// The pack's `attributes.toml`, if it has one; its errors (with line and column) go to
@@ -467,6 +470,7 @@ pub fn check_rule_text(
             known_layers,
             dictionary: None,
             classification: None,
+            indicators: &[],
         },
         &mut BTreeMap::new(),
         &mut errors,
@@ -518,7 +522,7 @@ fn compile(
             ),
         );
     }
-    let applies_to =
+    let mut applies_to =
         spec.applies_to
             .as_ref()
             .and_then(|text| match Filter::parse(text.get_ref()) {
@@ -532,6 +536,14 @@ fn compile(
                     None
                 }
             });
+    // A rule on an indicator picks the indicator's proposals unless it says otherwise.
+    let mut applies_to_text = spec.applies_to.as_ref().map(|t| t.get_ref().clone());
+    if let (None, TestSpec::Indicator { indicator, .. }) = (&spec.applies_to, spec.test.get_ref()) {
+        if let Some(ind) = cx.indicators.iter().find(|i| &i.id == indicator) {
+            applies_to = ind.proposals.clone();
+            applies_to_text = ind.proposals_text.clone();
+        }
+    }
     if let (Some(d), Some(f), Some(text)) = (cx.dictionary, &applies_to, &spec.applies_to) {
         for why in check_vocabulary(d, "applies_to", f) {
             sink.at(text.span().start, why);
@@ -659,6 +671,61 @@ fn compile(
         TestSpec::Within { layer } => Test::Within {
             layers: check_layers(&layer, sink),
         },
+        TestSpec::Indicator { indicator, group } => {
+            let group = check_layers(&super::rule::Layers::One(group), sink)
+                .pop()
+                .unwrap_or_default();
+            let found = cx.indicators.iter().find(|i| i.id == indicator);
+            let (landscape, min_share, target_field) = match found {
+                None => {
+                    sink.at(
+                        test_at,
+                        format!(
+                            "no indicator '{indicator}' in the pack's {} (it has: {})",
+                            super::indicators::FILE_NAME,
+                            cx.indicators
+                                .iter()
+                                .map(|i| i.id.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    );
+                    (Vec::new(), None, None)
+                }
+                Some(i) => match &i.formula {
+                    // Shares in %, targets as fractions (what the share test reads).
+                    super::indicators::Formula::AreaShare { layers }
+                        if i.direction == super::indicators::Direction::AtLeast
+                            && (i.target_field.is_none() || i.target_scale == 100.0) =>
+                    {
+                        (
+                            layers.to_vec(),
+                            i.target.map(|t| t / 100.0),
+                            i.target_field.clone(),
+                        )
+                    }
+                    _ => {
+                        sink.at(
+                            test_at,
+                            format!(
+                                "indicator '{indicator}' is not a share to keep at least at its target (kind = \"area_share\", direction = \"at_least\", a target_field of fractions with target_scale = 100): a rule can be put only on such an indicator"
+                            ),
+                        );
+                        (Vec::new(), None, None)
+                    }
+                },
+            };
+            let all_layers = std::iter::once(group.clone())
+                .chain(landscape.clone())
+                .collect();
+            Test::Share {
+                group,
+                landscape,
+                min_share,
+                target_field,
+                all_layers,
+            }
+        }
         TestSpec::Share {
             group,
             layer,
@@ -1054,7 +1121,7 @@ fn compile(
         summary: spec.summary,
         severity: spec.severity,
         status: spec.status,
-        applies_to_text: spec.applies_to.map(|s| s.into_inner()),
+        applies_to_text,
         applies_to,
         message: message?,
         summary_zh: spec.zh.map(|z| z.summary),

@@ -71,6 +71,16 @@ pub enum TestSpec {
         /// The zone layer (a `[[layer]]` name), or a list of them.
         layer: Layers,
     },
+    /// A rule on a pack's `area_share` indicator (indicators.toml): per district of `group`,
+    /// the share after the proposals must stay at the indicator's target. The indicator's
+    /// layers, target and `proposals` filter (as `applies_to`, unless the rule sets one) are
+    /// the rule's: one definition for the report and the gate.
+    Indicator {
+        /// The indicator's id.
+        indicator: String,
+        /// The grouping layer (districts).
+        group: String,
+    },
     Share {
         /// The grouping layer (districts).
         group: String,

@@ -2,7 +2,9 @@
 proposal on each parcel, floor-area ratio, coverage, green ratio and the setback from the
 parcel line, on the demo and on a generated city of 10,000 parcels; and the demo's indicators
 per district (landscape and ecological space before and after, district areas summing to the
-city's, natural shoreline, chemical sites near the Yangtze).
+city's, natural shoreline, chemical sites near the Yangtze) and the generated city's (100
+districts: a share of two overlapping layers and an area in ha, before and after 3,000
+proposals; districts' areas and amounts summing to the city's).
 
   demo   the demo's proposals (moved to EPSG:4546 by ogr2ogr, so that both sides read the same
          coordinates) through `ironrule check --format json`: every YC802 finding's parcel
@@ -270,7 +272,67 @@ def city(binary, work, seed, errors, checked):
     total_area = sum(g.area for g, _ in parcels.values())
     if not close(total_area, city_box.area, 1e-9):
         errors.append(f"city: the parcels' areas sum to {total_area}, the city is {city_box.area}")
+    city_indicators(binary, work, seed, parcels, proposals, errors, checked)
     return len(doc["findings"]), straddles
+
+
+def city_indicators(binary, work, seed, parcels, proposals, errors, checked):
+    """The generated city's indicators against GEOS: 100 districts of 1 km; the share of green
+    parcels (a fifth of them) and blue circles over them (overlaps counted once), and the green
+    area in ha, before and after the 3,000 proposals; the districts' areas sum to the city's."""
+    from shapely import union_all
+    from shapely.geometry import Point
+    rng = random.Random(seed + 1)
+    green = [g for g, _ in parcels.values() if rng.random() < 0.2]
+    blue = [Point(X0 + rng.uniform(0, N * CELL), Y0 + rng.uniform(0, N * CELL)).buffer(rng.uniform(100, 400), 16) for _ in range(30)]
+    districts = {f"K{i}{j}": box(X0 + i * 1000, Y0 + j * 1000, X0 + (i + 1) * 1000, Y0 + (j + 1) * 1000) for i in range(10) for j in range(10)}
+    feats = lambda gs: [{"type": "Feature", "id": f"g{k}", "properties": {}, "geometry": mapping(g)} for k, g in enumerate(gs)]
+    write(os.path.join(work, "green.geojson"), feats(green))
+    write(os.path.join(work, "blue.geojson"), feats(blue))
+    write(os.path.join(work, "districts.geojson"), [{"type": "Feature", "id": k, "properties": {}, "geometry": mapping(g)} for k, g in districts.items()])
+    with open(os.path.join(work, "rules", "indicators.toml"), "w") as f:
+        f.write('[[indicator]]\nid = "green_blue"\nname = "g"\nunit = "%"\ndirection = "at_least"\ntarget = 10\n'
+                'formula = { kind = "area_share", layers = ["green", "blue"] }\n\n'
+                '[[indicator]]\nid = "green_ha"\nname = "h"\nunit = "ha"\ndirection = "at_least"\ntarget = 1\n'
+                'formula = { kind = "area", layers = ["green"] }\n')
+    with open(os.path.join(work, "ironrule.toml"), "a") as f:
+        f.write('\n[[layer]]\nname = "green"\npath = "green.geojson"\n\n[[layer]]\nname = "blue"\npath = "blue.geojson"\n'
+                '\n[[layer]]\nname = "districts"\npath = "districts.geojson"\n')
+    with open(os.path.join(work, "ironrule.toml")) as f:
+        text = f.read()
+    with open(os.path.join(work, "ironrule.toml"), "w") as f:
+        f.write('group_by = "districts"\n' + text)
+    p = subprocess.run([binary, "indicators", "-p", os.path.join(work, "ironrule.toml"), "-f", "json", os.path.join(work, "proposals.geojson")], capture_output=True, text=True)
+    if p.returncode == 2:
+        sys.exit(f"ironrule indicators exited 2:\n{p.stderr}")
+    doc = json.loads(p.stdout)
+    by_id = {i["id"]: i for i in doc["indicators"]}
+    land = union_all(green + blue)
+    greens = union_all(green)
+    taken = union_all([g for g, _ in proposals.values()])
+    for d in by_id["green_blue"]["districts"]:
+        g = districts[d["id"]]
+        here = land.intersection(g)
+        after = here.difference(taken)
+        bound = grid_bound(here, g) + grid_bound(here, taken.intersection(g.buffer(1)))
+        for what, want, got in [("base", g.area, d["base"]), ("before", here.area, d["amount_before"]), ("after", after.area, d["amount_after"])]:
+            checked[0] += 1
+            if abs(got - want) > REL * want + bound + 1e-6:
+                errors.append(f"city indicators: green_blue {d['id']} {what} {got} vs GEOS {want}")
+    for d in by_id["green_ha"]["districts"]:
+        g = districts[d["id"]]
+        here = greens.intersection(g)
+        for what, want, got in [("before", here.area / 1e4, d["before"]), ("after", here.difference(taken).area / 1e4, d["after"])]:
+            checked[0] += 1
+            if abs(got - want) > REL * want + (grid_bound(here, g) + grid_bound(here, taken.intersection(g.buffer(1)))) / 1e4 + 1e-9:
+                errors.append(f"city indicators: green_ha {d['id']} {what} {got} vs GEOS {want}")
+    city = by_id["green_blue"]["city"]
+    total = sum(d["base"] for d in by_id["green_blue"]["districts"])
+    if not (close(city["base"], total, 1e-12) and close(total, (N * CELL) ** 2, 1e-9)):
+        errors.append(f"city indicators: the districts' areas sum to {total}, the city is {city['base']} (want {(N * CELL) ** 2})")
+    amounts = sum(d["amount_after"] for d in by_id["green_blue"]["districts"])
+    if not close(city["amount_after"], amounts, 1e-12) or not close(city["after"], amounts / total * 100, 1e-12):
+        errors.append("city indicators: the city's share is not the districts' amounts over their areas")
 
 
 def load(path):

@@ -205,3 +205,27 @@ pub fn zone_coords(layer_file: &str) -> Vec<[f64; 2]> {
     walk(&v["features"][0]["geometry"]["coordinates"], &mut out);
     out
 }
+
+/// A copy of the Yichang pack in `dir/pack`, to break one file of it.
+pub fn copy_yichang_pack(dir: &Path) -> PathBuf {
+    fn walk(dir: &Path) -> Vec<PathBuf> {
+        let mut out = Vec::new();
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                out.extend(walk(&p));
+            } else {
+                out.push(p);
+            }
+        }
+        out
+    }
+    let src = root().join("rules/yichang");
+    let pack = dir.join("pack");
+    for entry in walk(&src) {
+        let to = pack.join(entry.strip_prefix(&src).unwrap());
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::copy(&entry, &to).unwrap();
+    }
+    pack
+}

@@ -309,3 +309,38 @@ fn overlapping_districts_are_said_to_count_twice() {
         "{err}"
     );
 }
+
+#[test]
+fn a_rule_goes_only_on_a_share_indicator_that_exists() {
+    let dir = tempfile::tempdir().unwrap();
+    let pack = copy_yichang_pack(dir.path());
+    let rule = pack.join("YC601-landscape-share-of-district/rule.toml");
+    let text = std::fs::read_to_string(&rule).unwrap();
+    for (id, says) in [
+        (
+            "chemical_sites_near_yangtze",
+            "is not a share to keep at least at its target",
+        ),
+        ("landscape_shares", "no indicator 'landscape_shares'"),
+    ] {
+        std::fs::write(
+            &rule,
+            text.replace("\"landscape_share\"", &format!("{id:?}")),
+        )
+        .unwrap();
+        let out = ironrule(&[
+            "rules",
+            "lint",
+            "-p",
+            "data/yichang/ironrule.toml",
+            "--pack",
+            pack.to_str().unwrap(),
+        ]);
+        assert_eq!(code(&out), 1);
+        let all = format!("{}{}", stdout(&out), stderr(&out));
+        assert!(
+            all.contains("YC601-landscape-share-of-district/rule.toml:") && all.contains(says),
+            "{all}"
+        );
+    }
+}

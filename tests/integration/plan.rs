@@ -173,15 +173,8 @@ fn a_plan_rule_on_a_layer_that_is_not_a_plan_is_a_project_error() {
 #[test]
 fn a_compatibility_table_that_leaves_a_use_undecided_is_refused_with_its_line() {
     let dir = tempfile::tempdir().unwrap();
-    let pack = dir.path().join("pack");
     // A copy of the Yichang pack whose YC801 table forgets 16 (留白用地) in row 07.
-    let src = root().join("rules/yichang");
-    for entry in walk(&src) {
-        let rel = entry.strip_prefix(&src).unwrap();
-        let to = pack.join(rel);
-        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
-        std::fs::copy(&entry, &to).unwrap();
-    }
+    let pack = copy_yichang_pack(dir.path());
     let table = pack.join("YC801-land-use-not-allowed-by-the-regulatory-plan/compatibility.toml");
     let text = std::fs::read_to_string(&table).unwrap();
     let broken = text.replacen("\"15\", \"16\", ", "\"15\", ", 1);
@@ -202,18 +195,4 @@ fn a_compatibility_table_that_leaves_a_use_undecided_is_refused_with_its_line() 
             && all.contains("row 07 (居住用地) does not decide 16 留白用地"),
         "{all}"
     );
-}
-
-/// Every file under `dir`.
-fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            out.extend(walk(&p));
-        } else {
-            out.push(p);
-        }
-    }
-    out
 }
