@@ -135,6 +135,21 @@ pub fn check(file: File, text: &str) -> Vec<Problem> {
     v.out
 }
 
+/// `text` read as a file of kind `file` into `T`: every structural problem at once (see
+/// [`check`]), else the one error the reader gives.
+pub fn parse<T: serde::de::DeserializeOwned>(file: File, text: &str) -> Result<T, Vec<Problem>> {
+    let problems = check(file, text);
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    toml::from_str(text).map_err(|e| {
+        vec![(
+            e.span().map_or(0, |s| s.start),
+            e.message().trim().to_owned(),
+        )]
+    })
+}
+
 /// [`check`] as an error: every problem of the file at `path`, with its line and column.
 pub fn refuse(file: File, path: &std::path::Path, text: &str) -> crate::Result<()> {
     let problems = check(file, text);

@@ -258,21 +258,29 @@ impl Checker {
                 },
             )
             .collect();
+        // The acting proposals' areas (line and point work takes no area).
+        let areal: Vec<&MultiPolygon<f64>> = proposals
+            .iter()
+            .filter_map(|c| match &c.footprint {
+                Footprint::Areal(mp) => Some(mp),
+                _ => None,
+            })
+            .collect();
         // Whether an undecided proposal changes the value (each formula says).
         let changes: Box<dyn Fn(&Footprint) -> bool + '_> = match &ind.formula {
             Formula::AreaShare { layers: l } | Formula::Area { layers: l } => {
                 let zl = layers(&l.to_vec());
-                let areal: Vec<&MultiPolygon<f64>> = proposals
+                // Each district's land, worked out once: the values and the undecided
+                // proposals' check both read it.
+                let lands: Vec<MultiPolygon<f64>> = districts
                     .iter()
-                    .filter_map(|c| match &c.footprint {
-                        Footprint::Areal(mp) => Some(mp),
-                        _ => None,
-                    })
+                    .map(|z| land_in(&district_polygons(group, *z), &zl))
                     .collect();
-                for &z in &districts {
-                    let d = district_polygons(group, z);
-                    let area: f64 = d.iter().map(|p| p.unsigned_area()).sum();
-                    let land = land_in(&d, &zl);
+                for (&z, land) in districts.iter().zip(&lands) {
+                    let area: f64 = district_polygons(group, z)
+                        .iter()
+                        .map(|p| p.unsigned_area())
+                        .sum();
                     let before = land.unsigned_area();
                     let near: Vec<Polygon<f64>> = match land.bounding_rect() {
                         Some(b) => areal
@@ -289,10 +297,6 @@ impl Checker {
                     };
                     raw.push((before, before - taken, share.then_some(area)));
                 }
-                let lands: Vec<MultiPolygon<f64>> = districts
-                    .iter()
-                    .map(|z| land_in(&district_polygons(group, *z), &zl))
-                    .collect();
                 Box::new(move |fp| match fp {
                     Footprint::Areal(mp) => lands
                         .iter()
@@ -383,13 +387,6 @@ impl Checker {
                     }
                     union_all(parts)
                 };
-                let areal: Vec<&MultiPolygon<f64>> = proposals
-                    .iter()
-                    .filter_map(|c| match &c.footprint {
-                        Footprint::Areal(mp) => Some(mp),
-                        _ => None,
-                    })
-                    .collect();
                 let before_band = band(&[]);
                 let after_band = if areal.is_empty() {
                     before_band.clone()

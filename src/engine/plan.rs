@@ -249,6 +249,18 @@ pub fn plan_limits(
             0.0
         };
         let label = parcel_label(parcels, zone, lang);
+        // A limit's result on this parcel: its measure against the limit, with the evidence.
+        let hit_of = |limit: PlanLimit, value: f64, allowed: f64, plan: Plan| PlanHit {
+            hit: Hit {
+                kind: kind_of(limit),
+                value,
+                ..part.clone()
+            },
+            limit: allowed,
+            label: label.clone(),
+            plan,
+            severity: None,
+        };
         for &limit in limits {
             let mut plan = base(fp, parcels, &part);
             let field = limit.field();
@@ -257,17 +269,7 @@ pub fn plan_limits(
                 Ok(None) => continue,
                 Err(gap) => {
                     plan.gap = Some(gap);
-                    out.push(PlanHit {
-                        hit: Hit {
-                            kind: kind_of(limit),
-                            value: 0.0,
-                            ..part.clone()
-                        },
-                        limit: 0.0,
-                        label: label.clone(),
-                        plan,
-                        severity: None,
-                    });
+                    out.push(hit_of(limit, 0.0, 0.0, plan));
                     continue;
                 }
             };
@@ -334,30 +336,10 @@ pub fn plan_limits(
             };
             match measured {
                 Ok((_, false)) => {}
-                Ok((v, true)) => out.push(PlanHit {
-                    hit: Hit {
-                        kind: kind_of(limit),
-                        value: v,
-                        ..part.clone()
-                    },
-                    limit: allowed,
-                    label: label.clone(),
-                    plan,
-                    severity: None,
-                }),
+                Ok((v, true)) => out.push(hit_of(limit, v, allowed, plan)),
                 Err(gap) => {
                     plan.gap = Some(gap);
-                    out.push(PlanHit {
-                        hit: Hit {
-                            kind: kind_of(limit),
-                            value: 0.0,
-                            ..part.clone()
-                        },
-                        limit: allowed,
-                        label: label.clone(),
-                        plan,
-                        severity: None,
-                    });
+                    out.push(hit_of(limit, 0.0, allowed, plan));
                 }
             }
         }

@@ -272,16 +272,7 @@ impl Dictionary {
     /// Parses an `attributes.toml` into its proposals' dictionary (`[[attribute]]`) and its
     /// planning parcels' (`[[parcel_attribute]]`).
     pub fn parse_both(text: &str) -> Result<(Dictionary, Dictionary), Vec<(usize, String)>> {
-        let problems = crate::schema::check(crate::schema::File::Attributes, text);
-        if !problems.is_empty() {
-            return Err(problems);
-        }
-        let file: DictFile = toml::from_str(text).map_err(|e| {
-            vec![(
-                e.span().map_or(0, |s| s.start),
-                e.message().trim().to_owned(),
-            )]
-        })?;
+        let file: DictFile = crate::schema::parse(crate::schema::File::Attributes, text)?;
         let mut errors = Vec::new();
         let mut build = |list: Vec<toml::Spanned<Attribute>>| {
             let mut d = Dictionary::default();

@@ -179,16 +179,7 @@ pub const UNITS: [&str; 4] = ["%", "m2", "ha", "count"];
 /// Parses an `indicators.toml`, checking every layer against `known` (when given); errors
 /// carry the byte offset of the indicator that is wrong.
 pub fn parse(text: &str, known: Option<&[String]>) -> Result<Vec<Indicator>, Vec<(usize, String)>> {
-    let problems = crate::schema::check(crate::schema::File::Indicators, text);
-    if !problems.is_empty() {
-        return Err(problems);
-    }
-    let file: IndicatorFile = toml::from_str(text).map_err(|e| {
-        vec![(
-            e.span().map_or(0, |s| s.start),
-            e.message().trim().to_owned(),
-        )]
-    })?;
+    let file: IndicatorFile = crate::schema::parse(crate::schema::File::Indicators, text)?;
     let mut out = Vec::new();
     let mut errors = Vec::new();
     let mut seen = std::collections::BTreeSet::new();

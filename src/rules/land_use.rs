@@ -72,16 +72,7 @@ pub fn parent(code: &str) -> Option<&str> {
 impl Classification {
     /// Parses a `land-use.toml`; errors carry the byte offset of what is wrong.
     pub fn parse(text: &str) -> Result<Classification, Vec<(usize, String)>> {
-        let problems = crate::schema::check(crate::schema::File::LandUse, text);
-        if !problems.is_empty() {
-            return Err(problems);
-        }
-        let file: ClassFile = toml::from_str(text).map_err(|e| {
-            vec![(
-                e.span().map_or(0, |s| s.start),
-                e.message().trim().to_owned(),
-            )]
-        })?;
+        let file: ClassFile = crate::schema::parse(crate::schema::File::LandUse, text)?;
         let mut c = Classification::default();
         let mut errors = Vec::new();
         for s in file.classes {
@@ -229,16 +220,7 @@ impl Compatibility {
         text: &str,
         classes: &Classification,
     ) -> Result<Compatibility, Vec<(usize, String)>> {
-        let problems = crate::schema::check(crate::schema::File::Compatibility, text);
-        if !problems.is_empty() {
-            return Err(problems);
-        }
-        let file: TableFile = toml::from_str(text).map_err(|e| {
-            vec![(
-                e.span().map_or(0, |s| s.start),
-                e.message().trim().to_owned(),
-            )]
-        })?;
+        let file: TableFile = crate::schema::parse(crate::schema::File::Compatibility, text)?;
         let mut t = Compatibility::default();
         let mut errors = Vec::new();
         let mut at_of = BTreeMap::new();

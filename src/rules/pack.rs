@@ -210,16 +210,41 @@ fn load_dictionary(dir: &Path, errors: &mut Vec<Diagnostic>) -> Option<(Dictiona
     match Dictionary::parse_both(&text) {
         Ok(d) => Some(d),
         Err(found) => {
-            let mut sink = Sink {
-                file: path.display().to_string(),
-                text: &text,
-                out: errors,
-            };
-            for (at, why) in found {
-                sink.at(at, why);
-            }
+            report_at(&path, &text, found, errors);
             None
         }
+    }
+}
+
+/// A share test over `group`'s districts and the `landscape` layers.
+fn share_test(
+    group: String,
+    landscape: Vec<String>,
+    min_share: Option<f64>,
+    target_field: Option<String>,
+) -> Test {
+    let all_layers = std::iter::once(group.clone())
+        .chain(landscape.clone())
+        .collect();
+    Test::Share {
+        group,
+        landscape,
+        min_share,
+        target_field,
+        all_layers,
+    }
+}
+
+/// Reports problems found in the file at `path` (byte offset, why) into `errors`, each at
+/// its line and column.
+fn report_at(path: &Path, text: &str, found: Vec<(usize, String)>, errors: &mut Vec<Diagnostic>) {
+    let mut sink = Sink {
+        file: path.display().to_string(),
+        text,
+        out: errors,
+    };
+    for (at, why) in found {
+        sink.at(at, why);
     }
 }
 
@@ -275,14 +300,7 @@ fn load_classification(
     match super::land_use::Classification::parse(&text) {
         Ok(c) => Some(c),
         Err(found) => {
-            let mut sink = Sink {
-                file: path.display().to_string(),
-                text: &text,
-                out: errors,
-            };
-            for (at, why) in found {
-                sink.at(at, why);
-            }
+            report_at(&path, &text, found, errors);
             None
         }
     }
@@ -715,16 +733,7 @@ fn compile(
                     }
                 },
             };
-            let all_layers = std::iter::once(group.clone())
-                .chain(landscape.clone())
-                .collect();
-            Test::Share {
-                group,
-                landscape,
-                min_share,
-                target_field,
-                all_layers,
-            }
+            share_test(group, landscape, min_share, target_field)
         }
         TestSpec::Share {
             group,
@@ -748,16 +757,7 @@ fn compile(
                     "a share test needs a target: `min_share` or `target_field`",
                 );
             }
-            let all_layers = std::iter::once(group.clone())
-                .chain(landscape.clone())
-                .collect();
-            Test::Share {
-                group,
-                landscape,
-                min_share,
-                target_field,
-                all_layers,
-            }
+            share_test(group, landscape, min_share, target_field)
         }
         TestSpec::Slope {
             dem,
