@@ -236,6 +236,9 @@ def city(binary, work, seed, errors, checked):
         pfeats.append({"type": "Feature", "id": pid, "properties": props, "geometry": mapping(g)})
     write(os.path.join(work, "proposals.geojson"), pfeats)
     rules = os.path.join(work, "rules")
+    # A rerun starts from the plan rules alone (the indicators are added after the check).
+    if os.path.exists(os.path.join(rules, "indicators.toml")):
+        os.remove(os.path.join(rules, "indicators.toml"))
     for d in ["C001-plan", "C002-straddle"]:
         os.makedirs(os.path.join(rules, d), exist_ok=True)
     with open(os.path.join(rules, "pack.toml"), "w") as f:
