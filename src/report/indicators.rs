@@ -306,7 +306,7 @@ fn chart(i: &Indicator, n: usize) -> String {
             v.after,
             y + 13.0,
             x(v.after) - LABEL,
-            x(v.before.max(v.after)) + 6.0,
+            x(v.before.max(v.after).max(v.target.unwrap_or(0.0))) + 6.0,
             y + 18.0,
             xml_escape(&value(v.after, &i.unit)),
         );

@@ -42,6 +42,20 @@ rm -rf "$profile"
 python3 tests/consumers/validate.py png "$out/report.png"
 if [ "${UPDATE_SCREENSHOT:-}" = 1 ]; then cp "$out/report.png" docs/report.png; fi
 
+# The indicators page (ironrule indicators -f html) drawn by the same browser: self-contained,
+# not blank. The demo's proposals break targets: exit 1 (2 would be an input error).
+rc=0
+"$bin" indicators -p data/yichang/ironrule.toml -f html -o "$out/indicators.html" data/yichang/proposals.geojson || rc=$?
+if [ "$rc" != 1 ]; then echo "ironrule indicators exited $rc, expected 1" >&2; exit 1; fi
+profile=$(mktemp -d)
+timeout 120 chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+    --disable-background-networking --disable-component-update --disable-sync \
+    --user-data-dir="$profile" --hide-scrollbars --screenshot="$out/indicators.png" --window-size=1100,1600 \
+    "file://$PWD/$out/indicators.html" 2>"$out/chromium.log" || { cat "$out/chromium.log"; exit 1; }
+rm -rf "$profile"
+python3 tests/consumers/validate.py png "$out/indicators.png"
+if [ "${UPDATE_SCREENSHOT:-}" = 1 ]; then cp "$out/indicators.png" docs/indicators.png; fi
+
 # The OpenAPI 3.1 description of `ironrule serve`, by a real validator.
 python3 -m openapi_spec_validator src/serve/openapi.json
 
