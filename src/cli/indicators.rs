@@ -74,6 +74,7 @@ pub fn run(args: IndicatorsArgs, lang: Lang) -> Result<u8> {
         sources: sources.iter().map(|s| s.name.clone()).collect(),
         proposals: all.len(),
         lang,
+        diagnostics: &diagnostics,
     };
     use crate::report::indicators as r;
     let text = match args.format {

@@ -15,6 +15,9 @@ pub struct Sheet<'a> {
     pub sources: Vec<String>,
     pub proposals: usize,
     pub lang: Lang,
+    /// What reading the layers and proposals reported (overlapping districts, rejected
+    /// proposals...).
+    pub diagnostics: &'a [crate::model::Diagnostic],
 }
 
 fn value(v: f64, unit: &str) -> String {
@@ -115,13 +118,15 @@ pub fn text(s: &Sheet<'_>) -> String {
     out
 }
 
-/// JSON: `{"indicators": [...], "proposals": n, "sources": [...]}`.
+/// JSON: `{"indicators": [...], "proposals": n, "sources": [...], "passed": bool,
+/// "diagnostics": [...]}`.
 pub fn json(s: &Sheet<'_>) -> String {
     let doc = serde_json::json!({
         "indicators": s.indicators,
         "proposals": s.proposals,
         "sources": s.sources,
         "passed": !s.indicators.iter().any(Indicator::fails),
+        "diagnostics": s.diagnostics,
     });
     let mut text = serde_json::to_string_pretty(&doc).unwrap_or_default();
     text.push('\n');

@@ -308,6 +308,16 @@ fn overlapping_districts_are_said_to_count_twice() {
         err.contains("districts A and B overlap by 100000 m²"),
         "{err}"
     );
+    // The JSON report carries it too, for a job that reads only the report.
+    let out = ironrule(&["indicators", "-p", project.to_str().unwrap(), "-f", "json"]);
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        json["diagnostics"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("overlap by 100000 m²"),
+        "{json}"
+    );
 }
 
 #[test]
