@@ -40,6 +40,25 @@ pub struct Found<'c> {
     pub severity: Option<crate::model::Severity>,
 }
 
+/// A footprint's parts on the planning-parcel layers, worked out once per feature for every
+/// plan rule that reads the layer (land use, limits and fit measure the same overlaps).
+#[derive(Default)]
+pub struct PlanParts<'c>(Vec<(&'c str, Vec<Hit>)>);
+
+impl<'c> PlanParts<'c> {
+    fn of(&mut self, fp: &Footprint, parcels: &'c ZoneLayer) -> &[Hit] {
+        let i = match self.0.iter().position(|(n, _)| *n == parcels.name) {
+            Some(i) => i,
+            None => {
+                self.0
+                    .push((&parcels.name, super::plan::parts(fp, parcels)));
+                self.0.len() - 1
+            }
+        };
+        &self.0[i].1
+    }
+}
+
 /// A feature after evaluation.
 #[derive(Debug)]
 pub struct Checked<'c> {
@@ -99,16 +118,17 @@ impl Checker {
         };
         let mut found = Vec::new();
         let mut applied = Vec::new();
+        let mut parts = PlanParts::default();
         for rule in self.rules() {
             let start = found.len();
             match rule.decide(&properties) {
-                Some(true) => self.apply(rule, &properties, &footprint, &mut found),
+                Some(true) => self.apply(rule, &properties, &footprint, &mut parts, &mut found),
                 Some(false) => continue,
                 // Unknown whether the rule applies: run its test as if it did. If it would not
                 // fire, the rule is decided either way; if it would, the result is
                 // undetermined, with the evidence measured.
                 None => {
-                    self.apply(rule, &properties, &footprint, &mut found);
+                    self.apply(rule, &properties, &footprint, &mut parts, &mut found);
                     for x in &mut found[start..] {
                         x.unknown = true;
                     }
@@ -153,6 +173,7 @@ impl Checker {
         rule: &'c Rule,
         properties: &Properties,
         fp: &Footprint,
+        parts: &mut PlanParts<'c>,
         out: &mut Vec<Found<'c>>,
     ) {
         let found = |layer: Option<&'c ZoneLayer>, hit: Hit, limit: f64| Found {
@@ -215,6 +236,7 @@ impl Checker {
                     fp,
                     properties,
                     parcels,
+                    parts.of(fp, parcels),
                     classes,
                     table,
                     proposed,
@@ -239,9 +261,15 @@ impl Checker {
                     floor_area,
                     green_area,
                 };
-                for p in
-                    super::plan::plan_limits(fp, properties, parcels, limits, &fields, self.lang)
-                {
+                for p in super::plan::plan_limits(
+                    fp,
+                    properties,
+                    parcels,
+                    parts.of(fp, parcels),
+                    limits,
+                    &fields,
+                    self.lang,
+                ) {
                     out.push(planned(parcels, p));
                 }
             }
@@ -254,8 +282,15 @@ impl Checker {
                     return;
                 };
                 let cover = layers.get(1).and_then(|l| self.layers.get(l));
-                if let Some(p) = super::plan::fit(fp, parcels, cover, *fit, *min_area_m2, self.lang)
-                {
+                if let Some(p) = super::plan::fit(
+                    fp,
+                    parcels,
+                    parts.of(fp, parcels),
+                    cover,
+                    *fit,
+                    *min_area_m2,
+                    self.lang,
+                ) {
                     out.push(planned(parcels, p));
                 }
             }
@@ -497,13 +532,9 @@ impl Checker {
     }
 
     pub fn district_of(&self, fp: &Footprint) -> Option<&str> {
-        use geo::Intersects;
         let layer = self.layers.get(self.project.group_by.as_ref()?)?;
-        let c = fp.first_coord()?;
-        let probe = geo::Rect::new(c, c);
         layer
-            .pieces_in(probe)
-            .find(|p| p.polygon.intersects(&c))
-            .map(|p| layer.zones[p.zone].id.as_str())
+            .zone_at(fp.first_coord()?)
+            .map(|z| layer.zones[z].id.as_str())
     }
 }

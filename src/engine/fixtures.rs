@@ -292,7 +292,13 @@ fn probe(checker: &Checker, rule: &Rule, c: &Checked<'_>) -> Option<Evidence> {
         _ => return None,
     };
     let mut out = Vec::new();
-    checker.apply(&loose, &c.properties, &c.footprint, &mut out);
+    checker.apply(
+        &loose,
+        &c.properties,
+        &c.footprint,
+        &mut Default::default(),
+        &mut out,
+    );
     let x = out
         .into_iter()
         .min_by(|a, b| a.hit.value.total_cmp(&b.hit.value))?;

@@ -5,7 +5,7 @@
 //! their bases, never an average of shares.
 
 use super::setback::setback;
-use super::share::union_all;
+use super::share::{district_pieces, land_in, union_all};
 use super::{Checked, Checker};
 use crate::geom::Footprint;
 use crate::index::ZoneLayer;
@@ -86,40 +86,6 @@ impl Result {
                 .iter()
                 .any(|d| d.value.broken(self.direction))
     }
-}
-
-/// A district's polygons (its tiles: disjoint, so their areas add up).
-fn district_polygons(group: &ZoneLayer, z: usize) -> Vec<&Polygon<f64>> {
-    group
-        .pieces
-        .iter()
-        .filter(|p| p.zone == z)
-        .map(|p| &p.polygon)
-        .collect()
-}
-
-/// The district holding a point, if any.
-fn district_of(group: &ZoneLayer, c: Coord<f64>) -> Option<usize> {
-    group
-        .pieces_in(geo::Rect::new(c, c))
-        .find(|p| p.polygon.intersects(&c))
-        .map(|p| p.zone)
-}
-
-/// The layers' zones within the district, united.
-fn land_in(district: &[&Polygon<f64>], layers: &[&ZoneLayer]) -> MultiPolygon<f64> {
-    let mut parts = Vec::new();
-    for d in district {
-        let Some(db) = d.bounding_rect() else {
-            continue;
-        };
-        for layer in layers {
-            for piece in layer.pieces_in(db) {
-                parts.extend(d.intersection(&piece.polygon).0);
-            }
-        }
-    }
-    union_all(parts)
 }
 
 /// A zone as a footprint (its tiles, or its line work), for distances.
@@ -274,10 +240,10 @@ impl Checker {
                 // proposals' check both read it.
                 let lands: Vec<MultiPolygon<f64>> = districts
                     .iter()
-                    .map(|z| land_in(&district_polygons(group, *z), &zl))
+                    .map(|z| land_in(&district_pieces(group, *z), &zl))
                     .collect();
                 for (&z, land) in districts.iter().zip(&lands) {
-                    let area: f64 = district_polygons(group, z)
+                    let area: f64 = district_pieces(group, z)
                         .iter()
                         .map(|p| p.unsigned_area())
                         .sum();
@@ -331,7 +297,7 @@ impl Checker {
                         else {
                             continue;
                         };
-                        if let Some(d) = district_of(group, at).filter(|_| within(&fp)) {
+                        if let Some(d) = group.zone_at(at).filter(|_| within(&fp)) {
                             counts[d].0 += 1.0;
                             counts[d].1 += 1.0;
                         }
@@ -341,11 +307,7 @@ impl Checker {
                     if !within(&c.footprint) {
                         continue;
                     }
-                    if let Some(d) = c
-                        .footprint
-                        .first_coord()
-                        .and_then(|at| district_of(group, at))
-                    {
+                    if let Some(d) = c.footprint.first_coord().and_then(|at| group.zone_at(at)) {
                         counts[d].1 += 1.0;
                     }
                 }
@@ -378,7 +340,9 @@ impl Checker {
                         for p in &l.pieces {
                             parts.extend(p.polygon.buffer(*band_m).0);
                         }
-                        for e in &l.edges {
+                        // Polygons' rings are inside their tiles' buffers: only line and
+                        // point work is buffered as such.
+                        for e in l.edges.iter().filter(|e| !l.zones[e.zone].areal) {
                             parts.extend(e.coords.buffer(*band_m).0);
                         }
                     }
@@ -397,7 +361,7 @@ impl Checker {
                     m.iter().map(|l| Euclidean.length(l)).sum()
                 };
                 for &z in &districts {
-                    let d = district_polygons(group, z);
+                    let d = district_pieces(group, z);
                     let inside = MultiLineString(
                         d.iter()
                             .flat_map(|p| p.clip(&shore_lines, false).0)

@@ -43,8 +43,8 @@ pub struct PlanHit {
 }
 
 /// The footprint's parts on the parcels (overlaps above 1 mm², 1 µm or a point strictly
-/// inside), in parcel order.
-fn parts(fp: &Footprint, parcels: &ZoneLayer) -> Vec<Hit> {
+/// inside), in parcel order: worked out once per feature and given to each plan test.
+pub fn parts(fp: &Footprint, parcels: &ZoneLayer) -> Vec<Hit> {
     overlap(fp, parcels, 0.0)
 }
 
@@ -60,13 +60,9 @@ fn base(fp: &Footprint, parcels: &ZoneLayer, part: &Hit) -> Plan {
     }
 }
 
-/// A text attribute, or a number written as text.
+/// A use as written: text, or a number as its code (a numeric field's `701.0` is `701`).
 fn text(v: Option<&serde_json::Value>) -> Option<String> {
-    match v? {
-        serde_json::Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_owned()),
-        serde_json::Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    }
+    crate::rules::dictionary::written(v?)
 }
 
 fn use_ref(c: &crate::rules::land_use::Class) -> UseRef {
@@ -93,13 +89,13 @@ pub fn land_use(
     fp: &Footprint,
     props: &Properties,
     parcels: &ZoneLayer,
+    parts: &[Hit],
     classes: &Classification,
     table: &Compatibility,
     proposed_field: &str,
     conditional: Severity,
     lang: Lang,
 ) -> Vec<PlanHit> {
-    let parts = parts(fp, parcels);
     if parts.is_empty() {
         return Vec::new();
     }
@@ -107,7 +103,7 @@ pub fn land_use(
     let mut out = Vec::new();
     for part in parts {
         let Some(zone) = part.zone else { continue };
-        let mut plan = base(fp, parcels, &part);
+        let mut plan = base(fp, parcels, part);
         let written = text(parcels.zones[zone].properties.get(PLANNED_USE));
         let planned = written.as_deref().and_then(|t| classes.resolve(t));
         plan.planned_use = planned.map(use_ref);
@@ -151,7 +147,7 @@ pub fn land_use(
         }
         let hit = Hit {
             kind: MeasureKind::UseConflict,
-            ..part
+            ..part.clone()
         };
         out.push(PlanHit {
             hit,
@@ -226,6 +222,7 @@ pub fn plan_limits(
     fp: &Footprint,
     props: &Properties,
     parcels: &ZoneLayer,
+    parts: &[Hit],
     limits: &[PlanLimit],
     fields: &Fields<'_>,
     lang: Lang,
@@ -239,7 +236,7 @@ pub fn plan_limits(
     let fp_area = fp.area_m2();
     let areal = matches!(fp, Footprint::Areal(_));
     let mut out = Vec::new();
-    for part in parts(fp, parcels) {
+    for part in parts {
         let Some(zone) = part.zone else { continue };
         let parcel_area = parcels.zones[zone].area_m2;
         // The proposal's share on this parcel: floor and green area are counted by it.
@@ -262,7 +259,7 @@ pub fn plan_limits(
             severity: None,
         };
         for &limit in limits {
-            let mut plan = base(fp, parcels, &part);
+            let mut plan = base(fp, parcels, part);
             let field = limit.field();
             let allowed = match parcel_limit(parcels, zone, field) {
                 Ok(Some(x)) => x,
@@ -364,6 +361,7 @@ fn kind_of(limit: PlanLimit) -> MeasureKind {
 pub fn fit(
     fp: &Footprint,
     parcels: &ZoneLayer,
+    parts: &[Hit],
     cover: Option<&ZoneLayer>,
     fit: Fit,
     min_area_m2: f64,
@@ -375,8 +373,8 @@ pub fn fit(
     };
     match fit {
         Fit::Straddle => {
-            let parts: Vec<Hit> = parts(fp, parcels)
-                .into_iter()
+            let parts: Vec<&Hit> = parts
+                .iter()
                 .filter(|p| p.kind != MeasureKind::OverlapArea || p.value >= min_area_m2)
                 .collect();
             if parts.len() < 2 {
@@ -431,7 +429,7 @@ pub fn fit(
                 None => {
                     // Without the plan's coverage, a proposal off every parcel is beyond the
                     // plan's reach; one partly on a parcel is judged.
-                    if parts(fp, parcels).is_empty() {
+                    if parts.is_empty() {
                         return None;
                     }
                     (outside.value, outside.kind, outside.geometry)

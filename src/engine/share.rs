@@ -49,6 +49,33 @@ pub fn union_all(polys: Vec<Polygon<f64>>) -> MultiPolygon<f64> {
     level.pop().unwrap_or_else(|| MultiPolygon(Vec::new()))
 }
 
+/// A district's polygons: the tiles of zone `z` of the grouping layer (disjoint, so their
+/// areas add up).
+pub(crate) fn district_pieces(group: &ZoneLayer, z: usize) -> Vec<&Polygon<f64>> {
+    group
+        .pieces
+        .iter()
+        .filter(|p| p.zone == z)
+        .map(|p| &p.polygon)
+        .collect()
+}
+
+/// The layers' zones within a district (its polygons), united: overlapping zones count once.
+pub(crate) fn land_in(district: &[&Polygon<f64>], layers: &[&ZoneLayer]) -> MultiPolygon<f64> {
+    let mut parts = Vec::new();
+    for d in district {
+        let Some(db) = d.bounding_rect() else {
+            continue;
+        };
+        for layer in layers {
+            for piece in layer.pieces_in(db) {
+                parts.extend(d.intersection(&piece.polygon).0);
+            }
+        }
+    }
+    union_all(parts)
+}
+
 /// `mp ∩ land`, with only the parts of `land` whose boxes meet `mp`'s (the parts of a union
 /// are disjoint, so the others add nothing): one proposal does not pay for a whole district.
 fn intersect_near(
@@ -134,12 +161,7 @@ pub fn share(
             .and_then(|v| v.as_f64())
             .or(min_share);
         let Some(target) = target else { continue };
-        let district: Vec<&Polygon<f64>> = group
-            .pieces
-            .iter()
-            .filter(|p| p.zone == z)
-            .map(|p| &p.polygon)
-            .collect();
+        let district = district_pieces(group, z);
         let Some(bbox) = district
             .iter()
             .filter_map(|p| p.bounding_rect())
@@ -166,18 +188,7 @@ pub fn share(
         }
         // The district's landscape: every landscape piece clipped to it, united.
         let district_land = cache.get_or((group.name.clone(), landscape_key.clone(), z), || {
-            let mut parts = Vec::new();
-            for d in &district {
-                let Some(db) = d.bounding_rect() else {
-                    continue;
-                };
-                for layer in landscape {
-                    for piece in layer.pieces_in(db) {
-                        parts.extend(d.intersection(&piece.polygon).0);
-                    }
-                }
-            }
-            let land = union_all(parts);
+            let land = land_in(&district, landscape);
             DistrictLand {
                 land_area: land.unsigned_area(),
                 land,

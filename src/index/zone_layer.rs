@@ -198,6 +198,15 @@ impl ZoneLayer {
         ZoneLayer::build(name, features)
     }
 
+    /// The areal zone holding a point (boundary included), if any: the first found where
+    /// zones overlap.
+    pub fn zone_at(&self, c: Coord<f64>) -> Option<usize> {
+        use geo::Intersects;
+        self.pieces_in(Rect::new(c, c))
+            .find(|p| p.polygon.intersects(&c))
+            .map(|p| p.zone)
+    }
+
     /// Areal pieces whose bounding box meets `rect`.
     pub fn pieces_in(&self, rect: Rect<f64>) -> impl Iterator<Item = &Piece> + '_ {
         self.piece_tree

@@ -16,26 +16,11 @@ use std::fmt::Write as _;
 pub fn render(checker: &Checker, o: &Outcome, lang: Lang) -> String {
     let t = |en: &'static str, zh: &'static str| lang.pick(en, zh);
     let title = checker.project.name.as_deref().unwrap_or("ironrule");
-    let mut h = String::new();
-    let _ = write!(
-        h,
-        r#"<!DOCTYPE html>
-<html lang="{}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{} — {}</title>
-<style>
-body{{font-family:system-ui,"Noto Sans CJK SC","WenQuanYi Micro Hei",sans-serif;margin:24px auto;max-width:1000px;color:#222;padding:0 12px}}
-h1{{font-size:1.5em}} h2{{font-size:1.15em;margin-top:1.6em;border-bottom:1px solid #ddd}}
-.counts span{{display:inline-block;margin:0 18px 8px 0}} .counts b{{font-size:1.3em}}
-table{{border-collapse:collapse;width:100%;font-size:.9em}} td,th{{border-bottom:1px solid #eee;padding:4px 6px;text-align:left;vertical-align:top}}
-td.n,th.n{{text-align:right;font-variant-numeric:tabular-nums}}
-.key{{display:inline-block;margin:2px 12px 2px 0;font-size:.85em}} .key i{{display:inline-block;width:14px;height:10px;margin-right:4px;vertical-align:middle}}
-.evidence{{margin:10px 0 18px}} .evidence h3{{font-size:1em;margin:.4em 0}} :target{{background:#fff6d5}}
-svg text{{font-size:12px}}
-</style></head><body>
-"#,
-        lang.pick("en", "zh-CN"),
-        xml_escape(title),
-        t("audit", "审查报告"),
+    let mut h = super::html::page_start(
+        lang,
+        &format!("{} — {}", title, t("audit", "审查报告")),
+        ".counts span{display:inline-block;margin:0 18px 8px 0} .counts b{font-size:1.3em}
+.evidence{margin:10px 0 18px} .evidence h3{font-size:1em;margin:.4em 0} :target{background:#fff6d5}",
     );
     let _ = writeln!(
         h,

@@ -53,6 +53,29 @@ pub fn layer_colours(names: &[&str]) -> Vec<&'static str> {
     used
 }
 
+/// The start of a self-contained report page (the audit's, the indicators'): the document
+/// head with its `title`, the styles every such page shares and `css` of its own, and the
+/// opened body.
+pub(crate) fn page_start(lang: Lang, title: &str, css: &str) -> String {
+    format!(
+        r#"<!DOCTYPE html>
+<html lang="{}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{}</title>
+<style>
+body{{font-family:system-ui,"Noto Sans CJK SC","WenQuanYi Micro Hei",sans-serif;margin:24px auto;max-width:1000px;color:#222;padding:0 12px}}
+h1{{font-size:1.5em}} h2{{font-size:1.15em;margin-top:1.6em;border-bottom:1px solid #ddd}}
+table{{border-collapse:collapse;width:100%;font-size:.9em}} td,th{{border-bottom:1px solid #eee;padding:4px 6px;text-align:left;vertical-align:top}}
+td.n,th.n{{text-align:right;font-variant-numeric:tabular-nums}}
+.key{{display:inline-block;margin:2px 12px 2px 0;font-size:.85em}} .key i{{display:inline-block;width:14px;height:10px;margin-right:4px;vertical-align:middle}}
+svg text{{font-size:12px}}
+{css}
+</style></head><body>
+"#,
+        lang.pick("en", "zh-CN"),
+        super::xml_escape(title),
+    )
+}
+
 /// Boundaries (the development boundary, districts) are drawn as outlines: their inside is
 /// the city, not a zone to keep out of.
 pub fn is_outline(name: &str) -> bool {

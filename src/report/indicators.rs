@@ -175,27 +175,17 @@ pub fn csv(s: &Sheet<'_>) -> String {
 /// with its target marked) and its table.
 pub fn html(s: &Sheet<'_>) -> String {
     let t = |en: &'static str, zh: &'static str| s.lang.pick(en, zh);
-    let mut h = String::new();
+    let mut h = super::html::page_start(
+        s.lang,
+        &format!("{} — {}", s.title, t("indicators", "指标体系")),
+        ".missed{color:#b00020;font-weight:600} .met{color:#1b7f3b} .note{color:#666;font-size:.85em}",
+    );
     let _ = write!(
         h,
-        r#"<!DOCTYPE html>
-<html lang="{}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{} — {}</title>
-<style>
-body{{font-family:system-ui,"Noto Sans CJK SC","WenQuanYi Micro Hei",sans-serif;margin:24px auto;max-width:1000px;color:#222;padding:0 12px}}
-h1{{font-size:1.5em}} h2{{font-size:1.15em;margin-top:1.6em;border-bottom:1px solid #ddd}}
-table{{border-collapse:collapse;width:100%;font-size:.9em}} td,th{{border-bottom:1px solid #eee;padding:4px 6px;text-align:left}}
-td.n,th.n{{text-align:right;font-variant-numeric:tabular-nums}} .missed{{color:#b00020;font-weight:600}} .met{{color:#1b7f3b}}
-.key{{display:inline-block;margin:2px 12px 2px 0;font-size:.85em}} .key i{{display:inline-block;width:14px;height:10px;margin-right:4px;vertical-align:middle}}
-.note{{color:#666;font-size:.85em}} svg text{{font-size:12px}}
-</style></head><body>
-<h1>{} — {}</h1>
+        r#"<h1>{} — {}</h1>
 <p>{} {}: {}</p>
 <p><span class="key"><i style="background:#9aa5b1"></i>{}</span><span class="key"><i style="background:#2b6cb0"></i>{}</span><span class="key"><i style="background:#b00020;height:3px"></i>{}</span></p>
 "#,
-        s.lang.pick("en", "zh-CN"),
-        xml_escape(s.title),
-        t("indicators", "指标体系"),
         xml_escape(s.title),
         t("indicators", "指标体系"),
         s.proposals,

@@ -156,7 +156,7 @@ pub struct Dictionary {
 
 /// A value as written, as trimmed text (a dBase numeric field's `1001.0` is `1001`); `None`
 /// for what is not text or a number.
-fn written(v: &Value) -> Option<String> {
+pub(crate) fn written(v: &Value) -> Option<String> {
     match v {
         Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_owned()),
         Value::Number(n) => Some(match n.as_f64() {

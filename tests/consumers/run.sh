@@ -33,13 +33,18 @@ grep -q "Feature Count: $findings" "$out/ogrinfo.txt" || { cat "$out/ogrinfo.txt
 grep -q "code: String" "$out/ogrinfo.txt" && grep -q "value: Real" "$out/ogrinfo.txt"
 echo "geojson: ogrinfo reads $findings findings with typed attributes"
 
-profile=$(mktemp -d)
-timeout 120 chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
-    --disable-background-networking --disable-component-update --disable-sync \
-    --user-data-dir="$profile" --hide-scrollbars --screenshot="$out/report.png" --window-size=1280,2000 \
-    "file://$PWD/$out/demo.html" 2>"$out/chromium.log" || { cat "$out/chromium.log"; exit 1; }
-rm -rf "$profile"
-python3 tests/consumers/validate.py png "$out/report.png"
+# screenshot PAGE PNG SIZE: a page of $out drawn by headless Chromium, checked not blank.
+screenshot() {
+    local profile
+    profile=$(mktemp -d)
+    timeout 120 chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+        --disable-background-networking --disable-component-update --disable-sync \
+        --user-data-dir="$profile" --hide-scrollbars --screenshot="$out/$2" --window-size="$3" \
+        "file://$PWD/$out/$1" 2>"$out/chromium.log" || { cat "$out/chromium.log"; exit 1; }
+    rm -rf "$profile"
+    python3 tests/consumers/validate.py png "$out/$2"
+}
+screenshot demo.html report.png 1280,2000
 if [ "${UPDATE_SCREENSHOT:-}" = 1 ]; then cp "$out/report.png" docs/report.png; fi
 
 # The indicators page (ironrule indicators -f html) drawn by the same browser: self-contained,
@@ -47,13 +52,7 @@ if [ "${UPDATE_SCREENSHOT:-}" = 1 ]; then cp "$out/report.png" docs/report.png; 
 rc=0
 "$bin" indicators -p data/yichang/ironrule.toml -f html -o "$out/indicators.html" data/yichang/proposals.geojson || rc=$?
 if [ "$rc" != 1 ]; then echo "ironrule indicators exited $rc, expected 1" >&2; exit 1; fi
-profile=$(mktemp -d)
-timeout 120 chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
-    --disable-background-networking --disable-component-update --disable-sync \
-    --user-data-dir="$profile" --hide-scrollbars --screenshot="$out/indicators.png" --window-size=1100,1600 \
-    "file://$PWD/$out/indicators.html" 2>"$out/chromium.log" || { cat "$out/chromium.log"; exit 1; }
-rm -rf "$profile"
-python3 tests/consumers/validate.py png "$out/indicators.png"
+screenshot indicators.html indicators.png 1100,1600
 if [ "${UPDATE_SCREENSHOT:-}" = 1 ]; then cp "$out/indicators.png" docs/indicators.png; fi
 
 # The OpenAPI 3.1 description of `ironrule serve`, by a real validator.

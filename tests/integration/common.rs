@@ -229,3 +229,19 @@ pub fn copy_yichang_pack(dir: &Path) -> PathBuf {
     }
     pack
 }
+
+/// `rules lint` of the demo project with `pack` in place of its own: it must find problems
+/// (exit 1); what it printed, both streams.
+pub fn lint_refuses(pack: &Path) -> String {
+    let out = ironrule(&[
+        "rules",
+        "lint",
+        "-p",
+        "data/yichang/ironrule.toml",
+        "--pack",
+        pack.to_str().unwrap(),
+    ]);
+    let all = format!("{}{}", stdout(&out), stderr(&out));
+    assert_eq!(code(&out), 1, "{all}");
+    all
+}

@@ -338,16 +338,7 @@ fn a_rule_goes_only_on_a_share_indicator_that_exists() {
             text.replace("\"landscape_share\"", &format!("{id:?}")),
         )
         .unwrap();
-        let out = ironrule(&[
-            "rules",
-            "lint",
-            "-p",
-            "data/yichang/ironrule.toml",
-            "--pack",
-            pack.to_str().unwrap(),
-        ]);
-        assert_eq!(code(&out), 1);
-        let all = format!("{}{}", stdout(&out), stderr(&out));
+        let all = lint_refuses(&pack);
         assert!(
             all.contains("YC601-landscape-share-of-district/rule.toml:") && all.contains(says),
             "{all}"

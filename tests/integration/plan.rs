@@ -180,16 +180,7 @@ fn a_compatibility_table_that_leaves_a_use_undecided_is_refused_with_its_line() 
     let broken = text.replacen("\"15\", \"16\", ", "\"15\", ", 1);
     assert_ne!(broken, text);
     std::fs::write(&table, broken).unwrap();
-    let out = ironrule(&[
-        "rules",
-        "lint",
-        "-p",
-        "data/yichang/ironrule.toml",
-        "--pack",
-        pack.to_str().unwrap(),
-    ]);
-    assert_eq!(code(&out), 1, "{}", stdout(&out));
-    let all = format!("{}{}", stdout(&out), stderr(&out));
+    let all = lint_refuses(&pack);
     assert!(
         all.contains("compatibility.toml:12:1")
             && all.contains("row 07 (居住用地) does not decide 16 留白用地"),
