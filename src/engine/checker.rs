@@ -154,6 +154,45 @@ fn merged_dictionaries(
     (d, parcels)
 }
 
+/// Districts a share rule cannot judge: no number in its `target_field` and no `min_share`
+/// to fall back on. The rule would pass every proposal there, so each is an error of the
+/// districts layer (the run exits 2), naming the district, the field and the rule.
+fn districts_without_targets(
+    packs: &[Pack],
+    layers: &BTreeMap<String, ZoneLayer>,
+) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for rule in packs.iter().flat_map(|p| &p.rules) {
+        let crate::rules::Test::Share {
+            group,
+            min_share: None,
+            target_field: Some(field),
+            ..
+        } = &rule.test
+        else {
+            continue;
+        };
+        let Some(layer) = layers.get(group) else {
+            continue;
+        };
+        for zone in layer.zones.iter().filter(|z| z.areal) {
+            let target = zone.properties.get(field).and_then(|v| v.as_f64());
+            if !target.is_some_and(f64::is_finite) {
+                out.push(
+                    Diagnostic::error(
+                        format!("layer '{group}'"),
+                        format!(
+                            "district {} has no number in {field}: {} cannot judge proposals there; give it its target",
+                            zone.id, rule.code
+                        ),
+                    ),
+                );
+            }
+        }
+    }
+    out
+}
+
 impl Checker {
     /// Loads the project's packs and layers. Every pack error, in every file, is reported
     /// together.
@@ -271,6 +310,7 @@ impl Checker {
         if !errors.is_empty() {
             return Err(Error::Config(errors));
         }
+        diagnostics.extend(districts_without_targets(&packs, &layers));
         let area = project.area.or_else(|| {
             use geo::BoundingRect;
             layers

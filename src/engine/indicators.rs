@@ -74,12 +74,17 @@ pub struct Result {
     /// and the run does not pass.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub undetermined: Vec<String>,
+    /// Districts whose own target (`target_field`) is missing or not a number, with no
+    /// indicator-wide target to fall back on: not judged, and the run does not pass.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub no_target: Vec<String>,
 }
 
 impl Result {
     /// Whether the proposals break a target anywhere, or could not all be judged.
     pub fn fails(&self) -> bool {
         !self.undetermined.is_empty()
+            || !self.no_target.is_empty()
             || self.city.broken(self.direction)
             || self
                 .districts
@@ -232,6 +237,9 @@ impl Checker {
                 _ => None,
             })
             .collect();
+        // What else could not be judged: a counted zone its `where` cannot decide, a proposal
+        // that counts but lies in no district.
+        let mut unjudged: Vec<String> = Vec::new();
         // Whether an undecided proposal changes the value (each formula says).
         let changes: Box<dyn Fn(&Footprint) -> bool + '_> = match &ind.formula {
             Formula::AreaShare { layers: l } | Formula::Area { layers: l } => {
@@ -285,13 +293,13 @@ impl Checker {
                 let mut counts = vec![(0.0, 0.0); group.zones.len()];
                 if let Some(counted) = self.layers.get(layer) {
                     for (z, zone) in counted.zones.iter().enumerate() {
-                        if ind
-                            .filter
-                            .as_ref()
-                            .is_some_and(|f| f.decide(&zone.properties) != Some(true))
-                        {
-                            continue;
-                        }
+                        // A zone the filter cannot decide counts (the strict reading), named.
+                        let undecided =
+                            match ind.filter.as_ref().map(|f| f.decide(&zone.properties)) {
+                                None | Some(Some(true)) => false,
+                                Some(Some(false)) => continue,
+                                Some(None) => true,
+                            };
                         let (Some(at), Some(fp)) =
                             (zone_anchor(counted, z), zone_footprint(counted, z))
                         else {
@@ -300,6 +308,9 @@ impl Checker {
                         if let Some(d) = group.zone_at(at).filter(|_| within(&fp)) {
                             counts[d].0 += 1.0;
                             counts[d].1 += 1.0;
+                            if undecided {
+                                unjudged.push(format!("{} of {layer}", zone.id));
+                            }
                         }
                     }
                 }
@@ -307,8 +318,14 @@ impl Checker {
                     if !within(&c.footprint) {
                         continue;
                     }
-                    if let Some(d) = c.footprint.first_coord().and_then(|at| group.zone_at(at)) {
-                        counts[d].1 += 1.0;
+                    match c.footprint.first_coord().and_then(|at| group.zone_at(at)) {
+                        Some(d) => counts[d].1 += 1.0,
+                        // It counts, but in no district: the city's total would miss it.
+                        None => unjudged.push(format!(
+                            "{} (in no district of {})",
+                            c.fref.id.clone().unwrap_or_else(|| c.label()),
+                            group.name
+                        )),
                     }
                 }
                 raw.extend(districts.iter().map(|z| (counts[*z].0, counts[*z].1, None)));
@@ -380,6 +397,7 @@ impl Checker {
             .iter()
             .filter(|c| changes(&c.footprint))
             .map(|c| c.fref.id.clone().unwrap_or_else(|| c.label()))
+            .chain(unjudged)
             .collect();
         let value = |before: f64, after: f64, base: Option<f64>, target: Option<f64>| {
             let (vb, va) = match base {
@@ -398,6 +416,7 @@ impl Checker {
                 amount_after: base.map(|_| after),
             }
         };
+        let mut no_target = Vec::new();
         let districts_out: Vec<District> = districts
             .iter()
             .zip(&raw)
@@ -408,8 +427,13 @@ impl Checker {
                     .as_ref()
                     .and_then(|f| zone.properties.get(f))
                     .and_then(|v| v.as_f64())
+                    .filter(|t| t.is_finite())
                     .map(|t| t * ind.target_scale)
                     .or(ind.target);
+                // A district whose own target cannot be read is not judged: said, and failing.
+                if target.is_none() && ind.target_field.is_some() {
+                    no_target.push(zone.id.clone());
+                }
                 District {
                     id: zone.id.clone(),
                     name: zone.name.clone(),
@@ -430,6 +454,7 @@ impl Checker {
             districts: districts_out,
             city,
             undetermined,
+            no_target,
         }
     }
 }

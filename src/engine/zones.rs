@@ -56,6 +56,24 @@ pub(super) fn load_layer(
         for f in &mut source_features {
             parcel_dictionary.normalize(&mut f.properties);
         }
+        // A parcel is an area: its FAR and coverage are over it. Line or point work in a
+        // plan is an error in the layer, not a parcel of no area.
+        source_features.retain(|f| {
+            let areal = matches!(
+                f.geometry,
+                geo::Geometry::Polygon(_) | geo::Geometry::MultiPolygon(_) | geo::Geometry::Rect(_)
+            );
+            if !areal {
+                diagnostics.push(
+                    Diagnostic::error(
+                        format!("layer '{}'", spec.name),
+                        "a planning parcel must be a polygon (its FAR and coverage are over its area): left out; the plan rules cannot judge proposals on it",
+                    )
+                    .feature(f.fref.index, f.fref.id.as_deref()),
+                );
+            }
+            areal
+        });
     }
     // The layer's filter picks its zones (validated when the project loaded).
     let filter = spec

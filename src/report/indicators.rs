@@ -103,13 +103,24 @@ pub fn text(s: &Sheet<'_>) -> String {
             row(&mut out, d.name.as_deref().unwrap_or(&d.id), &d.value);
         }
         row(&mut out, t("city", "全市"), &i.city);
+        if !i.no_target.is_empty() {
+            let _ = writeln!(
+                out,
+                "  {}: {}",
+                t(
+                    "not judged, no target of their own (give the districts a number)",
+                    "未判定：片区缺少目标值（请为片区补充数值）"
+                ),
+                i.no_target.join(", ")
+            );
+        }
         if !i.undetermined.is_empty() {
             let _ = writeln!(
                 out,
                 "  {}: {}",
                 t(
-                    "undetermined (counted, the strict reading; give the attributes its filter reads)",
-                    "无法判定（按从严原则计入；请补充筛选条件所需属性）"
+                    "undetermined, counted (the strict reading)",
+                    "无法判定，按从严原则计入"
                 ),
                 i.undetermined.join(", ")
             );
@@ -252,6 +263,17 @@ pub fn html(s: &Sheet<'_>) -> String {
             );
         }
         h.push_str("</table>");
+        if !i.no_target.is_empty() {
+            let _ = write!(
+                h,
+                r#"<p class="missed">{}: {}</p>"#,
+                t(
+                    "not judged, no target of their own",
+                    "未判定：片区缺少目标值"
+                ),
+                xml_escape(&i.no_target.join(", "))
+            );
+        }
         if !i.undetermined.is_empty() {
             let _ = write!(
                 h,

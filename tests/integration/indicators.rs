@@ -345,3 +345,143 @@ fn a_rule_goes_only_on_a_share_indicator_that_exists() {
         );
     }
 }
+
+/// The demo project in `dir` with `replace` applied to its text (layer paths are absolute).
+fn project_with(dir: &std::path::Path, replace: &[(&str, String)]) -> std::path::PathBuf {
+    let mut text = demo_project_text();
+    for (from, to) in replace {
+        assert!(text.contains(from), "{from}");
+        text = text.replace(from, to);
+    }
+    let p = dir.join("ironrule.toml");
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+#[test]
+fn what_an_indicator_cannot_judge_fails_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    // A count whose `where` reads the sites' industry, and a site that does not say it.
+    let pack = copy_yichang_pack(dir.path());
+    let ind = pack.join("indicators.toml");
+    let text = std::fs::read_to_string(&ind).unwrap();
+    std::fs::write(
+        &ind,
+        text.replace(
+            r#"layer = "chemical_sites", distance_m"#,
+            r#"layer = "chemical_sites", where = "industry = 'chemical'", distance_m"#,
+        ),
+    )
+    .unwrap();
+    let sites = dir.path().join("chemical_sites.geojson");
+    let demo_sites = root().join("data/yichang/zones/chemical_sites.geojson");
+    std::fs::write(
+        &sites,
+        std::fs::read_to_string(&demo_sites)
+            .unwrap()
+            .replacen(r#""industry":"chemical","#, "", 1),
+    )
+    .unwrap();
+    // A new chemical plant in the Yangtze south of every district.
+    let south = zone_coords("yangtze.geojson")
+        .into_iter()
+        .find(|c| c[1] < 3_369_000.0)
+        .unwrap();
+    let proposals = dir.path().join("p.geojson");
+    std::fs::write(
+        &proposals,
+        collection(
+            Some("EPSG:4546"),
+            &[feature(
+                "SOUTH",
+                r#"{"land_use":"industrial","industry":"chemical","kind":"new"}"#,
+                &square(south[0], south[1], 20.0),
+            )],
+        ),
+    )
+    .unwrap();
+    let rules_line = demo_project_text()
+        .lines()
+        .find(|l| l.starts_with("rules = "))
+        .unwrap()
+        .to_owned();
+    let project = project_with(
+        dir.path(),
+        &[
+            (
+                &rules_line,
+                format!("rules = [{:?}]", pack.display().to_string()),
+            ),
+            (
+                &format!("path = \"{}\"", demo_sites.display()),
+                format!("path = {:?}", sites.display().to_string()),
+            ),
+        ],
+    );
+    let out = ironrule(&[
+        "indicators",
+        "-p",
+        project.to_str().unwrap(),
+        "-f",
+        "json",
+        proposals.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let chem = by_id(&json, "chemical_sites_near_yangtze");
+    let said: Vec<&str> = chem["undetermined"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert_eq!(
+        said,
+        [
+            "CS-1 of chemical_sites",
+            "SOUTH (in no district of districts)"
+        ]
+    );
+    // The undecided site still counts (the strict reading): 2 within 1 km, as in the demo.
+    assert_eq!(chem["city"]["before"], 2.0);
+    assert_eq!(json["passed"], false);
+}
+
+#[test]
+fn a_district_without_its_own_target_is_an_input_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let districts = dir.path().join("districts.geojson");
+    let demo = root().join("data/yichang/zones/districts.geojson");
+    let text = std::fs::read_to_string(&demo).unwrap();
+    let broken = text.replacen(
+        r#""landscape_target":0.01"#,
+        r#""landscape_target":"tbd""#,
+        1,
+    );
+    assert_ne!(broken, text);
+    std::fs::write(&districts, broken).unwrap();
+    let project = project_with(
+        dir.path(),
+        &[(
+            &format!("path = \"{}\"", demo.display()),
+            format!("path = {:?}", districts.display().to_string()),
+        )],
+    );
+    // YC601 cannot judge proposals there: the gate does not pass (input at fault).
+    let out = check_with_project(&project);
+    assert_eq!(code(&out), 2, "{}", stdout(&out));
+    // The text report says it with the findings.
+    let all = format!("{}{}", stdout(&out), stderr(&out));
+    assert!(
+        all.contains("district D-WJG has no number in landscape_target: YC601"),
+        "{all}"
+    );
+    // The indicators say it per indicator too.
+    let out = ironrule(&["indicators", "-p", project.to_str().unwrap(), "-f", "json"]);
+    assert_eq!(code(&out), 2);
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        by_id(&json, "landscape_share")["no_target"],
+        serde_json::json!(["D-WJG"])
+    );
+}

@@ -187,3 +187,35 @@ fn a_compatibility_table_that_leaves_a_use_undecided_is_refused_with_its_line() 
         "{all}"
     );
 }
+
+#[test]
+fn a_planning_parcel_that_is_not_a_polygon_is_an_input_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = root().join("data/yichang/zones/planning_parcels.geojson");
+    let text = std::fs::read_to_string(&demo).unwrap();
+    // WJG03-03 drawn as its outline's first edge: a line, not a parcel.
+    let start = text.find(r#""地块编号":"WJG03-03""#).unwrap();
+    let geom = start + text[start..].find(r#""geometry":"#).unwrap();
+    let end = geom + text[geom..].find("]]]}").unwrap() + 4;
+    let broken = format!(
+        "{}\"geometry\":{{\"type\":\"LineString\",\"coordinates\":[[539710,3397510],[539900,3397510]]}}{}",
+        &text[..geom],
+        &text[end..]
+    );
+    let parcels = dir.path().join("planning_parcels.geojson");
+    std::fs::write(&parcels, broken).unwrap();
+    let project = dir.path().join("ironrule.toml");
+    std::fs::write(
+        &project,
+        demo_project_text().replace(
+            &format!("path = \"{}\"", demo.display()),
+            &format!("path = {:?}", parcels.display().to_string()),
+        ),
+    )
+    .unwrap();
+    let out = check_with_project(&project);
+    assert_eq!(code(&out), 2, "{}", stdout(&out));
+    // The text report says it with the findings.
+    let all = format!("{}{}", stdout(&out), stderr(&out));
+    assert!(all.contains("a planning parcel must be a polygon"), "{all}");
+}
