@@ -39,10 +39,13 @@ pub fn setback(fp: &Footprint, layer: &ZoneLayer, distance_m: f64) -> Vec<Hit> {
         _ => Vec::new(),
     };
     let mut best: BTreeMap<usize, Nearest> = BTreeMap::new();
+    // Only distances up to the limit matter: segment pairs whose boxes lie farther apart are
+    // never measured (a zone that stays at `start` is filtered out below).
+    let start = Nearest::beyond(distance_m);
     // A footprint wholly inside an areal zone is at 0; cheap, so first.
     let reps = fp.representative_coords();
     for piece in layer.pieces_in(bbox) {
-        let b = best.entry(piece.zone).or_insert(Nearest::FAR);
+        let b = best.entry(piece.zone).or_insert(start);
         if b.distance == 0.0 {
             continue;
         }
@@ -62,7 +65,7 @@ pub fn setback(fp: &Footprint, layer: &ZoneLayer, distance_m: f64) -> Vec<Hit> {
         .collect();
     candidates.sort_by(|a, b| a.0.total_cmp(&b.0));
     for (box_d, edge) in candidates {
-        let b = best.entry(edge.zone).or_insert(Nearest::FAR);
+        let b = best.entry(edge.zone).or_insert(start);
         if b.distance <= box_d || box_d > distance_m {
             continue;
         }

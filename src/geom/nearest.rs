@@ -24,6 +24,15 @@ impl Nearest {
         },
     };
 
+    /// A starting value just beyond `limit`: only pairs at most `limit` apart beat it, so a
+    /// search for what lies within a limit prunes everything farther from the start.
+    pub fn beyond(limit: f64) -> Nearest {
+        Nearest {
+            distance: limit.next_up(),
+            ..Nearest::FAR
+        }
+    }
+
     /// Keeps the closer of `self` and `other`.
     pub fn keep_min(&mut self, other: Nearest) {
         if other.distance < self.distance {
