@@ -1,6 +1,6 @@
 use geo::{
     line_intersection::line_intersection, Coord, CoordsIter, Geometry, Line, LineIntersection,
-    LineString, Validation,
+    LineString, Polygon, Validation,
 };
 
 /// Checks a geometry against the OGC Simple Features validity rules (through geo's
@@ -16,7 +16,7 @@ pub fn check(g: &Geometry<f64>) -> Result<(), String> {
     // Most footprints are one small hole-free polygon: a direct check proves them valid
     // without geo's allocation-heavy validation; anything it is unsure of goes on below.
     if let Geometry::Polygon(p) = g {
-        if p.interiors().is_empty() && simple_ring(p.exterior()) {
+        if simple_polygon(p) {
             return Ok(());
         }
     }
@@ -54,23 +54,143 @@ pub fn check(g: &Geometry<f64>) -> Result<(), String> {
     Err(message)
 }
 
-/// Whether a closed ring is certainly simple: four or more positions, no zero-length or
-/// collinear-adjacent segments, no two non-adjacent segments meeting, non-zero area.
-/// `false` means "not proven", not "invalid".
-fn simple_ring(ring: &LineString<f64>) -> bool {
-    use geo::kernels::{Kernel, Orientation};
-    let c = &ring.0;
-    let n = c.len();
-    if !(4..=256).contains(&n) || c[0] != c[n - 1] {
+/// Whether a polygon is certainly valid: every ring closed, of four or more finite
+/// positions, with no zero-length or collinear-adjacent segments and a non-zero area; no two
+/// non-adjacent segments of a ring meeting, no two rings meeting at all; every hole strictly
+/// inside the shell and outside the other holes. `false` means "not proven", not "invalid".
+fn simple_polygon(p: &Polygon<f64>) -> bool {
+    use geo::coordinate_position::{coord_pos_relative_to_ring, CoordPos};
+    let shell = p.exterior().0.as_slice();
+    if p.interiors().is_empty() && shell.len() <= SMALL_RING + 1 {
+        return small_simple_ring(shell);
+    }
+    let rings: Vec<&[Coord<f64>]> = std::iter::once(p.exterior())
+        .chain(p.interiors())
+        .map(|r| r.0.as_slice())
+        .collect();
+    let segments: usize = rings.iter().map(|c| c.len().saturating_sub(1)).sum();
+    if segments > BIG_VERTICES
+        || rings.len() > MAX_HOLES + 1
+        || !rings.iter().all(|c| ring_shape(c))
+    {
         return false;
     }
-    let segs = n - 1;
-    let turn =
-        |a: Coord<f64>, b: Coord<f64>, d: Coord<f64>| <f64 as geo::GeoNum>::Ker::orient2d(a, b, d);
-    if c.iter().any(|p| !(p.x.is_finite() && p.y.is_finite())) {
+    let meet = |a0: Coord<f64>, a1: Coord<f64>, b0: Coord<f64>, b1: Coord<f64>| {
+        a0.x.min(a1.x) <= b0.x.max(b1.x)
+            && b0.x.min(b1.x) <= a0.x.max(a1.x)
+            && a0.y.min(a1.y) <= b0.y.max(b1.y)
+            && b0.y.min(b1.y) <= a0.y.max(a1.y)
+            && segments_meet(a0, a1, b0, b1)
+    };
+    // Segments `i` and `j` of one ring of `segs` segments share a vertex by construction
+    // (checked by `ring_shape`).
+    let adjacent = |i: usize, j: usize, segs: usize| {
+        let (lo, hi) = (i.min(j), i.max(j));
+        hi == lo + 1 || (lo == 0 && hi == segs - 1)
+    };
+    // Sweep along x: segments sorted by their left end; each is compared only with those
+    // whose x-range overlaps its own.
+    let mut order: Vec<(f64, f64, usize, usize)> = rings
+        .iter()
+        .enumerate()
+        .flat_map(|(r, c)| {
+            c.windows(2)
+                .enumerate()
+                .map(move |(i, w)| (w[0].x.min(w[1].x), w[0].x.max(w[1].x), r, i))
+        })
+        .collect();
+    order.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+    for (k, &(_, ax1, ra, i)) in order.iter().enumerate() {
+        let a = rings[ra];
+        for &(bx0, _, rb, j) in &order[k + 1..] {
+            if bx0 > ax1 {
+                break;
+            }
+            let b = rings[rb];
+            if (ra != rb || !adjacent(i, j, a.len() - 1)) && meet(a[i], a[i + 1], b[j], b[j + 1]) {
+                return false;
+            }
+        }
+    }
+    // No boundaries meet, so a hole lies wholly where its first vertex does.
+    let shell = p.exterior();
+    p.interiors().iter().enumerate().all(|(h, hole)| {
+        let at = hole.0[0];
+        coord_pos_relative_to_ring(at, shell) == CoordPos::Inside
+            && p.interiors().iter().enumerate().all(|(o, other)| {
+                o == h || coord_pos_relative_to_ring(at, other) == CoordPos::Outside
+            })
+    })
+}
+
+/// A hole-free polygon of at most [`SMALL_RING`] segments (a parcel): every pair of
+/// segments compared, their boxes on the stack, no allocation.
+fn small_simple_ring(c: &[Coord<f64>]) -> bool {
+    if !ring_shape(c) {
         return false;
+    }
+    let segs = c.len() - 1;
+    let mut boxes = [[0.0f64; 4]; SMALL_RING];
+    for (b, w) in boxes.iter_mut().zip(c.windows(2)) {
+        *b = [
+            w[0].x.min(w[1].x),
+            w[0].y.min(w[1].y),
+            w[0].x.max(w[1].x),
+            w[0].y.max(w[1].y),
+        ];
     }
     for i in 0..segs {
+        let a = boxes[i];
+        // Segment i's neighbours share a vertex with it by construction (`ring_shape`); the
+        // last segment is the first's neighbour.
+        let last = if i == 0 { segs - 1 } else { segs };
+        for j in i + 2..last {
+            let b = boxes[j];
+            if a[0] <= b[2]
+                && b[0] <= a[2]
+                && a[1] <= b[3]
+                && b[1] <= a[3]
+                && segments_meet(c[i], c[i + 1], c[j], c[j + 1])
+            {
+                return false;
+            }
+        }
+    }
+    true
+}
+
+/// Whether two segments share a point, by the signs of four exact orientations: one segment
+/// wholly on one side of the other's line cannot meet it (the usual answer, often after two
+/// orientations); a touch or collinear overlap goes to geo's `line_intersection`.
+fn segments_meet(a0: Coord<f64>, a1: Coord<f64>, b0: Coord<f64>, b1: Coord<f64>) -> bool {
+    use geo::kernels::{Kernel, Orientation};
+    let turn =
+        |a: Coord<f64>, b: Coord<f64>, d: Coord<f64>| <f64 as geo::GeoNum>::Ker::orient2d(a, b, d);
+    let (o1, o2) = (turn(a0, a1, b0), turn(a0, a1, b1));
+    if o1 == o2 && o1 != Orientation::Collinear {
+        return false;
+    }
+    let (o3, o4) = (turn(b0, b1, a0), turn(b0, b1, a1));
+    if o3 == o4 && o3 != Orientation::Collinear {
+        return false;
+    }
+    if [o1, o2, o3, o4].contains(&Orientation::Collinear) {
+        return line_intersection(Line::new(a0, a1), Line::new(b0, b1)).is_some();
+    }
+    true
+}
+
+/// A ring's own shape, before any pair of its segments is compared: closed, four or more
+/// finite positions, no zero-length segment, every joint turning, a non-zero area.
+fn ring_shape(c: &[Coord<f64>]) -> bool {
+    use geo::kernels::{Kernel, Orientation};
+    let n = c.len();
+    if n < 4 || c[0] != c[n - 1] || c.iter().any(|p| !(p.x.is_finite() && p.y.is_finite())) {
+        return false;
+    }
+    let turn =
+        |a: Coord<f64>, b: Coord<f64>, d: Coord<f64>| <f64 as geo::GeoNum>::Ker::orient2d(a, b, d);
+    for i in 0..n - 1 {
         let (a, b) = (c[i], c[i + 1]);
         if a == b {
             return false;
@@ -81,39 +201,20 @@ fn simple_ring(ring: &LineString<f64>) -> bool {
             return false;
         }
     }
-    // Sweep along x: segments sorted by their left end; each is compared only with those
-    // whose x-range overlaps its own.
-    let mut order: Vec<(f64, f64, usize)> = (0..segs)
-        .map(|i| (c[i].x.min(c[i + 1].x), c[i].x.max(c[i + 1].x), i))
-        .collect();
-    order.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
-    for (k, &(_, ax1, i)) in order.iter().enumerate() {
-        let (a0, a1) = (c[i], c[i + 1]);
-        let (ay0, ay1) = (a0.y.min(a1.y), a0.y.max(a1.y));
-        for &(bx0, _, j) in &order[k + 1..] {
-            if bx0 > ax1 {
-                break;
-            }
-            // Adjacent segments share a vertex by construction (checked above).
-            let (lo, hi) = (i.min(j), i.max(j));
-            if hi == lo + 1 || (lo == 0 && hi == segs - 1) {
-                continue;
-            }
-            let (b0, b1) = (c[j], c[j + 1]);
-            if b0.y.max(b1.y) < ay0 || b0.y.min(b1.y) > ay1 {
-                continue;
-            }
-            if line_intersection(Line::new(a0, a1), Line::new(b0, b1)).is_some() {
-                return false;
-            }
-        }
-    }
-    // Twice the signed area, relative to the first vertex (shoelace).
-    let twice: f64 = c
-        .windows(2)
+    twice_area(c) != 0.0
+}
+
+/// Polygons with more holes than this go to geo's validation (holes are compared in pairs).
+const MAX_HOLES: usize = 16;
+
+/// Rings of at most this many segments are checked pair by pair, larger ones by a sweep.
+const SMALL_RING: usize = 32;
+
+/// Twice a closed ring's signed area, relative to its first vertex (shoelace).
+fn twice_area(c: &[Coord<f64>]) -> f64 {
+    c.windows(2)
         .map(|w| (w[0].x - c[0].x) * (w[1].y - c[0].y) - (w[1].x - c[0].x) * (w[0].y - c[0].y))
-        .sum();
-    twice != 0.0
+        .sum()
 }
 
 /// Repairs an invalid polygon or multipolygon with geo's `MakeValid` (constrained Delaunay
@@ -478,6 +579,105 @@ mod tests {
     }
 
     /// A big polygon is validated fast and agrees with geo's validation.
+    /// The shortcut only ever proves what geo's validation agrees with: random polygons
+    /// with holes, valid and not (holes crossing, touching, nested, outside; spikes, bowties).
+    #[test]
+    fn the_shortcut_never_passes_what_geo_refuses() {
+        use proptest::prelude::*;
+        let ring = |cx: f64, cy: f64, r: f64, n: usize, wobble: Vec<f64>| -> LineString<f64> {
+            let mut c: Vec<(f64, f64)> = (0..n)
+                .map(|i| {
+                    let a = i as f64 / n as f64 * std::f64::consts::TAU;
+                    let r = r * (1.0 + wobble[i % wobble.len()]);
+                    ((cx + r * a.cos()).round(), (cy + r * a.sin()).round())
+                })
+                .collect();
+            c.push(c[0]);
+            LineString::from(c)
+        };
+        let mut runner = proptest::test_runner::TestRunner::deterministic();
+        let shape = (3usize..40, proptest::collection::vec(-0.9f64..1.5, 1..6));
+        let holes = proptest::collection::vec(
+            (
+                -60.0f64..60.0,
+                -60.0f64..60.0,
+                2.0f64..50.0,
+                3usize..12,
+                proptest::collection::vec(-0.5f64..0.8, 1..4),
+            ),
+            0..4,
+        );
+        let (proven, refused) = (std::cell::Cell::new(0), std::cell::Cell::new(0));
+        runner
+            .run(&(shape, holes), |((n, wobble), holes)| {
+                let shell = ring(0.0, 0.0, 80.0, n, wobble);
+                let holes = holes
+                    .into_iter()
+                    .map(|(x, y, r, n, w)| ring(x, y, r, n, w))
+                    .collect();
+                let p = Polygon::new(shell, holes);
+                if simple_polygon(&p) {
+                    proven.set(proven.get() + 1);
+                    prop_assert!(p.is_valid(), "{p:?}");
+                } else {
+                    refused.set(refused.get() + 1);
+                }
+                Ok(())
+            })
+            .unwrap();
+        // Both sides were exercised.
+        let (proven, refused) = (proven.get(), refused.get());
+        assert!(proven > 0 && refused > 0, "{proven} proven, {refused} not");
+    }
+
+    proptest::proptest! {
+        /// The orientation test says what `line_intersection` says, touches and collinear
+        /// overlaps included (small integer grids make those common).
+        #[test]
+        fn segments_meet_as_geo_says(c in proptest::array::uniform8(-4i8..5)) {
+            let p = |i: usize| Coord { x: f64::from(c[i]), y: f64::from(c[i + 1]) };
+            let (a0, a1, b0, b1) = (p(0), p(2), p(4), p(6));
+            proptest::prop_assert_eq!(
+                segments_meet(a0, a1, b0, b1),
+                line_intersection(Line::new(a0, a1), Line::new(b0, b1)).is_some()
+            );
+        }
+    }
+
+    #[test]
+    fn a_polygon_with_holes_is_proven_without_geo() {
+        let shell = LineString::from(vec![
+            (0., 0.),
+            (100., 0.),
+            (100., 100.),
+            (0., 100.),
+            (0., 0.),
+        ]);
+        let hole =
+            |x: f64| LineString::from(vec![(x, 10.), (x + 10., 10.), (x + 10., 20.), (x, 10.)]);
+        assert!(simple_polygon(&Polygon::new(
+            shell.clone(),
+            vec![hole(10.), hole(40.)]
+        )));
+        // Holes touching each other, or the shell: left to geo.
+        assert!(!simple_polygon(&Polygon::new(
+            shell.clone(),
+            vec![hole(10.), hole(20.)]
+        )));
+        assert!(!simple_polygon(&Polygon::new(
+            shell.clone(),
+            vec![hole(0.)]
+        )));
+        // A hole outside, or inside another: refused by the shortcut, and geo says why.
+        let outside = Polygon::new(shell.clone(), vec![hole(200.)]);
+        assert!(!simple_polygon(&outside));
+        assert!(check(&Geometry::Polygon(outside)).is_err());
+        let big = LineString::from(vec![(5., 5.), (60., 5.), (60., 60.), (5., 5.)]);
+        let nested = Polygon::new(shell, vec![big, hole(40.)]);
+        assert!(!simple_polygon(&nested));
+        assert!(check(&Geometry::Polygon(nested)).is_err());
+    }
+
     #[test]
     fn big_polygons_agree_with_geo() {
         let n = 5_000;
