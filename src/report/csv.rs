@@ -50,6 +50,14 @@ pub fn field(s: &str) -> String {
 ///
 /// Numbers ironrule writes itself (values, limits, indexes) are written as they are.
 pub fn put_text(out: &mut String, s: &str) {
+    if plain(s.as_bytes()) {
+        // Nothing to clean or quote (most cells): the same bytes, without the scans below.
+        if s.starts_with(['=', '+', '-', '@']) {
+            out.push('\'');
+        }
+        out.push_str(s);
+        return;
+    }
     let s = super::clean(s);
     let formula = s.starts_with(['=', '+', '-', '@', '\t', '\r']);
     let quote = s.contains([',', '"', '\n', '\r']);
@@ -65,6 +73,24 @@ pub fn put_text(out: &mut String, s: &str) {
     } else {
         out.push_str(&s);
     }
+}
+
+/// A cell with no control character (C0, DEL or C1), comma or quote: written as it is.
+fn plain(s: &[u8]) -> bool {
+    // Printable ASCII without comma or quote, the usual cell: one pass with no early exit,
+    // which the compiler vectorises.
+    let ascii = s.iter().fold(true, |ok, &b| {
+        ok & ((0x20..0x7f).contains(&b) & (b != b',') & (b != b'"'))
+    });
+    ascii
+        || s.iter().enumerate().all(|(i, &b)| {
+            // C1 controls (U+0080-U+009F) are 0xC2 0x80-0x9F in UTF-8.
+            b >= 0x20
+                && b != 0x7f
+                && b != b','
+                && b != b'"'
+                && !(b == 0xc2 && s.get(i + 1).is_some_and(|&n| n < 0xa0))
+        })
 }
 
 impl Emitter for Csv {
@@ -170,9 +196,11 @@ pub fn write_row(out: &mut String, r: &Row<'_>) {
     put(out, r.zone_id.unwrap_or_default());
     put(out, r.measure.as_str());
     // Numbers are ironrule's own: written as they are (a negative value is a number).
-    let _ = write!(out, "{:.6},", r.value);
+    crate::model::push_fixed(out, r.value, 6);
+    out.push(',');
     put(out, r.unit.code());
-    let _ = write!(out, "{:.6},", r.limit);
+    crate::model::push_fixed(out, r.limit, 6);
+    out.push(',');
     put(out, r.message);
     put(out, r.source);
     let _ = write!(out, "{},", r.index);
@@ -183,6 +211,32 @@ pub fn write_row(out: &mut String, r: &Row<'_>) {
 #[cfg(test)]
 mod tests {
     use super::field;
+
+    proptest::proptest! {
+        /// The plain-cell shortcut writes what the full path (clean, formula guard, quotes)
+        /// writes, for any text.
+        #[test]
+        fn the_shortcut_changes_no_cell(s in "(?s).{0,12}", t in "[-=+@,\"a-z\u{80}-\u{a0}°河\t\r\n\u{1b}]{0,8}") {
+            for s in [s.as_str(), t.as_str(), &format!("{t}{s}")] {
+                let c = crate::report::clean(s);
+                let quote = c.contains([',', '"', '\n', '\r']);
+                let mut want = String::new();
+                if quote {
+                    want.push('"');
+                }
+                if c.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+                    want.push('\'');
+                }
+                if quote {
+                    want.push_str(&c.replace('"', "\"\""));
+                    want.push('"');
+                } else {
+                    want.push_str(&c);
+                }
+                proptest::prop_assert_eq!(field(s), want);
+            }
+        }
+    }
 
     #[test]
     fn quotes_only_when_needed() {
