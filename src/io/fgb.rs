@@ -441,16 +441,18 @@ fn number(v: f64) -> Value {
 }
 
 fn coords(g: &flatgeobuf::Geometry<'_>) -> std::result::Result<Vec<Coord<f64>>, String> {
-    let xy = g
-        .xy()
-        .map(|v| v.iter().collect::<Vec<f64>>())
-        .unwrap_or_default();
-    if !xy.len().is_multiple_of(2) {
+    // The xy vector's little-endian bytes, read straight into coordinates: one allocation.
+    let xy = g.xy().map(|v| v.bytes()).unwrap_or_default();
+    if !xy.len().is_multiple_of(16) {
         return Err("odd number of xy values".into());
     }
+    let f = |b: &[u8]| f64::from_le_bytes(b.try_into().expect("8 bytes"));
     let cs: Vec<Coord<f64>> = xy
-        .chunks_exact(2)
-        .map(|c| Coord { x: c[0], y: c[1] })
+        .chunks_exact(16)
+        .map(|c| Coord {
+            x: f(&c[..8]),
+            y: f(&c[8..]),
+        })
         .collect();
     if let Some(c) = cs.iter().find(|c| !c.x.is_finite() || !c.y.is_finite()) {
         return Err(format!("non-finite coordinate ({}, {})", c.x, c.y));
@@ -460,11 +462,19 @@ fn coords(g: &flatgeobuf::Geometry<'_>) -> std::result::Result<Vec<Coord<f64>>, 
 
 /// Splits coordinates at the `ends` offsets (rings of a polygon, lines of a multi-line).
 fn runs(g: &flatgeobuf::Geometry<'_>) -> std::result::Result<Vec<LineString<f64>>, String> {
-    let cs = coords(g)?;
+    let mut cs = coords(g)?;
     let ends: Vec<usize> = match g.ends() {
         Some(e) if !e.is_empty() => e.iter().map(|x| x as usize).collect(),
         _ => vec![cs.len()],
     };
+    if let [end] = ends[..] {
+        // One run (a parcel's ring): the coordinates as they are, not copied.
+        if end > cs.len() {
+            return Err("ring offsets out of range".into());
+        }
+        cs.truncate(end);
+        return Ok(vec![LineString(cs)]);
+    }
     let mut out = Vec::with_capacity(ends.len());
     let mut start = 0;
     for end in ends {
