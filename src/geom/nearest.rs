@@ -127,10 +127,20 @@ pub fn chains(a: &[Coord<f64>], b: &[Coord<f64>], best: &mut Nearest) {
             }
         }
         _ => {
+            // The segments of `b` whose boxes come within the best distance of `a`'s box: the
+            // only ones any segment of `a` can pair with (a chunk of a river near a parcel
+            // keeps a few of its segments). Visited in order, so ties resolve as before.
+            let near = near_segments(a, b, best.distance);
+            if near == 0 && b.len() <= 65 {
+                return;
+            }
             for sa in a.windows(2) {
                 let (ax0, ax1) = (sa[0].x.min(sa[1].x), sa[0].x.max(sa[1].x));
                 let (ay0, ay1) = (sa[0].y.min(sa[1].y), sa[0].y.max(sa[1].y));
-                for sb in b.windows(2) {
+                for (j, sb) in b.windows(2).enumerate() {
+                    if j < 64 && near & (1 << j) == 0 {
+                        continue;
+                    }
                     // The boxes' gap bounds the segments' distance from below: skip pairs
                     // that cannot beat the best so far.
                     let gx = (sb[0].x.min(sb[1].x) - ax1).max(ax0 - sb[0].x.max(sb[1].x));
@@ -148,10 +158,63 @@ pub fn chains(a: &[Coord<f64>], b: &[Coord<f64>], best: &mut Nearest) {
     }
 }
 
+/// Bit `j` set: segment `j` of `b` has a box within `bound` of `a`'s box (segments past the
+/// 64th are always kept).
+fn near_segments(a: &[Coord<f64>], b: &[Coord<f64>], bound: f64) -> u64 {
+    let (mut lo, mut hi) = (a[0], a[0]);
+    for c in a {
+        lo.x = lo.x.min(c.x);
+        lo.y = lo.y.min(c.y);
+        hi.x = hi.x.max(c.x);
+        hi.y = hi.y.max(c.y);
+    }
+    let mut near = 0;
+    for (j, s) in b.windows(2).take(64).enumerate() {
+        let gx = (s[0].x.min(s[1].x) - hi.x).max(lo.x - s[0].x.max(s[1].x));
+        let gy = (s[0].y.min(s[1].y) - hi.y).max(lo.y - s[0].y.max(s[1].y));
+        if gx <= bound && gy <= bound {
+            near |= 1 << j;
+        }
+    }
+    near
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use geo::coord;
+
+    proptest::proptest! {
+        /// Pruning never changes the answer: the same distance and the same pair of points
+        /// as measuring every pair of segments in order, from any starting bound.
+        #[test]
+        fn chains_find_what_every_pair_finds(
+            a in proptest::collection::vec((-50i32..50, -50i32..50), 2..12),
+            b in proptest::collection::vec((-50i32..50, -50i32..50), 2..80),
+            bound in proptest::option::of(0.0f64..40.0),
+        ) {
+            let c = |v: &[(i32, i32)]| -> Vec<Coord<f64>> {
+                v.iter().map(|&(x, y)| Coord { x: f64::from(x), y: f64::from(y) }).collect()
+            };
+            let (a, b) = (c(&a), c(&b));
+            let start = bound.map_or(Nearest::FAR, Nearest::beyond);
+            let mut want = start;
+            'all: for sa in a.windows(2) {
+                for sb in b.windows(2) {
+                    want.keep_min(segment_segment(sa[0], sa[1], sb[0], sb[1]));
+                    if want.distance == 0.0 {
+                        break 'all;
+                    }
+                }
+            }
+            let mut got = start;
+            chains(&a, &b, &mut got);
+            proptest::prop_assert_eq!(got.distance.to_bits(), want.distance.to_bits());
+            if want.distance.is_finite() && bound.is_none_or(|l| want.distance <= l) {
+                proptest::prop_assert_eq!((got.a, got.b), (want.a, want.b));
+            }
+        }
+    }
 
     #[test]
     fn foot_inside_and_outside_the_segment() {
