@@ -66,12 +66,22 @@ impl Footprint {
             x: f64::NEG_INFINITY,
             y: f64::NEG_INFINITY,
         };
+        // Plain comparisons, not `f64::min`: a footprint's coordinates are finite (validated
+        // when read), so the NaN handling would be paid for nothing.
         let mut add = |cs: &[Coord<f64>]| {
             for c in cs {
-                lo.x = lo.x.min(c.x);
-                lo.y = lo.y.min(c.y);
-                hi.x = hi.x.max(c.x);
-                hi.y = hi.y.max(c.y);
+                if c.x < lo.x {
+                    lo.x = c.x;
+                }
+                if c.y < lo.y {
+                    lo.y = c.y;
+                }
+                if c.x > hi.x {
+                    hi.x = c.x;
+                }
+                if c.y > hi.y {
+                    hi.y = c.y;
+                }
             }
         };
         match self {
