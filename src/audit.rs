@@ -779,8 +779,8 @@ fn check_one<'c>(
                 to_wgs84?.geometry(&mut g).ok()?;
                 Some(g)
             });
-            let feature = crate::report::geojson::feature(x, geometry.as_ref());
-            layer_rows.extend_from_slice(feature.to_string().as_bytes());
+            // A finding serialises (its numbers are JSON numbers or null).
+            let _ = crate::report::geojson::write_feature(&mut layer_rows, x, geometry.as_ref());
             layer_rows.push(b'\n');
             found.push((
                 code,
