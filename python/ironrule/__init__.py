@@ -123,8 +123,8 @@ class Project:
             whole=share,
             repair=repair,
         )
-        batch = pa.RecordBatch._import_from_c(out.array_address, out.schema_address)
-        result = pa.Table.from_batches([batch]).replace_schema_metadata({"ironrule": meta})
+        batches = [pa.RecordBatch._import_from_c(o.array_address, o.schema_address) for o in out]
+        result = pa.Table.from_batches(batches).replace_schema_metadata({"ironrule": meta})
         _raise_on_errors(json.loads(meta), errors, result)
         return result
 

@@ -108,14 +108,18 @@ def _batch_fn(project_path, lang, geometry, crs, id_field, source, index_column,
                 [slot], geometry=geometry, crs=crs, id_field=id_field, source=source,
                 index_column=index_column, whole=False, audit_columns=True, duplicate_ids=False,
             )
-            found = pa.RecordBatch._import_from_c(out.array_address, out.schema_address)
             meta = json.loads(meta)
-            n = found.num_rows
-            cols = {name: found.column(name) for name in found.schema.names if full or name in _AUDIT}
-            cols["feature_index"] = cols["feature_index"].cast(pa.int64())
-            cols["record"] = pa.array(["finding"] * n, pa.string())
-            cols[_SEQ] = pa.array(range(n), pa.int64())
-            rows = [cols]
+            rows = []
+            seq = 0  # the findings' order within the batch, across its output batches
+            for o in out:
+                found = pa.RecordBatch._import_from_c(o.array_address, o.schema_address)
+                n = found.num_rows
+                cols = {name: found.column(name) for name in found.schema.names if full or name in _AUDIT}
+                cols["feature_index"] = cols["feature_index"].cast(pa.int64())
+                cols["record"] = pa.array(["finding"] * n, pa.string())
+                cols[_SEQ] = pa.array(range(seq, seq + n), pa.int64())
+                seq += n
+                rows.append(cols)
             diags = meta["diagnostics"]
             if diags:
                 rows.append({

@@ -239,8 +239,8 @@ impl Project {
         json!(notes).to_string()
     }
 
-    /// Checks the batches exported into `slots` as one source. Returns the findings (a
-    /// slot to import) and a JSON object: `read`, `checked`, `rejected`, `diagnostics`,
+    /// Checks the batches exported into `slots` as one source. Returns the findings (slots
+    /// to import, at least one: the batches of one table, built in parallel) and a JSON object: `read`, `checked`, `rejected`, `diagnostics`,
     /// `summary` and `exit_code`.
     #[allow(clippy::too_many_arguments)]
     #[pyo3(signature = (slots, *, geometry=None, crs=None, id_field=None, source="<arrow>".to_owned(), index_offset=0, index_column=None, whole=true, repair=false, audit_columns=false, duplicate_ids=true))]
@@ -258,7 +258,7 @@ impl Project {
         repair: bool,
         audit_columns: bool,
         duplicate_ids: bool,
-    ) -> PyResult<(ArrowSlot, String)> {
+    ) -> PyResult<(Vec<ArrowSlot>, String)> {
         let mut batches = Vec::with_capacity(slots.len());
         for mut s in slots {
             batches.push(s.take()?);
@@ -275,9 +275,12 @@ impl Project {
             audit_columns,
             duplicate_ids,
         };
-        let out = py.detach(|| check(&self.checker, batches, &options))?;
-        let (batch, meta) = out;
-        Ok((ArrowSlot::put(batch)?, meta))
+        let (found, meta) = py.detach(|| check(&self.checker, batches, &options))?;
+        let slots = found
+            .into_iter()
+            .map(ArrowSlot::put)
+            .collect::<PyResult<Vec<_>>>()?;
+        Ok((slots, meta))
     }
 
     /// `summary.json` for counts gathered elsewhere (the Spark audit), shaped by the same
@@ -331,7 +334,7 @@ fn check(
     checker: &Checker,
     batches: Vec<RecordBatch>,
     o: &Options,
-) -> PyResult<(RecordBatch, String)> {
+) -> PyResult<(Vec<RecordBatch>, String)> {
     let input = arrow_in::Input::new(checker, batches, o).map_err(|e| match e {
         arrow_in::Problem::Crs(m) => CrsError::new_err(m),
         arrow_in::Problem::Input(m) => InputError::new_err(m),
@@ -362,12 +365,10 @@ fn check(
             .check_opened(opened, &request)
             .map_err(input_error)?;
         let mut report = ironrule::report::build::build(checker, vec![source], false);
-        let mut columns = columns::Columns::new(o.audit_columns);
-        for r in columns::rows_of(&mut report) {
-            columns.push(&r);
-        }
+        let found = columns::batches(columns::rows_of(&mut report), o.audit_columns)
+            .map_err(|e| Error::new_err(format!("building the findings batch: {e}")))?;
         Checked {
-            columns,
+            found,
             summary: report.summary,
             diagnostics: report.diagnostics,
             extent: None,
@@ -375,10 +376,15 @@ fn check(
     } else {
         stream(checker, opened, o)?
     };
-    let batch = out
-        .columns
-        .finish()
-        .map_err(|e| Error::new_err(format!("building the findings batch: {e}")))?;
+    let mut found = out.found;
+    if found.is_empty() {
+        // No finding: one empty batch carries the schema.
+        found.push(
+            columns::Columns::new(o.audit_columns)
+                .finish()
+                .map_err(|e| Error::new_err(format!("building the findings batch: {e}")))?,
+        );
+    }
     let errors = out
         .diagnostics
         .iter()
@@ -399,13 +405,14 @@ fn check(
         "diagnostics": out.diagnostics,
         "exit_code": exit_code,
     });
-    Ok((batch, meta.to_string()))
+    Ok((found, meta.to_string()))
 }
 
 /// A table checked: its findings' columns, counts and diagnostics, and (streamed) the box
 /// around its accepted features (working CRS).
 struct Checked {
-    columns: columns::Columns,
+    /// The findings, in order, as batches.
+    found: Vec<RecordBatch>,
     summary: ironrule::report::Summary,
     diagnostics: Vec<Diagnostic>,
     extent: Option<[f64; 4]>,
@@ -438,7 +445,7 @@ fn stream(
     diagnostics.append(&mut opened.diagnostics);
     let mut extent: Option<geo::Rect<f64>> = None;
     let mut ids = ironrule::io::IdBook::default();
-    let mut columns = columns::Columns::new(o.audit_columns);
+    let mut found = Vec::new();
     let mut summary = ironrule::report::Summary::default();
     loop {
         let pending = opened
@@ -480,6 +487,13 @@ fn stream(
         let processed = pending.settle(if o.duplicate_ids { &mut ids } else { &mut book });
         summary.read += processed.read;
         diagnostics.extend(processed.diagnostics);
+        let mut batch_rows = Vec::with_capacity(
+            processed
+                .results
+                .iter()
+                .map(|r| r.as_ref().map_or(0, Vec::len))
+                .sum(),
+        );
         for r in processed.results {
             match r {
                 Ok(rows) => {
@@ -494,19 +508,24 @@ fn stream(
                                 summary.by_rule.insert(row.code().to_owned(), 1);
                             }
                         }
-                        columns.push(row);
                     }
+                    batch_rows.extend(rows);
                 }
                 Err(d) => diagnostics.push(*d),
             }
         }
+        // The batch's columns, built on every core.
+        found.extend(
+            columns::batches(batch_rows, o.audit_columns)
+                .map_err(|e| Error::new_err(format!("building the findings batch: {e}")))?,
+        );
     }
     if !slice {
         diagnostics.extend(opened.closing());
     }
     summary.rejected = summary.read - summary.checked;
     Ok(Checked {
-        columns,
+        found,
         summary,
         diagnostics,
         extent: extent.map(|r| [r.min().x, r.min().y, r.max().x, r.max().y]),
