@@ -237,17 +237,7 @@ const _: () = {
 
 impl Columns {
     pub fn new(audit: bool) -> Columns {
-        Columns {
-            audit,
-            strings: (0..TEXTS).map(|_| StringBuilder::new()).collect(),
-            index: UInt64Builder::new(),
-            numbers: [
-                Float64Builder::new(),
-                Float64Builder::new(),
-                Float64Builder::new(),
-            ],
-            geometry: BinaryBuilder::new(),
-        }
+        Columns::for_rows(audit, &[])
     }
 
     /// Columns with room for `rows`: every text column's bytes counted first, so that no
