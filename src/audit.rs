@@ -719,76 +719,75 @@ fn check_one<'c>(
             (None, false) => Triage::Active,
         }
     };
-    if !layer {
-        // The CSV rows straight from the worded results, without building findings: the
-        // same words (`Checker::word`) and the same writer (`csv::write_row`) as `check`.
-        for x in &c.found {
-            let w = checker.word(&c.fref, &c.properties, x);
-            let triage = excuse(&x.rule.code, &c.fref, c.name(), &|| {
-                Entry::new(
-                    &x.rule.code,
-                    &c.fref.source,
-                    c.fref.id.as_deref().or(c.name()),
-                    &w.zone.layer,
-                    w.zone.id,
-                    w.measure.value,
-                    x.hit.geometry.as_ref(),
-                )
-            });
-            csv::write_row(
-                &mut csv_rows,
-                &csv::Row {
-                    code: &x.rule.code,
-                    severity: w.severity,
-                    feature_id: c.fref.id.as_deref(),
-                    zone_layer: &w.zone.layer,
-                    zone_id: w.zone.id,
-                    measure: w.measure.kind,
-                    value: w.measure.value,
-                    unit: w.measure.unit,
-                    limit: w.measure.limit,
-                    message: &w.message,
-                    source: &c.fref.source,
-                    index: c.fref.index,
-                    status: if triage.is_active() {
-                        w.status()
-                    } else {
-                        triage.as_str()
-                    },
-                },
-            );
-            found.push((
-                x.rule.code.as_str(),
-                w.severity,
-                w.undetermined.is_some(),
-                Excused::of(&triage),
-            ));
-        }
-    } else {
-        let codes: Vec<&'c str> = c.found.iter().map(|x| x.rule.code.as_str()).collect();
-        let mut findings = checker.findings(c);
-        for f in &mut findings {
-            f.triage = excuse(&f.code, &f.feature, f.feature_name.as_deref(), &|| {
-                Entry::of(f)
-            });
-        }
-        for (x, code) in findings.iter().zip(codes) {
-            csv::write_row(&mut csv_rows, &csv::Row::from(x));
-            let geometry = x.geometry.as_ref().and_then(|g| {
+    // The CSV rows (and the findings layer's lines) straight from the worded results, without
+    // building findings: the same words (`Checker::word`) and the same writers
+    // (`csv::write_row`, `geojson::write_feature`) as `check`.
+    for x in &c.found {
+        let w = checker.word(&c.fref, &c.properties, x);
+        let triage = excuse(&x.rule.code, &c.fref, c.name(), &|| {
+            Entry::new(
+                &x.rule.code,
+                &c.fref.source,
+                c.fref.id.as_deref().or(c.name()),
+                &w.zone.layer,
+                w.zone.id,
+                w.measure.value,
+                x.hit.geometry.as_ref(),
+            )
+        });
+        let status = if triage.is_active() {
+            w.status()
+        } else {
+            triage.as_str()
+        };
+        csv::write_row(
+            &mut csv_rows,
+            &csv::Row {
+                code: &x.rule.code,
+                severity: w.severity,
+                feature_id: c.fref.id.as_deref(),
+                zone_layer: &w.zone.layer,
+                zone_id: w.zone.id,
+                measure: w.measure.kind,
+                value: w.measure.value,
+                unit: w.measure.unit,
+                limit: w.measure.limit,
+                message: &w.message,
+                source: &c.fref.source,
+                index: c.fref.index,
+                status,
+            },
+        );
+        if layer {
+            let geometry = x.hit.geometry.as_ref().and_then(|g| {
                 let mut g = g.clone();
                 to_wgs84?.geometry(&mut g).ok()?;
                 Some(g)
             });
+            let row = crate::report::geojson::LayerRow {
+                code: &x.rule.code,
+                severity: w.severity,
+                feature_id: c.fref.id.as_deref(),
+                feature_name: c.name(),
+                source: &c.fref.source,
+                index: c.fref.index,
+                zone_layer: &w.zone.layer,
+                zone_id: w.zone.id,
+                measure: &w.measure,
+                message: &w.message,
+                citation: &x.rule.citation,
+                status,
+            };
             // A finding serialises (its numbers are JSON numbers or null).
-            let _ = crate::report::geojson::write_feature(&mut layer_rows, x, geometry.as_ref());
+            let _ = crate::report::geojson::write_feature(&mut layer_rows, &row, geometry.as_ref());
             layer_rows.push(b'\n');
-            found.push((
-                code,
-                x.severity,
-                x.undetermined.is_some(),
-                Excused::of(&x.triage),
-            ));
         }
+        found.push((
+            x.rule.code.as_str(),
+            w.severity,
+            w.undetermined.is_some(),
+            Excused::of(&triage),
+        ));
     }
     let csv_rows = csv_rows.into_bytes();
     Lines {

@@ -27,7 +27,8 @@ impl Emitter for GeoJsonLayer {
                 .as_ref()
                 .and_then(|g| report.reproject(g, &wgs84));
             line.clear();
-            write_feature(&mut line, f, geometry.as_ref()).map_err(io::Error::other)?;
+            write_feature(&mut line, &LayerRow::from(f), geometry.as_ref())
+                .map_err(io::Error::other)?;
             if !first {
                 writeln!(out, ",")?;
             }
@@ -38,12 +39,49 @@ impl Emitter for GeoJsonLayer {
     }
 }
 
+/// A findings-layer feature's properties, borrowed from a finding or, in the audit, from a
+/// worded result.
+pub struct LayerRow<'a> {
+    pub code: &'a str,
+    pub severity: crate::model::Severity,
+    pub feature_id: Option<&'a str>,
+    pub feature_name: Option<&'a str>,
+    pub source: &'a str,
+    pub index: usize,
+    pub zone_layer: &'a str,
+    pub zone_id: Option<&'a str>,
+    pub measure: &'a crate::model::Measure,
+    pub message: &'a str,
+    pub citation: &'a crate::model::Citation,
+    /// `active`, `undetermined`, `waived`, `baselined`.
+    pub status: &'a str,
+}
+
+impl<'a> From<&'a Finding> for LayerRow<'a> {
+    fn from(f: &'a Finding) -> LayerRow<'a> {
+        LayerRow {
+            code: &f.code,
+            severity: f.severity,
+            feature_id: f.feature.id.as_deref(),
+            feature_name: f.feature_name.as_deref(),
+            source: &f.feature.source,
+            index: f.feature.index,
+            zone_layer: &f.zone.layer,
+            zone_id: f.zone.id.as_deref(),
+            measure: &f.measure,
+            message: &f.message,
+            citation: &f.citation,
+            status: f.status(),
+        }
+    }
+}
+
 /// Writes one finding as a GeoJSON feature (one line, no newline); `geometry` is the
-/// offending part in WGS 84. Serialised straight from the finding, without building a JSON
-/// tree first: the audit writes one per finding.
+/// offending part in WGS 84. Serialised straight from the finding's parts, without building
+/// a JSON tree first: the audit writes one per finding.
 pub fn write_feature(
     out: &mut Vec<u8>,
-    f: &Finding,
+    r: &LayerRow<'_>,
     geometry: Option<&Geometry<f64>>,
 ) -> serde_json::Result<()> {
     serde_json::to_writer(
@@ -51,21 +89,21 @@ pub fn write_feature(
         &LayerFeature {
             r#type: "Feature",
             properties: Properties {
-                code: &f.code,
-                severity: f.severity,
-                feature_id: f.feature.id.as_deref(),
-                feature_name: f.feature_name.as_deref(),
-                source: &f.feature.source,
-                feature_index: f.feature.index,
-                zone_layer: &f.zone.layer,
-                zone_id: f.zone.id.as_deref(),
-                measure: f.measure.kind,
-                value: f.measure.value,
-                unit: f.measure.unit,
-                limit: f.measure.limit,
-                message: &f.message,
-                citation: f.citation.to_string(),
-                status: f.status(),
+                code: r.code,
+                severity: r.severity,
+                feature_id: r.feature_id,
+                feature_name: r.feature_name,
+                source: r.source,
+                feature_index: r.index,
+                zone_layer: r.zone_layer,
+                zone_id: r.zone_id,
+                measure: r.measure.kind,
+                value: r.measure.value,
+                unit: r.measure.unit,
+                limit: r.measure.limit,
+                message: r.message,
+                citation: r.citation.to_string(),
+                status: r.status,
             },
             geometry: geometry.map(Shape),
         },
@@ -278,7 +316,7 @@ mod tests {
                 .and_then(|g| report.reproject(g, &wgs84));
             for g in [own.as_ref(), shapes.get(i % shapes.len()), None] {
                 let mut line = Vec::new();
-                write_feature(&mut line, f, g).unwrap();
+                write_feature(&mut line, &LayerRow::from(f), g).unwrap();
                 assert_eq!(String::from_utf8(line).unwrap(), tree(f, g), "{}", f.code);
             }
         }

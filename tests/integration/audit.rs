@@ -70,6 +70,27 @@ fn audit_of_the_demo_gives_the_findings_check_gives() {
             "WGS 84 longitudes/latitudes: {x}"
         );
     }
+    // Feature for feature what `check --format geojson` writes (share rules aside): the audit
+    // words its lines from the compact results, `check` from findings.
+    let check_layer = check_demo(&["--format", "geojson"]);
+    let collection: serde_json::Value = serde_json::from_str(&stdout(&check_layer)).unwrap();
+    let want: BTreeSet<String> = collection["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["properties"]["code"] != "YC601")
+        .map(|f| f.to_string())
+        .collect();
+    let got: BTreeSet<String> = layer
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l)
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(got.len(), expected.len());
+    assert_eq!(got, want);
     // No temporary files are left.
     let names: BTreeSet<String> = std::fs::read_dir(dir.path())
         .unwrap()
