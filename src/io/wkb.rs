@@ -22,6 +22,17 @@ impl Cursor<'_> {
         self.pos = end;
         Ok(s.try_into().expect("slice of N bytes"))
     }
+
+    /// The next `n` bytes (`count` has checked that they are there).
+    fn slice(&mut self, n: usize) -> R<&[u8]> {
+        let end = self.pos.saturating_add(n);
+        let s = self
+            .bytes
+            .get(self.pos..end)
+            .ok_or_else(|| format!("WKB ends early (byte {} of {})", self.pos, self.bytes.len()))?;
+        self.pos = end;
+        Ok(s)
+    }
 }
 
 #[derive(Clone, Copy)]
@@ -104,8 +115,26 @@ fn count(c: &mut Cursor<'_>, h: Head, each: usize) -> R<usize> {
 }
 
 fn points(c: &mut Cursor<'_>, h: Head) -> R<Vec<Coord<f64>>> {
-    let n = count(c, h, 8 * h.dims)?;
-    (0..n).map(|_| coord(c, h).and_then(finite)).collect()
+    let each = 8 * h.dims;
+    let n = count(c, h, each)?;
+    // The run of positions read in one pass into a vector of its size (a `collect` of
+    // results cannot know it and grows by doubling).
+    let f = |b: &[u8]| {
+        let b: [u8; 8] = b.try_into().expect("8 bytes");
+        if h.little {
+            f64::from_le_bytes(b)
+        } else {
+            f64::from_be_bytes(b)
+        }
+    };
+    let mut out = Vec::with_capacity(n);
+    for p in c.slice(n * each)?.chunks_exact(each) {
+        out.push(finite(Coord {
+            x: f(&p[..8]),
+            y: f(&p[8..16]),
+        })?);
+    }
+    Ok(out)
 }
 
 fn line(c: &mut Cursor<'_>, h: Head) -> R<LineString<f64>> {
