@@ -106,7 +106,8 @@ def _batch_fn(project_path, lang, geometry, crs, id_field, source, index_column,
             batch._export_to_c(slot.array_address, slot.schema_address)
             out, meta = p._p._check(
                 [slot], geometry=geometry, crs=crs, id_field=id_field, source=source,
-                index_column=index_column, whole=False, audit_columns=True, duplicate_ids=False,
+                index_column=index_column, whole=False, audit_columns=True, lean=not full,
+                duplicate_ids=False,
             )
             meta = json.loads(meta)
             rows = []

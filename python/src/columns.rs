@@ -68,13 +68,19 @@ pub struct Row {
 impl Row {
     /// `place` is a report in the working CRS that knows the source's CRS (one per thread:
     /// it caches its transforms).
-    pub fn of(place: &Report, f: Finding, audit: bool, district: Option<&str>) -> Row {
-        let placed = place.in_source_crs(&f);
+    /// `lean`: only what `findings.csv` and the Spark audit read is made; the offending part
+    /// (placed in the source's CRS and encoded), the resolution, the fingerprint and the JSON
+    /// members are left empty (Spark keeps `findings.csv`'s columns by default).
+    pub fn of(place: &Report, f: Finding, audit: bool, lean: bool, district: Option<&str>) -> Row {
         let csv_row = audit.then(|| {
             let mut line = String::new();
             ironrule::report::csv::write_row(&mut line, &ironrule::report::csv::Row::from(&f));
             line
         });
+        if lean {
+            return Row::lean(f, csv_row, district);
+        }
+        let placed = place.in_source_crs(&f);
         let resolution = ironrule::report::resolution(&f, place.lang);
         let fingerprint = ironrule::report::fingerprint(&f);
         let wkb = placed.geometry.as_ref().map(|g| {
@@ -113,6 +119,44 @@ impl Row {
             fingerprint,
             wkb,
             crs: placed.crs,
+            csv_row,
+            district: district.map(str::to_owned),
+        }
+    }
+
+    /// [`Row::of`] with `lean`.
+    fn lean(f: Finding, csv_row: Option<String>, district: Option<&str>) -> Row {
+        Row {
+            severity: f.severity,
+            status: f.status(),
+            kind: text(&f.measure.kind),
+            unit: text(&f.measure.unit),
+            op: text(&f.measure.op),
+            nearest: None,
+            citation: String::new(),
+            undetermined: None,
+            triage: String::new(),
+            terrain: None,
+            plan: None,
+            value: f.measure.value,
+            limit: f.measure.limit,
+            share: f.share_of_footprint,
+            index: f.feature.index as u64,
+            source: f.feature.source,
+            feature_id: f.feature.id,
+            feature_name: f.feature_name,
+            zone_layer: f.zone.layer,
+            zone_id: f.zone.id,
+            zone_name: f.zone.name,
+            code: f.code,
+            name: f.rule_name,
+            message: f.message,
+            approval: f.approval,
+            exception: f.exception,
+            resolution: None,
+            fingerprint: String::new(),
+            wkb: None,
+            crs: String::new(),
             csv_row,
             district: district.map(str::to_owned),
         }
@@ -379,7 +423,7 @@ pub fn rows_of(report: &mut Report) -> Vec<Row> {
                 place.lang = lang;
                 place
             },
-            |place, f| Row::of(place, f, false, None),
+            |place, f| Row::of(place, f, false, false, None),
         )
         .collect()
 }

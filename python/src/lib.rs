@@ -145,6 +145,8 @@ struct Options {
     repair: bool,
     /// Add audit's columns: the `findings.csv` row and the district.
     audit_columns: bool,
+    /// Make only the columns `findings.csv` and the Spark audit read ([`columns::Row::of`]).
+    lean: bool,
     /// Look for duplicate ids within the call (off when the caller looks across calls).
     duplicate_ids: bool,
 }
@@ -243,7 +245,7 @@ impl Project {
     /// to import, at least one: the batches of one table, built in parallel) and a JSON object: `read`, `checked`, `rejected`, `diagnostics`,
     /// `summary` and `exit_code`.
     #[allow(clippy::too_many_arguments)]
-    #[pyo3(signature = (slots, *, geometry=None, crs=None, id_field=None, source="<arrow>".to_owned(), index_offset=0, index_column=None, whole=true, repair=false, audit_columns=false, duplicate_ids=true))]
+    #[pyo3(signature = (slots, *, geometry=None, crs=None, id_field=None, source="<arrow>".to_owned(), index_offset=0, index_column=None, whole=true, repair=false, audit_columns=false, lean=false, duplicate_ids=true))]
     fn _check(
         &self,
         py: Python<'_>,
@@ -257,6 +259,7 @@ impl Project {
         whole: bool,
         repair: bool,
         audit_columns: bool,
+        lean: bool,
         duplicate_ids: bool,
     ) -> PyResult<(Vec<ArrowSlot>, String)> {
         let mut batches = Vec::with_capacity(slots.len());
@@ -273,6 +276,7 @@ impl Project {
             whole,
             repair,
             audit_columns,
+            lean,
             duplicate_ids,
         };
         let (found, meta) = py.detach(|| check(&self.checker, batches, &options))?;
@@ -471,7 +475,13 @@ fn stream(
                         Ok(findings
                             .into_iter()
                             .map(|f| {
-                                columns::Row::of(place, f, o.audit_columns, district.as_deref())
+                                columns::Row::of(
+                                    place,
+                                    f,
+                                    o.audit_columns,
+                                    o.lean,
+                                    district.as_deref(),
+                                )
                             })
                             .collect::<Vec<_>>())
                     }
