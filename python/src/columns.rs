@@ -81,50 +81,39 @@ impl Row {
             return Row::lean(f, csv_row, district);
         }
         let placed = place.in_source_crs(&f);
-        let resolution = ironrule::report::resolution(&f, place.lang);
-        let fingerprint = ironrule::report::fingerprint(&f);
         let wkb = placed.geometry.as_ref().map(|g| {
             let mut w = Vec::with_capacity(64);
             ironrule::io::wkb::encode(g, &mut w);
             w
         });
+        let (resolution, fingerprint) = (
+            ironrule::report::resolution(&f, place.lang),
+            ironrule::report::fingerprint(&f),
+        );
+        let (nearest, citation, undetermined, triage, terrain, plan) = (
+            placed.nearest.as_ref().map(json),
+            json(&f.citation),
+            f.undetermined.as_ref().map(json),
+            json(&f.triage),
+            f.terrain.as_ref().map(json),
+            f.plan.as_ref().map(json),
+        );
         Row {
-            severity: f.severity,
-            status: f.status(),
-            kind: text(&f.measure.kind),
-            unit: text(&f.measure.unit),
-            op: text(&f.measure.op),
-            nearest: placed.nearest.as_ref().map(json),
-            citation: json(&f.citation),
-            undetermined: f.undetermined.as_ref().map(json),
-            triage: json(&f.triage),
-            terrain: f.terrain.as_ref().map(json),
-            plan: f.plan.as_ref().map(json),
-            value: f.measure.value,
-            limit: f.measure.limit,
-            share: f.share_of_footprint,
-            index: f.feature.index as u64,
-            source: f.feature.source,
-            feature_id: f.feature.id,
-            feature_name: f.feature_name,
-            zone_layer: f.zone.layer,
-            zone_id: f.zone.id,
-            zone_name: f.zone.name,
-            code: f.code,
-            name: f.rule_name,
-            message: f.message,
-            approval: f.approval,
-            exception: f.exception,
+            nearest,
+            citation,
+            undetermined,
+            triage,
+            terrain,
+            plan,
             resolution,
             fingerprint,
             wkb,
             crs: placed.crs,
-            csv_row,
-            district: district.map(str::to_owned),
+            ..Row::lean(f, csv_row, district)
         }
     }
 
-    /// [`Row::of`] with `lean`.
+    /// The cells every row has, all that a lean row holds ([`Row::of`] adds the rest).
     fn lean(f: Finding, csv_row: Option<String>, district: Option<&str>) -> Row {
         Row {
             severity: f.severity,
