@@ -176,8 +176,7 @@ fn districts_without_targets(
             continue;
         };
         for zone in layer.zones.iter().filter(|z| z.areal) {
-            let target = zone.properties.get(field).and_then(|v| v.as_f64());
-            if !target.is_some_and(f64::is_finite) {
+            if zone.number(field).is_none() {
                 out.push(
                     Diagnostic::error(
                         format!("layer '{group}'"),

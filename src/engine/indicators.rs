@@ -246,15 +246,14 @@ impl Checker {
                 let zl = layers(&l.to_vec());
                 // Each district's land, worked out once: the values and the undecided
                 // proposals' check both read it.
-                let lands: Vec<MultiPolygon<f64>> = districts
+                let pieces: Vec<Vec<&Polygon<f64>>> = districts
                     .iter()
-                    .map(|z| land_in(&district_pieces(group, *z), &zl))
+                    .map(|z| district_pieces(group, *z))
                     .collect();
-                for (&z, land) in districts.iter().zip(&lands) {
-                    let area: f64 = district_pieces(group, z)
-                        .iter()
-                        .map(|p| p.unsigned_area())
-                        .sum();
+                let lands: Vec<MultiPolygon<f64>> =
+                    pieces.iter().map(|d| land_in(d, &zl)).collect();
+                for (d, land) in pieces.iter().zip(&lands) {
+                    let area: f64 = d.iter().map(|p| p.unsigned_area()).sum();
                     let before = land.unsigned_area();
                     let near: Vec<Polygon<f64>> = match land.bounding_rect() {
                         Some(b) => areal
@@ -425,9 +424,7 @@ impl Checker {
                 let target = ind
                     .target_field
                     .as_ref()
-                    .and_then(|f| zone.properties.get(f))
-                    .and_then(|v| v.as_f64())
-                    .filter(|t| t.is_finite())
+                    .and_then(|f| zone.number(f))
                     .map(|t| t * ind.target_scale)
                     .or(ind.target);
                 // A district whose own target cannot be read is not judged: said, and failing.

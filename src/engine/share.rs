@@ -156,10 +156,7 @@ pub fn share(
         if !zone.areal {
             continue;
         }
-        let target = target_field
-            .and_then(|f| zone.properties.get(f))
-            .and_then(|v| v.as_f64())
-            .or(min_share);
+        let target = target_field.and_then(|f| zone.number(f)).or(min_share);
         let Some(target) = target else { continue };
         let district = district_pieces(group, z);
         let Some(bbox) = district

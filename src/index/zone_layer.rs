@@ -22,6 +22,17 @@ pub struct Zone {
     pub geometry: Option<Geometry<f64>>,
 }
 
+impl Zone {
+    /// The zone's attribute `field` as a finite number (a district's target), else `None`:
+    /// missing, null, text or not finite.
+    pub fn number(&self, field: &str) -> Option<f64> {
+        self.properties
+            .get(field)
+            .and_then(|v| v.as_f64())
+            .filter(|v| v.is_finite())
+    }
+}
+
 /// A tile of an areal zone.
 #[derive(Clone, Debug)]
 pub struct Piece {
