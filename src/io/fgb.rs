@@ -461,30 +461,34 @@ fn coords(g: &flatgeobuf::Geometry<'_>) -> std::result::Result<Vec<Coord<f64>>, 
 }
 
 /// Splits coordinates at the `ends` offsets (rings of a polygon, lines of a multi-line).
+/// The offsets must rise and end at the last position: positions no ring takes, or a ring
+/// that runs past them, are a corrupt feature, not a shorter ring.
 fn runs(g: &flatgeobuf::Geometry<'_>) -> std::result::Result<Vec<LineString<f64>>, String> {
-    let mut cs = coords(g)?;
+    let cs = coords(g)?;
     let ends: Vec<usize> = match g.ends() {
         Some(e) if !e.is_empty() => e.iter().map(|x| x as usize).collect(),
         _ => vec![cs.len()],
     };
-    if let [end] = ends[..] {
-        // One run (a parcel's ring): the coordinates as they are, not copied.
-        if end > cs.len() {
-            return Err("ring offsets out of range".into());
-        }
-        cs.truncate(end);
+    if ends.last() != Some(&cs.len()) || ends.windows(2).any(|w| w[1] < w[0]) {
+        return Err(format!(
+            "ring offsets (ending at {}) do not divide the feature's {} positions",
+            ends.last().copied().unwrap_or_default(),
+            cs.len()
+        ));
+    }
+    if ends.len() == 1 {
+        // One run (a parcel's ring): the coordinates moved, not copied.
         return Ok(vec![LineString(cs)]);
     }
-    let mut out = Vec::with_capacity(ends.len());
     let mut start = 0;
-    for end in ends {
-        if end < start || end > cs.len() {
-            return Err("ring offsets out of range".into());
-        }
-        out.push(LineString(cs[start..end].to_vec()));
-        start = end;
-    }
-    Ok(out)
+    Ok(ends
+        .iter()
+        .map(|&end| {
+            let run = LineString(cs[start..end].to_vec());
+            start = end;
+            run
+        })
+        .collect())
 }
 
 fn polygon(g: &flatgeobuf::Geometry<'_>) -> std::result::Result<Polygon<f64>, String> {

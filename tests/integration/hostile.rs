@@ -34,6 +34,32 @@ fn fgb_feature(x: f64, y: f64, size: f64, properties: Option<&[u8]>) -> Vec<u8> 
     fbb.finished_data().to_vec()
 }
 
+/// A polygon feature with these positions and ring offsets (`ends`), size-prefixed.
+fn fgb_rings(xy: &[f64], ends: &[u32]) -> Vec<u8> {
+    use flatgeobuf::{Feature, FeatureArgs, Geometry, GeometryArgs, GeometryType};
+    let mut fbb = flatbuffers::FlatBufferBuilder::new();
+    let xy = fbb.create_vector(xy);
+    let ends = fbb.create_vector(ends);
+    let g = Geometry::create(
+        &mut fbb,
+        &GeometryArgs {
+            xy: Some(xy),
+            ends: Some(ends),
+            type_: GeometryType::Polygon,
+            ..Default::default()
+        },
+    );
+    let f = Feature::create(
+        &mut fbb,
+        &FeatureArgs {
+            geometry: Some(g),
+            ..Default::default()
+        },
+    );
+    fbb.finish_size_prefixed(f, None);
+    fbb.finished_data().to_vec()
+}
+
 /// A FlatGeobuf file: magic bytes, a header declaring `count` features with index node size
 /// `node_size` (EPSG:4546, polygons, one string column `name`), `index` bytes of index, and
 /// the features.
@@ -835,4 +861,32 @@ fn hostile_9_parquet_footer_known_field_of_another_wire_type() {
             "field 6 of FileMetaData written as an i32, where Parquet has a binary",
         );
     }
+}
+
+/// Class 2: ring offsets that leave positions over, or run past them, reject the feature
+/// (exit 2): it was read as a shorter ring, checked and passed.
+#[test]
+fn hostile_2_ring_offsets_that_do_not_divide_the_positions_are_an_error() {
+    let (x, y) = red_line_corner();
+    let square = [x, y, x + 40.0, y, x + 40.0, y + 40.0, x, y + 40.0, x, y];
+    let mut extra = square.to_vec();
+    extra.extend_from_slice(&[x + 9e5, y + 9e5]);
+    let dir = tempfile::tempdir().unwrap();
+    for (name, xy, ends) in [
+        ("left_over.fgb", extra.as_slice(), &[5u32][..]),
+        ("past_the_end.fgb", &square[..], &[6u32][..]),
+        ("falling.fgb", extra.as_slice(), &[5u32, 4, 6][..]),
+    ] {
+        let p = dir.path().join(name);
+        std::fs::write(&p, fgb_file(1, 0, 0, &[fgb_rings(xy, ends)])).unwrap();
+        let (code, message) = check_error(&p);
+        assert_eq!(code, 2, "{name}: {message}");
+        assert!(message.contains("ring offsets"), "{name}: {message}");
+    }
+    // The same square with offsets that divide its positions is read and checked.
+    let p = dir.path().join("fine.fgb");
+    std::fs::write(&p, fgb_file(1, 0, 0, &[fgb_rings(&square, &[5])])).unwrap();
+    let (code, json, _) = check_json(&[&p], &[]);
+    assert_eq!(json["summary"]["checked"], 1, "{json}");
+    assert_eq!(code, 1, "inside red line RL-01: {json}");
 }
