@@ -778,8 +778,10 @@ fn check_one<'c>(
                 citation: &x.rule.citation,
                 status,
             };
-            // A finding serialises (its numbers are JSON numbers or null).
-            let _ = crate::report::geojson::write_feature(&mut layer_rows, &row, geometry.as_ref());
+            // Infallible into a vector (its numbers are JSON numbers or null); were it not,
+            // the panic is caught and the feature rejected, never a half line kept.
+            crate::report::geojson::write_feature(&mut layer_rows, &row, geometry.as_ref())
+                .expect("a finding serialises into memory");
             layer_rows.push(b'\n');
         }
         found.push((
