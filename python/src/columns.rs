@@ -3,201 +3,374 @@
 //! `feature_source`, `feature_index`..., `zone_layer`..., `measure_kind`...; the nested and
 //! variable members (`nearest`, `citation`, `undetermined`, `triage`, `terrain`, `plan`) are JSON text;
 //! `geometry` is WKB in `geometry_crs` (the source's CRS, as in the JSON report).
+//!
+//! A worker words each feature's results straight into a [`Chunk`] (its cells in one text
+//! buffer and one WKB buffer, no string per cell), from the worded results as `audit` writes
+//! its CSV rows, or from findings on the share pass's path; chunks then become batches on
+//! every core.
 
 use arrow_array::builder::{BinaryBuilder, Float64Builder, StringBuilder, UInt64Builder};
 use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{ArrowError, DataType, Field, Schema};
-use ironrule::model::Finding;
-use ironrule::report::Report;
+use ironrule::model::{
+    Citation, FeatureRef, Finding, Measure, Plan, Severity, Terrain, Triage, Undetermined,
+};
+use ironrule::report::{Report, ZoneNames};
 use rayon::prelude::*;
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::fmt::Write as _;
 use std::sync::Arc;
 
-/// The text a value serializes to, for enums that serialize as strings (`"distance"`).
-fn text<T: Serialize>(t: &T) -> String {
-    match serde_json::to_value(t) {
-        Ok(serde_json::Value::String(s)) => s,
-        Ok(other) => other.to_string(),
-        Err(_) => String::new(),
+/// One result's cells, borrowed from a worded result ([`Cells`] built in `stream`) or a
+/// finding ([`Cells::of_finding`]). Geometry and nearest points are in the working CRS.
+pub struct Cells<'a> {
+    pub code: &'a str,
+    pub name: &'a str,
+    pub severity: Severity,
+    pub status: &'static str,
+    pub feature: &'a FeatureRef,
+    pub feature_name: Option<&'a str>,
+    pub zone: ZoneNames<'a>,
+    pub measure: &'a Measure,
+    pub share: Option<f64>,
+    pub nearest: Option<[[f64; 2]; 2]>,
+    pub message: &'a str,
+    pub citation: &'a Arc<Citation>,
+    pub approval: Option<&'a str>,
+    pub exception: Option<&'a str>,
+    pub undetermined: Option<&'a Undetermined>,
+    pub triage: &'a Triage,
+    pub terrain: Option<&'a Terrain>,
+    pub plan: Option<&'a Plan>,
+    pub geometry: Option<&'a geo::Geometry<f64>>,
+}
+
+impl<'a> Cells<'a> {
+    pub fn of_finding(f: &'a Finding) -> Cells<'a> {
+        Cells {
+            code: &f.code,
+            name: &f.rule_name,
+            severity: f.severity,
+            status: f.status(),
+            feature: &f.feature,
+            feature_name: f.feature_name.as_deref(),
+            zone: ZoneNames {
+                layer: &f.zone.layer,
+                id: f.zone.id.as_deref(),
+                name: f.zone.name.as_deref(),
+            },
+            measure: &f.measure,
+            share: f.share_of_footprint,
+            nearest: f.nearest,
+            message: &f.message,
+            citation: &f.citation,
+            approval: f.approval.as_deref(),
+            exception: f.exception.as_deref(),
+            undetermined: f.undetermined.as_ref(),
+            triage: &f.triage,
+            terrain: f.terrain.as_deref(),
+            plan: f.plan.as_deref(),
+            geometry: f.geometry.as_ref(),
+        }
     }
 }
 
-fn json<T: Serialize>(t: &T) -> String {
+/// Which columns a batch has and which cells are made.
+#[derive(Clone, Copy)]
+pub struct Shape {
+    /// audit's two columns too: the `findings.csv` line and the feature's district (Spark).
+    pub audit: bool,
+    /// Only what `findings.csv` and the Spark audit read is made: the offending part (placed
+    /// in the source's CRS and encoded), the resolution, the fingerprint and the JSON members
+    /// are left empty (Spark keeps `findings.csv`'s columns by default).
+    pub lean: bool,
+}
+
+/// Each rule's citation as JSON, made once per call (every finding of a rule shares its
+/// citation), by the citation's address.
+#[derive(Default)]
+pub struct Citations(HashMap<usize, String>);
+
+impl Citations {
+    pub fn of(checker: &ironrule::engine::Checker) -> Citations {
+        Citations(
+            checker
+                .rules()
+                .map(|r| (Arc::as_ptr(&r.citation) as usize, json(&*r.citation)))
+                .collect(),
+        )
+    }
+}
+
+fn json<T: Serialize + ?Sized>(t: &T) -> String {
     serde_json::to_string(t).unwrap_or_default()
 }
 
-/// One finding as the batch's cells, made on a worker thread (its geometry placed in the
-/// source's CRS and encoded); the finding is consumed.
-pub struct Row {
-    code: String,
-    name: String,
-    severity: ironrule::model::Severity,
-    status: &'static str,
-    source: std::sync::Arc<str>,
-    index: u64,
-    feature_id: Option<String>,
-    feature_name: Option<String>,
-    zone_layer: String,
-    zone_id: Option<String>,
-    zone_name: Option<String>,
-    kind: String,
-    value: f64,
-    unit: String,
-    limit: f64,
-    op: String,
-    share: Option<f64>,
-    nearest: Option<String>,
-    message: String,
-    resolution: Option<String>,
-    citation: String,
-    approval: Option<String>,
-    exception: Option<String>,
-    undetermined: Option<String>,
-    triage: String,
-    fingerprint: String,
-    terrain: Option<String>,
-    plan: Option<String>,
-    wkb: Option<Vec<u8>>,
-    crs: String,
-    /// audit's `findings.csv` line and the feature's district (Spark).
-    csv_row: Option<String>,
-    district: Option<String>,
+/// A cell's place in a chunk's text or WKB buffer; `NULL` for no value.
+#[derive(Clone, Copy)]
+struct Span {
+    start: u32,
+    len: u32,
 }
 
-impl Row {
-    /// `place` is a report in the working CRS that knows the source's CRS (one per thread:
-    /// it caches its transforms).
-    /// `lean`: only what `findings.csv` and the Spark audit read is made; the offending part
-    /// (placed in the source's CRS and encoded), the resolution, the fingerprint and the JSON
-    /// members are left empty (Spark keeps `findings.csv`'s columns by default).
-    pub fn of(place: &Report, f: Finding, audit: bool, lean: bool, district: Option<&str>) -> Row {
-        let csv_row = audit.then(|| {
-            let mut line = String::new();
-            ironrule::report::csv::write_row(&mut line, &ironrule::report::csv::Row::from(&f));
-            line
-        });
-        if lean {
-            return Row::lean(f, csv_row, district);
+const NULL: Span = Span {
+    start: 0,
+    len: u32::MAX,
+};
+
+/// One row's cells: spans of text, then the typed ones.
+struct At {
+    text: [Span; TEXTS],
+    wkb: Span,
+    index: u64,
+    value: f64,
+    limit: f64,
+    share: Option<f64>,
+    severity: Severity,
+}
+
+/// Rows made by one worker (one feature's results, or a run of findings): every text cell in
+/// one buffer and every geometry in another, so that a row costs no allocation of its own.
+#[derive(Default)]
+pub struct Chunk {
+    text: String,
+    wkb: Vec<u8>,
+    rows: Vec<At>,
+    /// Bytes per text column, for presizing the batch.
+    sizes: [usize; TEXTS],
+    /// A scratch line (the `findings.csv` row).
+    line: String,
+}
+
+/// serde_json into a `String`: it writes whole UTF-8 fragments.
+struct Utf8Sink<'a>(&'a mut String);
+
+impl std::io::Write for Utf8Sink<'_> {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        let s = std::str::from_utf8(b).map_err(std::io::Error::other)?;
+        self.0.push_str(s);
+        Ok(b.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Chunk {
+    /// The rows, as the counts read them: code, severity, status.
+    pub fn rows(&self) -> impl Iterator<Item = (&str, Severity, &str)> + '_ {
+        self.rows.iter().map(|r| {
+            (
+                self.cell(r.text[0]).unwrap_or(""),
+                r.severity,
+                self.cell(r.text[3]).unwrap_or(""),
+            )
+        })
+    }
+
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    fn cell(&self, s: Span) -> Option<&str> {
+        (s.len != u32::MAX).then(|| &self.text[s.start as usize..(s.start + s.len) as usize])
+    }
+
+    fn span(&self, start: usize) -> Span {
+        Span {
+            start: start as u32,
+            len: (self.text.len() - start) as u32,
         }
-        let placed = place.in_source_crs(&f);
-        let wkb = placed.geometry.as_ref().map(|g| {
-            let mut w = Vec::with_capacity(64);
-            ironrule::io::wkb::encode(g, &mut w);
-            w
-        });
-        let (resolution, fingerprint) = (
-            ironrule::report::resolution(&f, place.lang),
-            ironrule::report::fingerprint(&f),
-        );
-        let (nearest, citation, undetermined, triage, terrain, plan) = (
-            placed.nearest.as_ref().map(json),
-            json(&f.citation),
-            f.undetermined.as_ref().map(json),
-            json(&f.triage),
-            f.terrain.as_ref().map(json),
-            f.plan.as_ref().map(json),
-        );
-        Row {
+    }
+
+    fn put(&mut self, s: Option<&str>) -> Span {
+        match s {
+            Some(s) => {
+                let start = self.text.len();
+                self.text.push_str(s);
+                self.span(start)
+            }
+            None => NULL,
+        }
+    }
+
+    fn put_json<T: Serialize + ?Sized>(&mut self, t: Option<&T>) -> Span {
+        match t {
+            Some(t) => {
+                let start = self.text.len();
+                // Into memory: only a map with non-string keys could fail, and none is here.
+                serde_json::to_writer(Utf8Sink(&mut self.text), t)
+                    .expect("a finding's member serialises into memory");
+                self.span(start)
+            }
+            None => NULL,
+        }
+    }
+
+    /// Appends one result's row. `place` is a report in the working CRS that knows the
+    /// source's CRS (one per thread: it caches its transforms).
+    pub fn push(
+        &mut self,
+        place: &Report,
+        citations: &Citations,
+        c: &Cells<'_>,
+        shape: Shape,
+        district: Option<&str>,
+    ) {
+        let csv_row = match shape.audit {
+            true => {
+                let mut line = std::mem::take(&mut self.line);
+                line.clear();
+                ironrule::report::csv::write_row(
+                    &mut line,
+                    &ironrule::report::csv::Row {
+                        code: c.code,
+                        severity: c.severity,
+                        feature_id: c.feature.id.as_deref(),
+                        zone_layer: c.zone.layer,
+                        zone_id: c.zone.id,
+                        measure: c.measure.kind,
+                        value: c.measure.value,
+                        unit: c.measure.unit,
+                        limit: c.measure.limit,
+                        message: c.message,
+                        source: &c.feature.source,
+                        index: c.feature.index,
+                        status: c.status,
+                    },
+                );
+                let span = self.put(Some(&line));
+                self.line = line;
+                span
+            }
+            false => NULL,
+        };
+        let district = match shape.audit {
+            true => self.put(district),
+            false => NULL,
+        };
+        let m = c.measure;
+        let [code, name, severity, status, source, feature_id, feature_name, zone_layer, zone_id, zone_name, kind, unit, op] = [
+            self.put(Some(c.code)),
+            self.put(Some(c.name)),
+            self.put(Some(c.severity.as_str())),
+            self.put(Some(c.status)),
+            self.put(Some(&c.feature.source)),
+            self.put(c.feature.id.as_deref()),
+            self.put(c.feature_name),
+            self.put(Some(c.zone.layer)),
+            self.put(c.zone.id),
+            self.put(c.zone.name),
+            self.put(Some(m.kind.as_str())),
+            self.put(Some(m.unit.code())),
+            self.put(Some(m.op.as_str())),
+        ];
+        let (
             nearest,
+            resolution,
             citation,
             undetermined,
             triage,
+            fingerprint,
             terrain,
             plan,
-            resolution,
-            fingerprint,
             wkb,
-            crs: placed.crs,
-            ..Row::lean(f, csv_row, district)
+            crs,
+        );
+        let message = self.put(Some(c.message));
+        let (approval, exception) = (self.put(c.approval), self.put(c.exception));
+        if shape.lean {
+            let empty = self.put(Some(""));
+            (nearest, resolution, citation, undetermined) = (NULL, NULL, empty, NULL);
+            (triage, fingerprint, terrain, plan) = (empty, empty, NULL, NULL);
+            (wkb, crs) = (NULL, empty);
+        } else {
+            let placed = place.place(&c.feature.source, c.geometry, c.nearest);
+            nearest = self.put_json(placed.nearest.as_ref());
+            resolution = match ironrule::report::resolution_of(
+                c.undetermined,
+                m,
+                &c.zone,
+                c.plan,
+                place.lang,
+            ) {
+                Some(r) => self.put(Some(&r)),
+                None => NULL,
+            };
+            citation = match citations.0.get(&(Arc::as_ptr(c.citation) as usize)) {
+                Some(j) => self.put(Some(j)),
+                None => self.put_json(Some(&**c.citation)),
+            };
+            undetermined = self.put_json(c.undetermined);
+            triage = self.put_json(Some(c.triage));
+            let start = self.text.len();
+            let h = ironrule::report::fingerprint_of(c.code, c.feature, &c.zone);
+            let _ = write!(self.text, "{h:016x}");
+            fingerprint = self.span(start);
+            terrain = self.put_json(c.terrain);
+            plan = self.put_json(c.plan);
+            wkb = match &placed.geometry {
+                Some(g) => {
+                    let start = self.wkb.len();
+                    ironrule::io::wkb::encode(g, &mut self.wkb);
+                    Span {
+                        start: start as u32,
+                        len: (self.wkb.len() - start) as u32,
+                    }
+                }
+                None => NULL,
+            };
+            crs = self.put(Some(placed.crs));
         }
-    }
-
-    /// The cells every row has, all that a lean row holds ([`Row::of`] adds the rest).
-    fn lean(f: Finding, csv_row: Option<String>, district: Option<&str>) -> Row {
-        Row {
-            severity: f.severity,
-            status: f.status(),
-            kind: text(&f.measure.kind),
-            unit: text(&f.measure.unit),
-            op: text(&f.measure.op),
-            nearest: None,
-            citation: String::new(),
-            undetermined: None,
-            triage: String::new(),
-            terrain: None,
-            plan: None,
-            value: f.measure.value,
-            limit: f.measure.limit,
-            share: f.share_of_footprint,
-            index: f.feature.index as u64,
-            source: f.feature.source,
-            feature_id: f.feature.id,
-            feature_name: f.feature_name,
-            zone_layer: f.zone.layer,
-            zone_id: f.zone.id,
-            zone_name: f.zone.name,
-            code: f.code,
-            name: f.rule_name,
-            message: f.message,
-            approval: f.approval,
-            exception: f.exception,
-            resolution: None,
-            fingerprint: String::new(),
-            wkb: None,
-            crs: String::new(),
+        let text = [
+            code,
+            name,
+            severity,
+            status,
+            source,
+            feature_id,
+            feature_name,
+            zone_layer,
+            zone_id,
+            zone_name,
+            kind,
+            unit,
+            op,
+            nearest,
+            message,
+            resolution,
+            citation,
+            approval,
+            exception,
+            undetermined,
+            triage,
+            fingerprint,
+            terrain,
+            plan,
+            crs,
             csv_row,
-            district: district.map(str::to_owned),
+            district,
+        ];
+        for (n, s) in self.sizes.iter_mut().zip(&text) {
+            if s.len != u32::MAX {
+                *n += s.len as usize;
+            }
         }
-    }
-
-    /// The text cells, in [`LAYOUT`]'s order of text columns.
-    fn texts(&self) -> [Option<&str>; TEXTS] {
-        [
-            Some(&self.code),
-            Some(&self.name),
-            Some(self.severity.as_str()),
-            Some(self.status),
-            Some(&self.source),
-            self.feature_id.as_deref(),
-            self.feature_name.as_deref(),
-            Some(&self.zone_layer),
-            self.zone_id.as_deref(),
-            self.zone_name.as_deref(),
-            Some(&self.kind),
-            Some(&self.unit),
-            Some(&self.op),
-            self.nearest.as_deref(),
-            Some(&self.message),
-            self.resolution.as_deref(),
-            Some(&self.citation),
-            self.approval.as_deref(),
-            self.exception.as_deref(),
-            self.undetermined.as_deref(),
-            Some(&self.triage),
-            Some(&self.fingerprint),
-            self.terrain.as_deref(),
-            self.plan.as_deref(),
-            Some(&self.crs),
-            self.csv_row.as_deref(),
-            self.district.as_deref(),
-        ]
-    }
-
-    pub fn code(&self) -> &str {
-        &self.code
-    }
-
-    pub fn severity(&self) -> ironrule::model::Severity {
-        self.severity
-    }
-
-    pub fn status(&self) -> &'static str {
-        self.status
+        self.rows.push(At {
+            text,
+            wkb,
+            index: c.feature.index as u64,
+            value: m.value,
+            limit: m.limit,
+            share: c.share,
+            severity: c.severity,
+        });
     }
 }
 
-/// The batch being built, row by row.
+/// The batch being built, chunk by chunk.
 pub struct Columns {
     audit: bool,
     strings: Vec<StringBuilder>,
@@ -206,8 +379,8 @@ pub struct Columns {
     geometry: BinaryBuilder,
 }
 
-/// A column of the batch: text (filled from [`Row`]'s strings in this order) or one of the
-/// typed ones.
+/// A column of the batch: text (filled from a row's text spans in this order) or one of
+/// the typed ones.
 #[derive(Clone, Copy)]
 enum Col {
     Text(&'static str),
@@ -270,23 +443,21 @@ const _: () = {
 
 impl Columns {
     pub fn new(audit: bool) -> Columns {
-        Columns::for_rows(audit, &[])
+        Columns::for_chunks(audit, &[])
     }
 
-    /// Columns with room for `rows`: every text column's bytes counted first, so that no
-    /// buffer grows (and is copied) while the rows go in.
-    fn for_rows(audit: bool, rows: &[Row]) -> Columns {
+    /// Columns with room for these chunks' rows: every text column's bytes are counted as
+    /// the chunks are made, so that no buffer grows (and is copied) while the rows go in.
+    fn for_chunks(audit: bool, chunks: &[Chunk]) -> Columns {
         let mut bytes = [0usize; TEXTS];
-        for r in rows {
-            for (n, t) in bytes.iter_mut().zip(r.texts()) {
-                *n += t.map_or(0, str::len);
+        let (mut n, mut wkb) = (0, 0);
+        for c in chunks {
+            for (b, s) in bytes.iter_mut().zip(&c.sizes) {
+                *b += s;
             }
+            n += c.rows.len();
+            wkb += c.wkb.len();
         }
-        let wkb: usize = rows
-            .iter()
-            .map(|r| r.wkb.as_ref().map_or(0, Vec::len))
-            .sum();
-        let n = rows.len();
         Columns {
             audit,
             strings: bytes
@@ -303,17 +474,21 @@ impl Columns {
         }
     }
 
-    pub fn push(&mut self, r: &Row) {
-        for (b, v) in self.strings.iter_mut().zip(r.texts()) {
-            b.append_option(v);
-        }
-        self.index.append_value(r.index);
-        self.numbers[0].append_value(r.value);
-        self.numbers[1].append_value(r.limit);
-        self.numbers[2].append_option(r.share);
-        match &r.wkb {
-            Some(w) => self.geometry.append_value(w),
-            None => self.geometry.append_null(),
+    fn push(&mut self, c: &Chunk) {
+        for r in &c.rows {
+            for (b, s) in self.strings.iter_mut().zip(&r.text) {
+                b.append_option(c.cell(*s));
+            }
+            self.index.append_value(r.index);
+            self.numbers[0].append_value(r.value);
+            self.numbers[1].append_value(r.limit);
+            self.numbers[2].append_option(r.share);
+            match r.wkb.len {
+                u32::MAX => self.geometry.append_null(),
+                len => self
+                    .geometry
+                    .append_value(&c.wkb[r.wkb.start as usize..(r.wkb.start + len) as usize]),
+            }
         }
     }
 
@@ -366,23 +541,32 @@ impl Columns {
     }
 }
 
-/// Rows as batches in their order, each built by one worker from a contiguous run of rows
-/// (the rows are dropped there too): appending 27 text columns row by row on one thread was
-/// a fifth of a million-parcel check.
-pub fn batches(rows: Vec<Row>, audit: bool) -> Result<Vec<RecordBatch>, ArrowError> {
-    if rows.is_empty() {
+/// Chunks as batches in their order, each built by one worker from a contiguous run of
+/// chunks holding about an equal share of the rows (the chunks are dropped there too):
+/// appending 27 text columns row by row on one thread was a fifth of a million-parcel check.
+pub fn batches(mut chunks: Vec<Chunk>, audit: bool) -> Result<Vec<RecordBatch>, ArrowError> {
+    let total: usize = chunks.iter().map(Chunk::len).sum();
+    if total == 0 {
         return Ok(Vec::new());
     }
-    let run = rows
-        .len()
-        .div_ceil(rayon::current_num_threads())
-        .max(MIN_RUN);
-    rows.into_par_iter()
-        .chunks(run)
+    let run = total.div_ceil(rayon::current_num_threads()).max(MIN_RUN);
+    // Cut from the back, so that each cut is a `split_off` of the tail.
+    let mut runs = Vec::new();
+    let mut rows = 0;
+    for i in (1..chunks.len()).rev() {
+        rows += chunks[i].len();
+        if rows >= run {
+            runs.push(chunks.split_off(i));
+            rows = 0;
+        }
+    }
+    runs.push(chunks);
+    runs.reverse();
+    runs.into_par_iter()
         .map(|run| {
-            let mut columns = Columns::for_rows(audit, &run);
-            for r in &run {
-                columns.push(r);
+            let mut columns = Columns::for_chunks(audit, &run);
+            for c in &run {
+                columns.push(c);
             }
             columns.finish()
         })
@@ -392,28 +576,32 @@ pub fn batches(rows: Vec<Row>, audit: bool) -> Result<Vec<RecordBatch>, ArrowErr
 /// Fewer rows than this are not worth a batch of their own.
 const MIN_RUN: usize = 1024;
 
-/// A whole report's findings (the share pass's path) as rows, worded in parallel with a
+/// A whole report's findings (the share pass's path) as chunks, worded in parallel with a
 /// transform cache per chunk.
-pub fn rows_of(report: &mut Report) -> Vec<Row> {
+pub fn chunks_of(report: &mut Report, citations: &Citations) -> Vec<Chunk> {
     let (working, sources, lang) = (
         report.working_crs.clone(),
         report.source_crs.clone(),
         report.lang,
     );
     let findings = std::mem::take(&mut report.findings);
+    let shape = Shape {
+        audit: false,
+        lean: false,
+    };
     findings
-        .into_par_iter()
-        .with_min_len(1024)
-        .map_init(
-            || {
-                let mut place = Report::default();
-                place.working_crs = working.clone();
-                place.source_crs = sources.clone();
-                place.lang = lang;
-                place
-            },
-            |place, f| Row::of(place, f, false, false, None),
-        )
+        .par_chunks(MIN_RUN)
+        .map(|run| {
+            let mut place = Report::default();
+            place.working_crs = working.clone();
+            place.source_crs = sources.clone();
+            place.lang = lang;
+            let mut chunk = Chunk::default();
+            for f in run {
+                chunk.push(&place, citations, &Cells::of_finding(f), shape, None);
+            }
+            chunk
+        })
         .collect()
 }
 

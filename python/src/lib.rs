@@ -19,7 +19,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use arrow_array::ffi::{from_ffi, to_ffi, FFI_ArrowArray, FFI_ArrowSchema};
 use arrow_array::{Array, RecordBatch, StructArray};
 use ironrule::engine::{Checker, ReadRequest};
-use ironrule::model::{Diagnostic, Lang, Level, Severity};
+use ironrule::model::{Diagnostic, Lang, Level, Severity, Triage};
 use ironrule::report::Report;
 use pyo3::create_exception;
 use pyo3::exceptions::PyException;
@@ -361,6 +361,7 @@ fn check(
         Box::new(input),
         checker.read_options(&request),
     );
+    let citations = columns::Citations::of(checker);
     let has_share = checker
         .rules()
         .any(|r| matches!(r.test, ironrule::rules::Test::Share { .. }));
@@ -369,7 +370,7 @@ fn check(
             .check_opened(opened, &request)
             .map_err(input_error)?;
         let mut report = ironrule::report::build::build(checker, vec![source], false);
-        let found = columns::batches(columns::rows_of(&mut report), o.audit_columns)
+        let found = columns::batches(columns::chunks_of(&mut report, &citations), o.audit_columns)
             .map_err(|e| Error::new_err(format!("building the findings batch: {e}")))?;
         Checked {
             found,
@@ -378,7 +379,7 @@ fn check(
             extent: None,
         }
     } else {
-        stream(checker, opened, o)?
+        stream(checker, opened, o, &citations)?
     };
     let mut found = out.found;
     if found.is_empty() {
@@ -429,7 +430,12 @@ fn stream(
     checker: &Checker,
     mut opened: ironrule::io::stream::Opened<'_>,
     o: &Options,
+    citations: &columns::Citations,
 ) -> PyResult<Checked> {
+    let shape = columns::Shape {
+        audit: o.audit_columns,
+        lean: o.lean,
+    };
     let mut place = Report::of(checker);
     place
         .source_crs
@@ -465,25 +471,55 @@ fn stream(
                 },
                 |place, f| match checker.evaluate(f) {
                     Ok(c) => {
-                        let district = checker.district_of(&c.footprint).map(str::to_owned);
-                        let mut findings = checker.findings(c);
+                        let district = checker.district_of(&c.footprint);
+                        let mut worded: Vec<_> = c
+                            .found
+                            .iter()
+                            .map(|x| (x, checker.word(&c.fref, &c.properties, x)))
+                            .collect();
                         if o.whole {
-                            // `check`'s order within a feature (audit's is rule by rule);
-                            // features come in source order.
-                            findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+                            // `check`'s order within a feature (code, then zone; audit's is
+                            // rule by rule); features come in source order.
+                            worded.sort_by(|(a, v), (b, w)| {
+                                (&a.rule.code, &v.zone.layer, v.zone.id, &v.zone.name).cmp(&(
+                                    &b.rule.code,
+                                    &w.zone.layer,
+                                    w.zone.id,
+                                    &w.zone.name,
+                                ))
+                            });
                         }
-                        Ok(findings
-                            .into_iter()
-                            .map(|f| {
-                                columns::Row::of(
-                                    place,
-                                    f,
-                                    o.audit_columns,
-                                    o.lean,
-                                    district.as_deref(),
-                                )
-                            })
-                            .collect::<Vec<_>>())
+                        let mut chunk = columns::Chunk::default();
+                        for (x, w) in &worded {
+                            let exception = w.exception_text();
+                            let cells = columns::Cells {
+                                code: &x.rule.code,
+                                name: &x.rule.name,
+                                severity: w.severity,
+                                status: w.status(),
+                                feature: &c.fref,
+                                feature_name: c.name(),
+                                zone: ironrule::report::ZoneNames {
+                                    layer: &w.zone.layer,
+                                    id: w.zone.id,
+                                    name: w.zone.name.as_deref(),
+                                },
+                                measure: &w.measure,
+                                share: x.hit.share,
+                                nearest: x.hit.nearest.map(|[a, b]| [[a.x, a.y], [b.x, b.y]]),
+                                message: &w.message,
+                                citation: &x.rule.citation,
+                                approval: w.approval(x.rule),
+                                exception: exception.as_deref(),
+                                undetermined: w.undetermined.as_ref(),
+                                triage: &Triage::Active,
+                                terrain: x.terrain.as_deref(),
+                                plan: x.plan.as_deref(),
+                                geometry: x.hit.geometry.as_ref(),
+                            };
+                            chunk.push(place, citations, &cells, shape, district);
+                        }
+                        Ok(chunk)
                     }
                     Err(d) => Err(d),
                 },
@@ -497,36 +533,30 @@ fn stream(
         let processed = pending.settle(if o.duplicate_ids { &mut ids } else { &mut book });
         summary.read += processed.read;
         diagnostics.extend(processed.diagnostics);
-        let mut batch_rows = Vec::with_capacity(
-            processed
-                .results
-                .iter()
-                .map(|r| r.as_ref().map_or(0, Vec::len))
-                .sum(),
-        );
+        let mut batch = Vec::with_capacity(processed.results.len());
         for r in processed.results {
             match r {
-                Ok(rows) => {
+                Ok(chunk) => {
                     summary.checked += 1;
-                    for row in &rows {
+                    for (code, severity, status) in chunk.rows() {
                         summary.findings += 1;
-                        summary.undetermined += usize::from(row.status() == "undetermined");
-                        *summary.by_severity.entry(row.severity()).or_default() += 1;
-                        match summary.by_rule.get_mut(row.code()) {
+                        summary.undetermined += usize::from(status == "undetermined");
+                        *summary.by_severity.entry(severity).or_default() += 1;
+                        match summary.by_rule.get_mut(code) {
                             Some(n) => *n += 1,
                             None => {
-                                summary.by_rule.insert(row.code().to_owned(), 1);
+                                summary.by_rule.insert(code.to_owned(), 1);
                             }
                         }
                     }
-                    batch_rows.extend(rows);
+                    batch.push(chunk);
                 }
                 Err(d) => diagnostics.push(*d),
             }
         }
         // The batch's columns, built on every core.
         found.extend(
-            columns::batches(batch_rows, o.audit_columns)
+            columns::batches(batch, o.audit_columns)
                 .map_err(|e| Error::new_err(format!("building the findings batch: {e}")))?,
         );
     }

@@ -104,10 +104,22 @@ def test_check_arrow_reads_the_geoparquet_table_as_is(project):
     frame["geometry"] = shapely.from_wkb(frame["geometry"])
     assert_same(report["findings"], frame)
     # Streamed as audit does: no share pass (YC601), and the notes say so.
-    streamed = project.check_arrow(table, crs="EPSG:4546", id_field="pid", share=False)
+    streamed = project.check_arrow(table, crs="EPSG:4546", id_field="pid", source=PARQUET, share=False)
     assert "YC601" not in set(streamed.column("code").to_pylist())
     meta = json.loads(streamed.schema.metadata[b"ironrule"])
     assert any("`audit` does not" in d["message"] for d in meta["diagnostics"])
+    # Every other finding is the CLI's, cell for cell: the streamed rows are made from the
+    # worded results (as audit's CSV rows), the whole table's from findings.
+    want = sorted(
+        (f for f in report["findings"] if f["code"] != "YC601"),
+        key=lambda f: (f["feature"]["index"], f["code"], f["zone"]["layer"], f["zone"]["id"] or ""),
+    )
+    frame = streamed.to_pandas()
+    frame["geometry"] = shapely.from_wkb(frame["geometry"])
+    frame["_zone"] = frame["zone_id"].fillna("")
+    frame = frame.sort_values(["feature_index", "code", "zone_layer", "_zone"], kind="stable").drop(columns="_zone")
+    assert len(want) == 63
+    assert_same(want, frame)
 
 
 def test_geoarrow_native_and_wkb_columns_agree(project):

@@ -11,7 +11,7 @@ use crate::model::{
 };
 use crate::rules::rule::Exception;
 use crate::rules::template::Values;
-use crate::rules::Test;
+use crate::rules::{Rule, Test};
 use std::borrow::Cow;
 
 /// A result worded, borrowing what it can: everything a finding says, before it is built
@@ -36,7 +36,7 @@ pub struct Zone<'a> {
     pub name: Option<Cow<'a, str>>,
 }
 
-impl Worded<'_> {
+impl<'a> Worded<'a> {
     /// The status an active result has: `undetermined` or `active`.
     pub fn status(&self) -> &'static str {
         match self.undetermined {
@@ -44,26 +44,35 @@ impl Worded<'_> {
             None => "active",
         }
     }
+
+    /// Who must approve it (requires-approval): the exception's approver, else the rule's.
+    pub fn approval(&self, rule: &'a Rule) -> Option<&'a str> {
+        self.exception
+            .and_then(|e| e.approval.as_deref())
+            .or(rule.approval.as_deref())
+    }
+
+    /// The rule exception (whitelist) that set the severity, as its `when` and note.
+    pub fn exception_text(&self) -> Option<Cow<'a, str>> {
+        self.exception.map(|e| match &e.note {
+            Some(n) => Cow::Owned(format!("{} ({n})", e.when_text)),
+            None => Cow::Borrowed(e.when_text.as_str()),
+        })
+    }
 }
 
 impl Checker {
     /// Words one result for the feature `fref` with these attributes, as a finding.
     pub fn finding(&self, fref: &FeatureRef, properties: &Properties, x: Found<'_>) -> Finding {
         let w = self.word(fref, properties, &x);
+        let rule = x.rule;
+        let approval = w.approval(rule).map(str::to_owned);
+        let exception = w.exception_text().map(Cow::into_owned);
         let zone = ZoneRef {
             layer: w.zone.layer.into_owned(),
             id: w.zone.id.map(str::to_owned),
             name: w.zone.name.map(Cow::into_owned),
         };
-        let rule = x.rule;
-        let approval = w
-            .exception
-            .and_then(|e| e.approval.clone())
-            .or_else(|| rule.approval.clone());
-        let exception = w.exception.map(|e| match &e.note {
-            Some(n) => format!("{} ({n})", e.when_text),
-            None => e.when_text.clone(),
-        });
         let (undetermined, severity, message, measure) =
             (w.undetermined, w.severity, w.message, w.measure);
         let hit = x.hit;

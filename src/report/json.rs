@@ -42,7 +42,7 @@ pub fn finding_json(report: &Report, f: &Finding) -> Value {
         "undetermined": f.undetermined,
         "triage": f.triage,
         "fingerprint": super::fingerprint(f),
-        "geometry": geometry.as_ref().map(|g| geojson::Geometry::new(geojson::GeometryValue::from(g))),
+        "geometry": geometry.as_ref().map(|g| geojson::Geometry::new(geojson::GeometryValue::from(&**g))),
         "geometry_crs": crs,
     });
     // Only terrain rules measure on a DEM; other findings keep their shape.

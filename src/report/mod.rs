@@ -34,6 +34,7 @@ use crate::model::{Citation, Diagnostic, FeatureRef, Finding, Lang, Level, Sever
 use crate::rules::Rule;
 use geo::{Geometry, LineString, Polygon, Rect};
 use serde::Serialize;
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::io::{self, Write};
@@ -222,58 +223,72 @@ impl Report {
 
     /// A working-CRS geometry in `to`; `None` where it cannot be transformed.
     pub fn reproject(&self, g: &Geometry<f64>, to: &Crs) -> Option<Geometry<f64>> {
+        self.reproject_cow(g, to).map(Cow::into_owned)
+    }
+
+    /// [`Report::reproject`], borrowing `g` where the transform is the identity.
+    fn reproject_cow<'g>(&self, g: &'g Geometry<f64>, to: &Crs) -> Option<Cow<'g, Geometry<f64>>> {
         let from = self.working_crs.as_ref()?;
         let mut cache = self.transforms.borrow_mut();
         let t = cache
             .entry(to.name.clone())
             .or_insert_with(|| Transformer::new(from, to).ok())
             .as_ref()?;
+        if t.is_identity() {
+            return Some(Cow::Borrowed(g));
+        }
         let mut out = g.clone();
         t.geometry(&mut out).ok()?;
-        Some(out)
+        Some(Cow::Owned(out))
     }
 
     /// The CRS a finding's source is in (the working CRS where unknown).
     pub fn source_crs_of(&self, f: &Finding) -> Option<&Crs> {
-        self.source_crs
-            .get(&*f.feature.source)
-            .or(self.working_crs.as_ref())
+        self.crs_of_source(&f.feature.source)
+    }
+
+    /// The CRS of the source named `source` (the working CRS where unknown).
+    fn crs_of_source(&self, source: &str) -> Option<&Crs> {
+        self.source_crs.get(source).or(self.working_crs.as_ref())
     }
 
     /// A finding's geometry and nearest points in its source's CRS, with that CRS's name;
     /// in the working CRS where the transform fails.
-    pub fn in_source_crs(&self, f: &Finding) -> Placed {
-        let working = self
-            .working_crs
-            .as_ref()
-            .map(|c| c.name.clone())
-            .unwrap_or_default();
-        let Some(to) = self.source_crs_of(f) else {
-            return Placed {
-                geometry: f.geometry.clone(),
-                nearest: f.nearest,
-                crs: working,
-            };
+    pub fn in_source_crs<'a>(&'a self, f: &'a Finding) -> Placed<'a> {
+        self.place(&f.feature.source, f.geometry.as_ref(), f.nearest)
+    }
+
+    /// [`Report::in_source_crs`] from a result's parts (working CRS): the geometry of
+    /// `source`'s feature and the nearest points. The geometry is borrowed where the source
+    /// is in the working CRS.
+    pub fn place<'a>(
+        &'a self,
+        source: &str,
+        geometry: Option<&'a Geometry<f64>>,
+        nearest: Option<[[f64; 2]; 2]>,
+    ) -> Placed<'a> {
+        let working = self.working_crs.as_ref().map_or("", |c| c.name.as_str());
+        let unplaced = Placed {
+            geometry: geometry.map(Cow::Borrowed),
+            nearest,
+            crs: working,
         };
-        let geometry = match &f.geometry {
-            Some(g) => match self.reproject(g, to) {
+        let Some(to) = self.crs_of_source(source) else {
+            return unplaced;
+        };
+        let geometry = match geometry {
+            Some(g) => match self.reproject_cow(g, to) {
                 Some(g) => Some(g),
-                None => {
-                    return Placed {
-                        geometry: f.geometry.clone(),
-                        nearest: f.nearest,
-                        crs: working,
-                    }
-                }
+                None => return unplaced,
             },
             None => None,
         };
-        let nearest = f.nearest.and_then(|[a, b]| {
+        let nearest = nearest.and_then(|[a, b]| {
             let pts = Geometry::MultiPoint(geo::MultiPoint(vec![
                 geo::Point::new(a[0], a[1]),
                 geo::Point::new(b[0], b[1]),
             ]));
-            match self.reproject(&pts, to)? {
+            match self.reproject_cow(&pts, to)?.as_ref() {
                 Geometry::MultiPoint(m) => {
                     Some([[m.0[0].x(), m.0[0].y()], [m.0[1].x(), m.0[1].y()]])
                 }
@@ -283,7 +298,7 @@ impl Report {
         Placed {
             geometry,
             nearest,
-            crs: to.name.clone(),
+            crs: &to.name,
         }
     }
 }
@@ -302,11 +317,12 @@ pub fn exit_code(input_at_fault: bool, worst: Option<Severity>, fail_on: Option<
 }
 
 /// A finding's geometry and nearest points placed in one CRS.
-pub struct Placed {
-    pub geometry: Option<Geometry<f64>>,
+pub struct Placed<'a> {
+    /// Borrowed where no transform was needed.
+    pub geometry: Option<Cow<'a, Geometry<f64>>>,
     pub nearest: Option<[[f64; 2]; 2]>,
     /// The CRS's name.
-    pub crs: String,
+    pub crs: &'a str,
 }
 
 /// One output format.
@@ -453,8 +469,37 @@ pub(crate) fn xml_escape(s: &str) -> String {
 /// JSON reports): how far to move, how much to take out of a zone, how much lower to build,
 /// which attribute to give. `None` where the measure says nothing to change.
 pub fn resolution(f: &Finding, lang: Lang) -> Option<String> {
+    let zone = ZoneNames {
+        layer: &f.zone.layer,
+        id: f.zone.id.as_deref(),
+        name: f.zone.name.as_deref(),
+    };
+    resolution_of(
+        f.undetermined.as_ref(),
+        &f.measure,
+        &zone,
+        f.plan.as_deref(),
+        lang,
+    )
+}
+
+/// A result's zone as [`resolution_of`] and [`fingerprint_of`] read it.
+pub struct ZoneNames<'a> {
+    pub layer: &'a str,
+    pub id: Option<&'a str>,
+    pub name: Option<&'a str>,
+}
+
+/// [`resolution`] from a result's parts (a worded result has no [`Finding`]).
+pub fn resolution_of(
+    undetermined: Option<&crate::model::Undetermined>,
+    m: &crate::model::Measure,
+    zone: &ZoneNames<'_>,
+    plan: Option<&crate::model::Plan>,
+    lang: Lang,
+) -> Option<String> {
     use crate::model::{fmt_num, MeasureKind};
-    if let Some(u) = &f.undetermined {
+    if let Some(u) = undetermined {
         return Some(match lang {
             Lang::En => format!(
                 "give {}, so that the rule can be decided",
@@ -463,13 +508,8 @@ pub fn resolution(f: &Finding, lang: Lang) -> Option<String> {
             Lang::Zh => format!("补充属性 {}，以便判定", u.attributes.join("、")),
         });
     }
-    let m = &f.measure;
-    let zone = f
-        .zone
-        .name
-        .clone()
-        .or_else(|| f.zone.id.clone())
-        .unwrap_or_else(|| f.zone.layer.clone());
+    let layer = zone.layer;
+    let zone = zone.name.or(zone.id).unwrap_or(layer);
     let unit = m.unit.text_in(lang);
     // Rounded up to the centimetre (or the hundredth): the change that is enough.
     // (less a hair, so that 60000.0000003 m² stays 60000 and does not become 60000.01).
@@ -497,11 +537,11 @@ pub fn resolution(f: &Finding, lang: Lang) -> Option<String> {
         (
             MeasureKind::OutsideArea | MeasureKind::OutsideLength | MeasureKind::OutsidePoints,
             Lang::En,
-        ) => format!("bring the {amount} outside the layer {} inside it", f.zone.layer),
+        ) => format!("bring the {amount} outside the layer {layer} inside it"),
         (
             MeasureKind::OutsideArea | MeasureKind::OutsideLength | MeasureKind::OutsidePoints,
             Lang::Zh,
-        ) => format!("将位于 {} 以外的 {amount} 移入范围内", f.zone.layer),
+        ) => format!("将位于 {layer} 以外的 {amount} 移入范围内"),
         (MeasureKind::AttributeExcess, _) => {
             let by = format!("{} {unit}", up(m.value - m.limit));
             match (m.unit, lang) {
@@ -566,7 +606,7 @@ pub fn resolution(f: &Finding, lang: Lang) -> Option<String> {
         ),
         (MeasureKind::FloorAreaRatio | MeasureKind::Coverage | MeasureKind::GreenRatio, _) => {
             // Back to areas on the parcel: what to take off, or what to add.
-            let parcel = f.plan.as_ref().and_then(|p| p.parcel_area_m2).unwrap_or(0.0);
+            let parcel = plan.and_then(|p| p.parcel_area_m2).unwrap_or(0.0);
             let per = if m.kind == MeasureKind::FloorAreaRatio {
                 parcel
             } else {
@@ -701,34 +741,54 @@ pub fn measure_text(f: &Finding, lang: Lang) -> String {
 /// A fingerprint of a finding that survives reordering the input: rule, source file name,
 /// feature id (index where there is none), zone. FNV-1a, 64 bits, hex.
 pub fn fingerprint(f: &Finding) -> String {
-    let file = std::path::Path::new(&*f.feature.source)
+    let zone = ZoneNames {
+        layer: &f.zone.layer,
+        id: f.zone.id.as_deref(),
+        name: None,
+    };
+    format!("{:016x}", fingerprint_of(&f.code, &f.feature, &zone))
+}
+
+/// [`fingerprint`]'s number from a result's parts: FNV-1a of
+/// `code|file name|feature id (or #index)|zone layer|zone id`, hashed as it is read.
+pub fn fingerprint_of(code: &str, feature: &FeatureRef, zone: &ZoneNames<'_>) -> u64 {
+    let file = std::path::Path::new(&*feature.source)
         .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let feature = f
-        .feature
-        .id
-        .clone()
-        .unwrap_or_else(|| format!("#{}", f.feature.index));
-    let key = format!(
-        "{}|{}|{}|{}|{}",
-        f.code,
+        .map_or(&[][..], |n| n.as_encoded_bytes());
+    let mut index = [0u8; 24];
+    let id = match &feature.id {
+        Some(id) => id.as_bytes(),
+        None => {
+            let mut w = &mut index[..];
+            let _ = write!(w, "#{}", feature.index);
+            let n = 24 - w.len();
+            &index[..n]
+        }
+    };
+    let parts: [&[u8]; 5] = [
+        code.as_bytes(),
         file,
-        feature,
-        f.zone.layer,
-        f.zone.id.as_deref().unwrap_or("")
-    );
+        id,
+        zone.layer.as_bytes(),
+        zone.id.unwrap_or("").as_bytes(),
+    ];
     let mut h: u64 = 0xcbf29ce484222325;
-    for b in key.bytes() {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x100000001b3);
+    for (i, part) in parts.iter().enumerate() {
+        if i > 0 {
+            h ^= u64::from(b'|');
+            h = h.wrapping_mul(0x100000001b3);
+        }
+        for &b in *part {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x100000001b3);
+        }
     }
-    format!("{h:016x}")
+    h
 }
 
 #[cfg(test)]
 mod tests {
-    use super::xml_escape;
+    use super::{fingerprint_of, xml_escape, FeatureRef, ZoneNames};
 
     /// Hostile input, class 13: terminal escapes, NUL and carriage returns from the data
     /// never reach a terminal, a CSV file or a CI log raw.
@@ -831,5 +891,39 @@ mod tests {
             xml_escape("a<b & \"c\" 'd'\u{1}"),
             "a&lt;b &amp; &quot;c&quot; &#39;d&#39;\u{FFFD}"
         );
+    }
+
+    proptest::proptest! {
+        /// The fingerprint hashed part by part is FNV-1a of the key written out
+        /// (`code|file|feature|layer|zone id`), as it was made before.
+        #[test]
+        fn fingerprint_of_parts_is_the_hash_of_the_key(
+            code in "[A-Z0-9]{1,6}",
+            dir in "(/[a-z]{1,5}){0,2}",
+            file in "[a-z<>.\u{4e00}-\u{4e10}]{0,8}",
+            id in proptest::option::of("[a-z0-9#|]{0,6}"),
+            index in 0usize..10_000_000,
+            layer in "[a-z_]{1,8}",
+            zone in proptest::option::of("[A-Z0-9-]{0,5}"),
+        ) {
+            let source = format!("{dir}/{file}");
+            let feature = FeatureRef { source: source.as_str().into(), index, id: id.clone() };
+            let names = ZoneNames { layer: &layer, id: zone.as_deref(), name: None };
+            let name = std::path::Path::new(&source)
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let key = format!(
+                "{code}|{name}|{}|{layer}|{}",
+                id.clone().unwrap_or_else(|| format!("#{index}")),
+                zone.as_deref().unwrap_or("")
+            );
+            let mut h: u64 = 0xcbf29ce484222325;
+            for b in key.bytes() {
+                h ^= u64::from(b);
+                h = h.wrapping_mul(0x100000001b3);
+            }
+            proptest::prop_assert_eq!(fingerprint_of(&code, &feature, &names), h);
+        }
     }
 }
