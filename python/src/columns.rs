@@ -132,15 +132,28 @@ struct At {
 
 /// Rows made by one worker (one feature's results, or a run of findings): every text cell in
 /// one buffer and every geometry in another, so that a row costs no allocation of its own.
+/// Small (three vectors): a batch of features holds one each, empty for most.
 #[derive(Default)]
 pub struct Chunk {
     text: String,
     wkb: Vec<u8>,
     rows: Vec<At>,
-    /// Bytes per text column, for presizing the batch.
-    sizes: [usize; TEXTS],
-    /// A scratch line (the `findings.csv` row).
+}
+
+/// What a worker keeps between rows: a report in the working CRS that knows the sources'
+/// CRSs (it caches its transforms) and a line to write `findings.csv` rows in.
+pub struct Scratch {
+    pub place: Report,
     line: String,
+}
+
+impl Scratch {
+    pub fn new(place: Report) -> Scratch {
+        Scratch {
+            place,
+            line: String::new(),
+        }
+    }
 }
 
 /// serde_json into a `String`: it writes whole UTF-8 fragments.
@@ -209,19 +222,19 @@ impl Chunk {
         }
     }
 
-    /// Appends one result's row. `place` is a report in the working CRS that knows the
-    /// source's CRS (one per thread: it caches its transforms).
+    /// Appends one result's row, with the help of a worker's [`Scratch`].
     pub fn push(
         &mut self,
-        place: &Report,
+        w: &mut Scratch,
         citations: &Citations,
         c: &Cells<'_>,
         shape: Shape,
         district: Option<&str>,
     ) {
+        let place = &w.place;
         let csv_row = match shape.audit {
             true => {
-                let mut line = std::mem::take(&mut self.line);
+                let mut line = std::mem::take(&mut w.line);
                 line.clear();
                 ironrule::report::csv::write_row(
                     &mut line,
@@ -242,7 +255,7 @@ impl Chunk {
                     },
                 );
                 let span = self.put(Some(&line));
-                self.line = line;
+                w.line = line;
                 span
             }
             false => NULL,
@@ -353,11 +366,6 @@ impl Chunk {
             csv_row,
             district,
         ];
-        for (n, s) in self.sizes.iter_mut().zip(&text) {
-            if s.len != u32::MAX {
-                *n += s.len as usize;
-            }
-        }
         self.rows.push(At {
             text,
             wkb,
@@ -446,14 +454,18 @@ impl Columns {
         Columns::for_chunks(audit, &[])
     }
 
-    /// Columns with room for these chunks' rows: every text column's bytes are counted as
-    /// the chunks are made, so that no buffer grows (and is copied) while the rows go in.
+    /// Columns with room for these chunks' rows: every text column's bytes are counted
+    /// first, so that no buffer grows (and is copied) while the rows go in.
     fn for_chunks(audit: bool, chunks: &[Chunk]) -> Columns {
         let mut bytes = [0usize; TEXTS];
         let (mut n, mut wkb) = (0, 0);
         for c in chunks {
-            for (b, s) in bytes.iter_mut().zip(&c.sizes) {
-                *b += s;
+            for r in &c.rows {
+                for (b, s) in bytes.iter_mut().zip(&r.text) {
+                    if s.len != u32::MAX {
+                        *b += s.len as usize;
+                    }
+                }
             }
             n += c.rows.len();
             wkb += c.wkb.len();
@@ -596,9 +608,10 @@ pub fn chunks_of(report: &mut Report, citations: &Citations) -> Vec<Chunk> {
             place.working_crs = working.clone();
             place.source_crs = sources.clone();
             place.lang = lang;
+            let mut scratch = Scratch::new(place);
             let mut chunk = Chunk::default();
             for f in run {
-                chunk.push(&place, citations, &Cells::of_finding(f), shape, None);
+                chunk.push(&mut scratch, citations, &Cells::of_finding(f), shape, None);
             }
             chunk
         })

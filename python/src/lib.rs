@@ -454,7 +454,9 @@ fn stream(
     };
     diagnostics.append(&mut opened.diagnostics);
     let mut extent: Option<geo::Rect<f64>> = None;
-    let mut ids = ironrule::io::IdBook::default();
+    // Sized up front (the table's rows are known): no rehashing a million ids.
+    let mut ids =
+        ironrule::io::IdBook::with_capacity(opened.total.unwrap_or(0).min(1 << 20) as usize);
     let mut found = Vec::new();
     let mut summary = ironrule::report::Summary::default();
     loop {
@@ -467,9 +469,9 @@ fn stream(
                     p.working_crs = working.clone();
                     p.source_crs = sources.clone();
                     p.lang = lang;
-                    p
+                    columns::Scratch::new(p)
                 },
-                |place, f| match checker.evaluate(f) {
+                |scratch, f| match checker.evaluate(f) {
                     Ok(c) => {
                         let district = checker.district_of(&c.footprint);
                         let mut worded: Vec<_> = c
@@ -517,7 +519,7 @@ fn stream(
                                 plan: x.plan.as_deref(),
                                 geometry: x.hit.geometry.as_ref(),
                             };
-                            chunk.push(place, citations, &cells, shape, district);
+                            chunk.push(scratch, citations, &cells, shape, district);
                         }
                         Ok(chunk)
                     }
