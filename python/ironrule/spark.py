@@ -90,6 +90,8 @@ def _schema(spark_types, full: bool):
         # Bookkeeping rows: "finding", "diagnostic" or "counts".
         ("record", s), (_SEQ, T.LongType()), ("diag_level", s), ("diag_row", s),
         ("read", T.LongType()), ("checked", T.LongType()), ("extent", T.ArrayType(d)), ("crs", s),
+        # A "counts" row's findings and features by rule, etc. (JSON; see _tally).
+        ("tally", s),
     ]
     return T.StructType([T.StructField(n, t, True) for n, t in fields])
 
@@ -112,8 +114,8 @@ def _batch_fn(project_path, lang, geometry, crs, id_field, source, index_column,
             meta = json.loads(meta)
             rows = []
             seq = 0  # the findings' order within the batch, across its output batches
-            for o in out:
-                found = pa.RecordBatch._import_from_c(o.array_address, o.schema_address)
+            found_all = [pa.RecordBatch._import_from_c(o.array_address, o.schema_address) for o in out]
+            for found in found_all:
                 n = found.num_rows
                 cols = {name: found.column(name) for name in found.schema.names if full or name in _AUDIT}
                 cols["feature_index"] = cols["feature_index"].cast(pa.int64())
@@ -137,11 +139,34 @@ def _batch_fn(project_path, lang, geometry, crs, id_field, source, index_column,
                 "crs": pa.array([meta["crs"]], pa.string()),
                 "checked": pa.array([meta["checked"]], pa.int64()),
                 "extent": pa.array([meta["extent"]], pa.list_(pa.float64())),
+                "tally": pa.array([json.dumps(_tally(pa.Table.from_batches(found_all)))], pa.string()),
             })
             for r in rows:
                 yield _conform(r, full)
 
     return run
+
+
+def _tally(found) -> dict:
+    """One input batch's findings counted for summary.json: findings by (rule, severity,
+    status, district) and features by rule. A feature is in exactly one input batch, so the
+    driver adds the batches' tallies up (no aggregation job over the findings)."""
+    groups = found.group_by(["code", "severity", "status", "district"], use_threads=False).aggregate([([], "count_all")])
+    features = found.group_by("code", use_threads=False).aggregate([("feature_index", "count_distinct")])
+    return {
+        "findings": [[r["code"], r["severity"], r["status"], r["district"], r["count_all"]] for r in groups.to_pylist()],
+        "features": {r["code"]: r["feature_index_count_distinct"] for r in features.to_pylist()},
+    }
+
+
+def _joined(batches):
+    """mapInArrow over the sorted ``csv_row`` column: each batch's rows as one text, so that
+    the driver writes findings.csv from a few large values, not a Python row per finding."""
+    import pyarrow as pa
+
+    for b in batches:
+        if b.num_rows:
+            yield pa.RecordBatch.from_arrays([pa.array(["".join(b.column(0).to_pylist())], pa.string())], names=["text"])
 
 
 _ARROW_SCHEMAS: dict = {}
@@ -233,6 +258,8 @@ def audit(
     # attributes (Spark prunes the Parquet columns).
     keep = [c for c in df.columns if c in (geometry, index_column, id_field) or p.reads(c)]
     df = df.select(*keep)
+    # Duplicate ids are looked for on the ids and indexes alone (Spark reads no geometry for it).
+    ids = df.select(index_column, id_field) if id_field is not None else None
     if partitions:
         df = df.repartition(partitions)
     run = _batch_fn(project_path, lang, geometry, crs, id_field, source, index_column, full)
@@ -242,7 +269,7 @@ def audit(
             "record", "diag_level", "diag_row", "read", "checked", "extent", "crs"
         )
         if out is not None:
-            _write(spark, p, result, findings, df, source, id_field, index_column, out, started)
+            _write(spark, p, result, findings, ids, source, id_field, index_column, out, started)
         findings = findings.drop(_SEQ)
         if errors == "raise":
             # Fail closed: what could not be checked is never a quiet pass.
@@ -264,23 +291,28 @@ def audit(
             result.unpersist()
 
 
-def _write(spark, p, result, findings, df, source, id_field, index_column, out, started):
+def _write(spark, p, result, findings, ids, source, id_field, index_column, out, started):
     from pyspark.sql import functions as F
+    from pyspark.sql import types as T
 
     os.makedirs(out, exist_ok=True)
-    counts = result.filter(F.col("record") == "counts").select("read", "checked", "extent", "crs").collect()
+    # Counts and diagnostics in one job.
+    records = result.filter(F.col("record") != "finding").select(
+        "record", "read", "checked", "extent", "crs", "tally", "feature_index", _SEQ, "diag_level", "diag_row"
+    ).collect()
+    counts = [r for r in records if r["record"] == "counts"]
     crs_name = next((r["crs"] for r in counts), None)
     read = sum(r["read"] for r in counts)
     checked = sum(r["checked"] for r in counts)
     extents = [r["extent"] for r in counts if r["extent"]]
     diag_rows = [
         (r["feature_index"], r[_SEQ] + 1, r["diag_level"], r["diag_row"])
-        for r in result.filter(F.col("record") == "diagnostic").select("feature_index", _SEQ, "diag_level", "diag_row").collect()
+        for r in records if r["record"] == "diagnostic"
     ]
     # Duplicate ids across partitions: every later feature with an earlier feature's id.
-    if id_field is not None:
-        firsts = df.groupBy(id_field).agg(F.min(index_column).alias("__first"), F.count("*").alias("__n")).filter("__n > 1")
-        dups = df.join(firsts, id_field).filter(F.col(index_column) > F.col("__first")).select(index_column, id_field, "__first").collect()
+    if ids is not None:
+        firsts = ids.groupBy(id_field).agg(F.min(index_column).alias("__first"), F.count("*").alias("__n")).filter("__n > 1")
+        dups = ids.join(firsts, id_field).filter(F.col(index_column) > F.col("__first")).select(index_column, id_field, "__first").collect()
         for r in dups:
             d = {"level": "warning", "source": source, "feature_index": r[index_column], "feature_id": str(r[id_field]),
                  "message": _ironrule.duplicate_id(r["__first"])}
@@ -302,25 +334,31 @@ def _write(spark, p, result, findings, df, source, id_field, index_column, out, 
             f.write(closing["row"])
     with open(os.path.join(out, "findings.csv"), "w", encoding="utf-8", newline="") as f:
         f.write(_ironrule.CSV_HEADER)
-        for r in findings.orderBy("feature_index", _SEQ).select("csv_row").toLocalIterator():
+        # Sorted by Spark; each sorted batch joined into one text on the executors.
+        rows = findings.select("feature_index", _SEQ, "csv_row").orderBy("feature_index", _SEQ).select("csv_row")
+        schema = T.StructType([T.StructField("text", T.StringType(), True)])
+        for r in rows.mapInArrow(_joined, schema).toLocalIterator():
             f.write(r[0])
-    # The counts in two jobs: findings by (rule, severity, status, district), features by rule.
-    features = {
-        r["code"]: r["features"]
-        for r in findings.groupBy("code").agg(F.countDistinct("feature_index").alias("features")).collect()
-    }
+    # The counts: the batches' tallies added up.
     by_rule: dict = {}
     by_severity: dict = {}
     by_district: dict = {}
+    features: dict = {}
     undetermined = 0
-    for r in findings.groupBy("code", "severity", "status", "district").agg(F.count("*").alias("n")).collect():
-        by_rule.setdefault(r["code"], [0, features[r["code"]]])[0] += r["n"]
-        by_severity[r["severity"]] = by_severity.get(r["severity"], 0) + r["n"]
-        if r["district"] is not None:
-            d = by_district.setdefault(r["district"], {})
-            d[r["code"]] = d.get(r["code"], 0) + r["n"]
-        if r["status"] == "undetermined":
-            undetermined += r["n"]
+    for c in counts:
+        tally = json.loads(c["tally"])
+        for code, n in tally["features"].items():
+            features[code] = features.get(code, 0) + n
+        for code, severity, status, district, n in tally["findings"]:
+            by_rule.setdefault(code, [0, 0])[0] += n
+            by_severity[severity] = by_severity.get(severity, 0) + n
+            if district is not None:
+                d = by_district.setdefault(district, {})
+                d[code] = d.get(code, 0) + n
+            if status == "undetermined":
+                undetermined += n
+    for code, v in by_rule.items():
+        v[1] = features[code]
     total = sum(v[0] for v in by_rule.values())
     rejected = read - checked
     counts = {

@@ -134,3 +134,18 @@ def test_features_that_cannot_be_checked_fail_the_spark_audit(w1, spark):
     assert json.loads(read(d / "bad" / "summary.json"))["diagnostics"]["errors"] == 1
     found = audit(df, project, spark=s, crs="EPSG:4546", id_field="id", index_column="idx", errors="report")
     assert {r["feature_id"] for r in found.select("feature_id").distinct().collect()} <= {"a"}
+
+
+def test_the_demo_through_spark_equals_ironrule_audit(spark, tmp_path):
+    """Yichang's demo proposals (districts, undetermined results, terrain and plan rules, rule
+    exceptions) over three tasks: the tallies each task sends for summary.json (findings by
+    rule, severity and district, features by rule, undetermined) add up to audit's."""
+    cluster, s = spark
+    project = os.path.join(REPO, "data", "yichang", "ironrule.toml")
+    parcels = os.path.join(REPO, "tests", "data", "proposals_4546.parquet")
+    subprocess.run([BIN, "audit", "--project", project, parcels, "--id-field", "pid", "--out", str(tmp_path / "cli"),
+                    "--fail-on", "never", "--quiet", "--findings-layer", "none"], check=True)
+    audit(parcels, project, spark=s, id_field="pid", out=str(tmp_path / "spark"), partitions=3)
+    assert_same_audit(tmp_path / "cli", tmp_path / "spark")
+    summary = json.loads(read(tmp_path / "cli" / "summary.json"))
+    assert summary["by_district"] and summary["undetermined"] > 0, summary
