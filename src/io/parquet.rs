@@ -373,10 +373,11 @@ fn read_typed<T: DataType>(
         .collect())
 }
 
-/// A column's next `n` values as JSON (the geometry column as raw bytes instead).
+/// A column's next `n` values as JSON (the geometry column as raw bytes instead, still in
+/// the page they were read from: decoded from there, not copied out first).
 enum Values {
     Json(Vec<Value>),
-    Bytes(Vec<Option<Vec<u8>>>),
+    Bytes(Vec<Option<parquet::data_type::ByteArray>>),
 }
 
 fn read_column(
@@ -434,11 +435,7 @@ fn read_column(
                 )));
             }
             if raw {
-                Values::Bytes(
-                    vs.into_iter()
-                        .map(|v| v.map(|b| b.data().to_vec()))
-                        .collect(),
-                )
+                Values::Bytes(vs)
             } else {
                 Values::Json(
                     vs.into_iter()
@@ -660,7 +657,7 @@ impl RawStream for ParquetStream {
         // What the rows decode to: the limit on one row, and the next batch's size.
         let mut bytes = 0usize;
         for (i, g) in geoms.iter().enumerate() {
-            let row = g.as_ref().map_or(0, Vec::len)
+            let row = g.as_ref().map_or(0, |b| b.len())
                 + attrs.iter().map(|a| value_bytes(&a[i])).sum::<usize>();
             if row as u64 > self.max_feature {
                 return Err(Error::parse(
@@ -692,7 +689,7 @@ impl RawStream for ParquetStream {
                     id: Some(index.to_string()),
                     properties,
                     geometry: match wkb {
-                        Some(b) => super::wkb::decode(&b),
+                        Some(b) => super::wkb::decode(b.data()),
                         None => Err("the feature has no geometry".to_owned()),
                     },
                     repaired: None,
