@@ -516,7 +516,23 @@ fn caught<T>(f: impl FnOnce() -> T) -> std::result::Result<T, String> {
 }
 
 /// Bytes read from a file per refill.
+#[cfg(not(test))]
 const BLOCK: usize = 4 << 20;
+/// Small in unit tests, so that every token is cut by a block's end somewhere.
+#[cfg(test)]
+const BLOCK: usize = 61;
+
+/// The bytes that change the scanner's state inside a feature (outside strings).
+const IN_FEATURE: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    let special = *b"\"{}[]\n";
+    while i < special.len() {
+        t[special[i] as usize] = true;
+        i += 1;
+    }
+    t
+};
 /// Batches of at most this many features are worked on the calling thread: handing a
 /// handful (one footprint from `serve`, a small `check`) to the rayon pool costs more than
 /// the work.
@@ -746,12 +762,14 @@ impl JsonStream {
         // A block, or what the file has left (and a little more, to see its end): a small
         // file costs a small buffer.
         let left = self.len.saturating_sub(self.consumed) as usize;
-        self.buf.resize(old + BLOCK.min(left.max(4096) + 1), 0);
-        let n = self
-            .file
-            .read(&mut self.buf[old..])
+        let want = BLOCK.min(left.max(4096) + 1);
+        // Into the vector's spare room (not zeroed first, as a resize would).
+        self.buf.reserve(want);
+        let n = (&mut self.file)
+            .take(want as u64)
+            .read_to_end(&mut self.buf)
             .map_err(|e| Error::io(&self.path, e))?;
-        self.buf.truncate(old + n);
+        debug_assert_eq!(self.buf.len(), old + n);
         self.consumed += n as u64;
         if n == 0 {
             self.eof = true;
@@ -784,6 +802,28 @@ impl JsonStream {
                 }
                 self.fill()?;
                 continue;
+            }
+            // Runs of bytes that change nothing are skipped at once: inside a string, all
+            // but a quote, a backslash and a line end; inside a feature (depth > 2), all but
+            // quotes, brackets, braces and line ends (commas count at depth 2 only).
+            if self.in_string && !self.escaped {
+                let rest = &self.buf[self.pos..];
+                match memchr::memchr3(b'"', b'\\', b'\n', rest) {
+                    Some(k) => self.pos += k,
+                    None => {
+                        self.pos = self.buf.len();
+                        continue;
+                    }
+                }
+            } else if !self.in_string && self.depth > 2 {
+                let rest = &self.buf[self.pos..];
+                match rest.iter().position(|&c| IN_FEATURE[usize::from(c)]) {
+                    Some(k) => self.pos += k,
+                    None => {
+                        self.pos = self.buf.len();
+                        continue;
+                    }
+                }
             }
             let b = self.buf[self.pos];
             self.pos += 1;
@@ -1013,6 +1053,63 @@ mod tests {
                 err.contains("the reader failed") && err.contains("index out of bounds"),
                 "{err}"
             );
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+        /// The features array is split where its elements end, whatever their strings hold
+        /// (quotes, backslashes, brackets, braces, commas, escaped line ends), however the
+        /// file is laid out, wherever a block ends (61 bytes in tests); a malformed feature
+        /// is named by the line it starts on.
+        #[test]
+        fn the_scanner_splits_features_where_they_end(
+            names in proptest::collection::vec("[a-z\"\\\\\\[\\]{},\n\u{6c5f}\u{1f30a} ]{0,12}", 1..24),
+            gaps in proptest::collection::vec("[ \n\t]{0,3}", 24),
+            bad in proptest::option::of(0usize..24),
+        ) {
+            let target = Crs::wgs84();
+            let mut text = String::from("{\"type\": \"FeatureCollection\",\n\"features\": [");
+            let mut lines = Vec::new();
+            for (i, name) in names.iter().enumerate() {
+                if i > 0 {
+                    text.push(',');
+                }
+                text.push_str(&gaps[i]);
+                lines.push(text.matches('\n').count() + 1);
+                let coords = if bad == Some(i) { "[111.3, @]" } else { "[111.3, 30.7]" };
+                text.push_str(&format!(
+                    "{{\"type\": \"Feature\", \"properties\": {{\"name\": {}, \"n\": [{i}, {{\"k\": \"]}}\"}}]}},\n \"geometry\": {{\"type\": \"Point\", \"coordinates\": {coords}}}}}",
+                    serde_json::to_string(name).unwrap()
+                ));
+            }
+            text.push_str("\n]}\n");
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("t.geojson");
+            std::fs::write(&path, &text).unwrap();
+            let src = crate::io::read(&path, ReadOptions::new(&target)).unwrap();
+            proptest::prop_assert_eq!(src.read, names.len());
+            let kept: Vec<(usize, &str)> = src
+                .features
+                .iter()
+                .map(|f| (f.fref.index, f.properties["name"].as_str().unwrap()))
+                .collect();
+            let want: Vec<(usize, &str)> = names
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| bad != Some(*i))
+                .map(|(i, n)| (i, n.as_str()))
+                .collect();
+            proptest::prop_assert_eq!(kept, want);
+            if let Some(i) = bad.filter(|&i| i < names.len()) {
+                let d = &src.diagnostics[0];
+                let line = lines[i] + 1;
+                proptest::prop_assert!(
+                    d.message.contains(&format!("line {line}")),
+                    "feature {} on line {}: {}", i, line, d.message
+                );
+            }
         }
     }
 }
