@@ -174,6 +174,27 @@ pub(crate) fn raw_from_slice(
     at: (usize, usize),
     keep: &Keep,
 ) -> RawFeature {
+    match fast_feature(bytes) {
+        Some(f) => finish(
+            index,
+            f.id,
+            f.properties,
+            Ok(Some(&f.geometry)),
+            repair,
+            keep,
+        ),
+        None => raw_from_value(index, bytes, repair, at, keep),
+    }
+}
+
+/// [`raw_from_slice`] through a JSON value: any shape, and the words for what is wrong.
+fn raw_from_value(
+    index: usize,
+    bytes: &[u8],
+    repair: bool,
+    at: (usize, usize),
+    keep: &Keep,
+) -> RawFeature {
     match parse_value(bytes) {
         Ok(v) => raw_feature(index, v, repair, keep),
         Err(e) => RawFeature {
@@ -290,37 +311,203 @@ pub(crate) fn crs_member(path: &Path, member: &Value) -> Result<Option<Crs>> {
 
 fn raw_feature(index: usize, value: Value, repair: bool, keep: &Keep) -> RawFeature {
     let mut value = value;
-    let id = match value.get("id") {
-        Some(Value::String(s)) => Some(s.clone()),
-        Some(Value::Number(n)) => Some(n.to_string()),
-        _ => None,
-    };
+    let id = feature_id(value.get("id"));
     // Taken out, not copied (an empty object is left in its place); anything else is left
     // for the Feature's own validation below.
-    let mut properties = match value.get_mut("properties") {
+    let properties = match value.get_mut("properties") {
         Some(Value::Object(map)) => std::mem::take(map),
         _ => Default::default(),
     };
+    let feature = <geojson::Feature as serde::Deserialize>::deserialize(&value)
+        .map_err(|e| format!("malformed feature: {e}"));
+    let geometry = match &feature {
+        Ok(f) => Ok(f.geometry.as_ref().map(|g| &g.value)),
+        Err(e) => Err(e.clone()),
+    };
+    finish(index, id, properties, geometry, repair, keep)
+}
+
+/// A feature's id member as ironrule keeps it: a string, or a number's text.
+fn feature_id(v: Option<&Value>) -> Option<String> {
+    match v {
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(Value::Number(n)) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// The raw feature from its parts: the attributes kept, the geometry converted (an unclosed
+/// ring closed with `repair`).
+fn finish(
+    index: usize,
+    id: Option<String>,
+    mut properties: super::Properties,
+    geometry: std::result::Result<Option<&GeometryValue>, String>,
+    repair: bool,
+    keep: &Keep,
+) -> RawFeature {
     keep.apply(&mut properties);
     let mut repaired = None;
-    let geometry = <geojson::Feature as serde::Deserialize>::deserialize(&value)
-        .map_err(|e| format!("malformed feature: {e}"))
-        .and_then(|f| match f.geometry {
-            Some(g) => match to_geo(&g.value, false) {
-                Err(why) if repair && why.contains("not closed") => {
-                    repaired = Some(why);
-                    to_geo(&g.value, true)
-                }
-                other => other,
-            },
-            None => Err("the feature has no geometry".to_owned()),
-        });
+    let geometry = geometry.and_then(|g| match g {
+        Some(g) => match to_geo(g, false) {
+            Err(why) if repair && why.contains("not closed") => {
+                repaired = Some(why);
+                to_geo(g, true)
+            }
+            other => other,
+        },
+        None => Err("the feature has no geometry".to_owned()),
+    });
     RawFeature {
         index,
         id,
         properties,
         geometry,
         repaired,
+    }
+}
+
+/// A feature of the common shape, read straight from its bytes: members `type`
+/// (`"Feature"`), `properties` (an object or null), `geometry` (an object whose `type`, one of
+/// the six simple types, comes before its `coordinates`, with no empty array and no position
+/// of fewer than two numbers) and optionally `id`, each once, nothing else. Coordinates go
+/// into positions without a JSON value per number. `None` for anything else, valid or not:
+/// the full path ([`parse_value`], geojson's own checks) then decides and words any error,
+/// so both paths give the same feature or the same diagnostic.
+fn fast_feature(bytes: &[u8]) -> Option<FastFeature> {
+    use serde::Deserialize;
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let f = FastFeature::deserialize(&mut de).ok()?;
+    de.end().ok()?;
+    Some(f)
+}
+
+struct FastFeature {
+    id: Option<String>,
+    properties: super::Properties,
+    geometry: GeometryValue,
+}
+
+/// Not the common shape: the fast path gives way (the message is never shown).
+fn not_common<E: serde::de::Error>() -> E {
+    E::custom("not the common shape")
+}
+
+impl<'de> serde::Deserialize<'de> for FastFeature {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = FastFeature;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a GeoJSON Feature")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> std::result::Result<FastFeature, A::Error> {
+                let (mut kind, mut id, mut properties, mut geometry) = (None, None, None, None);
+                while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                    match &*key {
+                        "type" if kind.is_none() => kind = Some(map.next_value::<Strict>()?.0),
+                        "id" if id.is_none() => id = Some(map.next_value::<Strict>()?.0),
+                        "properties" if properties.is_none() => {
+                            properties = Some(map.next_value::<Strict>()?.0)
+                        }
+                        "geometry" if geometry.is_none() => {
+                            geometry = Some(map.next_value::<FastGeometry>()?.0)
+                        }
+                        _ => return Err(not_common()),
+                    }
+                }
+                if kind.as_ref().and_then(Value::as_str) != Some("Feature") {
+                    return Err(not_common());
+                }
+                let properties = match properties {
+                    Some(Value::Object(m)) => m,
+                    Some(Value::Null) => Default::default(),
+                    _ => return Err(not_common()),
+                };
+                let id = match id {
+                    None | Some(Value::Null) => None,
+                    Some(v @ (Value::String(_) | Value::Number(_))) => feature_id(Some(&v)),
+                    Some(_) => return Err(not_common()),
+                };
+                Ok(FastFeature {
+                    id,
+                    properties,
+                    geometry: geometry.ok_or_else(not_common)?,
+                })
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+struct FastGeometry(GeometryValue);
+
+impl<'de> serde::Deserialize<'de> for FastGeometry {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = FastGeometry;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a GeoJSON geometry")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> std::result::Result<FastGeometry, A::Error> {
+                if map.next_key::<std::borrow::Cow<'de, str>>()?.as_deref() != Some("type") {
+                    return Err(not_common());
+                }
+                let kind = map.next_value::<std::borrow::Cow<'de, str>>()?;
+                if map.next_key::<std::borrow::Cow<'de, str>>()?.as_deref() != Some("coordinates") {
+                    return Err(not_common());
+                }
+                fn plain(p: &[Position]) -> bool {
+                    !p.is_empty() && p.iter().all(|p| p.as_slice().len() >= 2)
+                }
+                let value = match &*kind {
+                    "Point" => {
+                        let coordinates: Position = map.next_value()?;
+                        (coordinates.as_slice().len() >= 2)
+                            .then_some(GeometryValue::Point { coordinates })
+                    }
+                    "MultiPoint" => {
+                        let coordinates: Vec<Position> = map.next_value()?;
+                        plain(&coordinates).then_some(GeometryValue::MultiPoint { coordinates })
+                    }
+                    "LineString" => {
+                        let coordinates: Vec<Position> = map.next_value()?;
+                        plain(&coordinates).then_some(GeometryValue::LineString { coordinates })
+                    }
+                    "MultiLineString" => {
+                        let coordinates: Vec<Vec<Position>> = map.next_value()?;
+                        (!coordinates.is_empty() && coordinates.iter().all(|l| plain(l)))
+                            .then_some(GeometryValue::MultiLineString { coordinates })
+                    }
+                    "Polygon" => {
+                        let coordinates: Vec<Vec<Position>> = map.next_value()?;
+                        (!coordinates.is_empty() && coordinates.iter().all(|r| plain(r)))
+                            .then_some(GeometryValue::Polygon { coordinates })
+                    }
+                    "MultiPolygon" => {
+                        let coordinates: Vec<Vec<Vec<Position>>> = map.next_value()?;
+                        (!coordinates.is_empty()
+                            && coordinates
+                                .iter()
+                                .all(|p| !p.is_empty() && p.iter().all(|r| plain(r))))
+                        .then_some(GeometryValue::MultiPolygon { coordinates })
+                    }
+                    _ => None,
+                };
+                match (value, map.next_key::<std::borrow::Cow<'de, str>>()?) {
+                    (Some(v), None) => Ok(FastGeometry(v)),
+                    _ => Err(not_common()),
+                }
+            }
+        }
+        d.deserialize_map(V)
     }
 }
 
@@ -552,5 +739,134 @@ mod tests {
             "{:?}",
             src.diagnostics
         );
+    }
+
+    /// A JSON text for a feature of random shape: mostly the common one, often not (members
+    /// missing, repeated, reordered or foreign; ids of every JSON kind; coordinates nested
+    /// too deep or not enough, empty arrays, short positions; unknown geometry types).
+    fn any_feature() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let number = prop_oneof![
+            (-1000i32..1000).prop_map(|n| n.to_string()),
+            (-1e6f64..1e6).prop_map(|x| format!("{x}")),
+            Just("1e2".to_owned()),
+        ];
+        let position =
+            proptest::collection::vec(number, 0..4).prop_map(|v| format!("[{}]", v.join(",")));
+        let coords = position.prop_recursive(3, 40, 5, |inner| {
+            proptest::collection::vec(inner, 0..5).prop_map(|v| format!("[{}]", v.join(", ")))
+        });
+        let kind = prop_oneof![
+            Just("Point"),
+            Just("MultiPoint"),
+            Just("LineString"),
+            Just("MultiLineString"),
+            Just("Polygon"),
+            Just("Polygon"),
+            Just("MultiPolygon"),
+            Just("GeometryCollection"),
+            Just("Circle"),
+        ];
+        let geometry = (kind, coords, 0..6u8).prop_map(|(k, c, how)| match how {
+            0 => "null".to_owned(),
+            1 => format!("{{\"coordinates\": {c}, \"type\": \"{k}\"}}"),
+            2 => format!("{{\"type\": \"{k}\", \"coordinates\": {c}, \"bbox\": [0, 0, 1, 1]}}"),
+            3 => format!("{{\"type\": \"{k}\", \"coordinates\": {c}, \"type\": \"{k}\"}}"),
+            _ => format!("{{\"type\": \"{k}\", \"coordinates\": {c}}}"),
+        });
+        let id = prop_oneof![
+            Just(None),
+            Just(Some("\"a\"".to_owned())),
+            Just(Some("7".to_owned())),
+            Just(Some("7.5".to_owned())),
+            Just(Some("null".to_owned())),
+            Just(Some("true".to_owned())),
+            Just(Some("[1]".to_owned())),
+        ];
+        let properties = prop_oneof![
+            Just("{\"name\": \"a\", \"h\": 3}".to_owned()),
+            Just("{\"name\": \"a\", \"name\": \"b\"}".to_owned()),
+            Just("{\"deep\": {\"x\": [1, {\"y\": null}]}}".to_owned()),
+            Just("null".to_owned()),
+            Just("[1, 2]".to_owned()),
+            Just("{}".to_owned()),
+        ];
+        let kind = prop_oneof![
+            Just("\"Feature\""),
+            Just("\"Feature\""),
+            Just("\"feature\""),
+            Just("3")
+        ];
+        (
+            kind,
+            id,
+            properties,
+            geometry,
+            proptest::collection::vec(0..8u8, 0..6),
+        )
+            .prop_map(|(kind, id, properties, geometry, order)| {
+                // The members in a random order, some missing, repeated or foreign.
+                let mut members = vec![
+                    format!("\"type\": {kind}"),
+                    format!("\"properties\": {properties}"),
+                    format!("\"geometry\": {geometry}"),
+                ];
+                if let Some(id) = id {
+                    members.push(format!("\"id\": {id}"));
+                }
+                for o in order {
+                    match o {
+                        0 => members.rotate_left(1),
+                        1 if members.len() > 1 => {
+                            members.pop();
+                        }
+                        2 => members.push("\"bbox\": [0, 0, 1, 1]".to_owned()),
+                        3 => members.push(members[0].clone()),
+                        _ => {
+                            let last = members.len() - 1;
+                            members.swap(0, last);
+                        }
+                    }
+                }
+                format!("{{{}}}", members.join(", "))
+            })
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2048))]
+
+        /// The fast path reads a feature exactly as the full path does (id, attributes,
+        /// geometry or the words of why not, repairs), and gives way on everything else.
+        #[test]
+        fn the_fast_path_reads_features_as_the_full_path_does(text in any_feature(), repair: bool) {
+            let keep = Keep::default();
+            let fast = raw_from_slice(3, text.as_bytes(), repair, (1, 1), &keep);
+            let full = raw_from_value(3, text.as_bytes(), repair, (1, 1), &keep);
+            proptest::prop_assert_eq!(&fast.id, &full.id, "{}", text);
+            proptest::prop_assert_eq!(&fast.properties, &full.properties, "{}", text);
+            proptest::prop_assert_eq!(&fast.geometry, &full.geometry, "{}", text);
+            proptest::prop_assert_eq!(&fast.repaired, &full.repaired, "{}", text);
+        }
+    }
+
+    /// The common shape does take the fast path (the property above would pass if it never
+    /// did).
+    #[test]
+    fn common_features_take_the_fast_path() {
+        let f = r#"{ "type": "Feature", "properties": { "id": 1, "land_use": "residential" }, "geometry": { "type": "Polygon", "coordinates": [ [ [ 460936.63, 3452578.02 ], [ 460954.65, 3452569.34 ], [ 460973.55, 3452608.59 ], [ 460936.63, 3452578.02 ] ] ] } }"#;
+        assert!(fast_feature(f.as_bytes()).is_some());
+        let with_id = r#"{"type":"Feature","id":"P1","properties":null,"geometry":{"type":"Point","coordinates":[111.3,30.7,5]}}"#;
+        assert_eq!(
+            fast_feature(with_id.as_bytes()).unwrap().id.as_deref(),
+            Some("P1")
+        );
+        for not in [
+            r#"{"type":"Feature","properties":{},"geometry":{"coordinates":[1,2],"type":"Point"}}"#,
+            r#"{"type":"Feature","properties":{},"geometry":{"type":"Point","coordinates":[1]}}"#,
+            r#"{"type":"Feature","properties":{},"geometry":null}"#,
+            r#"{"type":"Feature","properties":{},"bbox":[0,0,1,1],"geometry":{"type":"Point","coordinates":[1,2]}}"#,
+        ] {
+            assert!(fast_feature(not.as_bytes()).is_none(), "{not}");
+        }
     }
 }
