@@ -145,7 +145,7 @@ struct Options {
     repair: bool,
     /// Add audit's columns: the `findings.csv` row and the district.
     audit_columns: bool,
-    /// Make only the columns `findings.csv` and the Spark audit read ([`columns::Row::of`]).
+    /// Make only the columns `findings.csv` and the Spark audit read ([`columns::Shape::lean`]).
     lean: bool,
     /// Look for duplicate ids within the call (off when the caller looks across calls).
     duplicate_ids: bool,
