@@ -158,9 +158,13 @@ class Project:
         geom = gdf.geometry.name
         keep = [c for c in gdf.columns if c != geom and (c == id_field or self.reads(str(c)))]
         frame = gdf[keep + [geom]]
-        # WKB: geopandas writes it faster than GeoArrow's native encoding (1.3-2.1 s against
-        # 3.0-3.9 s for W1's million parcels), and the checker reads both.
-        table = frame.to_arrow(index=False, geometry_encoding="WKB")
+        # Polygons go as GeoArrow polygons built from shapely's coordinate arrays (0.4-0.8 s
+        # for W1's million parcels); anything else as WKB, which geopandas writes faster than
+        # its general GeoArrow encoding (1.0-2.1 s against 3.0-3.9 s). The checker reads both
+        # alike.
+        table = _polygon_table(frame, geom)
+        if table is None:
+            table = frame.to_arrow(index=False, geometry_encoding="WKB")
         epsg = gdf.crs.to_epsg()
         crs = f"EPSG:{epsg}" if epsg else gdf.crs.to_json()
         result = self.check_arrow(
@@ -177,6 +181,44 @@ class Project:
         findings = _to_geodataframe(result, gdf.crs)
         _raise_on_errors(meta, errors, findings)
         return findings
+
+
+def _polygon_table(frame, geom: str):
+    """``frame`` as an Arrow table whose geometry is a GeoArrow polygon column (interleaved
+    x, y), when every geometry is a non-empty Polygon; else ``None`` (the caller sends WKB).
+    Made from shapely's coordinate arrays, without a WKB value per feature."""
+    import numpy as np
+    import pyarrow as pa
+    import shapely
+
+    g = np.asarray(frame[geom].values, dtype=object)
+    if len(g) == 0:
+        return None
+    if not (shapely.get_type_id(g) == 3).all() or shapely.is_empty(g).any():
+        return None
+    holes = shapely.get_num_interior_rings(g)
+    if holes.any():
+        # Every ring, exterior first, in the order get_coordinates gives their positions.
+        ring_sizes = shapely.get_num_coordinates(shapely.get_rings(g))
+    else:
+        ring_sizes = shapely.get_num_coordinates(g)
+    rings_per_polygon = holes + 1
+    ring_offsets = np.zeros(len(ring_sizes) + 1, dtype=np.int64)
+    np.cumsum(ring_sizes, out=ring_offsets[1:])
+    polygon_offsets = np.zeros(len(g) + 1, dtype=np.int64)
+    np.cumsum(rings_per_polygon, out=polygon_offsets[1:])
+    coords = shapely.get_coordinates(g)
+    if ring_offsets[-1] != len(coords):
+        return None
+    xy = pa.FixedSizeListArray.from_arrays(pa.array(coords.ravel()), 2)
+    rings = pa.LargeListArray.from_arrays(pa.array(ring_offsets), xy)
+    polygons = pa.LargeListArray.from_arrays(pa.array(polygon_offsets), rings)
+    field = pa.field(geom, polygons.type, metadata={b"ARROW:extension:name": b"geoarrow.polygon"})
+    others = [c for c in frame.columns if c != geom]
+    if not others:
+        return pa.Table.from_arrays([polygons], schema=pa.schema([field]))
+    attributes = pa.Table.from_pandas(frame[others], preserve_index=False)
+    return attributes.append_column(field, polygons)
 
 
 def _batches(data):

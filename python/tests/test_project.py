@@ -122,6 +122,28 @@ def test_check_arrow_reads_the_geoparquet_table_as_is(project):
     assert_same(want, frame)
 
 
+def test_polygons_go_as_geoarrow_and_are_checked_as_their_wkb_is(project):
+    """check(gdf) sends a frame of Polygons (holes too) as a GeoArrow polygon column built from
+    shapely's coordinate arrays, and anything else as WKB: the findings are the same."""
+    gdf = geopandas.read_parquet(os.path.join(REPO, PARQUET))
+    polygons = gdf[gdf.geom_type == "Polygon"].copy()
+    first = polygons.geometry.iloc[0]
+    polygons.loc[polygons.index[0], "geometry"] = shapely.Polygon(
+        first.exterior.coords, [first.representative_point().buffer(1).exterior.coords]
+    )
+    assert len(polygons) > 10 and ironrule._polygon_table(polygons, "geometry") is not None
+    assert ironrule._polygon_table(gdf, "geometry") is None or (gdf.geom_type == "Polygon").all()
+    got = project.check(polygons, id_field="pid", errors="report")
+    wkb = polygons.to_arrow(index=False, geometry_encoding="WKB")
+    want = project.check_arrow(wkb, geometry="geometry", crs="EPSG:4546", id_field="pid", source="<GeoDataFrame>", errors="report")
+    assert len(got) == want.num_rows > 0
+    assert got.drop(columns="geometry").equals(want.drop_columns(["geometry"]).to_pandas())
+    assert shapely.equals_exact(
+        got.geometry.values._data, shapely.from_wkb(want.column("geometry").to_numpy(zero_copy_only=False)), tolerance=0
+    ).all()
+    assert got.attrs["ironrule"]["summary"] == json.loads(want.schema.metadata[b"ironrule"])["summary"]
+
+
 def test_geoarrow_native_and_wkb_columns_agree(project):
     gdf = geopandas.read_parquet(os.path.join(REPO, PARQUET))
     for kind in ("Polygon", "LineString", "Point"):
