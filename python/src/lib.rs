@@ -454,9 +454,14 @@ fn stream(
     };
     diagnostics.append(&mut opened.diagnostics);
     let mut extent: Option<geo::Rect<f64>> = None;
-    // Sized up front (the table's rows are known): no rehashing a million ids.
-    let mut ids =
-        ironrule::io::IdBook::with_capacity(opened.total.unwrap_or(0).min(1 << 20) as usize);
+    // Sized up front (the table's rows are known): no rehashing a million ids. Off when the
+    // caller looks across calls (Spark's tasks: the driver looks across the whole source).
+    let mut ids = match o.duplicate_ids {
+        true => {
+            ironrule::io::IdBook::with_capacity(opened.total.unwrap_or(0).min(1 << 20) as usize)
+        }
+        false => ironrule::io::IdBook::off(),
+    };
     let mut found = Vec::new();
     let mut summary = ironrule::report::Summary::default();
     loop {
@@ -531,8 +536,7 @@ fn stream(
         if let Some(b) = pending.bbox() {
             extent = Some(extent.map_or(b, |e| ironrule::geom::union_rect(e, b)));
         }
-        let mut book = ironrule::io::IdBook::default();
-        let processed = pending.settle(if o.duplicate_ids { &mut ids } else { &mut book });
+        let processed = pending.settle(&mut ids);
         summary.read += processed.read;
         diagnostics.extend(processed.diagnostics);
         let mut batch = Vec::with_capacity(processed.results.len());

@@ -149,3 +149,25 @@ def test_the_demo_through_spark_equals_ironrule_audit(spark, tmp_path):
     assert_same_audit(tmp_path / "cli", tmp_path / "spark")
     summary = json.loads(read(tmp_path / "cli" / "summary.json"))
     assert summary["by_district"] and summary["undetermined"] > 0, summary
+
+
+def test_duplicate_ids_across_tasks_are_warned_as_audit_warns(spark, tmp_path):
+    """Ids repeated across the file (so across tasks): each later feature gets audit's
+    warning naming the first, in diagnostics.csv, and the counts agree."""
+    import geopandas
+
+    cluster, s = spark
+    project = os.path.join(REPO, "data", "yichang", "ironrule.toml")
+    gdf = geopandas.read_parquet(os.path.join(REPO, "tests", "data", "proposals_4546.parquet"))
+    pid = gdf["pid"].astype(object).copy()
+    pid.iloc[5] = pid.iloc[1]
+    pid.iloc[-1] = pid.iloc[1]
+    pid.iloc[20] = pid.iloc[3]
+    gdf["pid"] = pid
+    parcels = str(tmp_path / "dups.parquet")
+    gdf.to_parquet(parcels)
+    subprocess.run([BIN, "audit", "--project", project, parcels, "--id-field", "pid", "--out", str(tmp_path / "cli"),
+                    "--fail-on", "never", "--quiet", "--findings-layer", "none"], check=True)
+    assert read(tmp_path / "cli" / "diagnostics.csv").count("duplicate id") == 3
+    audit(parcels, project, spark=s, id_field="pid", out=str(tmp_path / "spark"), partitions=3)
+    assert_same_audit(tmp_path / "cli", tmp_path / "spark")
