@@ -312,7 +312,13 @@ def _write(spark, p, result, findings, ids, source, id_field, index_column, out,
     # Duplicate ids across partitions: every later feature with an earlier feature's id.
     if ids is not None:
         firsts = ids.groupBy(id_field).agg(F.min(index_column).alias("__first"), F.count("*").alias("__n")).filter("__n > 1")
-        dups = ids.join(firsts, id_field).filter(F.col(index_column) > F.col("__first")).select(index_column, id_field, "__first").collect()
+        # One job when every id is unique (the usual case); the later features of a
+        # repeated id are found by a second, joining the repeated ids broadcast.
+        repeated = firsts.collect()
+        dups = []
+        if repeated:
+            small = spark.createDataFrame(repeated, firsts.schema)
+            dups = ids.join(F.broadcast(small), id_field).filter(F.col(index_column) > F.col("__first")).select(index_column, id_field, "__first").collect()
         for r in dups:
             d = {"level": "warning", "source": source, "feature_index": r[index_column], "feature_id": str(r[id_field]),
                  "message": _ironrule.duplicate_id(r["__first"])}
