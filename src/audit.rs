@@ -735,52 +735,17 @@ fn check_one<'c>(
                 x.hit.geometry.as_ref(),
             )
         });
-        let status = if triage.is_active() {
-            w.status()
-        } else {
-            triage.as_str()
-        };
-        csv::write_row(
-            &mut csv_rows,
-            &csv::Row {
-                code: &x.rule.code,
-                severity: w.severity,
-                feature_id: c.fref.id.as_deref(),
-                zone_layer: &w.zone.layer,
-                zone_id: w.zone.id,
-                measure: w.measure.kind,
-                value: w.measure.value,
-                unit: w.measure.unit,
-                limit: w.measure.limit,
-                message: &w.message,
-                source: &c.fref.source,
-                index: c.fref.index,
-                status,
-            },
-        );
+        let cells = crate::report::Cells::of_worded(&c.fref, c.name(), x, &w, &triage);
+        csv::write_row(&mut csv_rows, &cells);
         if layer {
             let geometry = x.hit.geometry.as_ref().and_then(|g| {
                 let mut g = g.clone();
                 to_wgs84?.geometry(&mut g).ok()?;
                 Some(g)
             });
-            let row = crate::report::geojson::LayerRow {
-                code: &x.rule.code,
-                severity: w.severity,
-                feature_id: c.fref.id.as_deref(),
-                feature_name: c.name(),
-                source: &c.fref.source,
-                index: c.fref.index,
-                zone_layer: &w.zone.layer,
-                zone_id: w.zone.id,
-                measure: &w.measure,
-                message: &w.message,
-                citation: &x.rule.citation,
-                status,
-            };
             // Infallible into a vector (its numbers are JSON numbers or null); were it not,
             // the panic is caught and the feature rejected, never a half line kept.
-            crate::report::geojson::write_feature(&mut layer_rows, &row, geometry.as_ref())
+            crate::report::geojson::write_feature(&mut layer_rows, &cells, geometry.as_ref())
                 .expect("a finding serialises into memory");
             layer_rows.push(b'\n');
         }

@@ -12,69 +12,13 @@
 use arrow_array::builder::{BinaryBuilder, Float64Builder, StringBuilder, UInt64Builder};
 use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{ArrowError, DataType, Field, Schema};
-use ironrule::model::{
-    Citation, FeatureRef, Finding, Measure, Plan, Severity, Terrain, Triage, Undetermined,
-};
-use ironrule::report::{Report, ZoneNames};
+use ironrule::model::Severity;
+use ironrule::report::{Cells, Report};
 use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 use std::sync::Arc;
-
-/// One result's cells, borrowed from a worded result ([`Cells`] built in `stream`) or a
-/// finding ([`Cells::of_finding`]). Geometry and nearest points are in the working CRS.
-pub struct Cells<'a> {
-    pub code: &'a str,
-    pub name: &'a str,
-    pub severity: Severity,
-    pub status: &'static str,
-    pub feature: &'a FeatureRef,
-    pub feature_name: Option<&'a str>,
-    pub zone: ZoneNames<'a>,
-    pub measure: &'a Measure,
-    pub share: Option<f64>,
-    pub nearest: Option<[[f64; 2]; 2]>,
-    pub message: &'a str,
-    pub citation: &'a Arc<Citation>,
-    pub approval: Option<&'a str>,
-    pub exception: Option<&'a str>,
-    pub undetermined: Option<&'a Undetermined>,
-    pub triage: &'a Triage,
-    pub terrain: Option<&'a Terrain>,
-    pub plan: Option<&'a Plan>,
-    pub geometry: Option<&'a geo::Geometry<f64>>,
-}
-
-impl<'a> Cells<'a> {
-    pub fn of_finding(f: &'a Finding) -> Cells<'a> {
-        Cells {
-            code: &f.code,
-            name: &f.rule_name,
-            severity: f.severity,
-            status: f.status(),
-            feature: &f.feature,
-            feature_name: f.feature_name.as_deref(),
-            zone: ZoneNames {
-                layer: &f.zone.layer,
-                id: f.zone.id.as_deref(),
-                name: f.zone.name.as_deref(),
-            },
-            measure: &f.measure,
-            share: f.share_of_footprint,
-            nearest: f.nearest,
-            message: &f.message,
-            citation: &f.citation,
-            approval: f.approval.as_deref(),
-            exception: f.exception.as_deref(),
-            undetermined: f.undetermined.as_ref(),
-            triage: &f.triage,
-            terrain: f.terrain.as_deref(),
-            plan: f.plan.as_deref(),
-            geometry: f.geometry.as_ref(),
-        }
-    }
-}
 
 /// Which columns a batch has and which cells are made.
 #[derive(Clone, Copy)]
@@ -236,24 +180,7 @@ impl Chunk {
             true => {
                 let mut line = std::mem::take(&mut w.line);
                 line.clear();
-                ironrule::report::csv::write_row(
-                    &mut line,
-                    &ironrule::report::csv::Row {
-                        code: c.code,
-                        severity: c.severity,
-                        feature_id: c.feature.id.as_deref(),
-                        zone_layer: c.zone.layer,
-                        zone_id: c.zone.id,
-                        measure: c.measure.kind,
-                        value: c.measure.value,
-                        unit: c.measure.unit,
-                        limit: c.measure.limit,
-                        message: c.message,
-                        source: &c.feature.source,
-                        index: c.feature.index,
-                        status: c.status,
-                    },
-                );
+                ironrule::report::csv::write_row(&mut line, c);
                 let span = self.put(Some(&line));
                 w.line = line;
                 span
@@ -293,7 +220,7 @@ impl Chunk {
             crs,
         );
         let message = self.put(Some(c.message));
-        let (approval, exception) = (self.put(c.approval), self.put(c.exception));
+        let (approval, exception) = (self.put(c.approval), self.put(c.exception.as_deref()));
         if shape.lean {
             let empty = self.put(Some(""));
             (nearest, resolution, citation, undetermined) = (NULL, NULL, empty, NULL);

@@ -498,32 +498,13 @@ fn stream(
                         }
                         let mut chunk = columns::Chunk::default();
                         for (x, w) in &worded {
-                            let exception = w.exception_text();
-                            let cells = columns::Cells {
-                                code: &x.rule.code,
-                                name: &x.rule.name,
-                                severity: w.severity,
-                                status: w.status(),
-                                feature: &c.fref,
-                                feature_name: c.name(),
-                                zone: ironrule::report::ZoneNames {
-                                    layer: &w.zone.layer,
-                                    id: w.zone.id,
-                                    name: w.zone.name.as_deref(),
-                                },
-                                measure: &w.measure,
-                                share: x.hit.share,
-                                nearest: x.hit.nearest.map(|[a, b]| [[a.x, a.y], [b.x, b.y]]),
-                                message: &w.message,
-                                citation: &x.rule.citation,
-                                approval: w.approval(x.rule),
-                                exception: exception.as_deref(),
-                                undetermined: w.undetermined.as_ref(),
-                                triage: &Triage::Active,
-                                terrain: x.terrain.as_deref(),
-                                plan: x.plan.as_deref(),
-                                geometry: x.hit.geometry.as_ref(),
-                            };
+                            let cells = ironrule::report::Cells::of_worded(
+                                &c.fref,
+                                c.name(),
+                                x,
+                                w,
+                                &Triage::Active,
+                            );
                             chunk.push(scratch, citations, &cells, shape, district);
                         }
                         Ok(chunk)

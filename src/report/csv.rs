@@ -1,5 +1,5 @@
-use super::{Emitter, Report};
-use crate::model::{Finding, MeasureKind, Severity, Unit};
+use super::{Cells, Emitter, Report};
+use crate::model::Finding;
 use std::io::{self, Write};
 
 /// CSV (RFC 4180) for auditors: one row per finding with the columns `code, severity,
@@ -107,7 +107,7 @@ impl Emitter for Csv {
         let mut line = String::with_capacity(256);
         for f in &report.findings {
             line.clear();
-            write_row(&mut line, &Row::from(f));
+            write_row(&mut line, &Cells::of_finding(f));
             out.write_all(line.as_bytes())?;
         }
         Ok(())
@@ -140,55 +140,16 @@ pub fn header() -> String {
     COLUMNS.join(",")
 }
 
-/// One row's fields, borrowed: from a [`Finding`] (`check`), or from a result worded for
-/// writing only (`audit`, without building the finding); both are written by [`write_row`].
-#[derive(Clone, Copy, Debug)]
-pub struct Row<'a> {
-    pub code: &'a str,
-    pub severity: Severity,
-    pub feature_id: Option<&'a str>,
-    pub zone_layer: &'a str,
-    pub zone_id: Option<&'a str>,
-    pub measure: MeasureKind,
-    pub value: f64,
-    pub unit: Unit,
-    pub limit: f64,
-    pub message: &'a str,
-    pub source: &'a str,
-    pub index: usize,
-    pub status: &'a str,
-}
-
-impl<'a> From<&'a Finding> for Row<'a> {
-    fn from(f: &'a Finding) -> Row<'a> {
-        Row {
-            code: &f.code,
-            severity: f.severity,
-            feature_id: f.feature.id.as_deref(),
-            zone_layer: &f.zone.layer,
-            zone_id: f.zone.id.as_deref(),
-            measure: f.measure.kind,
-            value: f.measure.value,
-            unit: f.measure.unit,
-            limit: f.measure.limit,
-            message: &f.message,
-            source: &f.feature.source,
-            index: f.feature.index,
-            status: f.status(),
-        }
-    }
-}
-
 /// One finding's line, without its line end.
 pub fn row(f: &Finding) -> String {
     let mut out = String::with_capacity(192);
-    write_row(&mut out, &Row::from(f));
+    write_row(&mut out, &Cells::of_finding(f));
     out.truncate(out.len() - 2);
     out
 }
 
 /// Appends one row, with its line end (CRLF, RFC 4180): the one place the columns are written.
-pub fn write_row(out: &mut String, r: &Row<'_>) {
+pub fn write_row(out: &mut String, r: &Cells<'_>) {
     use std::fmt::Write as _;
     let put = |out: &mut String, s: &str| {
         put_text(out, s);
@@ -196,19 +157,19 @@ pub fn write_row(out: &mut String, r: &Row<'_>) {
     };
     put(out, r.code);
     put(out, r.severity.as_str());
-    put(out, r.feature_id.unwrap_or_default());
-    put(out, r.zone_layer);
-    put(out, r.zone_id.unwrap_or_default());
-    put(out, r.measure.as_str());
+    put(out, r.feature.id.as_deref().unwrap_or_default());
+    put(out, r.zone.layer);
+    put(out, r.zone.id.unwrap_or_default());
+    put(out, r.measure.kind.as_str());
     // Numbers are ironrule's own: written as they are (a negative value is a number).
-    crate::model::push_fixed(out, r.value, 6);
+    crate::model::push_fixed(out, r.measure.value, 6);
     out.push(',');
-    put(out, r.unit.code());
-    crate::model::push_fixed(out, r.limit, 6);
+    put(out, r.measure.unit.code());
+    crate::model::push_fixed(out, r.measure.limit, 6);
     out.push(',');
     put(out, r.message);
-    put(out, r.source);
-    let _ = write!(out, "{},", r.index);
+    put(out, &r.feature.source);
+    let _ = write!(out, "{},", r.feature.index);
     put_text(out, r.status);
     out.push_str("\r\n");
 }

@@ -1,6 +1,5 @@
-use super::{Emitter, Report};
+use super::{Cells, Emitter, Report};
 use crate::crs::Crs;
-use crate::model::Finding;
 use geo::Geometry;
 use serde::{Serialize, Serializer};
 use std::io::{self, Write};
@@ -27,7 +26,7 @@ impl Emitter for GeoJsonLayer {
                 .as_ref()
                 .and_then(|g| report.reproject(g, &wgs84));
             line.clear();
-            write_feature(&mut line, &LayerRow::from(f), geometry.as_ref())
+            write_feature(&mut line, &Cells::of_finding(f), geometry.as_ref())
                 .map_err(io::Error::other)?;
             if !first {
                 writeln!(out, ",")?;
@@ -39,49 +38,12 @@ impl Emitter for GeoJsonLayer {
     }
 }
 
-/// A findings-layer feature's properties, borrowed from a finding or, in the audit, from a
-/// worded result.
-pub struct LayerRow<'a> {
-    pub code: &'a str,
-    pub severity: crate::model::Severity,
-    pub feature_id: Option<&'a str>,
-    pub feature_name: Option<&'a str>,
-    pub source: &'a str,
-    pub index: usize,
-    pub zone_layer: &'a str,
-    pub zone_id: Option<&'a str>,
-    pub measure: &'a crate::model::Measure,
-    pub message: &'a str,
-    pub citation: &'a crate::model::Citation,
-    /// `active`, `undetermined`, `waived`, `baselined`.
-    pub status: &'a str,
-}
-
-impl<'a> From<&'a Finding> for LayerRow<'a> {
-    fn from(f: &'a Finding) -> LayerRow<'a> {
-        LayerRow {
-            code: &f.code,
-            severity: f.severity,
-            feature_id: f.feature.id.as_deref(),
-            feature_name: f.feature_name.as_deref(),
-            source: &f.feature.source,
-            index: f.feature.index,
-            zone_layer: &f.zone.layer,
-            zone_id: f.zone.id.as_deref(),
-            measure: &f.measure,
-            message: &f.message,
-            citation: &f.citation,
-            status: f.status(),
-        }
-    }
-}
-
 /// Writes one finding as a GeoJSON feature (one line, no newline); `geometry` is the
 /// offending part in WGS 84. Serialised straight from the finding's parts, without building
 /// a JSON tree first: the audit writes one per finding.
 pub fn write_feature(
     out: &mut Vec<u8>,
-    r: &LayerRow<'_>,
+    r: &Cells<'_>,
     geometry: Option<&Geometry<f64>>,
 ) -> serde_json::Result<()> {
     serde_json::to_writer(
@@ -91,12 +53,12 @@ pub fn write_feature(
             properties: Properties {
                 code: r.code,
                 severity: r.severity,
-                feature_id: r.feature_id,
+                feature_id: r.feature.id.as_deref(),
                 feature_name: r.feature_name,
-                source: r.source,
-                feature_index: r.index,
-                zone_layer: r.zone_layer,
-                zone_id: r.zone_id,
+                source: &r.feature.source,
+                feature_index: r.feature.index,
+                zone_layer: r.zone.layer,
+                zone_id: r.zone.id,
                 measure: r.measure.kind,
                 value: r.measure.value,
                 unit: r.measure.unit,
@@ -227,6 +189,7 @@ impl Serialize for Shape<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Finding;
     use geo::{line_string, point, polygon, Coord, Line, Rect, Triangle};
 
     /// The feature as a JSON tree, the way the layer was written before `write_feature`:
@@ -316,7 +279,7 @@ mod tests {
                 .and_then(|g| report.reproject(g, &wgs84));
             for g in [own.as_ref(), shapes.get(i % shapes.len()), None] {
                 let mut line = Vec::new();
-                write_feature(&mut line, &LayerRow::from(f), g).unwrap();
+                write_feature(&mut line, &Cells::of_finding(f), g).unwrap();
                 assert_eq!(String::from_utf8(line).unwrap(), tree(f, g), "{}", f.code);
             }
         }

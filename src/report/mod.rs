@@ -483,6 +483,109 @@ pub fn resolution(f: &Finding, lang: Lang) -> Option<String> {
     )
 }
 
+/// One result's fields, borrowed: from a [`Finding`] ([`Cells::of_finding`], `check`) or
+/// from a result worded for writing only ([`Cells::of_worded`]: `audit`, the Python
+/// package), without building the finding. The one view every row writer reads: the CSV
+/// line ([`csv::write_row`]), the findings layer's line ([`geojson::write_feature`]) and the
+/// Python package's Arrow columns. Geometry and nearest points are in the working CRS.
+pub struct Cells<'a> {
+    pub code: &'a str,
+    pub name: &'a str,
+    pub severity: Severity,
+    /// `active`, `undetermined`, `waived`, `baselined`.
+    pub status: &'a str,
+    pub feature: &'a FeatureRef,
+    pub feature_name: Option<&'a str>,
+    pub zone: ZoneNames<'a>,
+    pub measure: &'a crate::model::Measure,
+    pub share: Option<f64>,
+    pub nearest: Option<[[f64; 2]; 2]>,
+    pub message: &'a str,
+    pub citation: &'a std::sync::Arc<Citation>,
+    pub approval: Option<&'a str>,
+    pub exception: Option<Cow<'a, str>>,
+    pub undetermined: Option<&'a crate::model::Undetermined>,
+    pub triage: &'a crate::model::Triage,
+    pub terrain: Option<&'a crate::model::Terrain>,
+    pub plan: Option<&'a crate::model::Plan>,
+    pub geometry: Option<&'a Geometry<f64>>,
+}
+
+impl<'a> Cells<'a> {
+    pub fn of_finding(f: &'a Finding) -> Cells<'a> {
+        Cells {
+            code: &f.code,
+            name: &f.rule_name,
+            severity: f.severity,
+            status: f.status(),
+            feature: &f.feature,
+            feature_name: f.feature_name.as_deref(),
+            zone: ZoneNames {
+                layer: &f.zone.layer,
+                id: f.zone.id.as_deref(),
+                name: f.zone.name.as_deref(),
+            },
+            measure: &f.measure,
+            share: f.share_of_footprint,
+            nearest: f.nearest,
+            message: &f.message,
+            citation: &f.citation,
+            approval: f.approval.as_deref(),
+            exception: f.exception.as_deref().map(Cow::Borrowed),
+            undetermined: f.undetermined.as_ref(),
+            triage: &f.triage,
+            terrain: f.terrain.as_deref(),
+            plan: f.plan.as_deref(),
+            geometry: f.geometry.as_ref(),
+        }
+    }
+
+    /// A result `x` of the feature `feature` (its `name` attribute `feature_name`), worded
+    /// as `w`, with its triage (a waiver or the baseline; [`Triage::Active`] otherwise): the
+    /// fields [`Checker::finding`] would give it, without building it.
+    ///
+    /// [`Triage::Active`]: crate::model::Triage::Active
+    /// [`Checker::finding`]: crate::engine::Checker::finding
+    pub fn of_worded(
+        feature: &'a FeatureRef,
+        feature_name: Option<&'a str>,
+        x: &'a crate::engine::evaluate::Found<'a>,
+        w: &'a crate::engine::finding::Worded<'a>,
+        triage: &'a crate::model::Triage,
+    ) -> Cells<'a> {
+        Cells {
+            code: &x.rule.code,
+            name: &x.rule.name,
+            severity: w.severity,
+            // As Finding::status: an active result is undetermined or active.
+            status: if triage.is_active() {
+                w.status()
+            } else {
+                triage.as_str()
+            },
+            feature,
+            feature_name,
+            zone: ZoneNames {
+                layer: &w.zone.layer,
+                id: w.zone.id,
+                name: w.zone.name.as_deref(),
+            },
+            measure: &w.measure,
+            share: x.hit.share,
+            nearest: x.hit.nearest.map(|[a, b]| [[a.x, a.y], [b.x, b.y]]),
+            message: &w.message,
+            citation: &x.rule.citation,
+            approval: w.approval(x.rule),
+            exception: w.exception_text(),
+            undetermined: w.undetermined.as_ref(),
+            triage,
+            terrain: x.terrain.as_deref(),
+            plan: x.plan.as_deref(),
+            geometry: x.hit.geometry.as_ref(),
+        }
+    }
+}
+
 /// A result's zone as [`resolution_of`] and [`fingerprint_of`] read it.
 pub struct ZoneNames<'a> {
     pub layer: &'a str,
