@@ -69,8 +69,6 @@ pub struct Checked<'c> {
     pub footprint: Footprint,
     /// The rules that fired, in rule order.
     pub found: Vec<Found<'c>>,
-    /// The codes of the rules that applied (JUnit's test cases).
-    pub applied: Vec<&'c str>,
 }
 
 impl Checked<'_> {
@@ -117,7 +115,6 @@ impl Checker {
             }
         };
         let mut found = Vec::new();
-        let mut applied = Vec::new();
         let mut parts = PlanParts::default();
         for rule in self.rules() {
             let start = found.len();
@@ -134,15 +131,23 @@ impl Checker {
                     }
                 }
             }
-            applied.push(rule.code.as_str());
         }
         Ok(Checked {
             fref,
             properties,
             footprint,
             found,
-            applied,
         })
+    }
+
+    /// The codes of the rules that applied to an evaluated feature (JUnit's test cases): those
+    /// whose `when` did not rule it out, as [`Checker::evaluate`] decided. Asked for only by
+    /// the reports that list them, so the audit's hot path keeps no list per feature.
+    pub fn applied<'c>(&'c self, c: &Checked<'_>) -> Vec<&'c str> {
+        self.rules()
+            .filter(|rule| rule.decide(&c.properties) != Some(false))
+            .map(|rule| rule.code.as_str())
+            .collect()
     }
 
     /// The findings of one evaluated feature, worded in the checker's language (geometry

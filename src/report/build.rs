@@ -69,7 +69,7 @@ pub fn build(checker: &Checker, sources: Vec<CheckedSource<'_>>, map: bool) -> R
         .map(|c| Case {
             feature: c.fref.clone(),
             name: c.name().map(str::to_owned),
-            rules: c.applied.iter().map(|s| (*s).to_owned()).collect(),
+            rules: checker.applied(c).into_iter().map(str::to_owned).collect(),
         })
         .collect();
     let footprints: Vec<(FeatureRef, String, geo::Geometry<f64>)> = match map {
