@@ -633,17 +633,33 @@ impl Prep<'_> {
     }
 }
 
-/// Duplicate-id bookkeeping, in source order. An id is kept as its 128-bit XXH3 hash, not
-/// as a string: no allocation per feature, and a million ids cost about 32 MB. Two distinct
-/// ids share a hash with probability about n²/2¹²⁹ (1e-27 for a million), far below any
-/// chance of a false warning in practice.
+/// Duplicate-id bookkeeping, in source order.
+///
+/// An id that is a plain decimal number (`0`, `17`, `815759`: digits only, no leading zero),
+/// the usual OBJECTID or FID, up to a bound fixed when the book is made, is looked up by its
+/// value in a table of first indexes: 8 bytes per value up to the largest seen, and one
+/// memory access per feature. Any other id is kept as its 128-bit XXH3 hash, not as a
+/// string: no allocation per feature, and a table of about 64 MB for a million. Two distinct ids
+/// share a hash with probability about n²/2¹²⁹ (1e-27 for a million), far below any chance of
+/// a false warning in practice. Which of the two holds an id depends on the id alone, and two
+/// different strings never have the same number, so the two never need to be compared.
 #[derive(Default)]
 pub struct IdBook {
-    /// First feature index of each id's hash.
+    /// First feature index + 1 of each numeric id below `dense_limit`, by value (0: unseen).
+    dense: Vec<u64>,
+    /// Numeric ids at or above this go to `first` (0: a default book, which uses 1 << 20).
+    dense_limit: u64,
+    /// First feature index of each other id's hash.
     first: std::collections::HashMap<u128, usize, std::hash::BuildHasherDefault<KeyHasher>>,
+    /// The room `first` takes at its first id (none is taken while every id is numeric).
+    room: usize,
     /// Looks for nothing: a caller that looks across calls itself (the Spark audit's tasks).
     off: bool,
 }
+
+/// The numeric ids a book made without a size looks up by value: below 2²⁰ (a table of at
+/// most 8 MB).
+const DENSE_DEFAULT: u64 = 1 << 20;
 
 impl IdBook {
     /// A book that finds no duplicate: for a slice of a source whose caller looks for
@@ -656,10 +672,14 @@ impl IdBook {
         }
     }
 
-    /// A book with room for `n` ids (the source's feature count, where known).
+    /// A book with room for `n` ids (the source's feature count, where known): numeric ids
+    /// below about twice the count are looked up by value.
     pub fn with_capacity(n: usize) -> IdBook {
         IdBook {
-            first: std::collections::HashMap::with_capacity_and_hasher(n, Default::default()),
+            dense: Vec::new(),
+            dense_limit: (2 * n as u64).max(DENSE_DEFAULT),
+            first: Default::default(),
+            room: n,
             off: false,
         }
     }
@@ -669,6 +689,28 @@ impl IdBook {
         use std::collections::hash_map::Entry;
         if self.off {
             return None;
+        }
+        let limit = match self.dense_limit {
+            0 => DENSE_DEFAULT,
+            l => l,
+        };
+        if let Some(v) = plain_number(id).filter(|&v| v < limit) {
+            let v = v as usize;
+            if v >= self.dense.len() {
+                // Grown to the largest value seen (at least doubling), never past the limit.
+                let len = (v + 1).max(2 * self.dense.len()).min(limit as usize);
+                self.dense.resize(len, 0);
+            }
+            return match self.dense[v] {
+                0 => {
+                    self.dense[v] = index as u64 + 1;
+                    None
+                }
+                first => Some(duplicate_id(first as usize - 1)),
+            };
+        }
+        if self.first.is_empty() {
+            self.first.reserve(std::mem::take(&mut self.room));
         }
         match self
             .first
@@ -681,6 +723,18 @@ impl IdBook {
             }
         }
     }
+}
+
+/// The value of an id written as a plain decimal number: digits only, no sign, no leading
+/// zero (so that `7` and `07`, different ids, never share a value), at most 18 digits.
+fn plain_number(id: &str) -> Option<u64> {
+    let b = id.as_bytes();
+    if b.is_empty() || b.len() > 18 || (b[0] == b'0' && b.len() > 1) {
+        return None;
+    }
+    b.iter().try_fold(0u64, |v, &c| {
+        c.is_ascii_digit().then(|| v * 10 + u64::from(c - b'0'))
+    })
 }
 
 /// The warning for a feature whose id an earlier feature (`first`) of its source has: the
@@ -810,6 +864,86 @@ fn source_crs(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every id through a set of strings, as the book did before numeric ids were looked up
+    /// by value: the reference.
+    fn hashed_only(ids: &[String]) -> Vec<Option<String>> {
+        let mut first = std::collections::HashMap::new();
+        ids.iter()
+            .enumerate()
+            .map(|(i, id)| match first.get(id) {
+                Some(&f) => Some(duplicate_id(f)),
+                None => {
+                    first.insert(id.clone(), i);
+                    None
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn numeric_ids_are_told_apart_from_their_look_alikes() {
+        assert_eq!(plain_number("0"), Some(0));
+        assert_eq!(plain_number("815759"), Some(815_759));
+        assert_eq!(
+            plain_number("999999999999999999"),
+            Some(999_999_999_999_999_999)
+        );
+        for other in [
+            "",
+            "07",
+            "00",
+            "-1",
+            "+1",
+            "1.0",
+            "1e3",
+            " 1",
+            "1 ",
+            "١",
+            "1234567890123456789",
+        ] {
+            assert_eq!(plain_number(other), None, "{other:?}");
+        }
+        let ids: Vec<String> = ["7", "07", "7", "007", "07", "1048576", "1048576", "x", "7"]
+            .map(str::to_owned)
+            .to_vec();
+        for mut book in [IdBook::default(), IdBook::with_capacity(3)] {
+            let got: Vec<_> = ids
+                .iter()
+                .enumerate()
+                .map(|(i, id)| book.see(i, id))
+                .collect();
+            assert_eq!(got, hashed_only(&ids));
+        }
+        assert_eq!(IdBook::off().see(1, "7"), None);
+    }
+
+    use proptest::prelude::*;
+
+    proptest::proptest! {
+        /// Whatever mix of numeric, zero-padded, huge and other ids, in whatever order, the
+        /// book warns exactly where a set of strings would, naming the same first feature.
+        #[test]
+        fn the_book_warns_as_a_string_set_would(
+            ids in proptest::collection::vec(
+                proptest::prop_oneof![
+                    (0u64..64).prop_map(|v| v.to_string()),
+                    (0u64..64).prop_map(|v| format!("0{v}")),
+                    (0u64..4).prop_map(|v| ((1u64 << 20) - 2 + v).to_string()),
+                    (0u64..4).prop_map(|v| (u64::MAX - v).to_string()),
+                    "[a-c0-2]{1,3}",
+                ],
+                0..200,
+            ),
+            capacity in 0usize..2_000_000,
+        ) {
+            let want = hashed_only(&ids);
+            for mut book in [IdBook::default(), IdBook::with_capacity(capacity)] {
+                let got: Vec<_> = ids.iter().enumerate().map(|(i, id)| book.see(i, id)).collect();
+                prop_assert_eq!(&got, &want);
+            }
+        }
+    }
 
     #[test]
     fn connection_passwords_are_masked() {
