@@ -41,6 +41,9 @@ pub(crate) struct FgbStream {
     /// The features the header declares (0 = not declared).
     declared: u64,
     index: usize,
+    /// Whether a feature's id is its row number (no id field was named: with one, the id
+    /// comes from that field and a row-number id would be made only to be dropped).
+    row_ids: bool,
     /// The header's columns, in order (a feature omits its null values, GDAL lists them),
     /// and whether each is decoded ([`super::Projection`]).
     columns: Vec<(String, ColumnType, bool)>,
@@ -192,6 +195,7 @@ impl FgbStream {
                 geometry_type,
                 declared,
                 index: 0,
+                row_ids: opts.id_field.is_none(),
                 columns,
                 max_feature: opts.limits.feature_bytes(),
                 buf: Vec::new(),
@@ -301,7 +305,7 @@ impl FgbStream {
             });
         RawFeature {
             index: self.index,
-            id: Some(self.index.to_string()),
+            id: self.row_ids.then(|| self.index.to_string()),
             properties,
             geometry,
             repaired: None,

@@ -62,6 +62,9 @@ pub(crate) struct ParquetStream {
     rows_left: usize,
     total: u64,
     index: usize,
+    /// Whether a row's id is its row number (as [`super::fgb`]'s: not when an id field is
+    /// named).
+    row_ids: bool,
     /// Rows per batch, adapted to the bytes a row expands to (see [`BATCH_BYTES`]).
     rows_per_batch: usize,
     max_feature: u64,
@@ -244,6 +247,7 @@ impl ParquetStream {
                 rows_left: 0,
                 total,
                 index: 0,
+                row_ids: opts.id_field.is_none(),
                 rows_per_batch: FIRST_BATCH,
                 max_feature: opts.limits.feature_bytes(),
             },
@@ -686,7 +690,7 @@ impl RawStream for ParquetStream {
                 let index = first + i;
                 RawFeature {
                     index,
-                    id: Some(index.to_string()),
+                    id: self.row_ids.then(|| index.to_string()),
                     properties,
                     geometry: match wkb {
                         Some(b) => super::wkb::decode(b.data()),
