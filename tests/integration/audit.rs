@@ -439,6 +439,104 @@ fn duplicate_ids_are_found_across_batches_and_per_source() {
 }
 
 #[test]
+fn numeric_ids_repeat_as_their_strings_do() {
+    // Ids that are plain numbers are looked up by value, the rest by hash: `7` repeats,
+    // `07` and `7.0` are other ids, and an id field naming a number (`pid`) repeats too.
+    let dir = tempfile::tempdir().unwrap();
+    let plot = |id: &str, pid: &str, x: f64| {
+        feature(
+            id,
+            &format!(r#"{{"land_use":"residential","pid":{pid}}}"#),
+            &square(111.30 + x, 30.70, 0.0005),
+        )
+    };
+    let features = vec![
+        plot("7", "1", 0.000),
+        plot("07", "2", 0.001),
+        plot("7.0", "3", 0.002),
+        plot("7", "1", 0.003),
+        plot("1048577", "\"x\"", 0.004),
+        plot("1048577", "\"x\"", 0.005),
+    ];
+    let file = dir.path().join("ids.geojson");
+    std::fs::write(&file, collection(None, &features)).unwrap();
+    let duplicates = |extra: &[&str]| {
+        let out_dir = dir.path().join(format!("out{}", extra.len()));
+        let mut args = extra.to_vec();
+        args.push(file.to_str().unwrap());
+        let out = audit_demo(&out_dir, &args);
+        assert_eq!(code(&out), 1, "{}", stderr(&out));
+        let diags = std::fs::read_to_string(out_dir.join("diagnostics.csv")).unwrap();
+        diags
+            .lines()
+            .filter(|l| l.contains("duplicate id"))
+            .map(|l| {
+                let f: Vec<&str> = l.split(',').collect();
+                (
+                    f[2].to_owned(),
+                    f[3].to_owned(),
+                    l.contains("also feature #0"),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        duplicates(&[]),
+        [
+            ("3".to_owned(), "7".to_owned(), true),
+            ("5".to_owned(), "1048577".to_owned(), false),
+        ]
+    );
+    assert_eq!(
+        duplicates(&["--id-field", "pid"]),
+        [
+            ("3".to_owned(), "1".to_owned(), true),
+            ("5".to_owned(), "x".to_owned(), false),
+        ]
+    );
+}
+
+#[test]
+fn a_missing_id_field_names_the_row_not_a_made_up_id() {
+    // FlatGeobuf and GeoParquet features are known by their row number unless an id field is
+    // named; a named field that a feature lacks rejects it, known by its index alone.
+    let dir = tempfile::tempdir().unwrap();
+    for file in [
+        "tests/data/proposals_4546.fgb",
+        "tests/data/proposals_4546.parquet",
+    ] {
+        let ext = Path::new(file).extension().unwrap().to_str().unwrap();
+        let out_dir = dir.path().join(format!("{ext}-rows"));
+        let out = audit_demo(&out_dir, &[file]);
+        assert_eq!(code(&out), 1, "{file}: {}", stderr(&out));
+        let csv = std::fs::read_to_string(out_dir.join("findings.csv")).unwrap();
+        for l in csv.lines().skip(1) {
+            // code,severity,feature_id,...,feature_index,status: the id is the row number.
+            let f: Vec<&str> = l.split(',').collect();
+            assert_eq!(f[2], f[f.len() - 2], "{file}: {l}");
+        }
+        let out_dir = dir.path().join(format!("{ext}-missing"));
+        let out = audit_demo(&out_dir, &["--id-field", "nope", file]);
+        assert_eq!(code(&out), 2, "{file}: {}", stderr(&out));
+        let diags = std::fs::read_to_string(out_dir.join("diagnostics.csv")).unwrap();
+        let rejected: Vec<&str> = diags
+            .lines()
+            .filter(|l| l.contains("id field 'nope' is missing or not a string/number"))
+            .collect();
+        let s = audit_summary(&out_dir);
+        assert_eq!(
+            rejected.len() as u64,
+            s["read"].as_u64().unwrap(),
+            "{diags}"
+        );
+        assert_eq!(s["rejected"], s["read"], "{file}");
+        for (i, l) in rejected.iter().enumerate() {
+            assert!(l.starts_with(&format!("error,{file},{i},,")), "{l}");
+        }
+    }
+}
+
+#[test]
 fn a_streamed_source_far_from_the_central_meridian_gets_the_warning_check_gives() {
     // Plots near 117.5°E, 6.5° from EPSG:4546's central meridian (111°E): distances there
     // are stretched by about 0.5 %. `check` reads the file whole; `audit` streams it.
