@@ -435,7 +435,14 @@ fn decode_properties(
                 ))
             }
         };
-        out.insert(name.clone(), v);
+        // The decoder lists the kept columns up front (null): fill the slot in place rather
+        // than insert a copy of its name, which the map would drop.
+        match out.get_mut(name.as_str()) {
+            Some(slot) => *slot = v,
+            None => {
+                out.insert(name.clone(), v);
+            }
+        }
     }
     Ok(())
 }

@@ -683,7 +683,7 @@ impl RawStream for ParquetStream {
             .into_iter()
             .enumerate()
             .map(|(i, wkb)| {
-                let mut properties = Properties::new();
+                let mut properties = Properties::with_capacity(self.columns.len());
                 for (c, vals) in self.columns.iter().zip(attrs.iter_mut()) {
                     properties.insert(c.name.clone(), vals.next().unwrap_or(Value::Null));
                 }
