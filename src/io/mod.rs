@@ -643,11 +643,10 @@ impl Prep<'_> {
 /// share a hash with probability about n²/2¹²⁹ (1e-27 for a million), far below any chance of
 /// a false warning in practice. Which of the two holds an id depends on the id alone, and two
 /// different strings never have the same number, so the two never need to be compared.
-#[derive(Default)]
 pub struct IdBook {
     /// First feature index + 1 of each numeric id below `dense_limit`, by value (0: unseen).
     dense: Vec<u64>,
-    /// Numeric ids at or above this go to `first` (0: a default book, which uses 1 << 20).
+    /// Numeric ids at or above this go to `first`.
     dense_limit: u64,
     /// First feature index of each other id's hash.
     first: std::collections::HashMap<u128, usize, std::hash::BuildHasherDefault<KeyHasher>>,
@@ -660,6 +659,13 @@ pub struct IdBook {
 /// The numeric ids a book made without a size looks up by value: below 2²⁰ (a table of at
 /// most 8 MB).
 const DENSE_DEFAULT: u64 = 1 << 20;
+
+impl Default for IdBook {
+    /// A book for a source of unknown size.
+    fn default() -> IdBook {
+        IdBook::with_capacity(0)
+    }
+}
 
 impl IdBook {
     /// A book that finds no duplicate: for a slice of a source whose caller looks for
@@ -690,15 +696,13 @@ impl IdBook {
         if self.off {
             return None;
         }
-        let limit = match self.dense_limit {
-            0 => DENSE_DEFAULT,
-            l => l,
-        };
-        if let Some(v) = plain_number(id).filter(|&v| v < limit) {
+        if let Some(v) = plain_number(id).filter(|&v| v < self.dense_limit) {
             let v = v as usize;
             if v >= self.dense.len() {
                 // Grown to the largest value seen (at least doubling), never past the limit.
-                let len = (v + 1).max(2 * self.dense.len()).min(limit as usize);
+                let len = (v + 1)
+                    .max(2 * self.dense.len())
+                    .min(self.dense_limit as usize);
                 self.dense.resize(len, 0);
             }
             return match self.dense[v] {
