@@ -6,6 +6,8 @@
 pub mod definition;
 /// The built-in table of CRSs the pure-Rust path knows.
 pub mod registry;
+/// Krüger's inverse transverse Mercator, the fast path of the findings layer's transform.
+pub mod tmerc;
 /// Transforms between two CRSs (proj4rs, or PROJ under the `proj` feature).
 pub mod transform;
 /// GCJ-02 and BD-09, the datums of Chinese web maps.

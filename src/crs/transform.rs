@@ -1,5 +1,7 @@
+use super::tmerc::FastInverse;
 use super::{Crs, CrsError};
 use geo::{Coord, Geometry, MapCoordsInPlace};
+use std::sync::Mutex;
 
 /// Moves coordinates from one CRS to another. Geographic coordinates are always
 /// longitude, latitude in degrees (GeoJSON order), whatever the EPSG axis order says.
@@ -27,6 +29,9 @@ enum Backend {
     Proj4rs {
         src: Box<proj4rs::Proj>,
         dst: Box<proj4rs::Proj>,
+        /// Transverse Mercator to longitude/latitude without proj4rs' pipeline, where it
+        /// agrees with proj4rs ([`FastInverse::agrees`]).
+        fast: Option<FastInverse>,
     },
     #[cfg(feature = "proj")]
     Proj(proj::Proj),
@@ -90,10 +95,12 @@ impl Transformer {
                     reason: format!("proj4rs: {e}"),
                 })
         };
-        Ok(Backend::Proj4rs {
-            src: make(from)?,
-            dst: make(to)?,
-        })
+        let (src, dst) = (make(from)?, make(to)?);
+        let fast = match (&from.proj4, &to.proj4) {
+            (Some(a), Some(b)) if dst.is_latlong() => fast_inverse(a, b, &src, &dst),
+            _ => None,
+        };
+        Ok(Backend::Proj4rs { src, dst, fast })
     }
 
     /// The source CRS.
@@ -133,19 +140,15 @@ impl Transformer {
         };
         let out = match &self.backend {
             Backend::Identity => c,
-            Backend::Proj4rs { src, dst } => {
-                let mut p = if src.is_latlong() {
-                    (c.x.to_radians(), c.y.to_radians())
-                } else {
-                    (c.x, c.y)
-                };
-                proj4rs::transform::transform(src, dst, &mut p)
-                    .map_err(|e| self.err(format!("proj4rs: {e} at ({}, {})", c.x, c.y)))?;
-                if dst.is_latlong() {
-                    p = (p.0.to_degrees(), p.1.to_degrees());
-                }
-                Coord { x: p.0, y: p.1 }
-            }
+            Backend::Proj4rs {
+                fast: Some(f),
+                src,
+                dst,
+            } => match f.inverse(c.x, c.y) {
+                Some((x, y)) => Coord { x, y },
+                None => self.proj4rs(src, dst, c)?,
+            },
+            Backend::Proj4rs { src, dst, .. } => self.proj4rs(src, dst, c)?,
             #[cfg(feature = "proj")]
             Backend::Proj(proj) => {
                 let (x, y) = proj
@@ -165,6 +168,26 @@ impl Transformer {
         }
     }
 
+    /// One coordinate through proj4rs' pipeline.
+    fn proj4rs(
+        &self,
+        src: &proj4rs::Proj,
+        dst: &proj4rs::Proj,
+        c: Coord<f64>,
+    ) -> Result<Coord<f64>, CrsError> {
+        let mut p = if src.is_latlong() {
+            (c.x.to_radians(), c.y.to_radians())
+        } else {
+            (c.x, c.y)
+        };
+        proj4rs::transform::transform(src, dst, &mut p)
+            .map_err(|e| self.err(format!("proj4rs: {e} at ({}, {})", c.x, c.y)))?;
+        if dst.is_latlong() {
+            p = (p.0.to_degrees(), p.1.to_degrees());
+        }
+        Ok(Coord { x: p.0, y: p.1 })
+    }
+
     /// Transforms a geometry in place; on error the geometry is left partly transformed and
     /// must be discarded.
     pub fn geometry(&self, g: &mut Geometry<f64>) -> Result<(), CrsError> {
@@ -181,6 +204,31 @@ impl Transformer {
             reason,
         }
     }
+}
+
+/// The fast inverse for `src` → `dst` PROJ strings, if there is one and it agrees with
+/// proj4rs. The comparison is made once per pair in a process (transformers are built per
+/// worker and per batch).
+#[cfg_attr(all(feature = "proj", not(test)), allow(dead_code))]
+fn fast_inverse(
+    src_def: &str,
+    dst_def: &str,
+    src: &proj4rs::Proj,
+    dst: &proj4rs::Proj,
+) -> Option<FastInverse> {
+    static VERDICTS: Mutex<Vec<(String, String, bool)>> = Mutex::new(Vec::new());
+    let fast = FastInverse::from_proj4(src_def)?;
+    let mut verdicts = VERDICTS.lock().unwrap_or_else(|e| e.into_inner());
+    let known = verdicts
+        .iter()
+        .find(|(a, b, _)| a == src_def && b == dst_def)
+        .map(|v| v.2);
+    let agrees = known.unwrap_or_else(|| {
+        let agrees = fast.agrees(src, dst);
+        verdicts.push((src_def.to_owned(), dst_def.to_owned(), agrees));
+        agrees
+    });
+    agrees.then_some(fast)
 }
 
 /// How PROJ names a CRS: its EPSG code, else its definition.
