@@ -40,44 +40,41 @@ impl Emitter for GeoJsonLayer {
 
 /// Writes one finding as a GeoJSON feature (one line, no newline); `geometry` is the
 /// offending part in WGS 84. Serialised straight from the finding's parts, without building
-/// a JSON tree first: the audit writes one per finding.
+/// a JSON tree first: the audit writes one per finding. The geometry is written by hand
+/// ([`write_geometry`]): a million findings carry some 16 million positions.
 pub fn write_feature(
     out: &mut Vec<u8>,
     r: &Cells<'_>,
     geometry: Option<&Geometry<f64>>,
 ) -> serde_json::Result<()> {
+    out.extend_from_slice(b"{\"type\":\"Feature\",\"properties\":");
     serde_json::to_writer(
-        out,
-        &LayerFeature {
-            r#type: "Feature",
-            properties: Properties {
-                code: r.code,
-                severity: r.severity,
-                feature_id: r.feature.id.as_deref(),
-                feature_name: r.feature_name,
-                source: &r.feature.source,
-                feature_index: r.feature.index,
-                zone_layer: r.zone.layer,
-                zone_id: r.zone.id,
-                measure: r.measure.kind,
-                value: r.measure.value,
-                unit: r.measure.unit,
-                limit: r.measure.limit,
-                message: r.message,
-                citation: r.citation.to_string(),
-                status: r.status,
-            },
-            geometry: geometry.map(Shape),
+        &mut *out,
+        &Properties {
+            code: r.code,
+            severity: r.severity,
+            feature_id: r.feature.id.as_deref(),
+            feature_name: r.feature_name,
+            source: &r.feature.source,
+            feature_index: r.feature.index,
+            zone_layer: r.zone.layer,
+            zone_id: r.zone.id,
+            measure: r.measure.kind,
+            value: r.measure.value,
+            unit: r.measure.unit,
+            limit: r.measure.limit,
+            message: r.message,
+            citation: Text(r.citation),
+            status: r.status,
         },
-    )
-}
-
-/// A findings-layer feature, its fields in the layer's order.
-#[derive(Serialize)]
-struct LayerFeature<'a> {
-    r#type: &'static str,
-    properties: Properties<'a>,
-    geometry: Option<Shape<'a>>,
+    )?;
+    out.extend_from_slice(b",\"geometry\":");
+    match geometry {
+        Some(g) => write_geometry(out, g),
+        None => out.extend_from_slice(b"null"),
+    }
+    out.push(b'}');
+    Ok(())
 }
 
 #[derive(Serialize)]
@@ -95,94 +92,114 @@ struct Properties<'a> {
     unit: crate::model::Unit,
     limit: f64,
     message: &'a str,
-    citation: String,
+    citation: Text<'a, std::sync::Arc<super::Citation>>,
     status: &'a str,
 }
 
-/// A geometry as a GeoJSON object, its coordinates written from geo's own (as the `geojson`
-/// crate writes them, without its nested vectors of positions).
-struct Shape<'a>(&'a Geometry<f64>);
+/// A value serialised as its `Display` text, without a `String` in between.
+struct Text<'a, T>(&'a T);
 
-/// Positions: `[x, y]`.
-struct Position(geo::Coord<f64>);
-/// A sequence of positions (a line string or a ring).
-struct Positions<'a>(&'a [geo::Coord<f64>]);
-/// A polygon's rings, exterior first.
-struct Rings<'a>(&'a geo::Polygon<f64>);
-
-impl Serialize for Position {
+impl<T: std::fmt::Display> Serialize for Text<'_, T> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        [self.0.x, self.0.y].serialize(s)
+        s.collect_str(self.0)
     }
 }
 
-impl Serialize for Positions<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(self.0.iter().map(|c| Position(*c)))
-    }
-}
-
-impl Serialize for Rings<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(
-            std::iter::once(self.0.exterior())
-                .chain(self.0.interiors())
-                .map(|r| Positions(&r.0)),
-        )
-    }
-}
-
-impl Serialize for Shape<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut m = s.serialize_map(Some(2))?;
-        match self.0 {
-            Geometry::Point(p) => {
-                m.serialize_entry("type", "Point")?;
-                m.serialize_entry("coordinates", &Position(p.0))?;
-            }
-            Geometry::LineString(l) => {
-                m.serialize_entry("type", "LineString")?;
-                m.serialize_entry("coordinates", &Positions(&l.0))?;
-            }
-            Geometry::Polygon(p) => {
-                m.serialize_entry("type", "Polygon")?;
-                m.serialize_entry("coordinates", &Rings(p))?;
-            }
-            Geometry::MultiPoint(mp) => {
-                m.serialize_entry("type", "MultiPoint")?;
-                let points: Vec<Position> = mp.iter().map(|p| Position(p.0)).collect();
-                m.serialize_entry("coordinates", &points)?;
-            }
-            Geometry::MultiLineString(ml) => {
-                m.serialize_entry("type", "MultiLineString")?;
-                let lines: Vec<Positions> = ml.iter().map(|l| Positions(&l.0)).collect();
-                m.serialize_entry("coordinates", &lines)?;
-            }
-            Geometry::MultiPolygon(mp) => {
-                m.serialize_entry("type", "MultiPolygon")?;
-                let polygons: Vec<Rings> = mp.iter().map(Rings).collect();
-                m.serialize_entry("coordinates", &polygons)?;
-            }
-            Geometry::Line(l) => {
-                m.serialize_entry("type", "LineString")?;
-                m.serialize_entry("coordinates", &Positions(&[l.start, l.end]))?;
-            }
-            Geometry::Rect(r) => {
-                m.serialize_entry("type", "Polygon")?;
-                m.serialize_entry("coordinates", &Rings(&r.to_polygon()))?;
-            }
-            Geometry::Triangle(t) => {
-                m.serialize_entry("type", "Polygon")?;
-                m.serialize_entry("coordinates", &Rings(&t.to_polygon()))?;
-            }
-            Geometry::GeometryCollection(gc) => {
-                m.serialize_entry("type", "GeometryCollection")?;
-                let parts: Vec<Shape> = gc.iter().map(Shape).collect();
-                m.serialize_entry("geometries", &parts)?;
-            }
+/// A geometry as a GeoJSON object, byte for byte as serde_json writes the `geojson` crate's
+/// (`{"type":...,"coordinates":...}`, numbers in their shortest round-trip form, `null` for a
+/// number that is not finite).
+pub fn write_geometry(out: &mut Vec<u8>, g: &Geometry<f64>) {
+    let head = |out: &mut Vec<u8>, kind: &str| {
+        out.extend_from_slice(b"{\"type\":\"");
+        out.extend_from_slice(kind.as_bytes());
+        out.extend_from_slice(b"\",\"coordinates\":");
+    };
+    match g {
+        Geometry::Point(p) => {
+            head(out, "Point");
+            position(out, p.0);
         }
-        m.end()
+        Geometry::LineString(l) => {
+            head(out, "LineString");
+            positions(out, &l.0);
+        }
+        Geometry::Polygon(p) => {
+            head(out, "Polygon");
+            rings(out, p);
+        }
+        Geometry::MultiPoint(mp) => {
+            head(out, "MultiPoint");
+            list(out, &mp.0, |out, p| position(out, p.0));
+        }
+        Geometry::MultiLineString(ml) => {
+            head(out, "MultiLineString");
+            list(out, &ml.0, |out, l| positions(out, &l.0));
+        }
+        Geometry::MultiPolygon(mp) => {
+            head(out, "MultiPolygon");
+            list(out, &mp.0, rings);
+        }
+        Geometry::Line(l) => {
+            head(out, "LineString");
+            positions(out, &[l.start, l.end]);
+        }
+        Geometry::Rect(r) => {
+            head(out, "Polygon");
+            rings(out, &r.to_polygon());
+        }
+        Geometry::Triangle(t) => {
+            head(out, "Polygon");
+            rings(out, &t.to_polygon());
+        }
+        Geometry::GeometryCollection(gc) => {
+            out.extend_from_slice(b"{\"type\":\"GeometryCollection\",\"geometries\":");
+            list(out, &gc.0, write_geometry);
+        }
+    }
+    out.push(b'}');
+}
+
+/// `[a,b,...]`, each item written by `item`.
+fn list<T>(out: &mut Vec<u8>, items: &[T], item: impl Fn(&mut Vec<u8>, &T)) {
+    out.push(b'[');
+    for (i, x) in items.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        item(out, x);
+    }
+    out.push(b']');
+}
+
+/// A polygon's rings, exterior first.
+fn rings(out: &mut Vec<u8>, p: &geo::Polygon<f64>) {
+    out.push(b'[');
+    positions(out, &p.exterior().0);
+    for r in p.interiors() {
+        out.push(b',');
+        positions(out, &r.0);
+    }
+    out.push(b']');
+}
+
+fn positions(out: &mut Vec<u8>, cs: &[geo::Coord<f64>]) {
+    list(out, cs, |out, c| position(out, *c));
+}
+
+/// `[x,y]`.
+fn position(out: &mut Vec<u8>, c: geo::Coord<f64>) {
+    out.push(b'[');
+    number(out, c.x);
+    out.push(b',');
+    number(out, c.y);
+    out.push(b']');
+}
+
+fn number(out: &mut Vec<u8>, v: f64) {
+    if v.is_finite() {
+        out.extend_from_slice(zmij::Buffer::new().format_finite(v).as_bytes());
+    } else {
+        out.extend_from_slice(b"null");
     }
 }
 
@@ -270,6 +287,13 @@ mod tests {
                 Geometry::Point(point!(x: 1.0, y: 1.0)),
                 Geometry::Triangle(tri),
             ])),
+            Geometry::MultiLineString(geo::MultiLineString(vec![
+                line_string![(x: 1.0, y: 2.0), (x: 3.5, y: 4.25)],
+                line_string![],
+            ])),
+            Geometry::MultiPolygon(geo::MultiPolygon(vec![])),
+            Geometry::Point(point!(x: f64::NAN, y: f64::INFINITY)),
+            Geometry::GeometryCollection(geo::GeometryCollection(vec![])),
         ];
         let wgs84 = Crs::wgs84();
         for (i, f) in report.findings.iter().enumerate() {
