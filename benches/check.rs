@@ -1,6 +1,6 @@
 //! Criterion benchmarks: building the zone index, checking one footprint against the Yichang
-//! pack (target ≤ 1 ms warm), the audit's inner loop, and the cost of a huge zone against a
-//! simple one.
+//! pack (target ≤ 1 ms warm), the audit's inner loop, the cost of a huge zone against a
+//! simple one, and the findings layer's reprojection to WGS 84 against proj4rs' pipeline.
 //!
 //! ```sh
 //! cargo bench --bench check
@@ -173,5 +173,51 @@ fn big_zone(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, index_build, check_one, audit_inner_loop, big_zone);
+/// 1,000 vertices around Yichang from CGCS2000 / 3-degree Gauss-Kruger CM 111E to WGS 84: the
+/// transformer the findings layer uses (Krüger's series, `crs::tmerc`) against proj4rs'
+/// pipeline, the baseline measured in the same run.
+fn to_wgs84(c: &mut Criterion) {
+    use ironrule::crs::{Crs, Transformer};
+    let from = Crs::parse("EPSG:4546").expect("4546");
+    let t = Transformer::new(&from, &Crs::wgs84()).expect("transformer");
+    let src = proj4rs::Proj::from_proj_string(from.proj4.as_deref().expect("proj4")).unwrap();
+    let dst = proj4rs::Proj::from_proj_string("+proj=longlat +datum=WGS84 +no_defs").unwrap();
+    let points: Vec<Coord> = (0..1000)
+        .map(|i| Coord {
+            x: 440_000.0 + f64::from(i % 40) * 3_000.0,
+            y: 3_300_000.0 + f64::from(i / 40) * 4_000.0,
+        })
+        .collect();
+    let mut group = c.benchmark_group("to_wgs84_1000_vertices");
+    group.bench_function("transformer", |b| {
+        b.iter(|| {
+            points
+                .iter()
+                .map(|p| t.coord(black_box(*p)).expect("in zone").x)
+                .sum::<f64>()
+        })
+    });
+    group.bench_function("proj4rs_pipeline_baseline", |b| {
+        b.iter(|| {
+            points
+                .iter()
+                .map(|p| {
+                    let mut q = (black_box(p.x), p.y);
+                    proj4rs::transform::transform(&src, &dst, &mut q).expect("in zone");
+                    q.0.to_degrees()
+                })
+                .sum::<f64>()
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(
+    benches,
+    index_build,
+    check_one,
+    audit_inner_loop,
+    big_zone,
+    to_wgs84
+);
 criterion_main!(benches);
