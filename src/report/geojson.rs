@@ -171,8 +171,13 @@ fn list<T>(out: &mut Vec<u8>, items: &[T], item: impl Fn(&mut Vec<u8>, &T)) {
     out.push(b']');
 }
 
-/// A polygon's rings, exterior first.
+/// A polygon's rings, exterior first; `[]` for an empty exterior, holes and all (as the
+/// `geojson` crate writes it, rather than `[[]]`).
 fn rings(out: &mut Vec<u8>, p: &geo::Polygon<f64>) {
+    if p.exterior().0.is_empty() {
+        out.extend_from_slice(b"[]");
+        return;
+    }
     out.push(b'[');
     positions(out, &p.exterior().0);
     for r in p.interiors() {
@@ -292,6 +297,14 @@ mod tests {
                 line_string![],
             ])),
             Geometry::MultiPolygon(geo::MultiPolygon(vec![])),
+            Geometry::Polygon(geo::Polygon::new(geo::LineString(vec![]), vec![])),
+            Geometry::MultiPolygon(geo::MultiPolygon(vec![
+                geo::Polygon::new(
+                    geo::LineString(vec![]),
+                    vec![line_string![(x: 1.0, y: 1.0), (x: 2.0, y: 1.0), (x: 2.0, y: 2.0)]],
+                ),
+                polygon![(x: 0., y: 0.), (x: 1., y: 0.), (x: 1., y: 1.)],
+            ])),
             Geometry::Point(point!(x: f64::NAN, y: f64::INFINITY)),
             Geometry::GeometryCollection(geo::GeometryCollection(vec![])),
         ];
