@@ -26,10 +26,10 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 /// Features per batch: large enough to keep both cores busy, small enough that a batch of
-/// parcels and their findings stay within about ten megabytes. Up to seven batches are in
-/// flight (read ahead, checked, queued for the writer); at 16,384 the W1 1M audit peaked at
-/// 177 MB, and first touching that memory cost this VM more than the larger batches saved
-/// (8,192: 107 MB, 5–10 % less time; README, W1).
+/// parcels and their findings stay within about ten megabytes. Up to eight batches are in
+/// flight (being read, read ahead, checked, four queued for the writer, being written); at
+/// 16,384 the W1 1M audit peaked at 177 MB, and first touching that memory cost this VM more
+/// than the larger batches saved (8,192: 107 MB, 5–10 % less time; README, W1).
 pub const DEFAULT_BATCH: usize = 8_192;
 
 /// How far through a source a stream is: features or bytes, whichever it can count.

@@ -407,11 +407,7 @@ fn duplicate_ids_are_found_across_batches_and_per_source() {
         ],
     );
     assert_eq!(code(&out), 2, "{}", stderr(&out));
-    let diags = std::fs::read_to_string(out_dir.join("diagnostics.csv")).unwrap();
-    let duplicates: Vec<&str> = diags
-        .lines()
-        .filter(|l| l.contains("duplicate id"))
-        .collect();
+    let (diags, duplicates) = audit_diagnostics(&out_dir, "duplicate id");
     assert_eq!(duplicates.len(), 1, "{diags}");
     assert!(
         duplicates[0].contains("first.geojson,6,a,") && duplicates[0].contains("also feature #0"),
@@ -518,11 +514,10 @@ fn a_missing_id_field_names_the_row_not_a_made_up_id() {
         let out_dir = dir.path().join(format!("{ext}-missing"));
         let out = audit_demo(&out_dir, &["--id-field", "nope", file]);
         assert_eq!(code(&out), 2, "{file}: {}", stderr(&out));
-        let diags = std::fs::read_to_string(out_dir.join("diagnostics.csv")).unwrap();
-        let rejected: Vec<&str> = diags
-            .lines()
-            .filter(|l| l.contains("id field 'nope' is missing or not a string/number"))
-            .collect();
+        let (diags, rejected) = audit_diagnostics(
+            &out_dir,
+            "id field 'nope' is missing or not a string/number",
+        );
         let s = audit_summary(&out_dir);
         assert_eq!(
             rejected.len() as u64,

@@ -116,6 +116,17 @@ pub fn audit_summary(out: &Path) -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap()
 }
 
+/// The `diagnostics.csv` an audit wrote into `out`, and its lines that contain `needle`.
+pub fn audit_diagnostics(out: &Path, needle: &str) -> (String, Vec<String>) {
+    let all = std::fs::read_to_string(out.join("diagnostics.csv")).unwrap();
+    let matching = all
+        .lines()
+        .filter(|l| l.contains(needle))
+        .map(str::to_owned)
+        .collect();
+    (all, matching)
+}
+
 /// The message of a JSON report's first diagnostic (it must have one).
 pub fn first_message(json: &serde_json::Value) -> String {
     json["diagnostics"][0]["message"]
